@@ -1,0 +1,99 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// FieldSync: offline-first sync of social-assistance case files between township
+/// stations and a county hub. The targets are the layers; dependencies point one way:
+/// Core ← Store, Bundle ← Sync ← CLI. Domain declares the case tables and depends on Core only.
+let package = Package(
+    name: "FieldSync",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "fieldsync", targets: ["fieldsync"]),
+        .library(name: "FieldSyncSync", targets: ["FieldSyncSync"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // zlib, linked from the system (Debian: zlib1g-dev).
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        // The merge core: clocks, vectors, changes, policies. No I/O, no SQLite, no crypto.
+        .target(name: "FieldSyncCore"),
+        // The case tables and their merge policies (the casework domain grows here).
+        .target(name: "FieldSyncDomain", dependencies: ["FieldSyncCore"]),
+        // One SQLite replica through GRDB: capture, apply, export, digest.
+        .target(
+            name: "FieldSyncStore",
+            dependencies: [
+                "FieldSyncCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The .fsb bundle codec: framing, zlib, signatures, encryption; streaming both ways.
+        .target(
+            name: "FieldSyncBundle",
+            dependencies: [
+                "FieldSyncCore", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Station and hub: enrollment, export, import, merge, return bundles.
+        .target(
+            name: "FieldSyncSync",
+            dependencies: [
+                "FieldSyncCore", "FieldSyncStore", "FieldSyncBundle", "FieldSyncDomain",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The one command-line program, thin over the libraries.
+        .executableTarget(
+            name: "fieldsync",
+            dependencies: [
+                "FieldSyncSync", "FieldSyncCore", "FieldSyncStore", "FieldSyncBundle", "FieldSyncDomain",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Benchmarks, run as a command in release mode (never as timed tests).
+        .executableTarget(
+            name: "fieldsync-bench",
+            dependencies: [
+                "FieldSyncSync", "FieldSyncCore", "FieldSyncStore", "FieldSyncBundle", "FieldSyncDomain",
+                "FieldSyncTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // Generators, seeded randomness and temporary counties shared by tests and benchmarks.
+        .target(
+            name: "FieldSyncTestSupport",
+            dependencies: ["FieldSyncSync", "FieldSyncCore", "FieldSyncStore", "FieldSyncBundle", "FieldSyncDomain"]
+        ),
+        .testTarget(name: "FieldSyncCoreTests", dependencies: ["FieldSyncCore", "FieldSyncTestSupport"]),
+        .testTarget(
+            name: "FieldSyncStoreTests",
+            dependencies: ["FieldSyncStore", "FieldSyncDomain", "FieldSyncTestSupport"]
+        ),
+        .testTarget(
+            name: "FieldSyncBundleTests",
+            dependencies: ["FieldSyncBundle", "FieldSyncTestSupport"]
+        ),
+        .testTarget(
+            name: "FieldSyncSyncTests",
+            dependencies: ["FieldSyncSync", "FieldSyncTestSupport"]
+        ),
+        .testTarget(
+            name: "FieldSyncCLITests",
+            dependencies: ["fieldsync", "FieldSyncTestSupport"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

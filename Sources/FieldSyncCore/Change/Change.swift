@@ -1,0 +1,146 @@
+/// One change record: a write of one cell, or the deletion of one row.
+///
+/// Changes are the unit of replication. Each is numbered by its origin site
+/// (`sequence` 1, 2, 3, … without gaps), which is what version vectors count, and carries
+/// the stamp that decides last-writer-wins.
+public struct Change: Sendable, Hashable, CustomStringConvertible {
+    /// What a change does.
+    public enum Kind: UInt8, Sendable, Hashable {
+        /// Sets `column` of row `rowID` to `value` (creating the row if needed).
+        case set = 1
+        /// Deletes row `rowID` (a tombstone; `column` is empty and `value` null).
+        case delete = 2
+    }
+
+    public var table: String
+    public var rowID: String
+    public var kind: Kind
+    public var column: String
+    public var value: Value
+    public var stamp: HybridTimestamp
+    public var origin: SiteID
+    public var sequence: UInt64
+    /// For writes to a `reviewed` column: the version of the value this write replaced at
+    /// its origin. A write whose base is not what the receiver holds did not see that
+    /// value, so the two are concurrent and, if they differ, a conflict to review.
+    public var base: CellVersion?
+
+    public init(table: String, rowID: String, kind: Kind, column: String, value: Value,
+                stamp: HybridTimestamp, origin: SiteID, sequence: UInt64, base: CellVersion? = nil) {
+        self.table = table
+        self.rowID = rowID
+        self.kind = kind
+        self.column = column
+        self.value = value
+        self.stamp = stamp
+        self.origin = origin
+        self.sequence = sequence
+        self.base = base
+    }
+
+    /// A cell write.
+    public static func set(_ table: String, _ rowID: String, _ column: String, _ value: Value,
+                           stamp: HybridTimestamp, origin: SiteID, sequence: UInt64, base: CellVersion? = nil) -> Change {
+        Change(table: table, rowID: rowID, kind: .set, column: column, value: value,
+               stamp: stamp, origin: origin, sequence: sequence, base: base)
+    }
+
+    /// A row deletion.
+    public static func delete(_ table: String, _ rowID: String,
+                              stamp: HybridTimestamp, origin: SiteID, sequence: UInt64) -> Change {
+        Change(table: table, rowID: rowID, kind: .delete, column: "", value: .null,
+               stamp: stamp, origin: origin, sequence: sequence)
+    }
+
+    public var version: CellVersion { CellVersion(stamp: stamp, site: origin) }
+
+    /// Where the change comes from: site and sequence, unique across the whole system.
+    public var id: ChangeID { ChangeID(origin: origin, sequence: sequence) }
+
+    /// Describes the change without its value, so it can be logged: values may be
+    /// personal data.
+    public var description: String {
+        switch kind {
+        case .set: "\(origin.short)#\(sequence) set \(table)/\(rowID).\(column) @\(stamp)"
+        case .delete: "\(origin.short)#\(sequence) delete \(table)/\(rowID) @\(stamp)"
+        }
+    }
+}
+
+/// The identity of a change: its origin site and sequence number there.
+public struct ChangeID: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var origin: SiteID
+    public var sequence: UInt64
+
+    public init(origin: SiteID, sequence: UInt64) {
+        self.origin = origin
+        self.sequence = sequence
+    }
+
+    public static func < (lhs: ChangeID, rhs: ChangeID) -> Bool {
+        lhs.origin != rhs.origin ? lhs.origin < rhs.origin : lhs.sequence < rhs.sequence
+    }
+
+    public var description: String { "\(origin.short)#\(sequence)" }
+}
+
+extension Change {
+    /// Limit on table, row id and column names when decoding: 255 bytes each.
+    public static let maxNameLength = 255
+
+    /// Appends the canonical record encoding (see `Protocol/bundle-format.md`, "Change record").
+    public func encode(into w: inout ByteWriter) {
+        w.shortString(table)
+        w.shortString(rowID)
+        w.u8(kind.rawValue)
+        w.shortString(column)
+        value.encode(into: &w)
+        w.u64(stamp.rawValue)
+        w.raw(origin.bytes)
+        w.u64(sequence)
+        if let base {
+            w.u8(1)
+            w.u64(base.stamp.rawValue)
+            w.raw(base.site.bytes)
+        } else {
+            w.u8(0)
+        }
+    }
+
+    /// Decodes one record, rejecting malformed names, kinds, flags and deletes that carry a value.
+    public static func decode(from r: inout ByteReader) throws(DecodingError) -> Change {
+        func name(_ what: String) throws(DecodingError) -> String {
+            let s = try r.shortString(what)
+            guard s.utf8.count <= maxNameLength else { throw .tooLarge(what: what, size: s.utf8.count, limit: maxNameLength) }
+            return s
+        }
+        let table = try name("change table")
+        guard !table.isEmpty else { throw .invalid(what: "change table", reason: "empty") }
+        let rowID = try name("change row id")
+        guard !rowID.isEmpty else { throw .invalid(what: "change row id", reason: "empty") }
+        let rawKind = try r.u8("change kind")
+        guard let kind = Kind(rawValue: rawKind) else { throw .invalid(what: "change kind", reason: "unknown kind \(rawKind)") }
+        let column = try name("change column")
+        let value = try Value.decode(from: &r, "change value")
+        switch kind {
+        case .set:
+            guard !column.isEmpty else { throw .invalid(what: "change column", reason: "empty in a cell write") }
+        case .delete:
+            guard column.isEmpty, value == .null else { throw .invalid(what: "change", reason: "a delete carries a column or value") }
+        }
+        let stamp = HybridTimestamp(rawValue: try r.u64("change stamp"))
+        let origin = SiteID(bytes: try r.raw(16, "change origin"))!
+        let sequence = try r.u64("change sequence")
+        guard sequence > 0 else { throw .invalid(what: "change sequence", reason: "zero") }
+        let base: CellVersion?
+        switch try r.u8("change base flag") {
+        case 0: base = nil
+        case 1:
+            let stamp = HybridTimestamp(rawValue: try r.u64("change base stamp"))
+            base = CellVersion(stamp: stamp, site: SiteID(bytes: try r.raw(16, "change base site"))!)
+        case let f: throw .invalid(what: "change base flag", reason: "\(f) is neither 0 nor 1")
+        }
+        return Change(table: table, rowID: rowID, kind: kind, column: column, value: value,
+                      stamp: stamp, origin: origin, sequence: sequence, base: base)
+    }
+}

@@ -1,0 +1,120 @@
+/// The replicated tables, their columns and each column's merge policy.
+///
+/// A schema is data, declared once by the domain and shared by every replica and by the
+/// bundle codec: replicas create their tables from it, merge by its policies, and bundles
+/// carry a fingerprint of its ``canonicalDescription`` so that a bundle written under
+/// another schema is refused instead of misread.
+public struct Schema: Sendable, Equatable {
+    /// A stable name for the family of schemas, e.g. `fieldsync.casework`.
+    public let name: String
+    /// The schema version: the number of named migrations that produce it.
+    public let version: Int
+    /// Tables in declaration order.
+    public let tables: [TableSchema]
+
+    public init(name: String, version: Int, tables: [TableSchema]) {
+        precondition(Identifier.isValid(name.replacingDots()), "invalid schema name \(name)")
+        precondition(Set(tables.map(\.name)).count == tables.count, "duplicate table names")
+        self.name = name
+        self.version = version
+        self.tables = tables
+    }
+
+    public func table(_ name: String) -> TableSchema? { tables.first { $0.name == name } }
+
+    /// One line per table and column, sorted, with types and policies: the input of the
+    /// schema fingerprint. Doc text is left out so that rewording a comment does not
+    /// make old bundles unreadable.
+    public var canonicalDescription: String {
+        var lines = ["schema \(name) \(version)"]
+        for table in tables.sorted(by: { $0.name < $1.name }) {
+            lines.append("table \(table.name) \(table.kind.rawValue)")
+            for column in table.columns.sorted(by: { $0.name < $1.name }) {
+                lines.append("column \(table.name).\(column.name) \(column.type.rawValue) \(column.policy.rawValue)")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// How rows of a table merge.
+public enum TableKind: String, Sendable, Equatable {
+    /// Rows are edited cell by cell (last-writer-wins per column) and may be deleted.
+    case mutable
+    /// Rows never change once written (visits, notes, payments, audit events): replicas
+    /// merge them as a union; no edit and no delete is accepted.
+    case appendOnly = "append-only"
+}
+
+/// A replicated table. Every table has a text primary key `id`, chosen by the replica that
+/// creates the row, so rows created offline on two stations never collide.
+public struct TableSchema: Sendable, Equatable {
+    public let name: String
+    public let kind: TableKind
+    public let columns: [ColumnSchema]
+
+    public init(name: String, kind: TableKind = .mutable, columns: [ColumnSchema]) {
+        precondition(Identifier.isValid(name) && !name.hasPrefix("fs_"), "invalid table name \(name)")
+        precondition(!columns.contains { $0.name == "id" }, "\(name): `id` is implicit")
+        precondition(Set(columns.map(\.name)).count == columns.count, "\(name): duplicate columns")
+        self.name = name
+        self.kind = kind
+        self.columns = columns
+    }
+
+    public func column(_ name: String) -> ColumnSchema? { columns.first { $0.name == name } }
+}
+
+/// A replicated column.
+public struct ColumnSchema: Sendable, Equatable {
+    public let name: String
+    public let type: ColumnType
+    public let policy: ColumnPolicy
+    /// Personal data (ID numbers, incomes, health, disability): never logged, never shown
+    /// in an error message, never in a bundle header.
+    public let isPersonal: Bool
+
+    public init(_ name: String, _ type: ColumnType, policy: ColumnPolicy = .lastWriterWins, personal: Bool = false) {
+        precondition(Identifier.isValid(name), "invalid column name \(name)")
+        self.name = name
+        self.type = type
+        self.policy = policy
+        self.isPersonal = personal
+    }
+
+    /// Whether `value` may be stored in this column: null, or a value of the column's type.
+    public func accepts(_ value: Value) -> Bool {
+        switch (type, value) {
+        case (_, .null), (.integer, .integer), (.real, .real), (.text, .text), (.blob, .blob): true
+        default: false
+        }
+    }
+}
+
+/// The SQLite storage class of a column.
+public enum ColumnType: String, Sendable, Equatable {
+    case integer, real, text, blob
+}
+
+/// How concurrent writes to one cell merge.
+public enum ColumnPolicy: String, Sendable, Equatable {
+    /// The write with the greater (stamp, site) wins, silently.
+    case lastWriterWins = "lww"
+    /// The same deterministic winner, but concurrent different writes are recorded as a
+    /// conflict, both values kept, for a person to review (income, category, decision, …).
+    case reviewed
+}
+
+/// Table and column names: ASCII lowercase letters, digits and `_`, starting with a
+/// letter, at most 64 characters. They become SQL identifiers, so nothing else is allowed.
+public enum Identifier {
+    public static func isValid(_ s: String) -> Bool {
+        let u = Array(s.utf8)
+        guard let first = u.first, u.count <= 64, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first) else { return false }
+        return u.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "_") }
+    }
+}
+
+extension String {
+    fileprivate func replacingDots() -> String { String(map { $0 == "." ? "_" : $0 }) }
+}

@@ -1,0 +1,1 @@
+// Replaced by this layer's tests in this series.

@@ -1,0 +1,1 @@
+// Replaced by the store's tests in this series.
