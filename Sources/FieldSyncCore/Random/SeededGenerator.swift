@@ -1,5 +1,6 @@
-/// A small, fast, seedable random number generator (SplitMix64), so that every random test
-/// and sample can be replayed from the seed it prints.
+/// A small, fast, seedable random number generator (SplitMix64), so that every random test,
+/// sample and demo can be replayed from the seed it prints. Not for keys: keys come from
+/// swift-crypto's system randomness.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
 

@@ -1,0 +1,71 @@
+import FieldSyncBundle
+import FieldSyncCore
+import FieldSyncStore
+import Foundation
+
+/// The hub's answer to an enrollment request: the hub's identity and public keys, and the
+/// station it enrolled, signed by the hub. The station joins with it and from then on
+/// trusts only bundles signed by that hub key.
+public struct Enrollment: Sendable, Equatable {
+    public let hubSite: SiteID
+    public let hubName: String
+    public let hubSigningKey: SigningPublicKey
+    public let hubAgreementKey: AgreementPublicKey
+    public let stationSite: SiteID
+    public let stationSigningKey: SigningPublicKey
+    public let enrolledAtMillis: UInt64
+
+    var signedBytes: [UInt8] {
+        var w = ByteWriter()
+        w.shortString("FieldSync enrollment v1")
+        w.raw(hubSite.bytes)
+        w.shortString(hubName)
+        w.raw(hubSigningKey.rawRepresentation)
+        w.raw(hubAgreementKey.rawRepresentation)
+        w.raw(stationSite.bytes)
+        w.raw(stationSigningKey.rawRepresentation)
+        w.u64(enrolledAtMillis)
+        return w.bytes
+    }
+
+    private struct File: Codable {
+        var format = "fieldsync-enrollment-v1"
+        var hubSite: String
+        var hubName: String
+        var hubSigningKey: String
+        var hubAgreementKey: String
+        var stationSite: String
+        var stationSigningKey: String
+        var enrolledAtMillis: UInt64
+        var signature: String
+    }
+
+    public func write(to path: String, signedBy key: SigningPrivateKey) throws(SyncError) {
+        let signature = (try? key.signature(for: signedBytes)) ?? []
+        let file = File(hubSite: hubSite.hex, hubName: hubName, hubSigningKey: Hex.encode(hubSigningKey.rawRepresentation),
+                        hubAgreementKey: Hex.encode(hubAgreementKey.rawRepresentation), stationSite: stationSite.hex,
+                        stationSigningKey: Hex.encode(stationSigningKey.rawRepresentation),
+                        enrolledAtMillis: enrolledAtMillis, signature: Hex.encode(signature))
+        try AtomicFile.write(JSON.encode(file), to: path)
+    }
+
+    /// Reads an enrollment and checks the hub's signature over it.
+    public static func read(from path: String) throws(SyncError) -> Enrollment {
+        let file = try JSON.decode(File.self, from: AtomicFile.read(path, what: "enrollment"), what: "enrollment \(path)")
+        guard file.format == "fieldsync-enrollment-v1" else { throw .enrollmentInvalid("unknown format \(file.format)") }
+        guard let hubSite = SiteID(hex: file.hubSite), let stationSite = SiteID(hex: file.stationSite),
+              let hs = Hex.decode(file.hubSigningKey), let ha = Hex.decode(file.hubAgreementKey),
+              let ss = Hex.decode(file.stationSigningKey), let sig = Hex.decode(file.signature),
+              let hubSigningKey = try? SigningPublicKey(rawRepresentation: hs),
+              let hubAgreementKey = try? AgreementPublicKey(rawRepresentation: ha),
+              let stationSigningKey = try? SigningPublicKey(rawRepresentation: ss)
+        else { throw .enrollmentInvalid("an id, key or the signature is malformed") }
+        let enrollment = Enrollment(hubSite: hubSite, hubName: file.hubName, hubSigningKey: hubSigningKey,
+                                    hubAgreementKey: hubAgreementKey, stationSite: stationSite,
+                                    stationSigningKey: stationSigningKey, enrolledAtMillis: file.enrolledAtMillis)
+        guard hubSigningKey.isValidSignature(sig, for: enrollment.signedBytes) else {
+            throw .enrollmentInvalid("the hub's signature does not match (the file was changed)")
+        }
+        return enrollment
+    }
+}

@@ -1,0 +1,77 @@
+import FieldSyncBundle
+import FieldSyncCore
+import FieldSyncStore
+import Foundation
+
+/// What a new station hands the hub to be enrolled: its id, name, township and public keys,
+/// signed with its own signing key (proof that it holds the private half).
+///
+/// The request holds no secret and no case data; it travels on the same stick as bundles.
+public struct EnrollmentRequest: Sendable, Equatable {
+    public let site: SiteID
+    public let name: String
+    public let township: String
+    public let signingKey: SigningPublicKey
+    public let agreementKey: AgreementPublicKey
+    public let createdAtMillis: UInt64
+
+    /// The bytes the station signs: a fixed label and every field, length-prefixed.
+    var signedBytes: [UInt8] {
+        var w = ByteWriter()
+        w.shortString("FieldSync enrollment request v1")
+        w.raw(site.bytes)
+        w.shortString(name)
+        w.shortString(township)
+        w.raw(signingKey.rawRepresentation)
+        w.raw(agreementKey.rawRepresentation)
+        w.u64(createdAtMillis)
+        return w.bytes
+    }
+
+    private struct File: Codable {
+        var format = "fieldsync-enrollment-request-v1"
+        var site: String
+        var name: String
+        var township: String
+        var signingKey: String
+        var agreementKey: String
+        var createdAtMillis: UInt64
+        var signature: String
+    }
+
+    /// Makes and signs a request for `identity`.
+    public static func make(for identity: NodeIdentity, atMillis: UInt64) -> (EnrollmentRequest, signature: [UInt8]) {
+        let request = EnrollmentRequest(site: identity.site, name: identity.name, township: identity.township ?? "",
+                                        signingKey: identity.signingKey.publicKey, agreementKey: identity.agreementKey.publicKey,
+                                        createdAtMillis: atMillis)
+        let signature = (try? identity.signingKey.signature(for: request.signedBytes)) ?? []
+        return (request, signature)
+    }
+
+    public static func write(for identity: NodeIdentity, atMillis: UInt64, to path: String) throws(SyncError) {
+        let (request, signature) = make(for: identity, atMillis: atMillis)
+        let file = File(site: request.site.hex, name: request.name, township: request.township,
+                        signingKey: Hex.encode(request.signingKey.rawRepresentation),
+                        agreementKey: Hex.encode(request.agreementKey.rawRepresentation),
+                        createdAtMillis: atMillis, signature: Hex.encode(signature))
+        try AtomicFile.write(JSON.encode(file), to: path)
+    }
+
+    /// Reads a request and checks its self-signature.
+    public static func read(from path: String) throws(SyncError) -> EnrollmentRequest {
+        let file = try JSON.decode(File.self, from: AtomicFile.read(path, what: "enrollment request"), what: "enrollment request \(path)")
+        guard file.format == "fieldsync-enrollment-request-v1" else { throw .requestInvalid("unknown format \(file.format)") }
+        guard let site = SiteID(hex: file.site) else { throw .requestInvalid("the station id is malformed") }
+        guard !file.name.isEmpty else { throw .requestInvalid("the station name is empty") }
+        guard let sk = Hex.decode(file.signingKey), let ak = Hex.decode(file.agreementKey), let sig = Hex.decode(file.signature),
+              let signingKey = try? SigningPublicKey(rawRepresentation: sk),
+              let agreementKey = try? AgreementPublicKey(rawRepresentation: ak)
+        else { throw .requestInvalid("a key or the signature is malformed") }
+        let request = EnrollmentRequest(site: site, name: file.name, township: file.township, signingKey: signingKey,
+                                        agreementKey: agreementKey, createdAtMillis: file.createdAtMillis)
+        guard signingKey.isValidSignature(sig, for: request.signedBytes) else {
+            throw .requestInvalid("its signature does not match its key (the file was changed)")
+        }
+        return request
+    }
+}

@@ -1,0 +1,175 @@
+import FieldSyncBundle
+import FieldSyncCore
+import FieldSyncDomain
+import FieldSyncStore
+import Foundation
+import Logging
+
+/// The county hub: the replica that holds every station's cases, enrolls stations, merges
+/// their bundles in any order, and writes each station a return bundle.
+///
+/// A return bundle carries the hub's acknowledgement (its vector: what it durably holds)
+/// and every change the station is not known to hold. Because vectors only count changes
+/// without gaps, a bundle that arrives before an earlier lost one is applied, but the
+/// acknowledgement stops at the gap and the station keeps re-sending the rest.
+///
+/// ```swift
+/// let hub = try Hub.initialize(at: "hub", name: "湟中区民政局")
+/// try hub.enroll(EnrollmentRequest.read(from: "req.json"), out: "enrollment.json")
+/// let results = try hub.merge(paths: ["/media/usb"])
+/// try hub.exportReturnBundles(to: "/media/usb/return")
+/// ```
+public final class Hub: Sendable {
+    public let folder: NodeFolder
+    public let identity: NodeIdentity
+    public let replica: Replica
+    let wallClock: WallClock
+    static let logger = Logger(label: "fieldsync.hub")
+
+    init(folder: NodeFolder, identity: NodeIdentity, replica: Replica, wallClock: @escaping WallClock) {
+        self.folder = folder
+        self.identity = identity
+        self.replica = replica
+        self.wallClock = wallClock
+    }
+
+    public static func initialize(at path: String, name: String, schema: Schema = CaseworkSchema.schema,
+                                  wallClock: @escaping WallClock = SystemWallClock.now) throws(SyncError) -> Hub {
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw .invalidInput("the hub name is empty") }
+        let folder = NodeFolder(path)
+        guard !folder.exists else { throw .folderExists(path) }
+        try folder.create()
+        var rng = SystemRandomNumberGenerator()
+        let identity = NodeIdentity(site: .random(using: &rng), name: name, role: .hub, township: nil)
+        do {
+            let replica = try Replica.create(at: folder.replicaPath, schema: schema, siteID: identity.site, name: name,
+                                             role: .hub, wallClock: wallClock)
+            try identity.save(to: folder.identityPath)
+            return Hub(folder: folder, identity: identity, replica: replica, wallClock: wallClock)
+        } catch let error as SyncError { throw error } catch let error as StoreError { throw .store(error) } catch { throw .io("\(error)") }
+    }
+
+    public static func open(at path: String, schema: Schema = CaseworkSchema.schema,
+                            wallClock: @escaping WallClock = SystemWallClock.now) throws(SyncError) -> Hub {
+        let folder = NodeFolder(path)
+        guard FileManager.default.fileExists(atPath: folder.identityPath),
+              FileManager.default.fileExists(atPath: folder.replicaPath) else { throw .notAFolderOfThisKind(path, expected: .hub) }
+        let identity = try NodeIdentity.load(from: folder.identityPath)
+        guard identity.role == .hub else { throw .notAFolderOfThisKind(path, expected: .hub) }
+        do {
+            return Hub(folder: folder, identity: identity,
+                       replica: try Replica.open(at: folder.replicaPath, schema: schema, wallClock: wallClock), wallClock: wallClock)
+        } catch { throw .store(error) }
+    }
+
+    /// Enrolls the station that made `request` and writes its enrollment file to `out`.
+    /// Enrolling the same station with the same keys again just rewrites the file.
+    @discardableResult
+    public func enroll(_ request: EnrollmentRequest, out: String) throws(SyncError) -> Enrollment {
+        do {
+            if let existing = try replica.peer(request.site), existing.signingKey != request.signingKey.rawRepresentation {
+                throw SyncError.alreadyEnrolled(name: existing.name, site: existing.site)
+            }
+            let now = wallClock()
+            let existing = try replica.peer(request.site)
+            try replica.savePeer(Peer(site: request.site, name: request.name, role: .station, township: request.township,
+                                      signingKey: request.signingKey.rawRepresentation,
+                                      agreementKey: request.agreementKey.rawRepresentation,
+                                      enrolledAtMillis: existing?.enrolledAtMillis ?? now, revokedAtMillis: nil,
+                                      knownVector: existing?.knownVector ?? .empty))
+            let enrollment = Enrollment(hubSite: identity.site, hubName: identity.name, hubSigningKey: identity.signingKey.publicKey,
+                                        hubAgreementKey: identity.agreementKey.publicKey, stationSite: request.site,
+                                        stationSigningKey: request.signingKey, enrolledAtMillis: existing?.enrolledAtMillis ?? now)
+            try enrollment.write(to: out, signedBy: identity.signingKey)
+            Self.logger.info("station enrolled", metadata: ["station": "\(request.site)", "township": "\(request.township)"])
+            return enrollment
+        } catch let error as SyncError { throw error } catch let error as StoreError { throw .store(error) } catch { throw .io("\(error)") }
+    }
+
+    /// The enrolled stations.
+    public func stations() throws(SyncError) -> [Peer] {
+        do { return try replica.peers().filter { $0.role == .station }.sorted { ($0.township ?? "", $0.name) < ($1.township ?? "", $1.name) } }
+        catch { throw .store(error) }
+    }
+
+    /// Merges one bundle from an enrolled station.
+    @discardableResult
+    public func merge(bundleAt path: String, afterEachBatch: ((Int) throws -> Void)? = nil) throws(SyncError) -> ImportResult {
+        let file = (path as NSString).lastPathComponent
+        let stations = try stations()
+        return try BundleImport.run(into: replica, identity: identity, path: path, expecting: .stationToHub, wallClock: wallClock,
+                                    trustedPeer: { (key: SigningPublicKey) throws(SyncError) -> Peer in
+            guard let peer = stations.first(where: { $0.signingKey == key.rawRepresentation }) else {
+                throw .unknownSigner(fingerprint: key.fingerprint, file: file)
+            }
+            if peer.revokedAtMillis != nil { throw .revokedSigner(name: peer.name, file: file) }
+            return peer
+        }, afterEachBatch: afterEachBatch)
+    }
+
+    /// Merges every bundle among `paths` (files, or folders whose `.fsb` files are taken
+    /// in name order). Each bundle is merged on its own, all or nothing; one bad file does
+    /// not stop the others. Results come back in the order the files were taken.
+    public func merge(paths: [String], progress: ((Int, Int, String) -> Void)? = nil) throws(SyncError) -> [Result<ImportResult, SyncError>] {
+        let files = try BundleFiles.expand(paths)
+        var results: [Result<ImportResult, SyncError>] = []
+        for (i, file) in files.enumerated() {
+            progress?(i + 1, files.count, file)
+            do { results.append(.success(try merge(bundleAt: file))) } catch { results.append(.failure(error)) }
+        }
+        return results
+    }
+
+    /// Writes one return bundle per enrolled (not revoked) station into `folder`.
+    public func exportReturnBundles(to folder: String, progress: ((Int, Int, String) -> Void)? = nil) throws(SyncError) -> [ExportResult] {
+        try NodeFolder(folder).create()
+        let targets = try stations().filter { $0.revokedAtMillis == nil }
+        var results: [ExportResult] = []
+        for (i, station) in targets.enumerated() {
+            progress?(i + 1, targets.count, station.name)
+            results.append(try returnBundle(for: station, to: folder))
+        }
+        return results
+    }
+
+    /// Writes the return bundle for one station.
+    public func returnBundle(for station: Peer, to out: String) throws(SyncError) -> ExportResult {
+        try BundleExport.write(from: replica, identity: identity, to: station, kind: .hubToStation, out: out,
+                               wallClock: wallClock, fileCode: station.township ?? station.site.short)
+    }
+
+    /// The hub's sync state and, for each station, how many changes it has yet to receive.
+    public func status() throws(SyncError) -> NodeStatus {
+        do {
+            let peers = try stations().map { peer in
+                PeerStatus(peer: peer, changesPending: try replica.changeCount(since: peer.knownVector))
+            }
+            return NodeStatus(name: identity.name, site: identity.site, role: .hub, township: nil, vector: try replica.vector(),
+                              changesOwed: 0, hubName: nil, lastExport: try replica.exportedBundles(limit: 1).first,
+                              lastImport: try replica.importedBundles(limit: 1).first,
+                              openConflicts: try replica.conflicts(includeResolved: false).count, peers: peers)
+        } catch let error as SyncError { throw error } catch let error as StoreError { throw .store(error) } catch { throw .io("\(error)") }
+    }
+}
+
+/// Expands command-line paths into bundle files.
+public enum BundleFiles {
+    public static func expand(_ paths: [String]) throws(SyncError) -> [String] {
+        var files: [String] = []
+        for path in paths {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+                throw .io("\(path): no such file or folder")
+            }
+            if isDir.boolValue {
+                let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
+                    .filter { $0.hasSuffix(".fsb") && !$0.hasPrefix(".") }.sorted()
+                guard !names.isEmpty else { throw .noBundles(path) }
+                files += names.map { (path as NSString).appendingPathComponent($0) }
+            } else {
+                files.append(path)
+            }
+        }
+        return files
+    }
+}

@@ -1,0 +1,182 @@
+import FieldSyncBundle
+import FieldSyncCore
+import FieldSyncDomain
+import FieldSyncStore
+import Foundation
+
+/// A township social-work station: its replica of the cases, its keys, and the one hub it
+/// syncs with.
+///
+/// Everything a caseworker does works offline: records are written to the local replica
+/// and stay owed to the hub until a return bundle acknowledges them. ``export(to:)``
+/// writes every owed change; ``importBundle(at:)`` applies a return bundle from the hub.
+///
+/// ```swift
+/// let station = try Station.initialize(at: "st", name: "鲁沙尔镇社工站", township: "630122101", requestPath: "req.json")
+/// // … the hub enrolls the request …
+/// try station.join(Enrollment.read(from: "enrollment.json"))
+/// let id = try station.record(table: "household", values: ["address": .text("…")]).rowID
+/// try station.export(to: "/media/usb/")
+/// ```
+public final class Station: Sendable {
+    public let folder: NodeFolder
+    public let identity: NodeIdentity
+    public let replica: Replica
+    let wallClock: WallClock
+
+    init(folder: NodeFolder, identity: NodeIdentity, replica: Replica, wallClock: @escaping WallClock) {
+        self.folder = folder
+        self.identity = identity
+        self.replica = replica
+        self.wallClock = wallClock
+    }
+
+    /// Creates a station folder with new keys and a new replica, and writes its enrollment
+    /// request to `requestPath` for the hub.
+    public static func initialize(at path: String, name: String, township: String, schema: Schema = CaseworkSchema.schema,
+                                  requestPath: String, wallClock: @escaping WallClock = SystemWallClock.now) throws(SyncError) -> Station {
+        guard TownshipCode.isValid(township) else {
+            throw .invalidInput("township code \(township) is not valid: give the 9-digit administrative code (乡镇代码), e.g. 630122101.")
+        }
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw .invalidInput("the station name is empty") }
+        let folder = NodeFolder(path)
+        guard !folder.exists else { throw .folderExists(path) }
+        try folder.create()
+        var rng = SystemRandomNumberGenerator()
+        let identity = NodeIdentity(site: .random(using: &rng), name: name, role: .station, township: township)
+        let replica: Replica
+        do {
+            replica = try Replica.create(at: folder.replicaPath, schema: schema, siteID: identity.site, name: name,
+                                         role: .station, wallClock: wallClock)
+        } catch { throw .store(error) }
+        try identity.save(to: folder.identityPath)
+        try EnrollmentRequest.write(for: identity, atMillis: wallClock(), to: requestPath)
+        return Station(folder: folder, identity: identity, replica: replica, wallClock: wallClock)
+    }
+
+    /// Opens an existing station folder.
+    public static func open(at path: String, schema: Schema = CaseworkSchema.schema,
+                            wallClock: @escaping WallClock = SystemWallClock.now) throws(SyncError) -> Station {
+        let folder = NodeFolder(path)
+        guard FileManager.default.fileExists(atPath: folder.identityPath),
+              FileManager.default.fileExists(atPath: folder.replicaPath) else { throw .notAFolderOfThisKind(path, expected: .station) }
+        let identity = try NodeIdentity.load(from: folder.identityPath)
+        guard identity.role == .station else { throw .notAFolderOfThisKind(path, expected: .station) }
+        do {
+            return Station(folder: folder, identity: identity,
+                           replica: try Replica.open(at: folder.replicaPath, schema: schema, wallClock: wallClock), wallClock: wallClock)
+        } catch { throw .store(error) }
+    }
+
+    /// The hub this station has joined, if any.
+    public func hub() throws(SyncError) -> Peer? {
+        do { return try replica.peers().first { $0.role == .hub } } catch { throw .store(error) }
+    }
+
+    /// Joins the hub named in `enrollment`; from then on only bundles signed by that hub
+    /// are accepted.
+    public func join(_ enrollment: Enrollment) throws(SyncError) {
+        guard enrollment.stationSite == identity.site,
+              enrollment.stationSigningKey == identity.signingKey.publicKey else {
+            throw .enrollmentInvalid("it was issued to another station")
+        }
+        if let existing = try hub(), existing.site != enrollment.hubSite {
+            throw .enrollmentInvalid("this station has already joined hub \(existing.name)")
+        }
+        let peer = Peer(site: enrollment.hubSite, name: enrollment.hubName, role: .hub, township: nil,
+                        signingKey: enrollment.hubSigningKey.rawRepresentation,
+                        agreementKey: enrollment.hubAgreementKey.rawRepresentation,
+                        enrolledAtMillis: enrollment.enrolledAtMillis, revokedAtMillis: nil, knownVector: .empty)
+        do { try replica.savePeer(peer) } catch { throw .store(error) }
+    }
+
+    /// Inserts or updates one row; a new row gets a fresh id unique across the county.
+    @discardableResult
+    public func record(table: String, id: String? = nil, values: [String: Value]) throws(SyncError) -> (rowID: String, changes: [Change]) {
+        let rowID = try id ?? RowIDGenerator.next(for: replica, site: identity.site)
+        do { return (rowID, try replica.write(table: table, rowID: rowID, values: values)) } catch { throw .store(error) }
+    }
+
+    /// Deletes one row (a tombstone that reaches every replica).
+    @discardableResult
+    public func delete(table: String, id: String) throws(SyncError) -> Change {
+        do { return try replica.delete(table: table, rowID: id) } catch { throw .store(error) }
+    }
+
+    /// Writes every change the hub has not acknowledged to a bundle. `out` is a file path,
+    /// or a folder in which the bundle is named by station code, sequence and date.
+    @discardableResult
+    public func export(to out: String) throws(SyncError) -> ExportResult {
+        guard let hub = try hub() else { throw .notJoined }
+        return try BundleExport.write(from: replica, identity: identity, to: hub, kind: .stationToHub, out: out,
+                                      wallClock: wallClock, fileCode: identity.township ?? identity.site.short)
+    }
+
+    /// Applies a return bundle from the hub: its changes, and its acknowledgement.
+    @discardableResult
+    public func importBundle(at path: String, afterEachBatch: ((Int) throws -> Void)? = nil) throws(SyncError) -> ImportResult {
+        guard let hub = try hub() else { throw .notJoined }
+        return try BundleImport.run(into: replica, identity: identity, path: path, expecting: .hubToStation, wallClock: wallClock,
+                                    trustedPeer: { (key: SigningPublicKey) throws(SyncError) -> Peer in
+            guard key.rawRepresentation == hub.signingKey else {
+                throw .unknownSigner(fingerprint: key.fingerprint, file: (path as NSString).lastPathComponent)
+            }
+            return hub
+        }, afterEachBatch: afterEachBatch)
+    }
+
+    /// Changes owed, last export and import, the hub.
+    public func status() throws(SyncError) -> NodeStatus {
+        do {
+            let hub = try hub()
+            let owed = try replica.changeCount(since: hub.map { try replica.knownVector(of: $0.site) } ?? .empty)
+            return NodeStatus(name: identity.name, site: identity.site, role: .station, township: identity.township,
+                              vector: try replica.vector(), changesOwed: owed, hubName: hub?.name,
+                              lastExport: try replica.exportedBundles(limit: 1).first,
+                              lastImport: try replica.importedBundles(limit: 1).first,
+                              openConflicts: try replica.conflicts(includeResolved: false).count, peers: [])
+        } catch let error as SyncError { throw error } catch let error as StoreError { throw .store(error) } catch { throw .io("\(error)") }
+    }
+}
+
+/// A replica's sync state, for `status` commands.
+public struct NodeStatus: Sendable {
+    public let name: String
+    public let site: SiteID
+    public let role: ReplicaRole
+    public let township: String?
+    public let vector: VersionVector
+    /// Changes the hub has not acknowledged (stations), or 0 (hubs).
+    public let changesOwed: Int
+    public let hubName: String?
+    public let lastExport: BundleRecord?
+    public let lastImport: BundleRecord?
+    public let openConflicts: Int
+    /// For a hub: each station and how many changes it has not yet received.
+    public let peers: [PeerStatus]
+}
+
+public struct PeerStatus: Sendable {
+    public let peer: Peer
+    public let changesPending: Int
+}
+
+/// Township administrative codes: 9 digits (6-digit county code + 3-digit township).
+public enum TownshipCode {
+    public static func isValid(_ code: String) -> Bool {
+        code.utf8.count == 9 && code.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+    }
+}
+
+/// Row ids that never collide between replicas: the site's short id and a local counter,
+/// e.g. `3f9a0c1e-000017`. They say nothing about the family.
+enum RowIDGenerator {
+    static func next(for replica: Replica, site: SiteID) throws(SyncError) -> String {
+        do {
+            let n = (Int(try replica.setting("next_row_number") ?? "1") ?? 1)
+            try replica.setSetting("next_row_number", String(n + 1))
+            let digits = String(n)
+            return "\(site.short)-\(String(repeating: "0", count: max(0, 6 - digits.count)))\(digits)"
+        } catch { throw .store(error) }
+    }
+}

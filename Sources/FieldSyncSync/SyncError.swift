@@ -1,0 +1,64 @@
+import FieldSyncBundle
+import FieldSyncCore
+import FieldSyncStore
+
+/// Why a station or hub operation was refused. Every case says what is wrong and what to
+/// do, names folders, stations and bundles, and never carries case data.
+public enum SyncError: Error, Sendable, CustomStringConvertible {
+    case folderExists(String)
+    case notAFolderOfThisKind(String, expected: ReplicaRole)
+    case notJoined
+    case requestInvalid(String)
+    case enrollmentInvalid(String)
+    case alreadyEnrolled(name: String, site: SiteID)
+    case unknownSigner(fingerprint: String, file: String)
+    case revokedSigner(name: String, file: String)
+    case wrongDirection(file: String, expected: BundleKind)
+    case senderMismatch(file: String)
+    case notAddressedToUs(file: String)
+    case schemaMismatch(file: String, bundleVersion: Int, ourVersion: Int)
+    case noBundles(String)
+    case io(String)
+    case bundle(file: String, BundleError)
+    case store(StoreError)
+    case invalidInput(String)
+
+    public var description: String {
+        switch self {
+        case let .folderExists(dir):
+            return "\(dir) already holds a FieldSync replica; choose an empty folder."
+        case let .notAFolderOfThisKind(dir, role):
+            return "\(dir) is not a FieldSync \(role.rawValue) folder (no identity.json or replica.sqlite of a \(role.rawValue)); run `fieldsync \(role.rawValue) init` first."
+        case .notJoined:
+            return "this station has not joined a hub yet; run `fieldsync station join DIR ENROLLMENT` with the file the hub gave you."
+        case let .requestInvalid(reason):
+            return "the enrollment request is not valid: \(reason). Ask the station to run `fieldsync station init` again and bring the new request."
+        case let .enrollmentInvalid(reason):
+            return "the enrollment file is not valid for this station: \(reason)."
+        case let .alreadyEnrolled(name, site):
+            return "station \(name) (\(site)) is already enrolled with a different key; revoke it before enrolling it again."
+        case let .unknownSigner(fingerprint, file):
+            return "\(file) is signed by key \(fingerprint), which this hub has not enrolled; it was not applied. Enroll the station first, or check where the file came from."
+        case let .revokedSigner(name, file):
+            return "\(file) is signed by station \(name), whose key has been revoked; it was not applied."
+        case let .wrongDirection(file, expected):
+            return "\(file) is a \(expected == .stationToHub ? "return bundle from a hub" : "bundle from a station"); give it to the \(expected == .stationToHub ? "station" : "hub") instead."
+        case let .senderMismatch(file):
+            return "\(file) names a sender that does not match the key that signed it; it was not applied."
+        case let .notAddressedToUs(file):
+            return "\(file) is not addressed to this replica; it was not applied. Check that the stick belongs to this station."
+        case let .schemaMismatch(file, theirs, ours):
+            return "\(file) was written under case schema version \(theirs), this replica uses version \(ours); update FieldSync on the older side, then export again."
+        case let .noBundles(path):
+            return "no .fsb bundle files found in \(path)."
+        case let .io(reason):
+            return reason
+        case let .bundle(file, error):
+            return "\(file): \(error)"
+        case let .store(error):
+            return "\(error)"
+        case let .invalidInput(reason):
+            return reason
+        }
+    }
+}

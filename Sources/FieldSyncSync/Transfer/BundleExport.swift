@@ -1,0 +1,78 @@
+import FieldSyncBundle
+import FieldSyncCore
+import FieldSyncStore
+import Foundation
+import Logging
+
+/// What an export wrote.
+public struct ExportResult: Sendable {
+    public let path: String
+    public let header: BundleHeader
+    public let recipientName: String
+}
+
+/// Writes one bundle from a replica to one peer: every change the peer is not known to
+/// hold, read from one consistent snapshot of the replica.
+///
+/// The cost is O(changes exported): the store reads the change log by index ranges above
+/// the peer's known vector. Nothing is marked as delivered: a change stays owed until the
+/// peer says (by vector) that it holds it, so a lost stick only delays.
+enum BundleExport {
+    static let logger = Logger(label: "fieldsync.export")
+
+    static func write(from replica: Replica, identity: NodeIdentity, to peer: Peer, kind: BundleKind,
+                      out: String, wallClock: WallClock, fileCode: String) throws(SyncError) -> ExportResult {
+        do {
+            let recipients = try [
+                BundleRecipient(site: peer.site, key: AgreementPublicKey(rawRepresentation: peer.agreementKey)),
+                BundleRecipient(site: identity.site, key: identity.agreementKey.publicKey),
+            ]
+            let now = wallClock()
+            let sequence = try replica.nextExportSequence()
+            let path = try resolve(out: out, name: BundleFileName.make(senderCode: fileCode, kind: kind, sequence: sequence, createdMillis: now))
+            let since = try replica.knownVector(of: peer.site)
+            let header: BundleHeader = try replica.exportSnapshot { snapshot in
+                let vector = try snapshot.vector()
+                let draft = BundleDraft(
+                    kind: kind, sender: identity.site, senderName: identity.name,
+                    created: HybridTimestamp(millis: now, counter: 0),
+                    schemaName: replica.schema.name, schemaVersion: replica.schema.version,
+                    schemaFingerprint: replica.schemaFingerprint, recipients: recipients,
+                    senderVector: vector, assumedVector: since,
+                    acknowledgement: kind == .hubToStation ? vector : nil,
+                    tableCounts: try snapshot.counts(since: since))
+                let writer = try BundleWriter(path: path, draft: draft, signingKey: identity.signingKey)
+                try snapshot.forEachBatch(since: since, batchSize: 4096) { try writer.append(contentsOf: $0) }
+                return try writer.finish()
+            }
+            try replica.recordExport(BundleRecord(bundleID: header.bundleID.bytes, peer: peer.site, createdStamp: header.created,
+                                                  atMillis: now, changeCount: header.totalChanges,
+                                                  fileName: (path as NSString).lastPathComponent))
+            logger.info("bundle written", metadata: [
+                "bundle": "\(header.bundleID.hex)", "to": "\(peer.site)", "changes": "\(header.totalChanges)",
+            ])
+            return ExportResult(path: path, header: header, recipientName: peer.name)
+        } catch let error as SyncError {
+            throw error
+        } catch let error as BundleError {
+            throw .bundle(file: out, error)
+        } catch let error as StoreError {
+            throw .store(error)
+        } catch {
+            throw .io("export to \(out) failed: \(error)")
+        }
+    }
+
+    /// `out` may be a folder (the bundle is named for an operator) or a file path.
+    static func resolve(out: String, name: String) throws(SyncError) -> String {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isDir), isDir.boolValue {
+            return (out as NSString).appendingPathComponent(name)
+        }
+        if out.hasSuffix("/") {
+            try NodeFolder(out).create()
+            return (out as NSString).appendingPathComponent(name)
+        }
+        return out
+    }
+}

@@ -1,0 +1,80 @@
+import FieldSyncBundle
+import FieldSyncCore
+import FieldSyncStore
+import Foundation
+import Logging
+
+/// What importing one bundle did.
+public struct ImportResult: Sendable {
+    public enum Outcome: String, Sendable { case applied, alreadyImported }
+    public let path: String
+    public let header: BundleHeader
+    public let senderName: String
+    public let outcome: Outcome
+    public let report: ApplyReport
+}
+
+/// Reads one bundle into a replica, in the order that keeps bad input harmless:
+///
+/// 1. the signer's key (at a fixed place in the file) must belong to a trusted peer;
+/// 2. the whole file's digest and signature are checked before anything is parsed;
+/// 3. the signed header must be of the expected direction, from that peer, addressed to
+///    this replica, under this replica's schema;
+/// 4. every frame is decrypted, inflated and parsed once, so the whole file is proven
+///    sound before a single change is applied;
+/// 5. the changes are applied in one transaction with the bookkeeping (the peer's vector,
+///    the bundle id): all or nothing.
+///
+/// A bundle already imported is a no-op; so is every change already held.
+enum BundleImport {
+    static let logger = Logger(label: "fieldsync.import")
+
+    static func run(into replica: Replica, identity: NodeIdentity, path: String, expecting kind: BundleKind,
+                    wallClock: WallClock, trustedPeer: (SigningPublicKey) throws(SyncError) -> Peer,
+                    afterEachBatch: ((Int) throws -> Void)? = nil) throws(SyncError) -> ImportResult {
+        let name = (path as NSString).lastPathComponent
+        do {
+            let unverified = try UnverifiedBundle.open(path: path)
+            let peer = try trustedPeer(unverified.signerKey)
+            let verified = try unverified.verify()
+            let header = verified.header
+            guard header.kind == kind else { throw SyncError.wrongDirection(file: name, expected: kind) }
+            guard header.sender == peer.site else { throw SyncError.senderMismatch(file: name) }
+            guard header.recipients.contains(where: { $0.site == identity.site }) else { throw SyncError.notAddressedToUs(file: name) }
+            guard header.schemaFingerprint == replica.schemaFingerprint, header.schemaName == replica.schema.name else {
+                throw SyncError.schemaMismatch(file: name, bundleVersion: header.schemaVersion, ourVersion: replica.schema.version)
+            }
+            if try replica.hasImported(bundleID: header.bundleID.bytes) {
+                logger.info("bundle already imported", metadata: ["bundle": "\(header.bundleID.hex)"])
+                return ImportResult(path: path, header: header, senderName: peer.name, outcome: .alreadyImported,
+                                    report: ApplyReport(applied: 0, stale: 0, duplicate: header.totalChanges, conflicts: 0))
+            }
+            let readable = try verified.open(as: identity.site, key: identity.agreementKey)
+            let ((), report) = try replica.importChanges { tx in
+                var batches = 0
+                try readable.forEachBatch { changes in
+                    try tx.apply(changes)
+                    batches += 1
+                    try afterEachBatch?(batches)
+                }
+                try tx.mergeKnownVector(header.senderVector, of: peer.site)
+                if let ack = header.acknowledgement { try tx.mergeKnownVector(ack, of: peer.site) }
+                try tx.recordImport(BundleRecord(bundleID: header.bundleID.bytes, peer: peer.site, createdStamp: header.created,
+                                                 atMillis: wallClock(), changeCount: header.totalChanges, fileName: name))
+            }
+            logger.info("bundle imported", metadata: [
+                "bundle": "\(header.bundleID.hex)", "from": "\(peer.site)", "applied": "\(report.applied)",
+                "stale": "\(report.stale)", "duplicate": "\(report.duplicate)", "conflicts": "\(report.conflicts)",
+            ])
+            return ImportResult(path: path, header: header, senderName: peer.name, outcome: .applied, report: report)
+        } catch let error as SyncError {
+            throw error
+        } catch let error as BundleError {
+            throw .bundle(file: name, error)
+        } catch let error as StoreError {
+            throw .store(error)
+        } catch {
+            throw .io("\(name): import failed: \(error)")
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Logging
+
+/// `fieldsync`: the one command-line program. Each verb is a small struct that parses its
+/// arguments and calls the libraries; no business logic lives here.
+@main
+struct Fieldsync: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fieldsync",
+        abstract: "Offline sync of social-assistance case files between township stations and the county hub.",
+        discussion: """
+        Start with the demo, which builds a county (a hub and three stations), edits cases \
+        offline, carries bundles in shuffled order with losses and duplicates, and shows \
+        that every replica converges:
+
+          fieldsync demo
+
+        A station's day:  fieldsync station record …, fieldsync station export DIR --out /media/usb/
+        The hub's day:    fieldsync hub merge HUB /media/usb, fieldsync hub export HUB --out-dir /media/usb/return
+        """,
+        version: "0.1.0",
+        subcommands: [StationCommand.self, HubCommand.self, BundleCommand.self, DigestCommand.self, DemoCommand.self]
+    )
+
+    static func main() {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = Logger.Level(rawValue: ProcessEnvironment.value("FIELDSYNC_LOG") ?? "") ?? .warning
+            return handler
+        }
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

@@ -1,0 +1,176 @@
+import ArgumentParser
+import FieldSyncCore
+import FieldSyncStore
+import FieldSyncSync
+import Foundation
+
+/// `fieldsync hub …`: what the county hub's operator does.
+struct HubCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hub",
+        abstract: "Run the county hub: enroll stations, merge their bundles, write return bundles.",
+        subcommands: [HubInit.self, HubEnroll.self, HubMerge.self, HubExport.self, HubStatus.self, HubConflicts.self]
+    )
+}
+
+struct HubInit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init", abstract: "Create a hub folder with new keys.",
+        discussion: "Example:\n  fieldsync hub init hub-huangzhong --name 湟中区民政局")
+    @Argument(help: "The hub folder to create.") var dir: String
+    @Option(help: "The hub's name, e.g. 湟中区民政局.") var name: String
+
+    func run() throws {
+        try reporting {
+            let hub = try Hub.initialize(at: dir, name: name)
+            print("hub \(hub.identity.name) created in \(dir), site \(hub.identity.site.hex)")
+        }
+    }
+}
+
+struct HubEnroll: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enroll", abstract: "Enroll a station from its request file; writes the enrollment file it joins with.",
+        discussion: "Example:\n  fieldsync hub enroll hub-huangzhong /media/usb/lushaer-request.json --out /media/usb/lushaer-enrollment.json")
+    @Argument(help: "The hub folder.") var dir: String
+    @Argument(help: "The station's enrollment request.") var request: String
+    @Option(help: "Where to write the enrollment file for the station.") var out: String
+
+    func run() throws {
+        try reporting {
+            let hub = try Hub.open(at: dir)
+            let request = try EnrollmentRequest.read(from: request)
+            try hub.enroll(request, out: out)
+            print("enrolled \(request.name) (township \(request.township), site \(request.site.hex)); give it \(out)")
+        }
+    }
+}
+
+struct HubMerge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Merge station bundles, in any order; a folder means every .fsb in it.",
+        discussion: """
+        Each bundle is merged on its own, all or nothing. A bad file is reported and skipped; \
+        the others are still merged, and the command then exits with status 1.
+
+        Example:
+          fieldsync hub merge hub-huangzhong /media/usb
+        """)
+    @Argument(help: "The hub folder.") var dir: String
+    @Argument(help: "Bundle files or folders.") var paths: [String]
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try reporting {
+            let hub = try Hub.open(at: dir)
+            let progress = Progress()
+            let results = try hub.merge(paths: paths) { done, total, file in
+                progress.update(done, total, "merging \((file as NSString).lastPathComponent)")
+            }
+            progress.finish()
+            let files = try BundleFiles.expand(paths)
+            if output.json {
+                printJSON(zip(files, results).map { file, result in
+                    switch result {
+                    case let .success(r): ImportJSON(r)
+                    case let .failure(e): ImportJSON(file: file, error: e)
+                    }
+                })
+            } else {
+                for result in results {
+                    switch result {
+                    case let .success(r): print(ImportSummary.line(r))
+                    case let .failure(e): FileHandle.standardError.write(Data("fieldsync: 错误 error: \(e)\n".utf8))
+                    }
+                }
+            }
+            if results.contains(where: { if case .failure = $0 { true } else { false } }) { throw ExitCode(1) }
+        }
+    }
+}
+
+struct HubExport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write one return bundle per station: the acknowledgement and every change it lacks.",
+        discussion: "Example:\n  fieldsync hub export hub-huangzhong --out-dir /media/usb/return")
+    @Argument(help: "The hub folder.") var dir: String
+    @Option(name: .customLong("out-dir"), help: "The folder for the return bundles.") var outDir: String
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try reporting {
+            let hub = try Hub.open(at: dir)
+            let progress = Progress()
+            let results = try hub.exportReturnBundles(to: outDir) { done, total, name in progress.update(done, total, "writing for \(name)") }
+            progress.finish()
+            if output.json { printJSON(results.map(ExportJSON.init)) } else {
+                for r in results { print("wrote \(r.path): \(r.header.totalChanges) changes for \(r.recipientName)") }
+            }
+        }
+    }
+}
+
+struct HubStatus: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "The hub, its stations, and what each has yet to receive.",
+        discussion: "Example:\n  fieldsync hub status hub-huangzhong --json")
+    @Argument(help: "The hub folder.") var dir: String
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try reporting {
+            let status = try Hub.open(at: dir).status()
+            if output.json { printJSON(StatusJSON(status)) } else { StatusText.print(status) }
+        }
+    }
+}
+
+struct HubConflicts: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "conflicts",
+        abstract: "List concurrent different edits of reviewed fields (both values kept), or resolve one.",
+        discussion: """
+        The replicas already agree on the winner (the later edit); this queue is for a person \
+        to confirm it or correct it with a new edit at a station.
+
+        Example:
+          fieldsync hub conflicts hub-huangzhong
+          fieldsync hub conflicts hub-huangzhong --resolve 3
+        """)
+    @Argument(help: "The hub folder.") var dir: String
+    @Option(help: "Mark conflict N as reviewed.") var resolve: Int64?
+    @Flag(help: "Include resolved conflicts.") var all = false
+    @OptionGroup var output: OutputOptions
+
+    struct ConflictJSON: Encodable {
+        let id: Int64, table: String, row: String, column: String, resolved: Bool
+        let winner: ValueJSON, winnerVersion: String, loser: ValueJSON, loserVersion: String
+    }
+
+    func run() throws {
+        try reporting {
+            let hub = try Hub.open(at: dir)
+            if let resolve {
+                try wrap { try hub.replica.resolveConflict(id: resolve) }
+                print("conflict \(resolve) marked as reviewed")
+                return
+            }
+            let conflicts = try wrap { try hub.replica.conflicts(includeResolved: all) }
+            if output.json {
+                printJSON(conflicts.map {
+                    ConflictJSON(id: $0.id, table: $0.table, row: $0.rowID, column: $0.column, resolved: $0.resolved,
+                                 winner: ValueJSON(value: $0.winner.value), winnerVersion: $0.winner.version.description,
+                                 loser: ValueJSON(value: $0.loser.value), loserVersion: $0.loser.version.description)
+                })
+            } else if conflicts.isEmpty {
+                print("no open conflicts")
+            } else {
+                for c in conflicts {
+                    print("#\(c.id) \(c.table) \(c.rowID) \(c.column): kept \(c.winner.value) (\(c.winner.version)), other \(c.loser.value) (\(c.loser.version))\(c.resolved ? " [reviewed]" : "")")
+                }
+            }
+        }
+    }
+}

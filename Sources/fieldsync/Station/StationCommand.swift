@@ -1,0 +1,232 @@
+import ArgumentParser
+import FieldSyncCore
+import FieldSyncDomain
+import FieldSyncStore
+import FieldSyncSync
+import Foundation
+
+/// `fieldsync station …`: what a township station does, all of it offline.
+struct StationCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "station",
+        abstract: "Work at a township station: record cases offline, export to and import from the hub.",
+        subcommands: [StationInit.self, StationJoin.self, StationRecord.self, StationDelete.self, StationShow.self,
+                      StationExport.self, StationImport.self, StationStatus.self]
+    )
+}
+
+struct StationInit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Create a station folder with new keys, and write its enrollment request for the hub.",
+        discussion: "Example:\n  fieldsync station init st-lushaer --name 鲁沙尔镇社工站 --township 630106100 --request /media/usb/lushaer-request.json"
+    )
+    @Argument(help: "The station folder to create.") var dir: String
+    @Option(help: "The station's name, e.g. 鲁沙尔镇社工站.") var name: String
+    @Option(help: "The township's 9-digit administrative code.") var township: String
+    @Option(help: "Where to write the enrollment request to carry to the hub.") var request: String
+
+    func run() throws {
+        try reporting {
+            let station = try Station.initialize(at: dir, name: name, township: township, requestPath: request)
+            print("station \(station.identity.name) created in \(dir), site \(station.identity.site.hex)")
+            print("enrollment request written to \(request): take it to the hub (`fieldsync hub enroll`)")
+        }
+    }
+}
+
+struct StationJoin: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "join",
+        abstract: "Join the hub with the enrollment file it wrote for this station.",
+        discussion: "Example:\n  fieldsync station join st-lushaer /media/usb/lushaer-enrollment.json"
+    )
+    @Argument(help: "The station folder.") var dir: String
+    @Argument(help: "The enrollment file from the hub.") var enrollment: String
+
+    func run() throws {
+        try reporting {
+            let station = try Station.open(at: dir)
+            let enrollment = try Enrollment.read(from: enrollment)
+            try station.join(enrollment)
+            print("joined hub \(enrollment.hubName) (\(enrollment.hubSite.hex))")
+        }
+    }
+}
+
+struct StationRecord: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "record",
+        abstract: "Insert a row, or update one with --id. Prints the row id on its own line.",
+        discussion: """
+        Values are FIELD=VALUE, typed by the column: integers and reals as numbers, text as \
+        is, blobs as hex; an empty value (FIELD=) sets null. Tables: \(CaseworkSchema.schema.tables.map(\.name).joined(separator: ", ")).
+
+        Example:
+          fieldsync station record st-lushaer household township=630106100 village=阳坡村 address=阳坡村3社12号 monthly_income=1200
+          fieldsync station record st-lushaer household --id 3f9a0c1e-000001 monthly_income=1350
+        """
+    )
+    @Argument(help: "The station folder.") var dir: String
+    @Argument(help: "The table.") var table: String
+    @Option(help: "The id of the row to update (omit to insert a new row).") var id: String?
+    @Argument(help: "FIELD=VALUE pairs.") var assignments: [String] = []
+
+    func validate() throws {
+        guard !assignments.isEmpty else { throw ValidationError("give at least one FIELD=VALUE") }
+    }
+
+    func run() throws {
+        try reporting {
+            let station = try Station.open(at: dir)
+            let values = try FieldAssignments.parse(assignments, table: table, schema: station.replica.schema)
+            let (rowID, changes) = try station.record(table: table, id: id, values: values)
+            print(rowID)
+            if changes.isEmpty { FileHandle.standardError.write(Data("no field changed\n".utf8)) }
+        }
+    }
+}
+
+struct StationDelete: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delete",
+        abstract: "Delete a row everywhere (the deletion reaches every replica and wins over concurrent edits).",
+        discussion: "Example:\n  fieldsync station delete st-lushaer household 3f9a0c1e-000001"
+    )
+    @Argument(help: "The station folder.") var dir: String
+    @Argument(help: "The table.") var table: String
+    @Argument(help: "The row id.") var id: String
+
+    func run() throws {
+        try reporting {
+            try Station.open(at: dir).delete(table: table, id: id)
+            print("deleted \(table) \(id)")
+        }
+    }
+}
+
+struct StationShow: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show one row.",
+        discussion: "Example:\n  fieldsync station show st-lushaer household 3f9a0c1e-000001 --json"
+    )
+    @Argument(help: "The station folder.") var dir: String
+    @Argument(help: "The table.") var table: String
+    @Argument(help: "The row id.") var id: String
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try reporting {
+            let station = try Station.open(at: dir)
+            guard let schema = station.replica.schema.table(table) else {
+                throw SyncError.invalidInput("没有表 \(table) / no table \(table); tables: \(station.replica.schema.tables.map(\.name).joined(separator: ", "))")
+            }
+            guard let row = try wrap({ try station.replica.row(table: table, rowID: id) }) else {
+                let deleted = (try? station.replica.isDeleted(table: table, rowID: id)) ?? false
+                throw SyncError.invalidInput(deleted ? "\(table) \(id) 已删除 / was deleted" : "没有记录 \(table) \(id) / no such row")
+            }
+            if output.json {
+                printJSON(row.mapValues { ValueJSON(value: $0) })
+            } else {
+                print("id: \(id)")
+                for column in schema.columns { print("\(column.name): \(row[column.name].map { $0 == .null ? "" : $0.description } ?? "")") }
+            }
+        }
+    }
+}
+
+struct StationExport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write every change the hub has not acknowledged to a bundle file.",
+        discussion: """
+        --out may be a file or a folder (end it with / or give an existing folder): in a folder \
+        the bundle is named by township code, sequence and date, e.g. 630106100-to-hub-0003-20261129.fsb.
+
+        Example:
+          fieldsync station export st-lushaer --out /media/usb/
+        """
+    )
+    @Argument(help: "The station folder.") var dir: String
+    @Option(help: "The bundle file, or a folder to put it in.") var out: String
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try reporting {
+            let result = try Station.open(at: dir).export(to: out)
+            if output.json { printJSON(ExportJSON(result)) } else {
+                print("wrote \(result.path): \(result.header.totalChanges) changes for \(result.recipientName)")
+            }
+        }
+    }
+}
+
+struct StationImport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Apply a return bundle from the hub (all or nothing; importing it again changes nothing).",
+        discussion: "Example:\n  fieldsync station import st-lushaer /media/usb/return/hub-to-630106100-0002-20261129.fsb"
+    )
+    @Argument(help: "The station folder.") var dir: String
+    @Argument(help: "The return bundle.") var file: String
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try reporting {
+            let result = try Station.open(at: dir).importBundle(at: file)
+            if output.json { printJSON(ImportJSON(result)) } else { print(ImportSummary.line(result)) }
+        }
+    }
+}
+
+struct StationStatus: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Changes owed to the hub, last export and import, the hub.",
+        discussion: "Example:\n  fieldsync station status st-lushaer --json"
+    )
+    @Argument(help: "The station folder.") var dir: String
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try reporting {
+            let status = try Station.open(at: dir).status()
+            if output.json { printJSON(StatusJSON(status)) } else { StatusText.print(status) }
+        }
+    }
+}
+
+/// Wraps store calls for use inside `reporting`.
+func wrap<T>(_ body: () throws(StoreError) -> T) throws(SyncError) -> T {
+    do { return try body() } catch { throw .store(error) }
+}
+
+enum ImportSummary {
+    static func line(_ r: ImportResult) -> String {
+        let name = (r.path as NSString).lastPathComponent
+        switch r.outcome {
+        case .alreadyImported: return "\(name): already imported from \(r.senderName); nothing changed"
+        case .applied:
+            let p = r.report
+            return "\(name) from \(r.senderName): \(p.applied) applied, \(p.stale) stale, \(p.duplicate) duplicate, \(p.conflicts) conflicts"
+        }
+    }
+}
+
+enum StatusText {
+    static func print(_ s: NodeStatus) {
+        Swift.print("\(s.role.rawValue) \(s.name)  site \(s.site.hex)\(s.township.map { "  township \($0)" } ?? "")")
+        if s.role == .station {
+            Swift.print("hub: \(s.hubName ?? "not joined yet")")
+            Swift.print("changes owed to the hub: \(s.changesOwed)")
+        }
+        Swift.print("changes held: \(s.vector.total) from \(s.vector.entries.count) replicas")
+        Swift.print("last export: \(s.lastExport.map { "\($0.fileName) (\($0.changeCount) changes, \(ISOTime.format(millis: $0.atMillis)))" } ?? "never")")
+        Swift.print("last import: \(s.lastImport.map { "\($0.fileName) (\($0.changeCount) changes, \(ISOTime.format(millis: $0.atMillis)))" } ?? "never")")
+        Swift.print("open conflicts: \(s.openConflicts)")
+        for p in s.peers {
+            Swift.print("  \(p.peer.township ?? "")  \(p.peer.name)  \(p.changesPending) changes to send\(p.peer.revokedAtMillis != nil ? "  (revoked)" : "")")
+        }
+    }
+}

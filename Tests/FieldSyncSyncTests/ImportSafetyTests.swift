@@ -1,0 +1,123 @@
+import FieldSyncBundle
+import FieldSyncCore
+import FieldSyncStore
+@testable import FieldSyncSync
+import FieldSyncTestSupport
+import Foundation
+import XCTest
+
+/// SYSTEM.md properties 3, 4, 7 and 8: bad bundles are refused before anything is written,
+/// imports are all or nothing, and re-imports change nothing.
+final class ImportSafetyTests: SyncTestCase {
+    struct InjectedFailure: Error {}
+
+    func testImportThatFailsPartWayLeavesTheReplicaExactlyAsBefore() throws {
+        let county = try makeCounty(stations: 1)
+        try addHouseholds(county.stations[0], count: 3_000)   // 27,000 changes: several frames
+        let bundle = try county.stations[0].export(to: folder.sub("up.fsb"))
+        XCTAssertGreaterThan(bundle.header.frameCount, 2)
+        let before = try snapshot(county.hub.replica)
+        XCTAssertThrowsError(try county.hub.merge(bundleAt: bundle.path, afterEachBatch: { batch in
+            if batch == 2 { throw InjectedFailure() }
+        }))
+        XCTAssertEqual(try snapshot(county.hub.replica), before)
+        // The same file then imports completely.
+        let result = try county.hub.merge(bundleAt: bundle.path)
+        XCTAssertEqual(result.report.applied, bundle.header.totalChanges)
+        XCTAssertEqual(try county.hub.replica.digest(), try county.stations[0].replica.digest())
+    }
+
+    func testImportingTheSameBundleTwiceChangesNothingTheSecondTime() throws {
+        let county = try makeCounty(stations: 1)
+        try addHouseholds(county.stations[0], count: 10)
+        let bundle = try county.stations[0].export(to: folder.sub("up.fsb"))
+        try county.hub.merge(bundleAt: bundle.path)
+        let after = try snapshot(county.hub.replica)
+        let again = try county.hub.merge(bundleAt: bundle.path)
+        XCTAssertEqual(again.outcome, .alreadyImported)
+        XCTAssertEqual(try snapshot(county.hub.replica), after)
+    }
+
+    func testTamperedBundleIsRejectedBeforeAnyWrite() throws {
+        let county = try makeCounty(stations: 1)
+        try addHouseholds(county.stations[0], count: 20)
+        let bundle = try county.stations[0].export(to: folder.sub("up.fsb"))
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: bundle.path))
+        let before = try snapshot(county.hub.replica)
+        for offset in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 97)) {
+            bytes[offset] ^= 0x20
+            let path = folder.sub("tampered-\(offset).fsb")
+            try bytes.write(to: URL(fileURLWithPath: path))
+            bytes[offset] ^= 0x20
+            XCTAssertThrowsError(try county.hub.merge(bundleAt: path), "byte \(offset)")
+        }
+        XCTAssertEqual(try snapshot(county.hub.replica), before)
+    }
+
+    func testTruncatedBundleIsRejectedBeforeAnyWrite() throws {
+        let county = try makeCounty(stations: 1)
+        try addHouseholds(county.stations[0], count: 20)
+        let bundle = try county.stations[0].export(to: folder.sub("up.fsb"))
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: bundle.path))
+        let before = try snapshot(county.hub.replica)
+        for length in [0, 7, 40, 60, bytes.count / 2, bytes.count - 97, bytes.count - 1] {
+            let path = folder.sub("cut-\(length).fsb")
+            try bytes.prefix(length).write(to: URL(fileURLWithPath: path))
+            XCTAssertThrowsError(try county.hub.merge(bundleAt: path), "length \(length)") { error in
+                XCTAssertFalse("\(error)".isEmpty)
+            }
+        }
+        XCTAssertEqual(try snapshot(county.hub.replica), before)
+    }
+
+    func testBundleFromAnUnenrolledKeyIsRejected() throws {
+        let county = try makeCounty(stations: 1)
+        let stranger = try makeCounty(stations: 1, at: "elsewhere")
+        try addHouseholds(stranger.stations[0], count: 5)
+        let bundle = try stranger.stations[0].export(to: folder.sub("stranger.fsb"))
+        let before = try snapshot(county.hub.replica)
+        XCTAssertThrowsError(try county.hub.merge(bundleAt: bundle.path)) { error in
+            guard case .unknownSigner = error as? SyncError else { return XCTFail("\(error)") }
+        }
+        XCTAssertEqual(try snapshot(county.hub.replica), before)
+    }
+
+    func testReturnBundleForAnotherStationIsRejected() throws {
+        let county = try makeCounty(stations: 2)
+        try addHouseholds(county.stations[1], count: 5)
+        try county.hub.merge(bundleAt: county.stations[1].export(to: folder.sub("up.fsb")).path)
+        let forStation1 = try county.hub.returnBundle(for: XCTUnwrap(county.hub.replica.peer(county.stations[1].identity.site)),
+                                                      to: folder.sub("down.fsb"))
+        let before = try snapshot(county.stations[0].replica)
+        XCTAssertThrowsError(try county.stations[0].importBundle(at: forStation1.path)) { error in
+            guard case .notAddressedToUs = error as? SyncError else { return XCTFail("\(error)") }
+        }
+        XCTAssertEqual(try snapshot(county.stations[0].replica), before)
+    }
+
+    func testStationBundleGivenToAStationIsRefused() throws {
+        let county = try makeCounty(stations: 2)
+        try addHouseholds(county.stations[0], count: 2)
+        let up = try county.stations[0].export(to: folder.sub("up.fsb"))
+        XCTAssertThrowsError(try county.stations[1].importBundle(at: up.path)) { error in
+            guard case .unknownSigner = error as? SyncError else { return XCTFail("\(error)") }
+        }
+    }
+
+    func testChangesStayOwedUntilTheHubAcknowledgesThem() throws {
+        let county = try makeCounty(stations: 1)
+        let station = county.stations[0]
+        try addHouseholds(station, count: 4)
+        let owed = try station.status().changesOwed
+        XCTAssertEqual(owed, 36)
+        let lost = try station.export(to: folder.sub("lost.fsb"))
+        _ = lost   // the stick is lost: nothing reaches the hub
+        XCTAssertEqual(try station.status().changesOwed, owed, "exporting alone acknowledges nothing")
+        let second = try station.export(to: folder.sub("second.fsb"))
+        XCTAssertEqual(second.header.totalChanges, owed, "the next export re-sends everything owed")
+        try county.hub.merge(bundleAt: second.path)
+        let back = try county.hub.exportReturnBundles(to: folder.sub("down"))
+        try station.importBundle(at: back[0].path)
+        XCTAssertEqual(try station.status().changesOwed, 0)
+    }
+}

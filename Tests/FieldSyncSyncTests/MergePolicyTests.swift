@@ -1,0 +1,124 @@
+import FieldSyncCore
+import FieldSyncStore
+@testable import FieldSyncSync
+import FieldSyncTestSupport
+import Foundation
+import XCTest
+
+/// Each merge policy, hand-written, through real stations, bundles and the hub.
+final class MergePolicyTests: SyncTestCase {
+    func testDeleteRacingEditConvergesToDeletedEverywhere() throws {
+        let county = try makeCounty(stations: 2)
+        let id = try addHouseholds(county.stations[0], count: 1)[0]
+        try county.syncUntilQuiet(stick: folder.sub("s1"))
+        clock.advance(by: 1_000)
+        try county.stations[0].record(table: "household", id: id, values: ["address": .text("新地址")])
+        clock.advance(by: 1_000)
+        try county.stations[1].delete(table: "household", id: id)
+        clock.advance(by: 1_000)
+        // The edit is later than the delete, and still loses: deletes win in every order.
+        try county.stations[0].record(table: "household", id: id, values: ["village": .text("西山村")])
+        try county.syncUntilQuiet(stick: folder.sub("s2"))
+        for replica in [county.hub.replica] + county.stations.map(\.replica) {
+            XCTAssertNil(try replica.row(table: "household", rowID: id))
+            XCTAssertTrue(try replica.isDeleted(table: "household", rowID: id))
+        }
+        XCTAssertEqual(Set(try ([county.hub.replica] + county.stations.map(\.replica)).map { try $0.digest() }).count, 1)
+    }
+
+    func testConcurrentIncomeEditsConvergeAndLandInTheHubsConflictQueue() throws {
+        let county = try makeCounty(stations: 2)
+        let id = try addHouseholds(county.stations[0], count: 1)[0]
+        try county.syncUntilQuiet(stick: folder.sub("s1"))
+        clock.advance(by: 1_000)
+        try county.stations[0].record(table: "household", id: id, values: ["monthly_income": .integer(1350)])
+        clock.advance(by: 1_000)
+        try county.stations[1].record(table: "household", id: id, values: ["monthly_income": .integer(980)])
+        try county.syncUntilQuiet(stick: folder.sub("s2"))
+        for replica in [county.hub.replica] + county.stations.map(\.replica) {
+            XCTAssertEqual(try replica.row(table: "household", rowID: id)?["monthly_income"], .integer(980), "the later edit wins")
+        }
+        let conflicts = try county.hub.replica.conflicts(includeResolved: false)
+        XCTAssertEqual(conflicts.count, 1)
+        XCTAssertEqual(conflicts.first?.column, "monthly_income")
+        XCTAssertEqual(Set(conflicts.flatMap { [$0.winner.value, $0.loser.value] }), [.integer(1350), .integer(980)])
+    }
+
+    func testSequentialEditsOfAReviewedFieldAreNotConflicts() throws {
+        let county = try makeCounty(stations: 2)
+        let id = try addHouseholds(county.stations[0], count: 1)[0]
+        try county.syncUntilQuiet(stick: folder.sub("s1"))
+        try county.stations[1].record(table: "household", id: id, values: ["monthly_income": .integer(1500)])
+        try county.syncUntilQuiet(stick: folder.sub("s2"))
+        try county.stations[0].record(table: "household", id: id, values: ["monthly_income": .integer(1600)])
+        try county.syncUntilQuiet(stick: folder.sub("s3"))
+        XCTAssertEqual(try county.hub.replica.conflicts(includeResolved: true).count, 0)
+    }
+
+    func testVisitsFromTwoStationsMergeAsAUnionAndCannotBeEdited() throws {
+        let county = try makeCounty(stations: 2)
+        let id = try addHouseholds(county.stations[0], count: 1)[0]
+        try county.syncUntilQuiet(stick: folder.sub("s1"))
+        let v0 = try county.stations[0].record(table: "visit", values: ["household_id": .text(id), "note": .text("入户")]).rowID
+        let v1 = try county.stations[1].record(table: "visit", values: ["household_id": .text(id), "note": .text("电话回访")]).rowID
+        try county.syncUntilQuiet(stick: folder.sub("s2"))
+        for replica in [county.hub.replica] + county.stations.map(\.replica) {
+            XCTAssertEqual(Set(try replica.rowIDs(table: "visit", limit: nil)), [v0, v1])
+        }
+        XCTAssertThrowsError(try county.stations[1].record(table: "visit", id: v0, values: ["note": .text("改")]))
+        XCTAssertThrowsError(try county.stations[1].delete(table: "visit", id: v0))
+    }
+
+    func testStampFarInTheFutureIsRefusedAndNamesTheStation() throws {
+        let day: Int64 = 24 * 3_600_000
+        let county = try makeCounty(stations: 1, offsets: [day + 60_000])   // a laptop a day and a minute ahead
+        try addHouseholds(county.stations[0], count: 2)
+        let bundle = try county.stations[0].export(to: folder.sub("up.fsb"))
+        let before = try snapshot(county.hub.replica)
+        XCTAssertThrowsError(try county.hub.merge(bundleAt: bundle.path)) { error in
+            guard case let .store(.clock(.remoteStampTooFarAhead(site, _, _, _))) = error as? SyncError else { return XCTFail("\(error)") }
+            XCTAssertEqual(site, county.stations[0].identity.site)
+            XCTAssertTrue("\(error)".contains(county.stations[0].identity.site.short))
+        }
+        XCTAssertEqual(try snapshot(county.hub.replica), before)
+    }
+
+    func testStampWithinTheBoundIsAcceptedAndMergeStaysDeterministic() throws {
+        let county = try makeCounty(stations: 2, offsets: [23 * 3_600_000, 0])   // 23 hours ahead: allowed
+        let id = try addHouseholds(county.stations[1], count: 1)[0]
+        try county.syncUntilQuiet(stick: folder.sub("s1"))
+        try county.stations[1].record(table: "household", id: id, values: ["address": .text("B")])
+        try county.stations[0].record(table: "household", id: id, values: ["address": .text("A")])
+        try county.syncUntilQuiet(stick: folder.sub("s2"))
+        // The fast clock wins (it is within the bound), and it does so everywhere.
+        for replica in [county.hub.replica] + county.stations.map(\.replica) {
+            XCTAssertEqual(try replica.row(table: "household", rowID: id)?["address"], .text("A"))
+        }
+    }
+
+    func testHubRestoredFromBackupIsSentEverythingAgain() throws {
+        let county = try makeCounty(stations: 1)
+        let station = county.stations[0]
+        try addHouseholds(station, count: 3)
+        let backup = folder.sub("hub-backup")
+        try FileManager.default.copyItem(atPath: county.hub.folder.path, toPath: backup)
+        try county.syncUntilQuiet(stick: folder.sub("s1"))
+        XCTAssertEqual(try station.status().changesOwed, 0)
+        // The hub's disk dies; it is restored from the backup taken before it merged anything.
+        let restored = try Hub.open(at: backup, wallClock: clock.wallClock())
+        clock.advance(by: 10_000)
+        try addHouseholds(station, count: 1)
+        let up = try station.export(to: folder.sub("after-restore.fsb"))
+        try restored.merge(bundleAt: up.path)
+        // The hub holds the new changes but not the old ones: the acknowledgement stops at the gap.
+        XCTAssertEqual(try restored.replica.vector()[station.identity.site], 0)
+        clock.advance(by: 10_000)
+        let back = try restored.exportReturnBundles(to: folder.sub("down"))
+        try station.importBundle(at: back[0].path)
+        XCTAssertEqual(try station.status().changesOwed, try station.replica.changeCount(since: .empty),
+                       "everything is owed again")
+        clock.advance(by: 10_000)
+        try restored.merge(bundleAt: station.export(to: folder.sub("resend.fsb")).path)
+        XCTAssertEqual(try restored.replica.digest(), try station.replica.digest())
+    }
+}
