@@ -60,7 +60,7 @@ public enum BundleError: Error, Sendable, Equatable, CustomStringConvertible {
         case .truncated:
             return "the bundle is damaged or incomplete (it ends too early); copy it again from the sender"
         case .digestMismatch:
-            return "the bundle was changed or damaged after it was signed, or is incomplete (its checksum does not match); copy it again from the sender"
+            return "the bundle is damaged or incomplete, or was changed after it was signed (its checksum does not match); copy it again from the sender"
         case .signatureInvalid:
             return "the bundle's signature is not valid for the key it names; it was altered or forged — do not import it"
         case let .headerInvalid(e):
@@ -90,6 +90,31 @@ public enum BundleError: Error, Sendable, Equatable, CustomStringConvertible {
             return "the bundle writer is already finished or has failed"
         case let .io(path, reason):
             return "\(path): \(reason)"
+        }
+    }
+
+    /// The case name, stable across versions: what test vectors and scripts match on.
+    public var code: String {
+        switch self {
+        case .notABundle: "notABundle"
+        case .unsupportedVersion: "unsupportedVersion"
+        case .unsupportedFlags: "unsupportedFlags"
+        case .truncated: "truncated"
+        case .digestMismatch: "digestMismatch"
+        case .signatureInvalid: "signatureInvalid"
+        case .headerInvalid: "headerInvalid"
+        case .tooLarge: "tooLarge"
+        case .notARecipient: "notARecipient"
+        case .keyMismatch: "keyMismatch"
+        case .keyUnwrapFailed: "keyUnwrapFailed"
+        case .frameAuthenticationFailed: "frameAuthenticationFailed"
+        case .frameInvalid: "frameInvalid"
+        case .bodyInvalid: "bodyInvalid"
+        case .countMismatch: "countMismatch"
+        case .invalidKey: "invalidKey"
+        case .invalidDraft: "invalidDraft"
+        case .writerClosed: "writerClosed"
+        case .io: "io"
         }
     }
 
