@@ -65,4 +65,14 @@ final class BundleRecipientTests: XCTestCase {
         XCTAssertEqual(header.totalChanges, 5)
         XCTAssertEqual(header.recipients.map(\.site), [Fixtures.hubSite])
     }
+
+    func testLowOrderRecipientKeyIsRefusedByTheWriter() throws {
+        let folder = TemporaryFolder()
+        let zero = try AgreementPublicKey(rawRepresentation: [UInt8](repeating: 0, count: 32))
+        let draft = Fixtures.draft(for: [], recipients: [BundleRecipient(site: Fixtures.hubSite, key: zero)])
+        XCTAssertThrowsError(try BundleWriter(path: folder.file("x.fsb"), draft: draft, signingKey: Fixtures.stationSigning)) {
+            XCTAssertEqual(($0 as? BundleError)?.code, "invalidKey")
+        }
+        XCTAssertEqual(folder.contents, [])
+    }
 }

@@ -18,10 +18,17 @@ enum ContentKeyWrap {
                                        outputByteCount: 32)
     }
 
+    /// X25519 with a low-order point gives an all-zero secret, which swift-crypto does not
+    /// refuse; RFC 7748 §6.1 says to check for it. It would make the wrap key public.
+    static func isAllZero(_ shared: SharedSecret) -> Bool {
+        shared.withUnsafeBytes { $0.allSatisfy { $0 == 0 } }
+    }
+
     static func wrap(contentKey: [UInt8], for recipient: AgreementPublicKey, ephemeral: AgreementPrivateKey,
                      bundleID: BundleID) throws(BundleError) -> [UInt8] {
         do {
             let shared = try ephemeral.key.sharedSecretFromKeyAgreement(with: recipient.key)
+            guard !isAllZero(shared) else { throw BundleError.invalidKey("low-order point") }
             let key = wrapKey(shared: shared, bundleID: bundleID, recipient: recipient, ephemeral: ephemeral.publicKey)
             let box = try ChaChaPoly.seal(contentKey, using: key, nonce: try ChaChaPoly.Nonce(data: [UInt8](repeating: 0, count: 12)))
             return Array(box.ciphertext) + Array(box.tag)
@@ -35,6 +42,7 @@ enum ContentKeyWrap {
         guard wrapped.count == wrappedSize else { throw .keyUnwrapFailed }
         do {
             let shared = try key.key.sharedSecretFromKeyAgreement(with: ephemeral.key)
+            guard !isAllZero(shared) else { throw BundleError.keyUnwrapFailed }
             let wrapKey = wrapKey(shared: shared, bundleID: bundleID, recipient: key.publicKey, ephemeral: ephemeral)
             let box = try ChaChaPoly.SealedBox(nonce: try ChaChaPoly.Nonce(data: [UInt8](repeating: 0, count: 12)),
                                                ciphertext: wrapped[0..<32], tag: wrapped[32..<48])
