@@ -12,7 +12,7 @@ final class Deflater {
         let rc = deflateInit_(stream, Z_DEFAULT_COMPRESSION, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         guard rc == Z_OK else {
             stream.deallocate()
-            throw .io(path: "", reason: "zlib deflateInit failed (\(rc))")
+            throw .io(path: "zlib", reason: "zlib deflateInit failed (\(rc))")
         }
     }
 
@@ -23,7 +23,7 @@ final class Deflater {
 
     /// One zlib stream holding `input`.
     func compress(_ input: [UInt8]) throws(BundleError) -> [UInt8] {
-        guard deflateReset(stream) == Z_OK else { throw .io(path: "", reason: "zlib deflateReset failed") }
+        guard deflateReset(stream) == Z_OK else { throw .io(path: "zlib", reason: "zlib deflateReset failed") }
         let bound = Int(deflateBound(stream, uLong(input.count)))
         var output = [UInt8](repeating: 0, count: bound)
         var input = input
@@ -40,7 +40,7 @@ final class Deflater {
                 return (rc, produced)
             }
         }
-        guard rc == Z_STREAM_END else { throw .io(path: "", reason: "zlib deflate failed (\(rc))") }
+        guard rc == Z_STREAM_END else { throw .io(path: "zlib", reason: "zlib deflate failed (\(rc))") }
         output.removeSubrange(produced...)
         return output
     }

@@ -22,7 +22,7 @@ final class Inflater {
         let rc = inflateInit_(stream, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         guard rc == Z_OK else {
             stream.deallocate()
-            throw .io(path: "", reason: "zlib inflateInit failed (\(rc))")
+            throw .io(path: "zlib", reason: "zlib inflateInit failed (\(rc))")
         }
     }
 

@@ -43,7 +43,7 @@ struct FrameSeal {
                                           authenticating: aad(index))
             return Array(box.ciphertext) + Array(box.tag)
         } catch {
-            throw .io(path: "", reason: "encryption failed")
+            throw .io(path: "ChaCha20-Poly1305", reason: "sealing a frame failed")
         }
     }
 
