@@ -44,15 +44,22 @@ public struct ImportTransaction {
     public mutating func apply(_ changes: [Change]) throws(StoreError) {
         try check(changes)
         let wall = wallClock()
+        // A savepoint makes each call all-or-nothing by itself, so a caller that catches
+        // an error from one batch and goes on does not keep half of that batch.
+        let saved = (sites, meta, report)
         do {
-            try applyValidated(changes, wall: wall)
+            try db.inSavepoint {
+                try applyValidated(changes, wall: wall)
+                return .commit
+            }
         } catch {
+            (sites, meta, report) = saved
             throw StoreError(error)
         }
     }
 
     private mutating func applyValidated(_ changes: [Change], wall: UInt64) throws {
-        let store = RowStore(db: db)
+        let store = try RowStore(db: db)
         var i = changes.startIndex
         while i < changes.endIndex {
             let first = changes[i]

@@ -4,14 +4,37 @@ import GRDB
 
 /// The storage primitives shared by local writes and remote applies: row merge state,
 /// user rows, the change log and conflict records. Valid inside one write transaction.
-struct RowStore {
+///
+/// Statements are prepared once per instance and kept in properties: in a bulk import
+/// even looking up GRDB's statement cache (hashing the SQL text) per change shows up.
+final class RowStore {
     let db: Database
+    private let logInsert: RawStatement
+    private let rowSelect: Statement
+    private let cellsUpsert: RawStatement
+    private var tableStatements: [String: (select: Statement, upsert: RawStatement)] = [:]
+
+    init(db: Database) throws {
+        self.db = db
+        logInsert = try RawStatement(db, sql: """
+            INSERT INTO fs_changes(site_no, seq, arrival, tbl, row_id, kind, col, value, stamp, base_stamp, base_site_no)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+            """)
+        rowSelect = try db.cachedStatement(sql: "SELECT cells, tomb_stamp, tomb_site_no FROM fs_rows WHERE tbl = ? AND row_id = ?")
+        cellsUpsert = try RawStatement(db, sql: "INSERT INTO fs_rows(tbl, row_id, cells) VALUES (?, ?, ?) ON CONFLICT(tbl, row_id) DO UPDATE SET cells = excluded.cells")
+    }
+
+    private func statements(_ table: TableCatalog) throws -> (select: Statement, upsert: RawStatement) {
+        if let s = tableStatements[table.schema.name] { return s }
+        let s = (try db.cachedStatement(sql: table.selectRowSQL), try RawStatement(db, sql: table.upsertRowSQL))
+        tableStatements[table.schema.name] = s
+        return s
+    }
 
     /// Loads the merge state of a row, and its current values when it is visible.
     func load(_ table: TableCatalog, _ rowID: String) throws -> RowState {
         var state = RowState(columnCount: table.schema.columns.count)
-        let stmt = try db.cachedStatement(sql: "SELECT cells, tomb_stamp, tomb_site_no FROM fs_rows WHERE tbl = ? AND row_id = ?")
-        guard let row = try Row.fetchOne(stmt, arguments: [table.schema.name, rowID]) else { return state }
+        guard let row = try Row.fetchOne(rowSelect, arguments: [table.schema.name, rowID]) else { return state }
         state.stored = true
         if let tomb: Int64 = row[1] {
             state.tombStamp = UInt64(sql: tomb)
@@ -19,7 +42,7 @@ struct RowStore {
             return state
         }
         try RowState.decodeCells([UInt8](row[0] as Data), into: &state.cells)
-        if state.hasCells, let values = try Row.fetchOne(db.cachedStatement(sql: table.selectRowSQL), arguments: [rowID]) {
+        if state.hasCells, let values = try Row.fetchOne(statements(table).select, arguments: [rowID]) {
             for (i, column) in table.schema.columns.enumerated() {
                 if let bits = state.cells[i]?.exactReal {
                     state.values[i] = .real(Double(bitPattern: bits))
@@ -41,29 +64,33 @@ struct RowStore {
             return
         }
         if state.valuesChanged {
-            var arguments: [DatabaseValue] = [rowID.databaseValue]
-            arguments.reserveCapacity(state.values.count + 1)
-            for v in state.values { arguments.append(v.databaseValue) }
-            try db.cachedStatement(sql: table.upsertRowSQL).execute(arguments: StatementArguments(arguments))
+            let upsert = try statements(table).upsert
+            upsert.bind(1, text: rowID)
+            for (i, v) in state.values.enumerated() { upsert.bind(Int32(i + 2), v) }
+            try upsert.execute()
         }
         if state.cellsChanged {
-            try db.cachedStatement(sql: "INSERT INTO fs_rows(tbl, row_id, cells) VALUES (?, ?, ?) ON CONFLICT(tbl, row_id) DO UPDATE SET cells = excluded.cells")
-                .execute(arguments: [table.schema.name, rowID, Data(state.encodeCells())])
+            cellsUpsert.bind(1, text: table.schema.name)
+            cellsUpsert.bind(2, text: rowID)
+            cellsUpsert.bind(3, blob: state.encodeCells())
+            try cellsUpsert.execute()
         }
     }
 
     /// Appends a change to the log; returns false when (origin, sequence) is already there.
     func appendToLog(_ change: Change, siteNo: Int64, baseSiteNo: Int64?, arrival: Int64) throws -> Bool {
-        let stmt = try db.cachedStatement(sql: """
-            INSERT INTO fs_changes(site_no, seq, arrival, tbl, row_id, kind, col, value, stamp, base_stamp, base_site_no)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-            """)
-        try stmt.execute(arguments: [
-            siteNo, change.sequence.sql, arrival, change.table, change.rowID, Int64(change.kind.rawValue),
-            change.column, Data(change.value.encoded), change.stamp.rawValue.sql,
-            change.base?.stamp.rawValue.sql, baseSiteNo,
-        ])
-        return db.changesCount == 1
+        logInsert.bind(1, siteNo)
+        logInsert.bind(2, change.sequence.sql)
+        logInsert.bind(3, arrival)
+        logInsert.bind(4, text: change.table)
+        logInsert.bind(5, text: change.rowID)
+        logInsert.bind(6, Int64(change.kind.rawValue))
+        logInsert.bind(7, text: change.column)
+        logInsert.bind(8, blob: change.value.encoded)
+        logInsert.bind(9, change.stamp.rawValue.sql)
+        logInsert.bind(10, change.base?.stamp.rawValue.sql)
+        logInsert.bind(11, baseSiteNo)
+        return try logInsert.execute() == 1
     }
 
     func recordConflict(table: String, rowID: String, column: String, winner: CellState, loser: CellState, atMillis: UInt64) throws {

@@ -28,8 +28,15 @@ struct SiteDirectory {
         }
     }
 
+    /// The last site interned: bulk imports bring long runs of one origin.
+    private var last: (site: SiteID, no: Int64)?
+
     mutating func intern(_ site: SiteID, _ db: Database) throws -> Int64 {
-        if let no = numberOf[site] { return no }
+        if let last, last.site == site { return last.no }
+        if let no = numberOf[site] {
+            last = (site, no)
+            return no
+        }
         try db.cachedStatement(sql: "INSERT INTO fs_sites(site_id) VALUES (?)").execute(arguments: [site.bytes.data])
         let no = db.lastInsertedRowID
         numberOf[site] = no
