@@ -46,6 +46,7 @@ final class ReplicaFileTests: XCTestCase {
         XCTAssertEqual(reopened.name, "鲁沙尔镇")
         XCTAssertEqual(reopened.role, .station)
         XCTAssertEqual(try reopened.digest(), digest)
+        XCTAssertEqual(try reopened.row(table: "household", rowID: "h1")?["address"], .text("a"))
         let next = try reopened.write(table: "household", rowID: "h1", values: ["address": .text("b")])[0]
         XCTAssertEqual(next.sequence, 2)
         XCTAssertGreaterThan(next.stamp, lastStamp)

@@ -22,7 +22,7 @@ extension Replica {
         given.sort { $0.index < $1.index }
         let wall = wallClock()
         return try write { db in
-            let store = try RowStore(db: db)
+            let store = RowStore(db: db)
             var state = try store.load(tableCatalog, rowID)
             if state.isDeleted { throw StoreError.rowDeleted(table: table, rowID: rowID) }
             let exists = state.hasCells
@@ -72,7 +72,7 @@ extension Replica {
         guard tableCatalog.schema.kind == .mutable else { throw .appendOnlyDelete(table: table) }
         let wall = wallClock()
         return try write { db in
-            let store = try RowStore(db: db)
+            let store = RowStore(db: db)
             var state = try store.load(tableCatalog, rowID)
             if state.isDeleted { throw StoreError.rowDeleted(table: table, rowID: rowID) }
             guard state.hasCells else { throw StoreError.rowNotFound(table: table, rowID: rowID) }

@@ -59,7 +59,7 @@ public struct ImportTransaction {
     }
 
     private mutating func applyValidated(_ changes: [Change], wall: UInt64) throws {
-        let store = try RowStore(db: db)
+        let store = RowStore(db: db)
         var i = changes.startIndex
         while i < changes.endIndex {
             let first = changes[i]

@@ -61,6 +61,31 @@ struct RawStatement {
         }
     }
 
+    /// Steps a query once: true when it produced a row (read it, then call ``reset()``).
+    func step() throws(StoreError) -> Bool {
+        switch sqlite3_step(handle) {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default:
+            let message = String(cString: sqlite3_errmsg(connection))
+            let code = sqlite3_extended_errcode(connection)
+            sqlite3_reset(handle)
+            throw .database(message: message, code: code)
+        }
+    }
+
+    func reset() { sqlite3_reset(handle) }
+
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+
+    func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+
+    func blob(_ column: Int32) -> [UInt8] {
+        let count = Int(sqlite3_column_bytes(handle, column))
+        guard count > 0, let base = sqlite3_column_blob(handle, column) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: base, count: count))
+    }
+
     /// Runs the statement to completion and resets it; returns the number of rows changed.
     @discardableResult
     func execute() throws(StoreError) -> Int {

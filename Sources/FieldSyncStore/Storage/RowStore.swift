@@ -9,19 +9,40 @@ import GRDB
 /// even looking up GRDB's statement cache (hashing the SQL text) per change shows up.
 final class RowStore {
     let db: Database
-    private let logInsert: RawStatement
-    private let rowSelect: Statement
-    private let cellsUpsert: RawStatement
+    private var logInsertStatement: RawStatement?
+    private var rowSelectStatement: RawStatement?
+    private var cellsUpsertStatement: RawStatement?
     private var tableStatements: [String: (select: Statement, upsert: RawStatement)] = [:]
 
-    init(db: Database) throws {
+    init(db: Database) {
         self.db = db
-        logInsert = try RawStatement(db, sql: """
-            INSERT INTO fs_changes(site_no, seq, arrival, tbl, row_id, kind, col, value, stamp, base_stamp, base_site_no)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-            """)
-        rowSelect = try db.cachedStatement(sql: "SELECT cells, tomb_stamp, tomb_site_no FROM fs_rows WHERE tbl = ? AND row_id = ?")
-        cellsUpsert = try RawStatement(db, sql: "INSERT INTO fs_rows(tbl, row_id, cells) VALUES (?, ?, ?) ON CONFLICT(tbl, row_id) DO UPDATE SET cells = excluded.cells")
+    }
+
+    /// Prepares on first use, so a read (``Replica/row(table:rowID:)``) prepares only what it runs.
+    private func prepared(_ slot: ReferenceWritableKeyPath<RowStore, RawStatement?>, _ sql: String) throws -> RawStatement {
+        if let statement = self[keyPath: slot] { return statement }
+        let statement = try RawStatement(db, sql: sql)
+        self[keyPath: slot] = statement
+        return statement
+    }
+
+    private var logInsert: RawStatement {
+        get throws {
+            try prepared(\.logInsertStatement, """
+                INSERT INTO fs_changes(site_no, seq, arrival, tbl, row_id, kind, col, value, stamp, base_stamp, base_site_no)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                """)
+        }
+    }
+
+    private var rowSelect: RawStatement {
+        get throws { try prepared(\.rowSelectStatement, "SELECT cells, tomb_stamp, tomb_site_no FROM fs_rows WHERE tbl = ? AND row_id = ?") }
+    }
+
+    private var cellsUpsert: RawStatement {
+        get throws {
+            try prepared(\.cellsUpsertStatement, "INSERT INTO fs_rows(tbl, row_id, cells) VALUES (?, ?, ?) ON CONFLICT(tbl, row_id) DO UPDATE SET cells = excluded.cells")
+        }
     }
 
     private func statements(_ table: TableCatalog) throws -> (select: Statement, upsert: RawStatement) {
@@ -34,14 +55,23 @@ final class RowStore {
     /// Loads the merge state of a row, and its current values when it is visible.
     func load(_ table: TableCatalog, _ rowID: String) throws -> RowState {
         var state = RowState(columnCount: table.schema.columns.count)
-        guard let row = try Row.fetchOne(rowSelect, arguments: [table.schema.name, rowID]) else { return state }
-        state.stored = true
-        if let tomb: Int64 = row[1] {
-            state.tombStamp = UInt64(sql: tomb)
-            state.tombSiteNo = row[2]
+        let rowSelect = try rowSelect
+        rowSelect.bind(1, text: table.schema.name)
+        rowSelect.bind(2, text: rowID)
+        guard try rowSelect.step() else {
+            rowSelect.reset()
             return state
         }
-        try RowState.decodeCells([UInt8](row[0] as Data), into: &state.cells)
+        state.stored = true
+        if !rowSelect.isNull(1) {
+            state.tombStamp = UInt64(sql: rowSelect.int64(1))
+            state.tombSiteNo = rowSelect.int64(2)
+            rowSelect.reset()
+            return state
+        }
+        let cells = rowSelect.blob(0)
+        rowSelect.reset()
+        try RowState.decodeCells(cells, into: &state.cells)
         if state.hasCells, let values = try Row.fetchOne(statements(table).select, arguments: [rowID]) {
             for (i, column) in table.schema.columns.enumerated() {
                 if let bits = state.cells[i]?.exactReal {
@@ -70,6 +100,7 @@ final class RowStore {
             try upsert.execute()
         }
         if state.cellsChanged {
+            let cellsUpsert = try cellsUpsert
             cellsUpsert.bind(1, text: table.schema.name)
             cellsUpsert.bind(2, text: rowID)
             cellsUpsert.bind(3, blob: state.encodeCells())
@@ -79,6 +110,7 @@ final class RowStore {
 
     /// Appends a change to the log; returns false when (origin, sequence) is already there.
     func appendToLog(_ change: Change, siteNo: Int64, baseSiteNo: Int64?, arrival: Int64) throws -> Bool {
+        let logInsert = try logInsert
         logInsert.bind(1, siteNo)
         logInsert.bind(2, change.sequence.sql)
         logInsert.bind(3, arrival)
