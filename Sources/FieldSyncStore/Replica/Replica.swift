@@ -102,6 +102,10 @@ public final class Replica: Sendable {
     private static var configuration: Configuration {
         var config = Configuration()
         config.label = "fieldsync.replica"
+        // A hub merges hundreds of thousands of changes in one transaction; SQLite's default
+        // page cache (2 MiB) would spill to the WAL and rewrite the same pages repeatedly.
+        // The cache grows only as pages are used, so small stations pay nothing for it.
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -65536") }
         return config
     }
 
