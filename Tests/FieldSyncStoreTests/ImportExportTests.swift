@@ -43,6 +43,24 @@ final class ImportExportTests: XCTestCase {
         XCTAssertEqual(next[0].sequence, 2)
     }
 
+    func testARefusedBatchCaughtInsideTheImportLeavesNoneOfItsChanges() throws {
+        let clock = TestClock()
+        let station = try makeReplica(1, clock: clock)
+        for i in 0..<4 { try station.write(table: "household", rowID: "h\(i)", values: ["address": .text("a\(i)")]) }
+        let changes = try exportAll(station)
+        let hub = try makeReplica(9, role: .hub, clock: clock)
+        let ahead = Change.set("household", "x", "address", .text("x"), stamp: HybridTimestamp(millis: clock.now + 2 * HybridClock.defaultMaxForwardSkewMillis, counter: 0),
+                               origin: TestSchema.site(5), sequence: 1)
+        let (_, report) = try hub.importChanges { tx in
+            try tx.apply(Array(changes[0..<2]))
+            XCTAssertThrowsError(try tx.apply(Array(changes[2..<4]) + [ahead]))
+            XCTAssertEqual(tx.report.applied, 2)
+        }
+        XCTAssertEqual(report, ApplyReport(applied: 2, stale: 0, duplicate: 0, conflicts: 0))
+        XCTAssertEqual(try hub.rowIDs(table: "household", limit: nil), ["h0", "h1"])
+        XCTAssertEqual(try hub.vector(), VersionVector([TestSchema.site(1): 2]))
+    }
+
     func testExportSinceAVectorReturnsExactlyTheUncoveredChangesBitForBit() throws {
         let station = try makeReplica(1)
         let values: [Value] = [.real(-0.0), .real(.nan), .real(0.1), .integer(.min), .integer(.max),
