@@ -1,0 +1,90 @@
+import FieldSyncCore
+
+/// Why the replica store refused an operation.
+///
+/// Every case names what an operator needs to act (file, table, column, station) and never
+/// a field value: values are personal data (ID numbers, incomes), so they stay out of error
+/// messages and therefore out of logs.
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// `create` found a file already at the path; a replica is never overwritten.
+    case fileExists(path: String)
+    /// `open` found no file at the path.
+    case fileMissing(path: String)
+    /// The file is not a FieldSync replica (no replica metadata in it).
+    case notAReplica(path: String)
+    /// The file was created by a newer FieldSync (it holds migrations this build does not know).
+    case newerFileFormat(path: String)
+    /// The replica was created under another schema than the one the program expects.
+    case schemaMismatch(storedName: String, storedVersion: Int, expectedName: String, expectedVersion: Int)
+    /// Same schema name and version, but different tables, columns or policies.
+    case schemaFingerprintMismatch(name: String, version: Int)
+    /// A table the schema does not declare.
+    case unknownTable(String)
+    /// A column the table does not declare.
+    case unknownColumn(table: String, column: String)
+    /// A value of the wrong type for its column (the value itself is not reported).
+    case typeMismatch(table: String, column: String, expected: ColumnType)
+    /// A change that is malformed (e.g. a cell write without a column).
+    case invalidChange(table: String, reason: String)
+    /// A write to a row that has been deleted; deletes win and are never undone.
+    case rowDeleted(table: String, rowID: String)
+    /// The row does not exist.
+    case rowNotFound(table: String, rowID: String)
+    /// An existing row of an append-only table may not be changed.
+    case appendOnlyRowCannotChange(table: String, rowID: String)
+    /// Rows of an append-only table may not be deleted.
+    case appendOnlyDelete(table: String)
+    /// A received change carries a stamp the local clock refuses.
+    case clock(ClockError)
+    /// A bundle was recorded as imported twice.
+    case bundleAlreadyRecorded(bundleID: String)
+    /// No conflict with that id.
+    case conflictNotFound(id: Int64)
+    /// The stored metadata could not be read back (damaged or hand-edited file).
+    case corrupt(reason: String)
+    /// SQLite failed; `code` is the SQLite extended result code.
+    case database(message: String, code: Int32)
+
+    public var description: String {
+        switch self {
+        case let .fileExists(path):
+            "a file already exists at \(path); choose another path or move that file away (a replica is never overwritten)"
+        case let .fileMissing(path):
+            "no replica file at \(path); check the path, or create the replica first"
+        case let .notAReplica(path):
+            "\(path) is an SQLite file but not a FieldSync replica"
+        case let .newerFileFormat(path):
+            "\(path) was written by a newer version of FieldSync; update this program before opening it"
+        case let .schemaMismatch(storedName, storedVersion, expectedName, expectedVersion):
+            "the replica holds schema \(storedName) version \(storedVersion), but this program expects \(expectedName) version \(expectedVersion); use the matching program version"
+        case let .schemaFingerprintMismatch(name, version):
+            "the replica's schema \(name) version \(version) differs from this program's schema of the same name and version (its tables or policies were changed without a new version)"
+        case let .unknownTable(table):
+            "table \(table) is not part of the schema"
+        case let .unknownColumn(table, column):
+            "table \(table) has no column \(column)"
+        case let .typeMismatch(table, column, expected):
+            "column \(table).\(column) holds \(expected.rawValue) values; the value given has another type"
+        case let .invalidChange(table, reason):
+            "a change to table \(table) is invalid: \(reason)"
+        case let .rowDeleted(table, rowID):
+            "row \(rowID) of \(table) has been deleted; deleted rows cannot be edited or deleted again"
+        case let .rowNotFound(table, rowID):
+            "row \(rowID) of \(table) does not exist"
+        case let .appendOnlyRowCannotChange(table, rowID):
+            "row \(rowID) of \(table) already exists and \(table) is append-only; record a new row instead"
+        case let .appendOnlyDelete(table):
+            "rows of \(table) cannot be deleted: the table is append-only"
+        case let .clock(error):
+            error.description
+        case let .bundleAlreadyRecorded(bundleID):
+            "bundle \(bundleID) is already recorded"
+        case let .conflictNotFound(id):
+            "there is no conflict number \(id)"
+        case let .corrupt(reason):
+            "the replica file is damaged: \(reason)"
+        case let .database(message, code):
+            "database error \(code): \(message)"
+        }
+    }
+}

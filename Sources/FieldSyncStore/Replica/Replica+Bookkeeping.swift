@@ -1,0 +1,86 @@
+import FieldSyncCore
+import Foundation
+import GRDB
+
+extension Replica {
+    public func peers() throws(StoreError) -> [Peer] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM fs_peers ORDER BY site_id").map { try Self.peer(from: $0, db) }
+        }
+    }
+
+    public func peer(_ site: SiteID) throws(StoreError) -> Peer? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM fs_peers WHERE site_id = ?", arguments: [site.bytes.data]).map { try Self.peer(from: $0, db) }
+        }
+    }
+
+    /// Inserts or replaces a peer, its known vector included.
+    public func savePeer(_ peer: Peer) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO fs_peers(site_id, name, role, township, signing_key, agreement_key, enrolled_at, revoked_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [peer.site.bytes.data, peer.name, peer.role.rawValue, peer.township, peer.signingKey.data,
+                                 peer.agreementKey.data, peer.enrolledAtMillis.sql, peer.revokedAtMillis?.sql])
+            try KnownVectors.write(db, peer.site, peer.knownVector)
+        }
+    }
+
+    /// The latest vector `site` said it holds (`.empty` if unknown).
+    public func knownVector(of site: SiteID) throws(StoreError) -> VersionVector {
+        try read { db in try KnownVectors.read(db, site) }
+    }
+
+    public func hasImported(bundleID: [UInt8]) throws(StoreError) -> Bool {
+        try read { db in try BundleLog.imported.contains(db, bundleID) }
+    }
+
+    /// Imported bundles, newest first.
+    public func importedBundles(limit: Int) throws(StoreError) -> [BundleRecord] {
+        try read { db in try BundleLog.imported.list(db, limit: limit) }
+    }
+
+    public func recordExport(_ record: BundleRecord) throws(StoreError) {
+        try write { db in try BundleLog.exported.insert(db, record) }
+    }
+
+    /// Exported bundles, newest first.
+    public func exportedBundles(limit: Int) throws(StoreError) -> [BundleRecord] {
+        try read { db in try BundleLog.exported.list(db, limit: limit) }
+    }
+
+    public func setting(_ key: String) throws(StoreError) -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT value FROM fs_settings WHERE key = ?", arguments: [key]) }
+    }
+
+    /// Sets a setting, or removes it when `value` is nil.
+    public func setSetting(_ key: String, _ value: String?) throws(StoreError) {
+        try write { db in
+            if let value {
+                try db.execute(sql: "INSERT OR REPLACE INTO fs_settings(key, value) VALUES (?, ?)", arguments: [key, value])
+            } else {
+                try db.execute(sql: "DELETE FROM fs_settings WHERE key = ?", arguments: [key])
+            }
+        }
+    }
+
+    /// The next export number (1, 2, 3, …), persisted, for bundle file names.
+    public func nextExportSequence() throws(StoreError) -> Int {
+        try write { db in
+            try db.execute(sql: "UPDATE fs_replica SET export_counter = export_counter + 1 WHERE id = 1")
+            return try Int.fetchOne(db, sql: "SELECT export_counter FROM fs_replica WHERE id = 1") ?? 0
+        }
+    }
+
+    private static func peer(from row: Row, _ db: Database) throws -> Peer {
+        guard let site = SiteID(bytes: [UInt8](row["site_id"] as Data)), let role = ReplicaRole(rawValue: row["role"]) else {
+            throw StoreError.corrupt(reason: "a peer record has a malformed site id or role")
+        }
+        let revoked: Int64? = row["revoked_at"]
+        return Peer(site: site, name: row["name"], role: role, township: row["township"],
+                    signingKey: [UInt8](row["signing_key"] as Data), agreementKey: [UInt8](row["agreement_key"] as Data),
+                    enrolledAtMillis: UInt64(sql: row["enrolled_at"]), revokedAtMillis: revoked.map { UInt64(sql: $0) },
+                    knownVector: try KnownVectors.read(db, site))
+    }
+}

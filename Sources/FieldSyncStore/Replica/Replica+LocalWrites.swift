@@ -1,0 +1,125 @@
+import FieldSyncCore
+import GRDB
+
+extension Replica {
+    /// Inserts or updates a row, stamping the changed cells and appending one change per
+    /// cell to the log, all in one transaction. Returns the changes (empty when every value
+    /// equals what the row holds).
+    ///
+    /// For a `reviewed` column the change carries the version it replaces as `base`, so a
+    /// receiver can tell a sequential edit from a concurrent one.
+    @discardableResult
+    public func write(table: String, rowID: String, values: [String: Value]) throws(StoreError) -> [Change] {
+        let tableCatalog = try catalog.table(table)
+        guard !rowID.isEmpty else { throw .invalidChange(table: table, reason: "empty row id") }
+        var given: [(index: Int, value: Value)] = []
+        for (column, value) in values {
+            guard let index = tableCatalog.columnIndex[column] else { throw .unknownColumn(table: table, column: column) }
+            let schema = tableCatalog.schema.columns[index]
+            guard schema.accepts(value) else { throw .typeMismatch(table: table, column: column, expected: schema.type) }
+            given.append((index, value))
+        }
+        given.sort { $0.index < $1.index }
+        let wall = wallClock()
+        return try write { db in
+            let store = RowStore(db: db)
+            var state = try store.load(tableCatalog, rowID)
+            if state.isDeleted { throw StoreError.rowDeleted(table: table, rowID: rowID) }
+            let exists = state.hasCells
+            if exists, tableCatalog.schema.kind == .appendOnly {
+                throw StoreError.appendOnlyRowCannotChange(table: table, rowID: rowID)
+            }
+            let changed = exists ? given.filter { state.values[$0.index] != $0.value } : given
+            guard !changed.isEmpty else { return [] }
+            var meta = try ReplicaMeta(db)
+            var sites = try SiteDirectory(db)
+            let siteNo = try sites.intern(siteID, db)
+            let stamp = meta.clock.tick(wallMillis: wall)
+            var changes: [Change] = []
+            changes.reserveCapacity(changed.count)
+            for (index, value) in changed {
+                let column = tableCatalog.schema.columns[index]
+                var base: CellVersion?
+                var baseSiteNo: Int64 = 0
+                if column.policy == .reviewed, let current = state.cells[index] {
+                    base = try current.version(sites)
+                    baseSiteNo = current.siteNo
+                }
+                let change = Change.set(table, rowID, column.name, value, stamp: stamp, origin: siteID,
+                                        sequence: meta.nextSequence, base: base)
+                meta.nextSequence += 1
+                meta.arrival += 1
+                _ = try store.appendToLog(change, siteNo: siteNo, baseSiteNo: base == nil ? nil : baseSiteNo, arrival: meta.arrival)
+                sites.noteInserted(siteNo, sequence: change.sequence)
+                state.cells[index] = CellEntry(stamp: stamp.rawValue, siteNo: siteNo, baseSiteNo: baseSiteNo,
+                                               baseStamp: base?.stamp.rawValue ?? 0, exactReal: value.exactRealBits)
+                state.values[index] = value
+                changes.append(change)
+            }
+            state.cellsChanged = true
+            state.valuesChanged = true
+            try store.save(tableCatalog, rowID, state)
+            try sites.advanceAndSave(db)
+            try meta.save(db)
+            return changes
+        }
+    }
+
+    /// Deletes a row: a tombstone that wins over every write to the row, earlier or later.
+    @discardableResult
+    public func delete(table: String, rowID: String) throws(StoreError) -> Change {
+        let tableCatalog = try catalog.table(table)
+        guard tableCatalog.schema.kind == .mutable else { throw .appendOnlyDelete(table: table) }
+        let wall = wallClock()
+        return try write { db in
+            let store = RowStore(db: db)
+            var state = try store.load(tableCatalog, rowID)
+            if state.isDeleted { throw StoreError.rowDeleted(table: table, rowID: rowID) }
+            guard state.hasCells else { throw StoreError.rowNotFound(table: table, rowID: rowID) }
+            var meta = try ReplicaMeta(db)
+            var sites = try SiteDirectory(db)
+            let siteNo = try sites.intern(siteID, db)
+            let change = Change.delete(table, rowID, stamp: meta.clock.tick(wallMillis: wall), origin: siteID, sequence: meta.nextSequence)
+            meta.nextSequence += 1
+            meta.arrival += 1
+            _ = try store.appendToLog(change, siteNo: siteNo, baseSiteNo: nil, arrival: meta.arrival)
+            sites.noteInserted(siteNo, sequence: change.sequence)
+            state.tombStamp = change.stamp.rawValue
+            state.tombSiteNo = siteNo
+            state.tombstoneChanged = true
+            try store.save(tableCatalog, rowID, state)
+            try sites.advanceAndSave(db)
+            try meta.save(db)
+            return change
+        }
+    }
+
+    /// The visible row (nil if absent or deleted), keyed by column name, `id` included.
+    public func row(table: String, rowID: String) throws(StoreError) -> [String: Value]? {
+        let tableCatalog = try catalog.table(table)
+        return try read { db in
+            let state = try RowStore(db: db).load(tableCatalog, rowID)
+            guard !state.isDeleted, state.hasCells else { return nil }
+            var result: [String: Value] = ["id": .text(rowID)]
+            for (i, column) in tableCatalog.schema.columns.enumerated() { result[column.name] = state.values[i] }
+            return result
+        }
+    }
+
+    public func isDeleted(table: String, rowID: String) throws(StoreError) -> Bool {
+        _ = try catalog.table(table)
+        return try read { db in
+            try Bool.fetchOne(db.cachedStatement(sql: "SELECT tomb_stamp IS NOT NULL FROM fs_rows WHERE tbl = ? AND row_id = ?"),
+                              arguments: [table, rowID]) ?? false
+        }
+    }
+
+    /// Ids of visible rows in byte order, at most `limit` when given.
+    public func rowIDs(table: String, limit: Int?) throws(StoreError) -> [String] {
+        let tableCatalog = try catalog.table(table)
+        return try read { db in
+            try String.fetchAll(db, sql: "SELECT \"id\" FROM \(TableCatalog.quote(tableCatalog.schema.name)) ORDER BY \"id\" LIMIT ?",
+                                arguments: [limit ?? -1])
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import Crypto
+import FieldSyncCore
+import Foundation
+import GRDB
+
+extension Replica {
+    /// The contiguous vector: per origin, the highest sequence held without gaps.
+    public func vector() throws(StoreError) -> VersionVector {
+        try read { db in try SiteDirectory(db).vector }
+    }
+
+    /// Runs `body` in ONE write transaction and returns its result with the apply report.
+    /// If `body` (or anything) throws, the transaction rolls back and the error is rethrown:
+    /// the replica is exactly as before.
+    public func importChanges<T>(_ body: (inout ImportTransaction) throws -> T) throws -> (T, ApplyReport) {
+        do {
+            return try writer.write { db in
+                var transaction = try ImportTransaction(db: db, catalog: catalog, wallClock: wallClock)
+                let result = try body(&transaction)
+                try transaction.finish()
+                return (result, transaction.report)
+            }
+        } catch let error as DatabaseError {
+            throw StoreError(error)
+        }
+    }
+
+    /// Runs `body` with one consistent read snapshot of the change log.
+    public func exportSnapshot<T>(_ body: (ExportSnapshot) throws -> T) throws -> T {
+        do {
+            return try writer.read { db in try body(ExportSnapshot(db: db)) }
+        } catch let error as DatabaseError {
+            throw StoreError(error)
+        }
+    }
+
+    /// How many log entries `vector` does not cover (a COUNT over a range per origin).
+    public func changeCount(since vector: VersionVector) throws(StoreError) -> Int {
+        try read { db in try ExportSnapshot(db: db).changeCount(since: vector) }
+    }
+
+    /// Lowercase hex SHA-256 of the canonical stream of visible data (``StateDigestEncoder``):
+    /// equal on two replicas exactly when their case data is equal. Rows are streamed.
+    public func digest() throws(StoreError) -> String {
+        try read { db in
+            let hasher = HasherBox()
+            var encoder = StateDigestEncoder { hasher.hasher.update(data: $0) }
+            for name in catalog.sortedNames {
+                let table = catalog.tables[name]!
+                encoder.beginTable(name)
+                let columns = table.schema.columns
+                var exact: [CellEntry?] = Array(repeating: nil, count: columns.count)
+                let rows = try Row.fetchCursor(db, sql: table.digestSQL)
+                while let row = try rows.next() {
+                    encoder.beginRow(row[0])
+                    if table.hasRealColumns, let blob = row[columns.count + 1] as Data? {
+                        for i in exact.indices { exact[i] = nil }
+                        try RowState.decodeCells([UInt8](blob), into: &exact)
+                    }
+                    for (position, index) in table.digestOrder.enumerated() {
+                        let column = columns[index]
+                        let value: Value
+                        if table.hasRealColumns, let bits = exact[index]?.exactReal {
+                            value = .real(Double(bitPattern: bits))
+                        } else {
+                            value = Value(row[position + 1] as DatabaseValue, type: column.type)
+                        }
+                        encoder.cell(column.name, value)
+                    }
+                }
+            }
+            encoder.flush()
+            return Hex.encode(Array(hasher.hasher.finalize()))
+        }
+    }
+
+    /// Recorded conflicts, oldest first; only unresolved ones unless `includeResolved`.
+    public func conflicts(includeResolved: Bool) throws(StoreError) -> [ConflictRecord] {
+        try read { db in
+            let sql = """
+                SELECT id, tbl, row_id, col, winner_stamp, winner_site, winner_value, winner_base_stamp, winner_base_site,
+                       loser_stamp, loser_site, loser_value, loser_base_stamp, loser_base_site, detected_at, resolved
+                FROM fs_conflicts \(includeResolved ? "" : "WHERE resolved = 0") ORDER BY id
+                """
+            return try Row.fetchAll(db, sql: sql).map { row in
+                func state(_ offset: Int) throws -> CellState {
+                    guard let site = SiteID(bytes: [UInt8](row[offset + 1] as Data)) else { throw StoreError.corrupt(reason: "a conflict names a malformed site") }
+                    let value = try Value.decode(encoded: [UInt8](row[offset + 2] as Data))
+                    var base: CellVersion?
+                    if let stamp: Int64 = row[offset + 3], let data: Data = row[offset + 4], let baseSite = SiteID(bytes: [UInt8](data)) {
+                        base = CellVersion(stamp: HybridTimestamp(rawValue: UInt64(sql: stamp)), site: baseSite)
+                    }
+                    return CellState(version: CellVersion(stamp: HybridTimestamp(rawValue: UInt64(sql: row[offset])), site: site),
+                                     value: value, base: base)
+                }
+                return ConflictRecord(id: row[0], table: row[1], rowID: row[2], column: row[3],
+                                      winner: try state(4), loser: try state(9),
+                                      detectedAtMillis: UInt64(sql: row[14]), resolved: row[15])
+            }
+        }
+    }
+
+    /// Marks a conflict resolved; the data is not touched (the winner stays).
+    public func resolveConflict(id: Int64) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: "UPDATE fs_conflicts SET resolved = 1 WHERE id = ?", arguments: [id])
+            if db.changesCount == 0 { throw StoreError.conflictNotFound(id: id) }
+        }
+    }
+}
+
+/// Lets the digest encoder's escaping sink feed a hasher that lives in one read closure.
+private final class HasherBox {
+    var hasher = SHA256()
+}

@@ -1,0 +1,138 @@
+import Crypto
+import FieldSyncCore
+import Foundation
+import GRDB
+
+/// One replica of the case data: an SQLite file (WAL, through a GRDB `DatabasePool`) holding
+/// the user tables of a ``Schema`` plus the store's own `fs_` tables (change log, cell
+/// versions, tombstones, vector, peers, bundles, conflicts).
+///
+/// The replica owns its invariants: nothing writes user tables except its methods, and
+/// every write stamps its cells and appends to the change log in the same transaction.
+///
+/// Changes are captured by the API, not by SQLite triggers: a local write needs the
+/// hybrid clock tick, the next origin sequence and, for reviewed columns, the base version,
+/// all in one place; triggers could only see them through app-defined SQL functions, and
+/// they would also fire for remote applies, capturing received changes a second time as
+/// local ones.
+///
+/// ## Topics
+/// - Opening: ``create(at:schema:siteID:name:role:wallClock:)``, ``open(at:schema:wallClock:)``, ``inMemory(schema:siteID:name:role:wallClock:)``
+/// - Local writes: ``write(table:rowID:values:)``, ``delete(table:rowID:)``, ``row(table:rowID:)``
+/// - Replication: ``vector()``, ``importChanges(_:)``, ``exportSnapshot(_:)``, ``digest()``
+/// - Bookkeeping: ``peers()``, ``savePeer(_:)``, ``recordExport(_:)``, ``setting(_:)``
+///
+/// ```swift
+/// let replica = try Replica.create(at: path, schema: schema, siteID: site, name: "鲁沙尔镇",
+///                                  role: .station, wallClock: { UInt64(Date().timeIntervalSince1970 * 1000) })
+/// try replica.write(table: "household", rowID: id, values: ["address": .text("…")])
+/// ```
+public final class Replica: Sendable {
+    public let schema: Schema
+    public let siteID: SiteID
+    public let name: String
+    public let role: ReplicaRole
+    /// SHA-256 of ``Schema/canonicalDescription`` (32 bytes).
+    public let schemaFingerprint: [UInt8]
+
+    let writer: any DatabaseWriter
+    let catalog: Catalog
+    let wallClock: @Sendable () -> UInt64
+
+    private init(writer: any DatabaseWriter, schema: Schema, siteID: SiteID, name: String, role: ReplicaRole,
+                 wallClock: @escaping @Sendable () -> UInt64) {
+        self.writer = writer
+        self.schema = schema
+        self.siteID = siteID
+        self.name = name
+        self.role = role
+        self.schemaFingerprint = Self.fingerprint(schema)
+        self.catalog = Catalog(schema)
+        self.wallClock = wallClock
+    }
+
+    static func fingerprint(_ schema: Schema) -> [UInt8] {
+        Array(SHA256.hash(data: Array(schema.canonicalDescription.utf8)))
+    }
+
+    /// Creates a new replica file; refuses if any file exists at `path`.
+    public static func create(at path: String, schema: Schema, siteID: SiteID, name: String, role: ReplicaRole,
+                              wallClock: @escaping @Sendable () -> UInt64) throws(StoreError) -> Replica {
+        guard !FileManager.default.fileExists(atPath: path) else { throw .fileExists(path: path) }
+        let pool = try StoreError.catching { try DatabasePool(path: path, configuration: configuration) }
+        return try initialize(pool, schema: schema, siteID: siteID, name: name, role: role, wallClock: wallClock)
+    }
+
+    /// A replica in memory (a `DatabaseQueue`), for tests and previews.
+    public static func inMemory(schema: Schema, siteID: SiteID, name: String, role: ReplicaRole,
+                                wallClock: @escaping @Sendable () -> UInt64) throws(StoreError) -> Replica {
+        let queue = try StoreError.catching { try DatabaseQueue(configuration: configuration) }
+        return try initialize(queue, schema: schema, siteID: siteID, name: name, role: role, wallClock: wallClock)
+    }
+
+    /// Opens an existing replica file, refusing one created under another schema.
+    public static func open(at path: String, schema: Schema, wallClock: @escaping @Sendable () -> UInt64) throws(StoreError) -> Replica {
+        guard FileManager.default.fileExists(atPath: path) else { throw .fileMissing(path: path) }
+        return try StoreError.catching {
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            let migrator = ReplicaMigrations.migrator
+            let isReplica = try pool.read { db in try db.tableExists("fs_replica") }
+            guard isReplica else { throw StoreError.notAReplica(path: path) }
+            if try pool.read({ db in try migrator.hasBeenSuperseded(db) }) { throw StoreError.newerFileFormat(path: path) }
+            try migrator.migrate(pool)
+            let row = try pool.read { db in
+                try Row.fetchOne(db, sql: "SELECT site_id, name, role, schema_name, schema_version, schema_fingerprint FROM fs_replica WHERE id = 1")
+            }
+            guard let row else { throw StoreError.notAReplica(path: path) }
+            let storedName: String = row[3], storedVersion: Int = row[4]
+            guard storedName == schema.name, storedVersion == schema.version else {
+                throw StoreError.schemaMismatch(storedName: storedName, storedVersion: storedVersion,
+                                                expectedName: schema.name, expectedVersion: schema.version)
+            }
+            guard [UInt8](row[5] as Data) == fingerprint(schema) else {
+                throw StoreError.schemaFingerprintMismatch(name: storedName, version: storedVersion)
+            }
+            guard let site = SiteID(bytes: [UInt8](row[0] as Data)), let role = ReplicaRole(rawValue: row[2]) else {
+                throw StoreError.corrupt(reason: "the replica's site id or role is malformed")
+            }
+            return Replica(writer: pool, schema: schema, siteID: site, name: row[1], role: role, wallClock: wallClock)
+        }
+    }
+
+    private static var configuration: Configuration {
+        var config = Configuration()
+        config.label = "fieldsync.replica"
+        // A hub merges hundreds of thousands of changes in one transaction; SQLite's default
+        // page cache (2 MiB) would spill to the WAL and rewrite the same pages repeatedly.
+        // The cache grows only as pages are used, so small stations pay nothing for it.
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -65536") }
+        return config
+    }
+
+    private static func initialize(_ writer: any DatabaseWriter, schema: Schema, siteID: SiteID, name: String, role: ReplicaRole,
+                                   wallClock: @escaping @Sendable () -> UInt64) throws(StoreError) -> Replica {
+        let replica = Replica(writer: writer, schema: schema, siteID: siteID, name: name, role: role, wallClock: wallClock)
+        try StoreError.catching {
+            try ReplicaMigrations.migrator.migrate(writer)
+            try writer.write { db in
+                try db.execute(sql: """
+                    INSERT INTO fs_replica(id, site_id, name, role, schema_name, schema_version, schema_fingerprint)
+                    VALUES (1, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [siteID.bytes.data, name, role.rawValue, schema.name, schema.version, replica.schemaFingerprint.data])
+                try db.execute(sql: "INSERT INTO fs_sites(site_id) VALUES (?)", arguments: [siteID.bytes.data])
+                for table in schema.tables { try db.execute(sql: replica.catalog.tables[table.name]!.createSQL) }
+            }
+        }
+        return replica
+    }
+
+    /// Runs `body` in one write transaction, mapping errors to ``StoreError``.
+    func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        try StoreError.catching { try writer.write(body) }
+    }
+
+    /// Runs `body` in one read (a snapshot for a file replica).
+    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        try StoreError.catching { try writer.read(body) }
+    }
+}

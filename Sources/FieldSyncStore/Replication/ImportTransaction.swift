@@ -1,0 +1,192 @@
+import FieldSyncCore
+import GRDB
+
+/// The inside of one ``Replica/importChanges(_:)`` call: one write transaction in which
+/// received changes are checked and merged, and the bookkeeping of the import (known
+/// vectors, the bundle record) is written.
+///
+/// Everything done through it commits together or not at all, so a bundle is either fully
+/// merged and recorded, or leaves no trace. Only valid inside the closure that receives it.
+public struct ImportTransaction {
+    let db: Database
+    let catalog: Catalog
+    let wallClock: @Sendable () -> UInt64
+    var sites: SiteDirectory
+    var meta: ReplicaMeta
+
+    /// What ``apply(_:)`` did so far in this transaction.
+    public private(set) var report = ApplyReport()
+
+    init(db: Database, catalog: Catalog, wallClock: @escaping @Sendable () -> UInt64) throws {
+        self.db = db
+        self.catalog = catalog
+        self.wallClock = wallClock
+        sites = try SiteDirectory(db)
+        meta = try ReplicaMeta(db)
+    }
+
+    /// Validates changes without writing: known tables and columns, value types, no delete
+    /// of an append-only table, and stamps no further ahead of the local wall clock than
+    /// the clock's bound (``HybridClock/defaultMaxForwardSkewMillis``).
+    public mutating func check(_ changes: [Change]) throws(StoreError) {
+        let wall = wallClock()
+        for change in changes {
+            try ChangeValidation.validate(change, catalog)
+            do { try meta.clock.check(remote: change.stamp, from: change.origin, wallMillis: wall) } catch { throw .clock(error) }
+        }
+    }
+
+    /// Validates like ``check(_:)``, then merges each change that is not already in the log.
+    ///
+    /// Consecutive changes to the same row are merged as a group: the row's merge state is
+    /// read once and the user row written once, which is what makes a bulk import cost
+    /// about one SQLite statement per change.
+    public mutating func apply(_ changes: [Change]) throws(StoreError) {
+        try check(changes)
+        let wall = wallClock()
+        // A savepoint makes each call all-or-nothing by itself, so a caller that catches
+        // an error from one batch and goes on does not keep half of that batch.
+        let saved = (sites, meta, report)
+        do {
+            try db.inSavepoint {
+                try applyValidated(changes, wall: wall)
+                return .commit
+            }
+        } catch {
+            (sites, meta, report) = saved
+            throw StoreError(error)
+        }
+    }
+
+    private mutating func applyValidated(_ changes: [Change], wall: UInt64) throws {
+        let store = RowStore(db: db)
+        var i = changes.startIndex
+        while i < changes.endIndex {
+            let first = changes[i]
+            var end = i + 1
+            while end < changes.endIndex, changes[end].rowID == first.rowID, changes[end].table == first.table { end += 1 }
+            let table = try catalog.table(first.table)
+            var state: RowState?
+            for change in changes[i..<end] {
+                if change.stamp > meta.clock.last {
+                    try meta.clock.observe(remote: change.stamp, from: change.origin, wallMillis: wall)
+                }
+                let siteNo = try sites.intern(change.origin, db)
+                if change.sequence <= sites.contiguous[siteNo]! {
+                    report.duplicate += 1
+                    continue
+                }
+                let baseSiteNo = try change.base.map { try sites.intern($0.site, db) }
+                meta.arrival += 1
+                guard try store.appendToLog(change, siteNo: siteNo, baseSiteNo: baseSiteNo, arrival: meta.arrival) else {
+                    meta.arrival -= 1
+                    report.duplicate += 1
+                    continue
+                }
+                sites.noteInserted(siteNo, sequence: change.sequence)
+                if state == nil { state = try store.load(table, first.rowID) }
+                try merge(change, siteNo: siteNo, baseSiteNo: baseSiteNo ?? 0, table: table, state: &state!, store: store, wall: wall)
+            }
+            if let state { try store.save(table, first.rowID, state) }
+            i = end
+        }
+        try sites.advanceAndSave(db)
+        try meta.save(db)
+    }
+
+    private mutating func merge(_ change: Change, siteNo: Int64, baseSiteNo: Int64, table: TableCatalog,
+                                state: inout RowState, store: RowStore, wall: UInt64) throws {
+        switch change.kind {
+        case .delete:
+            if let tomb = state.tombStamp {
+                // Remove-wins: the row stays deleted; keep the greatest tombstone version so
+                // that every replica stores the same one.
+                let current = CellVersion(stamp: HybridTimestamp(rawValue: tomb), site: try sites.site(state.tombSiteNo))
+                if change.version > current {
+                    state.tombStamp = change.stamp.rawValue
+                    state.tombSiteNo = siteNo
+                    state.tombstoneChanged = true
+                }
+                report.stale += 1
+            } else {
+                state.tombStamp = change.stamp.rawValue
+                state.tombSiteNo = siteNo
+                state.tombstoneChanged = true
+                for i in state.cells.indices { state.cells[i] = nil }
+                report.applied += 1
+            }
+        case .set:
+            if state.isDeleted {
+                report.stale += 1
+                return
+            }
+            let index = table.columnIndex[change.column]!
+            let column = table.schema.columns[index]
+            let current = try state.cells[index].map {
+                CellState(version: try $0.version(sites), value: state.values[index], base: try $0.base(sites))
+            }
+            let outcome = MergeRules.merge(incoming: change.version, value: change.value, base: change.base,
+                                           into: current, policy: column.policy, tableKind: table.schema.kind)
+            if outcome.isConflict, let current {
+                let incoming = CellState(version: change.version, value: change.value, base: change.base)
+                try store.recordConflict(table: table.schema.name, rowID: change.rowID, column: change.column,
+                                         winner: outcome.wins ? incoming : current,
+                                         loser: outcome.wins ? current : incoming, atMillis: wall)
+                report.conflicts += 1
+            }
+            guard outcome.wins else {
+                report.stale += 1
+                return
+            }
+            state.cells[index] = CellEntry(stamp: change.stamp.rawValue, siteNo: siteNo, baseSiteNo: baseSiteNo,
+                                           baseStamp: change.base?.stamp.rawValue ?? 0, exactReal: change.value.exactRealBits)
+            state.values[index] = change.value
+            state.cellsChanged = true
+            state.valuesChanged = true
+            report.applied += 1
+        }
+    }
+
+    /// Raises the vector recorded for `site` to the entry-wise maximum with `vector`.
+    public mutating func mergeKnownVector(_ vector: VersionVector, of site: SiteID) throws(StoreError) {
+        try StoreError.catching {
+            let merged = try KnownVectors.read(db, site).merging(vector)
+            try KnownVectors.write(db, site, merged)
+        }
+    }
+
+    /// Records the bundle as imported, so that ``Replica/hasImported(bundleID:)`` refuses it next time.
+    public mutating func recordImport(_ record: BundleRecord) throws(StoreError) {
+        try StoreError.catching { try BundleLog.imported.insert(db, record) }
+    }
+
+    /// Persists what stays in memory until the end of the transaction.
+    mutating func finish() throws {
+        try sites.advanceAndSave(db)
+        try meta.save(db)
+    }
+}
+
+/// The structural checks every change passes before it touches the database.
+enum ChangeValidation {
+    static func validate(_ change: Change, _ catalog: Catalog) throws(StoreError) {
+        let table = try catalog.table(change.table)
+        guard !change.rowID.isEmpty else { throw .invalidChange(table: change.table, reason: "empty row id") }
+        guard change.sequence > 0 else { throw .invalidChange(table: change.table, reason: "sequence 0 from station \(change.origin)") }
+        switch change.kind {
+        case .set:
+            guard let index = table.columnIndex[change.column] else {
+                throw .unknownColumn(table: change.table, column: change.column)
+            }
+            let column = table.schema.columns[index]
+            guard column.accepts(change.value) else {
+                throw .typeMismatch(table: change.table, column: change.column, expected: column.type)
+            }
+        case .delete:
+            guard table.schema.kind == .mutable else { throw .appendOnlyDelete(table: change.table) }
+            guard change.column.isEmpty, change.value == .null else {
+                throw .invalidChange(table: change.table, reason: "a delete carries a column or a value")
+            }
+        }
+    }
+}

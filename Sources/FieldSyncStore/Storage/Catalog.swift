@@ -1,0 +1,66 @@
+import Foundation
+import FieldSyncCore
+
+/// The SQL and lookups the store needs for each user table, computed once from the schema
+/// so that the merge loop does no string building.
+struct TableCatalog: Sendable {
+    let schema: TableSchema
+    let columnIndex: [String: Int]
+    /// `SELECT "c1", … FROM "t" WHERE "id" = ?`, columns in schema order.
+    let selectRowSQL: String
+    /// Insert or update of the full row, columns in schema order.
+    let upsertRowSQL: String
+    let deleteRowSQL: String
+    /// Visible rows in id byte order, columns in name order (the digest order).
+    let digestSQL: String
+    /// Schema index of each column in name order.
+    let digestOrder: [Int]
+    /// Whether some column is real: those tables need the exact-value overrides of RowState.
+    let hasRealColumns: Bool
+
+    init(_ table: TableSchema) {
+        schema = table
+        columnIndex = Dictionary(uniqueKeysWithValues: table.columns.enumerated().map { ($0.element.name, $0.offset) })
+        let q = Self.quote
+        let name = q(table.name)
+        let cols = table.columns.map { q($0.name) }
+        selectRowSQL = "SELECT \(cols.isEmpty ? "NULL" : cols.joined(separator: ", ")) FROM \(name) WHERE \"id\" = ?"
+        let placeholders = Array(repeating: "?", count: cols.count + 1).joined(separator: ", ")
+        let update = cols.isEmpty ? "NOTHING" : "UPDATE SET " + cols.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+        upsertRowSQL = "INSERT INTO \(name)(\((["\"id\""] + cols).joined(separator: ", "))) VALUES (\(placeholders)) ON CONFLICT(\"id\") DO \(update)"
+        deleteRowSQL = "DELETE FROM \(name) WHERE \"id\" = ?"
+        digestOrder = table.columns.indices.sorted { table.columns[$0].name < table.columns[$1].name }
+        hasRealColumns = table.columns.contains { $0.type == .real }
+        let digestCols = (["t.\"id\""] + digestOrder.map { "t." + cols[$0] }).joined(separator: ", ")
+        if hasRealColumns {
+            digestSQL = "SELECT \(digestCols), r.cells FROM \(name) AS t LEFT JOIN fs_rows AS r ON r.tbl = \(Self.literal(table.name)) AND r.row_id = t.\"id\" ORDER BY t.\"id\""
+        } else {
+            digestSQL = "SELECT \(digestCols) FROM \(name) AS t ORDER BY t.\"id\""
+        }
+    }
+
+    var createSQL: String {
+        let cols = schema.columns.map { "\(Self.quote($0.name)) \($0.type.rawValue.uppercased())" }
+        return "CREATE TABLE \(Self.quote(schema.name))(\((["\"id\" TEXT PRIMARY KEY NOT NULL"] + cols).joined(separator: ", ")))"
+    }
+
+    static func quote(_ identifier: String) -> String { "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+    static func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+}
+
+/// Every user table of a schema, by name.
+struct Catalog: Sendable {
+    let tables: [String: TableCatalog]
+    /// Table names in byte order (the digest order).
+    let sortedNames: [String]
+
+    init(_ schema: Schema) {
+        tables = Dictionary(uniqueKeysWithValues: schema.tables.map { ($0.name, TableCatalog($0)) })
+        sortedNames = schema.tables.map(\.name).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    func table(_ name: String) throws(StoreError) -> TableCatalog {
+        guard let t = tables[name] else { throw .unknownTable(name) }
+        return t
+    }
+}

@@ -1,0 +1,114 @@
+import GRDB
+
+/// The named, ordered migrations that create the store's own `fs_` tables.
+///
+/// Migrations are frozen once shipped: a change to the metadata layout is a new migration
+/// (`v2`, …), never an edit of `v1`, so that every replica file upgrades the same way.
+/// User tables are not created here: they come from the domain ``Schema`` when the replica
+/// is created, and a replica is bound to one schema version for its life.
+enum ReplicaMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            // One row: who this replica is, its schema, and its counters (clock, local
+            // sequence, arrival order, export file numbering).
+            try db.execute(sql: """
+                CREATE TABLE fs_replica(
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    site_id BLOB NOT NULL,
+                    name TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    schema_name TEXT NOT NULL,
+                    schema_version INTEGER NOT NULL,
+                    schema_fingerprint BLOB NOT NULL,
+                    clock_last INTEGER NOT NULL DEFAULT 0,
+                    next_sequence INTEGER NOT NULL DEFAULT 1,
+                    arrival_counter INTEGER NOT NULL DEFAULT 0,
+                    export_counter INTEGER NOT NULL DEFAULT 0);
+                CREATE TABLE fs_settings(
+                    key TEXT PRIMARY KEY NOT NULL,
+                    value TEXT NOT NULL) WITHOUT ROWID;
+                -- Origin sites interned to small integers, with the contiguous sequence held
+                -- from each (the version vector).
+                CREATE TABLE fs_sites(
+                    site_no INTEGER PRIMARY KEY,
+                    site_id BLOB NOT NULL UNIQUE,
+                    contiguous INTEGER NOT NULL DEFAULT 0);
+                -- Every change ever made or received, winners and losers alike, clustered by
+                -- (origin, sequence) so that export since a vector is a range scan per origin.
+                -- `value` is the canonical encoding (Value.encoded), so re-export is bit-exact.
+                CREATE TABLE fs_changes(
+                    site_no INTEGER NOT NULL,
+                    seq INTEGER NOT NULL,
+                    arrival INTEGER NOT NULL,
+                    tbl TEXT NOT NULL,
+                    row_id TEXT NOT NULL,
+                    kind INTEGER NOT NULL,
+                    col TEXT NOT NULL,
+                    value BLOB NOT NULL,
+                    stamp INTEGER NOT NULL,
+                    base_stamp INTEGER,
+                    base_site_no INTEGER,
+                    PRIMARY KEY(site_no, seq)) WITHOUT ROWID;
+                -- Merge state per user row: the versions of its cells (a compact blob, see
+                -- RowState) and its tombstone. One lookup per row gives both.
+                CREATE TABLE fs_rows(
+                    tbl TEXT NOT NULL,
+                    row_id TEXT NOT NULL,
+                    cells BLOB NOT NULL,
+                    tomb_stamp INTEGER,
+                    tomb_site_no INTEGER,
+                    PRIMARY KEY(tbl, row_id)) WITHOUT ROWID;
+                CREATE TABLE fs_conflicts(
+                    id INTEGER PRIMARY KEY,
+                    tbl TEXT NOT NULL,
+                    row_id TEXT NOT NULL,
+                    col TEXT NOT NULL,
+                    winner_stamp INTEGER NOT NULL,
+                    winner_site BLOB NOT NULL,
+                    winner_value BLOB NOT NULL,
+                    winner_base_stamp INTEGER,
+                    winner_base_site BLOB,
+                    loser_stamp INTEGER NOT NULL,
+                    loser_site BLOB NOT NULL,
+                    loser_value BLOB NOT NULL,
+                    loser_base_stamp INTEGER,
+                    loser_base_site BLOB,
+                    detected_at INTEGER NOT NULL,
+                    resolved INTEGER NOT NULL DEFAULT 0);
+                CREATE INDEX fs_conflicts_by_resolved ON fs_conflicts(resolved, id);
+                CREATE TABLE fs_peers(
+                    site_id BLOB PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    township TEXT,
+                    signing_key BLOB NOT NULL,
+                    agreement_key BLOB NOT NULL,
+                    enrolled_at INTEGER NOT NULL,
+                    revoked_at INTEGER);
+                -- What each peer said it holds; kept apart from fs_peers so that a vector
+                -- can be recorded for a site before (or without) enrolling it.
+                CREATE TABLE fs_known_vectors(
+                    site_id BLOB PRIMARY KEY NOT NULL,
+                    vector BLOB NOT NULL);
+                CREATE TABLE fs_imported_bundles(
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    bundle_id BLOB NOT NULL UNIQUE,
+                    peer BLOB NOT NULL,
+                    created_stamp INTEGER NOT NULL,
+                    at_millis INTEGER NOT NULL,
+                    change_count INTEGER NOT NULL,
+                    file_name TEXT NOT NULL);
+                CREATE TABLE fs_exported_bundles(
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    bundle_id BLOB NOT NULL UNIQUE,
+                    peer BLOB NOT NULL,
+                    created_stamp INTEGER NOT NULL,
+                    at_millis INTEGER NOT NULL,
+                    change_count INTEGER NOT NULL,
+                    file_name TEXT NOT NULL);
+                """)
+        }
+        return migrator
+    }
+}

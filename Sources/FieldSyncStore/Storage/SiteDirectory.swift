@@ -1,0 +1,83 @@
+import Foundation
+import FieldSyncCore
+import GRDB
+
+/// The interned origin sites (`fs_sites`) and their contiguous counters, cached for one
+/// transaction.
+///
+/// A replica talks to tens of sites, so loading them all at the start of a transaction is
+/// cheaper than a lookup per change, and lets the change log and cell versions store a
+/// small integer instead of 16 bytes.
+struct SiteDirectory {
+    private(set) var numberOf: [SiteID: Int64] = [:]
+    private(set) var siteOf: [Int64: SiteID] = [:]
+    /// Contiguous sequence per site number, as currently known in this transaction.
+    private(set) var contiguous: [Int64: UInt64] = [:]
+    private var stored: [Int64: UInt64] = [:]
+
+    init(_ db: Database) throws {
+        let rows = try Row.fetchCursor(db, sql: "SELECT site_no, site_id, contiguous FROM fs_sites")
+        while let row = try rows.next() {
+            let no: Int64 = row[0]
+            guard let site = SiteID(bytes: [UInt8](row[1] as Data)) else { throw StoreError.corrupt(reason: "a site id in fs_sites is not 16 bytes") }
+            let c = UInt64(sql: row[2])
+            numberOf[site] = no
+            siteOf[no] = site
+            contiguous[no] = c
+            stored[no] = c
+        }
+    }
+
+    /// The last site interned: bulk imports bring long runs of one origin.
+    private var last: (site: SiteID, no: Int64)?
+
+    mutating func intern(_ site: SiteID, _ db: Database) throws -> Int64 {
+        if let last, last.site == site { return last.no }
+        if let no = numberOf[site] {
+            last = (site, no)
+            return no
+        }
+        try db.cachedStatement(sql: "INSERT INTO fs_sites(site_id) VALUES (?)").execute(arguments: [site.bytes.data])
+        let no = db.lastInsertedRowID
+        numberOf[site] = no
+        siteOf[no] = site
+        contiguous[no] = 0
+        stored[no] = 0
+        return no
+    }
+
+    func site(_ no: Int64) throws -> SiteID {
+        guard let site = siteOf[no] else { throw StoreError.corrupt(reason: "site number \(no) is not interned") }
+        return site
+    }
+
+    /// Records that `sequence` of site `no` was just inserted: the fast path of the
+    /// contiguous counter, for changes arriving in order.
+    mutating func noteInserted(_ no: Int64, sequence: UInt64) {
+        if contiguous[no] == sequence - 1 { contiguous[no] = sequence }
+    }
+
+    /// Advances each counter over sequences already in the log (out-of-order arrivals fill
+    /// a gap), then persists the counters that moved. Each scan stops at the first gap, so
+    /// the cost is the number of sequences the counter advances over.
+    mutating func advanceAndSave(_ db: Database) throws {
+        for (no, value) in contiguous {
+            var c = value
+            let cursor = try UInt64.fetchCursor(
+                db.cachedStatement(sql: "SELECT seq FROM fs_changes WHERE site_no = ? AND seq > ? ORDER BY seq"),
+                arguments: [no, c.sql])
+            while let seq = try cursor.next(), seq == c + 1 { c = seq }
+            contiguous[no] = c
+            if stored[no] != c {
+                try db.cachedStatement(sql: "UPDATE fs_sites SET contiguous = ? WHERE site_no = ?").execute(arguments: [c.sql, no])
+                stored[no] = c
+            }
+        }
+    }
+
+    var vector: VersionVector {
+        var v = VersionVector.empty
+        for (no, c) in contiguous where c > 0 { v[siteOf[no]!] = c }
+        return v
+    }
+}

@@ -1,1 +1,0 @@
-// Replaced by the store's tests in this series.
