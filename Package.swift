@@ -34,6 +34,8 @@ let package = Package(
             dependencies: [
                 "FieldSyncCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The store binds its hot statements through SQLite's C API (GRDB's module for it).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -123,3 +123,18 @@ extension Replica {
         }
     }
 }
+
+extension Replica {
+    /// A new stamp from the replica's clock for an event that is not a change, such as
+    /// writing a bundle: strictly after every stamp this replica issued or saw, so a
+    /// peer can tell which of two bundles is newer even if the wall clock went back.
+    public func issueStamp() throws(StoreError) -> HybridTimestamp {
+        let wall = wallClock()
+        return try write { db in
+            var meta = try ReplicaMeta(db)
+            let stamp = meta.clock.tick(wallMillis: wall)
+            try meta.save(db)
+            return stamp
+        }
+    }
+}

@@ -155,6 +155,24 @@ public struct ImportTransaction {
         }
     }
 
+    /// Replaces the vector recorded for `site` with `vector`, reported in a bundle created at
+    /// `asOf`, unless a vector from a newer bundle is already recorded (an old bundle that
+    /// arrives late changes nothing; a bundle of the same stamp merges).
+    ///
+    /// Replacing rather than merging is what keeps "nothing lost" true when a peer loses
+    /// data (a hub restored from a backup): its next bundle reports less, and from then on
+    /// the changes it lost count as owed again.
+    public mutating func adoptKnownVector(_ vector: VersionVector, of site: SiteID, asOf: HybridTimestamp) throws(StoreError) {
+        try StoreError.catching {
+            let stored = try KnownVectors.asOf(db, site)
+            if asOf > stored {
+                try KnownVectors.write(db, site, vector, asOf: asOf)
+            } else if asOf == stored {
+                try KnownVectors.write(db, site, try KnownVectors.read(db, site).merging(vector), asOf: asOf)
+            }
+        }
+    }
+
     /// Records the bundle as imported, so that ``Replica/hasImported(bundleID:)`` refuses it next time.
     public mutating func recordImport(_ record: BundleRecord) throws(StoreError) {
         try StoreError.catching { try BundleLog.imported.insert(db, record) }

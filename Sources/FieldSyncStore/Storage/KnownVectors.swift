@@ -11,9 +11,21 @@ enum KnownVectors {
         return try decode([UInt8](data))
     }
 
-    static func write(_ db: Database, _ site: SiteID, _ vector: VersionVector) throws {
-        try db.cachedStatement(sql: "INSERT INTO fs_known_vectors(site_id, vector) VALUES (?, ?) ON CONFLICT(site_id) DO UPDATE SET vector = excluded.vector")
-            .execute(arguments: [site.bytes.data, encode(vector).data])
+    static func write(_ db: Database, _ site: SiteID, _ vector: VersionVector, asOf: HybridTimestamp? = nil) throws {
+        if let asOf {
+            try db.cachedStatement(sql: "INSERT INTO fs_known_vectors(site_id, vector, as_of) VALUES (?, ?, ?) ON CONFLICT(site_id) DO UPDATE SET vector = excluded.vector, as_of = excluded.as_of")
+                .execute(arguments: [site.bytes.data, encode(vector).data, Int64(bitPattern: asOf.rawValue)])
+        } else {
+            try db.cachedStatement(sql: "INSERT INTO fs_known_vectors(site_id, vector) VALUES (?, ?) ON CONFLICT(site_id) DO UPDATE SET vector = excluded.vector")
+                .execute(arguments: [site.bytes.data, encode(vector).data])
+        }
+    }
+
+    /// The created stamp of the bundle the stored vector came from (zero when none).
+    static func asOf(_ db: Database, _ site: SiteID) throws -> HybridTimestamp {
+        let raw = try Int64.fetchOne(db.cachedStatement(sql: "SELECT as_of FROM fs_known_vectors WHERE site_id = ?"),
+                                     arguments: [site.bytes.data]) ?? 0
+        return HybridTimestamp(rawValue: UInt64(bitPattern: raw))
     }
 
     static func encode(_ vector: VersionVector) -> [UInt8] {

@@ -88,9 +88,12 @@ enum ReplicaMigrations {
                     revoked_at INTEGER);
                 -- What each peer said it holds; kept apart from fs_peers so that a vector
                 -- can be recorded for a site before (or without) enrolling it.
+                -- as_of: the created stamp of the bundle the vector came from (0 when set
+                -- by hand), so that an older bundle arriving late cannot replace it.
                 CREATE TABLE fs_known_vectors(
                     site_id BLOB PRIMARY KEY NOT NULL,
-                    vector BLOB NOT NULL);
+                    vector BLOB NOT NULL,
+                    as_of INTEGER NOT NULL DEFAULT 0);
                 CREATE TABLE fs_imported_bundles(
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
                     bundle_id BLOB NOT NULL UNIQUE,

@@ -53,7 +53,7 @@ public struct County: Sendable {
             for station in stations { try station.export(to: dir + "/up/") }
             for result in try hub.merge(paths: [dir + "/up"]) { _ = try result.get() }
             for bundle in try hub.exportReturnBundles(to: dir + "/down") {
-                let station = stations.first { $0.identity.site == bundle.header.recipients.first?.site }!
+                let station = stations.first { $0.identity.site == bundle.recipientSite }!
                 try station.importBundle(at: bundle.path)
             }
             if try isQuiet() { return round }

@@ -68,7 +68,7 @@ public struct DemoScenario {
         for path in delivered { try report(county.hub.merge(bundleAt: path)) }
         say("   lost on the way: \((lost as NSString).lastPathComponent) (its changes stay owed)")
         for bundle in try county.hub.exportReturnBundles(to: stick + "/round1-return") {
-            let station = county.stations.first { $0.identity.site == bundle.header.recipients[0].site }!
+            let station = county.stations.first { $0.identity.site == bundle.recipientSite }!
             try report(station.importBundle(at: bundle.path))
         }
 
@@ -89,7 +89,7 @@ public struct DemoScenario {
         delivered2.shuffle(using: &rng)
         for path in delivered2 { try report(county.hub.merge(bundleAt: path)) }
         for bundle in try county.hub.exportReturnBundles(to: stick + "/round2-return") {
-            let station = county.stations.first { $0.identity.site == bundle.header.recipients[0].site }!
+            let station = county.stations.first { $0.identity.site == bundle.recipientSite }!
             try report(station.importBundle(at: bundle.path))
         }
 
@@ -108,7 +108,7 @@ public struct DemoScenario {
             let conflicts = try county.hub.replica.conflicts(includeResolved: false)
             let converged = Set(rows.map(\.digest)).count == 1 && rows.allSatisfy { $0.owed == 0 }
             return Outcome(root: root, rows: rows, conflicts: conflicts, converged: converged, roundsToQuiet: rounds)
-        } catch { throw .store(error) }
+        } catch let error as SyncError { throw error } catch let error as StoreError { throw .store(error) } catch { throw .io("\(error)") }
     }
 
     private func report(_ result: ImportResult) {

@@ -93,7 +93,8 @@ public final class Station: Sendable {
     /// Inserts or updates one row; a new row gets a fresh id unique across the county.
     @discardableResult
     public func record(table: String, id: String? = nil, values: [String: Value]) throws(SyncError) -> (rowID: String, changes: [Change]) {
-        let rowID = try id ?? RowIDGenerator.next(for: replica, site: identity.site)
+        let rowID: String
+        if let id { rowID = id } else { rowID = try RowIDGenerator.next(for: replica, site: identity.site) }
         do { return (rowID, try replica.write(table: table, rowID: rowID, values: values)) } catch { throw .store(error) }
     }
 

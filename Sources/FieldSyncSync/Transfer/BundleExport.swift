@@ -9,6 +9,7 @@ public struct ExportResult: Sendable {
     public let path: String
     public let header: BundleHeader
     public let recipientName: String
+    public let recipientSite: SiteID
 }
 
 /// Writes one bundle from a replica to one peer: every change the peer is not known to
@@ -28,6 +29,7 @@ enum BundleExport {
                 BundleRecipient(site: identity.site, key: identity.agreementKey.publicKey),
             ]
             let now = wallClock()
+            let created = try replica.issueStamp()
             let sequence = try replica.nextExportSequence()
             let path = try resolve(out: out, name: BundleFileName.make(senderCode: fileCode, kind: kind, sequence: sequence, createdMillis: now))
             let since = try replica.knownVector(of: peer.site)
@@ -35,7 +37,7 @@ enum BundleExport {
                 let vector = try snapshot.vector()
                 let draft = BundleDraft(
                     kind: kind, sender: identity.site, senderName: identity.name,
-                    created: HybridTimestamp(millis: now, counter: 0),
+                    created: created,
                     schemaName: replica.schema.name, schemaVersion: replica.schema.version,
                     schemaFingerprint: replica.schemaFingerprint, recipients: recipients,
                     senderVector: vector, assumedVector: since,
@@ -51,7 +53,7 @@ enum BundleExport {
             logger.info("bundle written", metadata: [
                 "bundle": "\(header.bundleID.hex)", "to": "\(peer.site)", "changes": "\(header.totalChanges)",
             ])
-            return ExportResult(path: path, header: header, recipientName: peer.name)
+            return ExportResult(path: path, header: header, recipientName: peer.name, recipientSite: peer.site)
         } catch let error as SyncError {
             throw error
         } catch let error as BundleError {
@@ -73,6 +75,8 @@ enum BundleExport {
             try NodeFolder(out).create()
             return (out as NSString).appendingPathComponent(name)
         }
+        let parent = (out as NSString).deletingLastPathComponent
+        if !parent.isEmpty { try NodeFolder(parent).create() }
         return out
     }
 }

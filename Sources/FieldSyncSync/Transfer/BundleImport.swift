@@ -57,8 +57,8 @@ enum BundleImport {
                     batches += 1
                     try afterEachBatch?(batches)
                 }
-                try tx.mergeKnownVector(header.senderVector, of: peer.site)
-                if let ack = header.acknowledgement { try tx.mergeKnownVector(ack, of: peer.site) }
+                // The sender's vector (for a hub: its acknowledgement) from its newest bundle (S6).
+                try tx.adoptKnownVector(header.acknowledgement ?? header.senderVector, of: peer.site, asOf: header.created)
                 try tx.recordImport(BundleRecord(bundleID: header.bundleID.bytes, peer: peer.site, createdStamp: header.created,
                                                  atMillis: wallClock(), changeCount: header.totalChanges, fileName: name))
             }

@@ -75,9 +75,8 @@ struct BundleInspect: ParsableCommand {
     func run() throws {
         try reporting {
             let identity = try key.map { path throws(SyncError) in try NodeIdentity.load(from: path) }
-            let replica: Replica? = try against.map { dir throws(SyncError) in
-                do { return try Replica.open(at: NodeFolder(dir).replicaPath, schema: CaseworkSchema.schema, wallClock: SystemWallClock.now) }
-                catch { throw .store(error) }
+            let replica: Replica? = try against.map { dir in
+                try wrap { try Replica.open(at: NodeFolder(dir).replicaPath, schema: CaseworkSchema.schema, wallClock: SystemWallClock.now) }
             }
             let inspection = try BundleInspector.inspect(path: file, identity: identity, recordLimit: limit, dryRunOn: replica)
             let schema = CaseworkSchema.schema

@@ -198,8 +198,10 @@ struct StationStatus: ParsableCommand {
 }
 
 /// Wraps store calls for use inside `reporting`.
-func wrap<T>(_ body: () throws(StoreError) -> T) throws(SyncError) -> T {
-    do { return try body() } catch { throw .store(error) }
+func wrap<T>(_ body: () throws -> T) throws(SyncError) -> T {
+    do { return try body() } catch let error as StoreError { throw .store(error) } catch let error as SyncError { throw error } catch {
+        throw .io("\(error)")
+    }
 }
 
 enum ImportSummary {

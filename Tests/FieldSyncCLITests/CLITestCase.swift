@@ -1,0 +1,56 @@
+import FieldSyncTestSupport
+import Foundation
+import XCTest
+
+/// Runs the built `fieldsync` binary, as a person or a script would, and checks output and
+/// exit status together.
+class CLITestCase: XCTestCase {
+    var folder: TemporaryFolder!
+
+    override func setUp() { folder = TemporaryFolder("fieldsync-cli") }
+    override func tearDown() { folder.cleanUp() }
+
+    struct Run {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    static let binary: URL = {
+        let candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
+            + Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent() }
+        for dir in candidates {
+            let url = dir.appendingPathComponent("fieldsync")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        fatalError("the fieldsync binary was not built next to the tests (looked in \(candidates.map(\.path)))")
+    }()
+
+    @discardableResult
+    func run(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Run {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                   stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Runs and fails the test unless the command succeeds.
+    @discardableResult
+    func ok(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Run {
+        let result = try run(arguments)
+        XCTAssertEqual(result.status, 0, "fieldsync \(arguments.joined(separator: " ")) failed: \(result.stderr)", file: file, line: line)
+        return result
+    }
+
+    func json(_ text: String) throws -> [String: Any] {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+}

@@ -1,0 +1,101 @@
+import FieldSyncTestSupport
+import Foundation
+import XCTest
+
+final class CommandLineTests: CLITestCase {
+    static let leaves = [
+        ["station", "init"], ["station", "join"], ["station", "record"], ["station", "delete"], ["station", "show"],
+        ["station", "export"], ["station", "import"], ["station", "status"],
+        ["hub", "init"], ["hub", "enroll"], ["hub", "merge"], ["hub", "export"], ["hub", "status"], ["hub", "conflicts"],
+        ["bundle", "inspect"], ["bundle", "verify"], ["digest"], ["demo"],
+    ]
+
+    func testEveryCommandHasHelpWithAnExample() throws {
+        for leaf in Self.leaves {
+            let result = try ok(leaf + ["--help"])
+            XCTAssertTrue(result.stdout.contains("Example"), "\(leaf.joined(separator: " ")) --help has no example")
+        }
+    }
+
+    /// Sets up a hub and one joined station through the CLI; returns their folders.
+    func enrolledPair() throws -> (hub: String, station: String) {
+        let hub = folder.sub("hub"), station = folder.sub("station")
+        try ok(["hub", "init", hub, "--name", "湟中区民政局"])
+        try ok(["station", "init", station, "--name", "鲁沙尔镇社工站", "--township", "630106100", "--request", folder.sub("req.json")])
+        try ok(["hub", "enroll", hub, folder.sub("req.json"), "--out", folder.sub("enr.json")])
+        try ok(["station", "join", station, folder.sub("enr.json")])
+        return (hub, station)
+    }
+
+    func testAStationsDayAndTheHubsMergeThroughTheCommandLine() throws {
+        let (hub, station) = try enrolledPair()
+        let id = try ok(["station", "record", station, "household", "township=630106100", "village=阳坡村",
+                         "address=阳坡村3社12号", "monthly_income=1200"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertFalse(id.isEmpty)
+        try ok(["station", "record", station, "household", "--id", id, "monthly_income=1350"])
+        let shown = try json(ok(["station", "show", station, "household", id, "--json"]).stdout)
+        XCTAssertEqual(shown["monthly_income"] as? Int, 1350)
+        XCTAssertEqual(shown["village"] as? String, "阳坡村")
+
+        let export = try json(ok(["station", "export", station, "--out", folder.sub("stick") + "/", "--json"]).stdout)
+        let file = try XCTUnwrap(export["file"] as? String)
+        XCTAssertTrue((file as NSString).lastPathComponent.hasPrefix("630106100-"), "bundle names start with the township code")
+        XCTAssertEqual(export["changes"] as? Int, 5)
+
+        let verify = try json(ok(["bundle", "verify", file, "--json"]).stdout)
+        XCTAssertEqual(verify["ok"] as? Bool, true)
+        let inspect = try ok(["bundle", "inspect", file]).stdout
+        XCTAssertTrue(inspect.contains("encrypted"), "without a key the records stay closed")
+        XCTAssertFalse(inspect.contains("阳坡村3社12号"), "the header holds no personal data")
+        let opened = try ok(["bundle", "inspect", file, "--key", hub + "/identity.json", "--against", hub]).stdout
+        XCTAssertTrue(opened.contains("household/\(id).village = 阳坡村"))
+        XCTAssertTrue(opened.contains("monthly_income = ‹personal›"), "personal values are masked unless --reveal")
+        XCTAssertTrue(opened.contains("would apply 5"))
+
+        try ok(["hub", "merge", hub, folder.sub("stick")])
+        let back = try ok(["hub", "export", hub, "--out-dir", folder.sub("return"), "--json"]).stdout
+        let returned = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(back.utf8)) as? [[String: Any]])?.first?["file"] as? String)
+        try ok(["station", "import", station, returned])
+        let status = try json(ok(["station", "status", station, "--json"]).stdout)
+        XCTAssertEqual(status["changesOwed"] as? Int, 0)
+        XCTAssertEqual(try ok(["digest", station]).stdout, try ok(["digest", hub]).stdout)
+    }
+
+    func testBadFieldValueIsRefusedInBothLanguagesAndNothingIsWritten() throws {
+        let (_, station) = try enrolledPair()
+        let before = try ok(["digest", station]).stdout
+        let result = try run(["station", "record", station, "household", "monthly_income=一千二"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("monthly_income"))
+        XCTAssertTrue(result.stderr.contains("整数") && result.stderr.contains("whole number"))
+        XCTAssertFalse(result.stderr.contains("一千二"), "the value is not repeated back")
+        XCTAssertEqual(try ok(["digest", station]).stdout, before)
+        let unknown = try run(["station", "record", station, "household", "salary=1"])
+        XCTAssertNotEqual(unknown.status, 0)
+        XCTAssertTrue(unknown.stderr.contains("salary"))
+    }
+
+    func testGarbageBundleIsRefusedWithAClearMessageAndTheHubIsUnchanged() throws {
+        let (hub, _) = try enrolledPair()
+        let before = try ok(["digest", hub]).stdout
+        let garbage = folder.sub("garbage.fsb")
+        try Data("this is not a bundle at all".utf8).write(to: URL(fileURLWithPath: garbage))
+        let result = try run(["hub", "merge", hub, garbage])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.contains("garbage.fsb"))
+        XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, "one line: \(result.stderr)")
+        XCTAssertEqual(try ok(["digest", hub]).stdout, before)
+        let verify = try run(["bundle", "verify", garbage])
+        XCTAssertEqual(verify.status, 1)
+    }
+
+    func testDemoConvergesAndSaysSo() throws {
+        let result = try ok(["demo", folder.sub("demo"), "--households", "3", "--json"])
+        let report = try json(result.stdout)
+        XCTAssertEqual(report["converged"] as? Bool, true)
+        let replicas = try XCTUnwrap(report["replicas"] as? [[String: Any]])
+        XCTAssertEqual(replicas.count, 4)
+        XCTAssertEqual(Set(replicas.compactMap { $0["digest"] as? String }).count, 1)
+        XCTAssertGreaterThan(report["conflicts"] as? Int ?? 0, 0, "the demo's concurrent income edits reach the queue")
+    }
+}

@@ -1,1 +1,0 @@
-// Replaced by this layer's tests in this series.
