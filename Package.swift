@@ -72,6 +72,7 @@ let package = Package(
                 "FieldSyncSync", "FieldSyncCore", "FieldSyncStore", "FieldSyncBundle", "FieldSyncDomain",
                 "FieldSyncTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
         // Generators, seeded randomness and temporary counties shared by tests and benchmarks.

@@ -1,0 +1,115 @@
+import FieldSyncBundle
+import FieldSyncCore
+import FieldSyncDomain
+import FieldSyncStore
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// `fieldsync-bench`: the performance figures of the README, measured in one run against
+/// baselines measured in the same run. Run it in release mode:
+///
+///     swift run -c release fieldsync-bench            # 1,000,000 changes
+///     swift run -c release fieldsync-bench --changes 100000 --json
+///
+/// 1. hub merge rate of N cell changes vs a raw SQLite upsert loop of the same cells
+///    (C API, prepared statement per column, one transaction; same pragmas);
+/// 2. the same merge from a signed, encrypted, compressed bundle file (end to end);
+/// 3. bytes per change in a bundle;
+/// 4. export of 1,000 new changes from a replica holding N;
+/// 5. peak memory (max RSS) of a separate process importing the N-change bundle.
+@main
+struct Bench {
+    static func main() throws {
+        let args = CommandLine.arguments
+        if args.count >= 2, args[1] == "--child-import" { return try ChildImport.run(Array(args.dropFirst(2))) }
+        if args.contains("--help") || args.contains("-h") {
+            print("""
+            usage: fieldsync-bench [--changes N] [--json]
+            Measures hub merge rate vs raw SQLite, bundle size, export latency and import peak memory.
+            Example: swift run -c release fieldsync-bench --changes 1000000
+            """)
+            return
+        }
+        var n = 1_000_000
+        if let i = args.firstIndex(of: "--changes"), i + 1 < args.count, let v = Int(args[i + 1]), v >= 1_000 { n = v }
+        let json = args.contains("--json")
+        try Bench(changes: n, json: json).run()
+    }
+
+    let changes: Int
+    let json: Bool
+    let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("fieldsync-bench-\(UInt32.random(in: 0...UInt32.max))")
+    let schema = CaseworkSchema.schema
+
+    func say(_ line: String) { if !json { print(line) } }
+
+    func run() throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #if DEBUG
+        say("warning: debug build; run `swift run -c release fieldsync-bench` for figures worth recording")
+        #endif
+        let workload = Workload(schema: schema, changes: changes)
+        say("workload: \(workload.changes.count) cell changes = \(workload.rows) household rows × \(workload.columns.count) columns")
+
+        // 1. Raw SQLite baseline, then the replica's merge of the same cells.
+        let raw = try FieldSyncBench.measure { try RawBaseline.upsert(workload, at: dir + "/raw.sqlite") }
+        let rawRate = Double(workload.changes.count) / raw
+        say(String(format: "raw SQLite upsert:        %8.2f s  %10.0f cells/s", raw, rawRate))
+        let hubPath = dir + "/hub.sqlite"
+        let hub = try Replica.create(at: hubPath, schema: schema, siteID: SiteID(bytes: Array(repeating: 0xAA, count: 16))!,
+                                     name: "bench hub", role: .hub, wallClock: workload.wallClock)
+        var report = ApplyReport()
+        let merge = try FieldSyncBench.measure {
+            (_, report) = try hub.importChanges { tx in
+                for batch in workload.batches(of: 4_096) { try tx.apply(batch) }
+            }
+        }
+        precondition(report.applied == workload.changes.count, "merge applied \(report.applied)")
+        let mergeRate = Double(workload.changes.count) / merge
+        say(String(format: "replica merge (apply):    %8.2f s  %10.0f cells/s  ratio %.2f of raw", merge, mergeRate, mergeRate / rawRate))
+
+        // 2–3. A bundle of all N changes: write it, then merge it end to end into a fresh hub.
+        let keys = BenchKeys()
+        let bundlePath = dir + "/all.fsb"
+        let write = try FieldSyncBench.measure { try keys.writeBundle(of: workload, replica: hub, to: bundlePath) }
+        let bytes = (try FileManager.default.attributesOfItem(atPath: bundlePath)[.size] as? Int) ?? 0
+        say(String(format: "bundle write:             %8.2f s  %10.0f changes/s  %.1f bytes/change (%d bytes)",
+                   write, Double(workload.changes.count) / write, Double(bytes) / Double(workload.changes.count), bytes))
+
+        // 5. (and 2) a separate process imports the bundle: its time and its peak memory.
+        let child = try ChildImport.spawn(bundle: bundlePath, keys: keys, dir: dir)
+        let e2eRate = Double(workload.changes.count) / child.seconds
+        say(String(format: "bundle merge end to end:  %8.2f s  %10.0f cells/s  ratio %.2f of raw", child.seconds, e2eRate, e2eRate / rawRate))
+        say(String(format: "import peak memory:       %8.1f MB (max RSS of the importing process)", child.maxRSSMB))
+
+        // 4. Export 1,000 new changes from the replica holding N.
+        let exportTimes = try ExportLatency.measure(replica: hub, keys: keys, dir: dir, workload: workload)
+        let median = exportTimes.sorted()[exportTimes.count / 2]
+        say(String(format: "export 1,000 of %d:  %8.1f ms median of %d (min %.1f, max %.1f)", try hub.changeCount(since: .empty),
+                   median * 1000, exportTimes.count, exportTimes.min()! * 1000, exportTimes.max()! * 1000))
+
+        if json {
+            let result: [String: Any] = [
+                "changes": workload.changes.count, "rawSeconds": raw, "rawCellsPerSecond": rawRate,
+                "mergeSeconds": merge, "mergeCellsPerSecond": mergeRate, "mergeRatio": mergeRate / rawRate,
+                "bundleWriteSeconds": write, "bundleBytes": bytes, "bytesPerChange": Double(bytes) / Double(workload.changes.count),
+                "endToEndSeconds": child.seconds, "endToEndRatio": e2eRate / rawRate, "importPeakMB": child.maxRSSMB,
+                "exportMillisMedian": median * 1000,
+            ]
+            let data = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+}
+
+/// Timing helpers.
+enum FieldSyncBench {
+    /// Wall-clock seconds of one run of `body`.
+    static func measure(_ body: () throws -> Void) rethrows -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+}

@@ -1,0 +1,42 @@
+import FieldSyncBundle
+import FieldSyncCore
+import FieldSyncDomain
+import FieldSyncStore
+import Foundation
+
+/// Imports a bundle in a separate process, so that its peak memory (max RSS) is the
+/// import's alone and not the benchmark's workload held in the parent.
+enum ChildImport {
+    struct Result { let seconds: Double; let maxRSSMB: Double }
+
+    static func spawn(bundle: String, keys: BenchKeys, dir: String) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        process.arguments = ["--child-import", bundle, Hex.encode(keys.hubAgreement.rawRepresentation), dir + "/child.sqlite"]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, let seconds = Double(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw NSError(domain: "bench", code: 1, userInfo: [NSLocalizedDescriptionKey: "child import failed"])
+        }
+        var usage = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        return Result(seconds: seconds, maxRSSMB: Double(usage.ru_maxrss) / 1024)
+    }
+
+    /// In the child: verify, decrypt, apply into a fresh hub replica; print the seconds.
+    static func run(_ args: [String]) throws {
+        let (bundle, keyHex, dbPath) = (args[0], args[1], args[2])
+        let key = try AgreementPrivateKey(rawRepresentation: Hex.decode(keyHex)!)
+        let hubSite = SiteID(bytes: Array(repeating: 0xBB, count: 16))!
+        let replica = try Replica.create(at: dbPath, schema: CaseworkSchema.schema, siteID: hubSite, name: "bench child",
+                                         role: .hub, wallClock: { Workload.baseMillis + 3_600_000 })
+        let seconds = try FieldSyncBench.measure {
+            let readable = try UnverifiedBundle.open(path: bundle).verify().open(as: hubSite, key: key)
+            _ = try replica.importChanges { tx in try readable.forEachBatch { try tx.apply($0) } }
+        }
+        print(seconds)
+    }
+}
