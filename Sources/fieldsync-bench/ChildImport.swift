@@ -18,15 +18,24 @@ enum ChildImport {
         try process.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0, let seconds = Double(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        let fields = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isWhitespace).compactMap { Double($0) }
+        guard process.terminationStatus == 0, fields.count == 2 else {
             throw NSError(domain: "bench", code: 1, userInfo: [NSLocalizedDescriptionKey: "child import failed"])
         }
-        var usage = rusage()
-        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
-        return Result(seconds: seconds, maxRSSMB: Double(usage.ru_maxrss) / 1024)
+        return Result(seconds: fields[0], maxRSSMB: fields[1] / 1024)
     }
 
-    /// In the child: verify, decrypt, apply into a fresh hub replica; print the seconds.
+    /// The peak resident set of this process in KiB (`VmHWM`). Read by the child itself:
+    /// `getrusage(RUSAGE_CHILDREN)` in the parent would count the parent's own pages,
+    /// which a child spawned with a shared address space inherits until `exec`.
+    static func peakRSSKiB() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return -1 }
+        return Double(line.split(separator: " ").dropFirst().first ?? "") ?? -1
+    }
+
+    /// In the child: verify, decrypt, apply into a fresh hub replica; print the seconds
+    /// and the peak memory.
     static func run(_ args: [String]) throws {
         let (bundle, keyHex, dbPath) = (args[0], args[1], args[2])
         let key = try AgreementPrivateKey(rawRepresentation: Hex.decode(keyHex)!)
@@ -37,6 +46,6 @@ enum ChildImport {
             let readable = try UnverifiedBundle.open(path: bundle).verify().open(as: hubSite, key: key)
             _ = try replica.importChanges { tx in try readable.forEachBatch { try tx.apply($0) } }
         }
-        print(seconds)
+        print(seconds, peakRSSKiB())
     }
 }

@@ -63,3 +63,19 @@ final class ValueEncodingTests: XCTestCase {
         XCTAssertThrowsError(try Change.decode(from: &r))
     }
 }
+
+final class ColumnSchemaTests: XCTestCase {
+    func testColumnsAcceptNullOrTheirOwnTypeOnly() {
+        let income = ColumnSchema("monthly_income", .integer)
+        XCTAssertTrue(income.accepts(.null))
+        XCTAssertTrue(income.accepts(.integer(1200)))
+        XCTAssertFalse(income.accepts(.real(1200)))
+        XCTAssertFalse(income.accepts(.text("1200")))
+    }
+
+    func testTextWithANulCharacterIsRefusedBecauseSQLiteCouldNotReturnItWhole() {
+        let address = ColumnSchema("address", .text)
+        XCTAssertTrue(address.accepts(.text("阳坡村3社")))
+        XCTAssertFalse(address.accepts(.text("阳坡村\u{0}3社")))
+    }
+}

@@ -83,9 +83,12 @@ public struct ColumnSchema: Sendable, Equatable {
     }
 
     /// Whether `value` may be stored in this column: null, or a value of the column's type.
+    /// Text may not contain U+0000: SQLite's text functions and C-string readers stop at
+    /// it, so such a value could not be read back whole (use a blob for binary data).
     public func accepts(_ value: Value) -> Bool {
         switch (type, value) {
-        case (_, .null), (.integer, .integer), (.real, .real), (.text, .text), (.blob, .blob): true
+        case let (.text, .text(s)): !s.utf8.contains(0)
+        case (_, .null), (.integer, .integer), (.real, .real), (.blob, .blob): true
         default: false
         }
     }
