@@ -113,18 +113,36 @@ final class BundleVectorTests: XCTestCase {
 
     // MARK: - Generator
 
-    func testWriteVectorsWhenAsked() throws {
-        guard ProcessInfo.processInfo.environment["FIELDSYNC_WRITE_VECTORS"] == "1" else {
-            throw XCTSkip("set FIELDSYNC_WRITE_VECTORS=1 to regenerate Protocol/vectors")
+    /// The generator, run on every test run: it must reproduce the committed vectors byte
+    /// for byte, so they can never drift from the code. `FIELDSYNC_WRITE_VECTORS=1`
+    /// writes them into Protocol/vectors instead (after a deliberate format change).
+    func testGeneratorReproducesTheCommittedVectorsByteForByte() throws {
+        if ProcessInfo.processInfo.environment["FIELDSYNC_WRITE_VECTORS"] == "1" {
+            try writeVectors(into: Self.folder)
+            return
         }
-        try FileManager.default.createDirectory(at: Self.folder, withIntermediateDirectories: true)
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("fieldsync-vectors-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        try writeVectors(into: scratch)
+        for name in ["v1-small.fsb", "v1-small.json", "v1-invalid.json"] {
+            XCTAssertEqual(try Data(contentsOf: scratch.appendingPathComponent(name)),
+                           try Data(contentsOf: Self.folder.appendingPathComponent(name)),
+                           "\(name) differs from what the generator writes; regenerate with FIELDSYNC_WRITE_VECTORS=1 if the format changed on purpose")
+        }
+    }
+
+    func writeVectors(into folder: URL) throws {
+        let smallBundle = folder.appendingPathComponent("v1-small.fsb")
+        let smallJSON = folder.appendingPathComponent("v1-small.json")
+        let invalidJSON = folder.appendingPathComponent("v1-invalid.json")
         let inputs = SmallVectorInputs()
-        let writer = try BundleWriter(path: Self.smallBundle.path, draft: inputs.draft, signingKey: inputs.signing,
+        let writer = try BundleWriter(path: smallBundle.path, draft: inputs.draft, signingKey: inputs.signing,
                                       randomness: inputs.randomness, frameTarget: inputs.frameTarget)
         try writer.append(contentsOf: inputs.changes)
         let header = try writer.finish()
-        let bytes = Array(try Data(contentsOf: Self.smallBundle))
-        let verified = try UnverifiedBundle.open(path: Self.smallBundle.path).verify()
+        let bytes = Array(try Data(contentsOf: smallBundle))
+        let verified = try UnverifiedBundle.open(path: smallBundle.path).verify()
         let readable = try verified.open(as: inputs.recipients[0].site, key: inputs.recipients[0].key)
 
         // Frame layout, for implementers checking their reader step by step.
@@ -174,8 +192,8 @@ final class BundleVectorTests: XCTestCase {
             ] as VectorJSON.Object,
             "records": inputs.changes.map(VectorJSON.change),
         ]
-        try VectorJSON.write(small, to: Self.smallJSON)
-        try VectorJSON.write(Self.invalidVectors(bytes: bytes, header: header, firstFrame: frames[0]), to: Self.invalidJSON)
+        try VectorJSON.write(small, to: smallJSON)
+        try VectorJSON.write(Self.invalidVectors(bytes: bytes, header: header, firstFrame: frames[0]), to: invalidJSON)
     }
 
     // MARK: - Inputs of v1-small
