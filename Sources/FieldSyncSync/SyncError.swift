@@ -62,3 +62,22 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension SyncError {
+    /// Runs `body` and states whatever it throws as a `SyncError`: store errors as
+    /// ``store(_:)``, bundle errors as ``bundle(file:_:)`` naming `file`, anything else
+    /// as ``io(_:)``. One place decides how lower layers' errors reach an operator.
+    public static func catching<T>(file: String = "", _ body: () throws -> T) throws(SyncError) -> T {
+        do {
+            return try body()
+        } catch let error as SyncError {
+            throw error
+        } catch let error as StoreError {
+            throw .store(error)
+        } catch let error as BundleError {
+            throw .bundle(file: file, error)
+        } catch {
+            throw .io(file.isEmpty ? "\(error)" : "\(file): \(error)")
+        }
+    }
+}

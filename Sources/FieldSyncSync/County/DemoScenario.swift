@@ -96,7 +96,7 @@ public struct DemoScenario {
         say("⑥ 收尾 Final rounds until nothing is owed")
         let rounds = try county.syncUntilQuiet(stick: stick)
         var rows: [ReplicaRow] = []
-        do {
+        return try SyncError.catching {
             rows.append(ReplicaRow(name: county.hub.identity.name, role: .hub, digest: try county.hub.replica.digest(),
                                    owed: try county.hub.status().peers.map(\.changesPending).reduce(0, +),
                                    households: try county.hub.replica.rowIDs(table: "household", limit: nil).count))
@@ -108,7 +108,7 @@ public struct DemoScenario {
             let conflicts = try county.hub.replica.conflicts(includeResolved: false)
             let converged = Set(rows.map(\.digest)).count == 1 && rows.allSatisfy { $0.owed == 0 }
             return Outcome(root: root, rows: rows, conflicts: conflicts, converged: converged, roundsToQuiet: rounds)
-        } catch let error as SyncError { throw error } catch let error as StoreError { throw .store(error) } catch { throw .io("\(error)") }
+        }
     }
 
     private func report(_ result: ImportResult) {

@@ -41,32 +41,26 @@ public final class Hub: Sendable {
         try folder.create()
         var rng = SystemRandomNumberGenerator()
         let identity = NodeIdentity(site: .random(using: &rng), name: name, role: .hub, township: nil)
-        do {
+        return try SyncError.catching {
             let replica = try Replica.create(at: folder.replicaPath, schema: schema, siteID: identity.site, name: name,
                                              role: .hub, wallClock: wallClock)
             try identity.save(to: folder.identityPath)
             return Hub(folder: folder, identity: identity, replica: replica, wallClock: wallClock)
-        } catch let error as SyncError { throw error } catch let error as StoreError { throw .store(error) } catch { throw .io("\(error)") }
+        }
     }
 
     public static func open(at path: String, schema: Schema = CaseworkSchema.schema,
                             wallClock: @escaping WallClock = SystemWallClock.now) throws(SyncError) -> Hub {
         let folder = NodeFolder(path)
-        guard FileManager.default.fileExists(atPath: folder.identityPath),
-              FileManager.default.fileExists(atPath: folder.replicaPath) else { throw .notAFolderOfThisKind(path, expected: .hub) }
-        let identity = try NodeIdentity.load(from: folder.identityPath)
-        guard identity.role == .hub else { throw .notAFolderOfThisKind(path, expected: .hub) }
-        do {
-            return Hub(folder: folder, identity: identity,
-                       replica: try Replica.open(at: folder.replicaPath, schema: schema, wallClock: wallClock), wallClock: wallClock)
-        } catch { throw .store(error) }
+        let (identity, replica) = try folder.open(as: .hub, schema: schema, wallClock: wallClock)
+        return Hub(folder: folder, identity: identity, replica: replica, wallClock: wallClock)
     }
 
     /// Enrolls the station that made `request` and writes its enrollment file to `out`.
     /// Enrolling the same station with the same keys again just rewrites the file.
     @discardableResult
     public func enroll(_ request: EnrollmentRequest, out: String) throws(SyncError) -> Enrollment {
-        do {
+        return try SyncError.catching {
             if let existing = try replica.peer(request.site), existing.signingKey != request.signingKey.rawRepresentation {
                 throw SyncError.alreadyEnrolled(name: existing.name, site: existing.site)
             }
@@ -83,7 +77,7 @@ public final class Hub: Sendable {
             try enrollment.write(to: out, signedBy: identity.signingKey)
             Self.logger.info("station enrolled", metadata: ["station": "\(request.site)", "township": "\(request.township)"])
             return enrollment
-        } catch let error as SyncError { throw error } catch let error as StoreError { throw .store(error) } catch { throw .io("\(error)") }
+        }
     }
 
     /// The enrolled stations.
@@ -140,7 +134,7 @@ public final class Hub: Sendable {
 
     /// The hub's sync state and, for each station, how many changes it has yet to receive.
     public func status() throws(SyncError) -> NodeStatus {
-        do {
+        try SyncError.catching {
             let peers = try stations().map { peer in
                 PeerStatus(peer: peer, changesPending: try replica.changeCount(since: peer.knownVector))
             }
@@ -148,7 +142,7 @@ public final class Hub: Sendable {
                               changesOwed: 0, hubName: nil, lastExport: try replica.exportedBundles(limit: 1).first,
                               lastImport: try replica.importedBundles(limit: 1).first,
                               openConflicts: try replica.conflicts(includeResolved: false).count, peers: peers)
-        } catch let error as SyncError { throw error } catch let error as StoreError { throw .store(error) } catch { throw .io("\(error)") }
+        }
     }
 }
 

@@ -1,3 +1,5 @@
+import FieldSyncCore
+import FieldSyncStore
 import Foundation
 
 /// The files of one replica's folder: `replica.sqlite` (the case data and sync metadata)
@@ -12,6 +14,15 @@ public struct NodeFolder: Sendable {
 
     public var exists: Bool {
         FileManager.default.fileExists(atPath: replicaPath) || FileManager.default.fileExists(atPath: identityPath)
+    }
+
+    /// Opens the identity and replica of an existing folder of the given role.
+    public func open(as role: ReplicaRole, schema: Schema, wallClock: @escaping WallClock) throws(SyncError) -> (NodeIdentity, Replica) {
+        guard FileManager.default.fileExists(atPath: identityPath),
+              FileManager.default.fileExists(atPath: replicaPath) else { throw .notAFolderOfThisKind(path, expected: role) }
+        let identity = try NodeIdentity.load(from: identityPath)
+        guard identity.role == role else { throw .notAFolderOfThisKind(path, expected: role) }
+        do { return (identity, try Replica.open(at: replicaPath, schema: schema, wallClock: wallClock)) } catch { throw .store(error) }
     }
 
     /// Creates the folder (and parents) if needed.

@@ -58,14 +58,8 @@ public final class Station: Sendable {
     public static func open(at path: String, schema: Schema = CaseworkSchema.schema,
                             wallClock: @escaping WallClock = SystemWallClock.now) throws(SyncError) -> Station {
         let folder = NodeFolder(path)
-        guard FileManager.default.fileExists(atPath: folder.identityPath),
-              FileManager.default.fileExists(atPath: folder.replicaPath) else { throw .notAFolderOfThisKind(path, expected: .station) }
-        let identity = try NodeIdentity.load(from: folder.identityPath)
-        guard identity.role == .station else { throw .notAFolderOfThisKind(path, expected: .station) }
-        do {
-            return Station(folder: folder, identity: identity,
-                           replica: try Replica.open(at: folder.replicaPath, schema: schema, wallClock: wallClock), wallClock: wallClock)
-        } catch { throw .store(error) }
+        let (identity, replica) = try folder.open(as: .station, schema: schema, wallClock: wallClock)
+        return Station(folder: folder, identity: identity, replica: replica, wallClock: wallClock)
     }
 
     /// The hub this station has joined, if any.
@@ -128,7 +122,7 @@ public final class Station: Sendable {
 
     /// Changes owed, last export and import, the hub.
     public func status() throws(SyncError) -> NodeStatus {
-        do {
+        try SyncError.catching {
             let hub = try hub()
             let owed = try replica.changeCount(since: hub.map { try replica.knownVector(of: $0.site) } ?? .empty)
             return NodeStatus(name: identity.name, site: identity.site, role: .station, township: identity.township,
@@ -136,7 +130,7 @@ public final class Station: Sendable {
                               lastExport: try replica.exportedBundles(limit: 1).first,
                               lastImport: try replica.importedBundles(limit: 1).first,
                               openConflicts: try replica.conflicts(includeResolved: false).count, peers: [])
-        } catch let error as SyncError { throw error } catch let error as StoreError { throw .store(error) } catch { throw .io("\(error)") }
+        }
     }
 }
 

@@ -23,7 +23,7 @@ enum BundleExport {
 
     static func write(from replica: Replica, identity: NodeIdentity, to peer: Peer, kind: BundleKind,
                       out: String, wallClock: WallClock, fileCode: String) throws(SyncError) -> ExportResult {
-        do {
+        return try SyncError.catching(file: out) {
             let recipients = try [
                 BundleRecipient(site: peer.site, key: AgreementPublicKey(rawRepresentation: peer.agreementKey)),
                 BundleRecipient(site: identity.site, key: identity.agreementKey.publicKey),
@@ -54,14 +54,6 @@ enum BundleExport {
                 "bundle": "\(header.bundleID.hex)", "to": "\(peer.site)", "changes": "\(header.totalChanges)",
             ])
             return ExportResult(path: path, header: header, recipientName: peer.name, recipientSite: peer.site)
-        } catch let error as SyncError {
-            throw error
-        } catch let error as BundleError {
-            throw .bundle(file: out, error)
-        } catch let error as StoreError {
-            throw .store(error)
-        } catch {
-            throw .io("export to \(out) failed: \(error)")
         }
     }
 

@@ -33,7 +33,7 @@ enum BundleImport {
                     wallClock: WallClock, trustedPeer: (SigningPublicKey) throws(SyncError) -> Peer,
                     afterEachBatch: ((Int) throws -> Void)? = nil) throws(SyncError) -> ImportResult {
         let name = (path as NSString).lastPathComponent
-        do {
+        return try SyncError.catching(file: name) {
             let unverified = try UnverifiedBundle.open(path: path)
             let peer = try trustedPeer(unverified.signerKey)
             let verified = try unverified.verify()
@@ -67,14 +67,6 @@ enum BundleImport {
                 "stale": "\(report.stale)", "duplicate": "\(report.duplicate)", "conflicts": "\(report.conflicts)",
             ])
             return ImportResult(path: path, header: header, senderName: peer.name, outcome: .applied, report: report)
-        } catch let error as SyncError {
-            throw error
-        } catch let error as BundleError {
-            throw .bundle(file: name, error)
-        } catch let error as StoreError {
-            throw .store(error)
-        } catch {
-            throw .io("\(name): import failed: \(error)")
         }
     }
 }

@@ -76,7 +76,7 @@ struct BundleInspect: ParsableCommand {
         try reporting {
             let identity = try key.map { path throws(SyncError) in try NodeIdentity.load(from: path) }
             let replica: Replica? = try against.map { dir in
-                try wrap { try Replica.open(at: NodeFolder(dir).replicaPath, schema: CaseworkSchema.schema, wallClock: SystemWallClock.now) }
+                try SyncError.catching { try Replica.open(at: NodeFolder(dir).replicaPath, schema: CaseworkSchema.schema, wallClock: SystemWallClock.now) }
             }
             let inspection = try BundleInspector.inspect(path: file, identity: identity, recordLimit: limit, dryRunOn: replica)
             let schema = CaseworkSchema.schema
@@ -131,7 +131,7 @@ struct DigestCommand: ParsableCommand {
     func run() throws {
         try reporting {
             let identity = try NodeIdentity.load(from: NodeFolder(dir).identityPath)
-            let digest = try wrap {
+            let digest = try SyncError.catching {
                 try Replica.open(at: NodeFolder(dir).replicaPath, schema: CaseworkSchema.schema, wallClock: SystemWallClock.now).digest()
             }
             if output.json { printJSON(DigestJSON(replica: dir, name: identity.name, digest: digest)) } else { print(digest) }

@@ -153,11 +153,11 @@ struct HubConflicts: ParsableCommand {
         try reporting {
             let hub = try Hub.open(at: dir)
             if let resolve {
-                try wrap { try hub.replica.resolveConflict(id: resolve) }
+                try SyncError.catching { try hub.replica.resolveConflict(id: resolve) }
                 print("conflict \(resolve) marked as reviewed")
                 return
             }
-            let conflicts = try wrap { try hub.replica.conflicts(includeResolved: all) }
+            let conflicts = try SyncError.catching { try hub.replica.conflicts(includeResolved: all) }
             if output.json {
                 printJSON(conflicts.map {
                     ConflictJSON(id: $0.id, table: $0.table, row: $0.rowID, column: $0.column, resolved: $0.resolved,

@@ -122,7 +122,7 @@ struct StationShow: ParsableCommand {
             guard let schema = station.replica.schema.table(table) else {
                 throw SyncError.invalidInput("没有表 \(table) / no table \(table); tables: \(station.replica.schema.tables.map(\.name).joined(separator: ", "))")
             }
-            guard let row = try wrap({ try station.replica.row(table: table, rowID: id) }) else {
+            guard let row = try SyncError.catching({ try station.replica.row(table: table, rowID: id) }) else {
                 let deleted = (try? station.replica.isDeleted(table: table, rowID: id)) ?? false
                 throw SyncError.invalidInput(deleted ? "\(table) \(id) 已删除 / was deleted" : "没有记录 \(table) \(id) / no such row")
             }
@@ -197,12 +197,6 @@ struct StationStatus: ParsableCommand {
     }
 }
 
-/// Wraps store calls for use inside `reporting`.
-func wrap<T>(_ body: () throws -> T) throws(SyncError) -> T {
-    do { return try body() } catch let error as StoreError { throw .store(error) } catch let error as SyncError { throw error } catch {
-        throw .io("\(error)")
-    }
-}
 
 enum ImportSummary {
     static func line(_ r: ImportResult) -> String {
