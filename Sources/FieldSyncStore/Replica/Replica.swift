@@ -51,7 +51,8 @@ public final class Replica: Sendable {
         self.wallClock = wallClock
     }
 
-    static func fingerprint(_ schema: Schema) -> [UInt8] {
+    /// The SHA-256 of the schema's canonical description: what bundles carry to refuse another schema.
+    public static func fingerprint(_ schema: Schema) -> [UInt8] {
         Array(SHA256.hash(data: Array(schema.canonicalDescription.utf8)))
     }
 
