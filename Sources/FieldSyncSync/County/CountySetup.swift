@@ -1,5 +1,6 @@
 import FieldSyncCore
 import FieldSyncDomain
+import FieldSyncStore
 import Foundation
 
 /// A hub and its stations in one folder, enrolled and joined: the starting point of the demo,
@@ -24,17 +25,25 @@ public struct County: Sendable {
     /// through request and enrollment files in `root/enrollment/`.
     public static func create(at root: String, hubName: String, stations plans: [StationPlan], schema: Schema = CaseworkSchema.schema,
                               wallClock: @escaping WallClock = SystemWallClock.now,
-                              stationClocks: [WallClock]? = nil) throws(SyncError) -> County {
+                              stationClocks: [WallClock]? = nil, seed: UInt64? = nil) throws(SyncError) -> County {
+        // With a seed, every identity (site ids, keys) and so every row id is reproducible.
+        var seeded = seed.map { SeededGenerator(seed: $0) }
+        func identity(_ name: String, _ role: ReplicaRole, _ township: String?) -> NodeIdentity? {
+            guard seeded != nil else { return nil }
+            return NodeIdentity.make(name: name, role: role, township: township, using: &seeded!)
+        }
         let enrollmentDir = (root as NSString).appendingPathComponent("enrollment")
         try NodeFolder(enrollmentDir).create()
-        let hub = try Hub.initialize(at: (root as NSString).appendingPathComponent("hub"), name: hubName, schema: schema, wallClock: wallClock)
+        let hub = try Hub.initialize(at: (root as NSString).appendingPathComponent("hub"), name: hubName, schema: schema,
+                                     wallClock: wallClock, identity: identity(hubName, .hub, nil))
         var stations: [Station] = []
         for (i, plan) in plans.enumerated() {
             let request = (enrollmentDir as NSString).appendingPathComponent("\(plan.township)-request.json")
             let enrollment = (enrollmentDir as NSString).appendingPathComponent("\(plan.township)-enrollment.json")
             let station = try Station.initialize(at: (root as NSString).appendingPathComponent("stations/\(plan.township)"),
                                                  name: plan.name, township: plan.township, schema: schema, requestPath: request,
-                                                 wallClock: stationClocks?[i] ?? wallClock)
+                                                 wallClock: stationClocks?[i] ?? wallClock,
+                                                 identity: identity(plan.name, .station, plan.township))
             try hub.enroll(EnrollmentRequest.read(from: request), out: enrollment)
             try station.join(Enrollment.read(from: enrollment))
             stations.append(station)

@@ -44,7 +44,8 @@ public struct DemoScenario {
         let towns = Array(SyntheticNames.townships.prefix(3))
         say("① 建立示范县 Creating the demo county in \(root): hub 湟中区民政局 and \(towns.count) stations")
         let county = try County.create(at: root, hubName: "湟中区民政局 (示范 demo)",
-                                       stations: towns.map { .init(name: "\($0.name)社工站", township: $0.code) })
+                                       stations: towns.map { .init(name: "\($0.name)社工站", township: $0.code) },
+                                       wallClock: SharedSteppingClock().wallClock, seed: seed)
         for station in county.stations { say("   enrolled \(station.identity.name) \(station.identity.township ?? "") site \(station.identity.site)") }
 
         say("② 离线登记 Stations register households offline (synthetic data)")

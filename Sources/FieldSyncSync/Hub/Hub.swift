@@ -34,13 +34,14 @@ public final class Hub: Sendable {
     }
 
     public static func initialize(at path: String, name: String, schema: Schema = CaseworkSchema.schema,
-                                  wallClock: @escaping WallClock = SystemWallClock.now) throws(SyncError) -> Hub {
+                                  wallClock: @escaping WallClock = SystemWallClock.now,
+                                  identity given: NodeIdentity? = nil) throws(SyncError) -> Hub {
         guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw .invalidInput("the hub name is empty") }
         let folder = NodeFolder(path)
         guard !folder.exists else { throw .folderExists(path) }
         try folder.create()
         var rng = SystemRandomNumberGenerator()
-        let identity = NodeIdentity(site: .random(using: &rng), name: name, role: .hub, township: nil)
+        let identity = given ?? NodeIdentity.make(name: name, role: .hub, township: nil, using: &rng)
         return try SyncError.catching {
             let replica = try Replica.create(at: folder.replicaPath, schema: schema, siteID: identity.site, name: name,
                                              role: .hub, wallClock: wallClock)

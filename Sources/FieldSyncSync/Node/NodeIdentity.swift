@@ -27,6 +27,19 @@ public struct NodeIdentity: Sendable {
         self.agreementKey = agreementKey
     }
 
+    /// A new identity whose site id and keys all come from `generator`. With the system
+    /// generator that is a fresh identity; with a seeded one (samples, tests) the same seed
+    /// gives the same county, down to the row ids.
+    public static func make<G: RandomNumberGenerator>(name: String, role: ReplicaRole, township: String?,
+                                                      using generator: inout G) -> NodeIdentity {
+        func bytes(_ n: Int) -> [UInt8] { (0..<n).map { _ in UInt8.random(in: .min ... .max, using: &generator) } }
+        let site = SiteID.random(using: &generator)
+        // Any 32 bytes are a valid Ed25519 seed and a valid X25519 private key.
+        return NodeIdentity(site: site, name: name, role: role, township: township,
+                            signingKey: try! SigningPrivateKey(rawRepresentation: bytes(32)),
+                            agreementKey: try! AgreementPrivateKey(rawRepresentation: bytes(32)))
+    }
+
     /// This replica as a peer record, as others store it.
     public func asPeer(enrolledAtMillis: UInt64) -> Peer {
         Peer(site: site, name: name, role: role, township: township,

@@ -34,7 +34,8 @@ public final class Station: Sendable {
     /// Creates a station folder with new keys and a new replica, and writes its enrollment
     /// request to `requestPath` for the hub.
     public static func initialize(at path: String, name: String, township: String, schema: Schema = CaseworkSchema.schema,
-                                  requestPath: String, wallClock: @escaping WallClock = SystemWallClock.now) throws(SyncError) -> Station {
+                                  requestPath: String, wallClock: @escaping WallClock = SystemWallClock.now,
+                                  identity given: NodeIdentity? = nil) throws(SyncError) -> Station {
         guard TownshipCode.isValid(township) else {
             throw .invalidInput("township code \(township) is not valid: give the 9-digit administrative code (乡镇代码), e.g. 630122101.")
         }
@@ -43,7 +44,7 @@ public final class Station: Sendable {
         guard !folder.exists else { throw .folderExists(path) }
         try folder.create()
         var rng = SystemRandomNumberGenerator()
-        let identity = NodeIdentity(site: .random(using: &rng), name: name, role: .station, township: township)
+        let identity = given ?? NodeIdentity.make(name: name, role: .station, township: township, using: &rng)
         let replica: Replica
         do {
             replica = try Replica.create(at: folder.replicaPath, schema: schema, siteID: identity.site, name: name,
