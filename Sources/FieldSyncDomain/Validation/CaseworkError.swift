@@ -83,11 +83,11 @@ public enum CaseworkError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .idNumberBirthDateMismatch(f):
             "身份证号中的出生日期与填写的出生日期不一致，请核对两者 / field \(f): the birth date in the ID number differs from birth_date; check both"
         case let .invalidDate(f):
-            "字段 \(f) 的日期格式不正确，请按 YYYY-MM-DD 填写（如 2026-07-01）/ field \(f): not a valid date; write it as YYYY-MM-DD, e.g. 2026-07-01"
+            "字段 \(f) 的日期格式不正确，请按 YYYY-MM-DD 填写（如 2026-07-01） / field \(f): not a valid date; write it as YYYY-MM-DD, e.g. 2026-07-01"
         case let .invalidTimestamp(f):
             "字段 \(f) 的时间格式不正确，请按 2026-11-29T09:30:00+08:00 的格式填写 / field \(f): not a valid time; write it like 2026-11-29T09:30:00+08:00, with the UTC offset"
         case let .invalidAmount(f):
-            "字段 \(f) 的金额不正确，请填写不小于0、最多两位小数的元数（如 1200.50）/ field \(f): not a valid amount; enter yuan, at least 0, at most two decimals, e.g. 1200.50"
+            "字段 \(f) 的金额不正确，请填写不小于0、最多两位小数的元数（如 1200.50） / field \(f): not a valid amount; enter yuan, at least 0, at most two decimals, e.g. 1200.50"
         case let .invalidTownshipCode(f):
             "字段 \(f) 应为9位乡镇(街道)行政区划代码，请核对 / field \(f): a township code has 9 digits; check it"
         case let .notAChoice(f, allowed):

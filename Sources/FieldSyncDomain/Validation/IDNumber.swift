@@ -24,9 +24,9 @@ public struct IDNumber: Sendable, Hashable, CustomStringConvertible {
     public init(_ input: String, field: String = "id_number") throws(CaseworkError) {
         let chars = Array(input.uppercased().utf8)
         guard !input.isEmpty else { throw .missing(field: field) }
-        guard chars.count == 18, input.unicodeScalars.count == 18 else { throw .idNumberLength(field: field) }
+        guard input.unicodeScalars.count == 18 else { throw .idNumberLength(field: field) }
         let isDigit = { (b: UInt8) in b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
-        guard chars[0..<17].allSatisfy(isDigit), isDigit(chars[17]) || chars[17] == UInt8(ascii: "X") else {
+        guard chars.count == 18, chars[0..<17].allSatisfy(isDigit), isDigit(chars[17]) || chars[17] == UInt8(ascii: "X") else {
             throw .idNumberCharacters(field: field)
         }
         guard let province = Digits.value(chars[0..<2]), IDNumber.provinces.contains(province) else {
