@@ -75,7 +75,7 @@ final class ValidationTests: XCTestCase {
             ("6399001976010100", catching { try IDNumber("6399001976010100") }),
             (syntheticID(born: "1976-02-30"), catching { try IDNumber(syntheticID(born: "1976-02-30")) }),
             ("63990019760101001Y", catching { try IDNumber("63990019760101001Y") }),
-            ("2026-02-30", catching { try Casework.parseDateForTest("2026-02-30") }),
+            ("2026-02-30", catching { try makeCasework(role: .hub).setParameter("temporaryReplyHours", effectiveFrom: "2026-02-30", value: "6") }),
             ("-37.123", catching { try RuleParameter.smallAmountPayFirstCeilingYuan.parseValue("-37.123", field: "value") }),
             ("12345", catching { try TownshipCode.validated("12345", field: "township") }),
             ("bogus", catching { try AssistanceCategory.parse("bogus", field: "category") }),
@@ -88,19 +88,13 @@ final class ValidationTests: XCTestCase {
             XCTAssertTrue(message.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) }, "no Chinese: \(message)")
             XCTAssertTrue(message.contains("field "), "no field name: \(message)")
         }
+        let r7 = CaseworkError.economicCheckRequired(category: "dibao").description
+        XCTAssertTrue(r7.contains("逢救必核") && r7.contains("cannot be approved without a completed economic status check"), r7)
         XCTAssertEqual(CaseworkError.idNumberCheckDigit(field: "id_number").description,
                        "身份证号校验位不正确，请核对后重新输入 / field id_number: the check digit is wrong; check the number and enter it again")
     }
 
     private func catching(_ body: () throws -> Any) -> CaseworkError? {
         do { _ = try body(); return nil } catch { return error as? CaseworkError }
-    }
-}
-
-extension Casework {
-    /// Date validation as the service does it for `effective_from`.
-    static func parseDateForTest(_ text: String) throws -> CivilDate {
-        guard let d = CivilDate(text) else { throw CaseworkError.invalidDate(field: "effective_from") }
-        return d
     }
 }

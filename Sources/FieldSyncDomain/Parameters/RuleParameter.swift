@@ -29,6 +29,7 @@ public enum RuleParameter: String, CaseworkCode {
     /// Rural dibao standard, yuan per person per year (assumption, DETAIL §6.5).
     case dibaoRuralYearlyYuan
 
+    /// What a value counts; yuan values are held in fen.
     public enum Unit: String, Sendable { case months, years, hours, days, yuan }
 
     public var unit: Unit {

@@ -34,6 +34,7 @@ public enum UrbanRural: String, CaseworkCode {
     case urban, rural
 }
 
+/// Sex as the ID number encodes it (17th digit odd: male).
 public enum Sex: String, CaseworkCode {
     case male, female
 }
