@@ -48,4 +48,26 @@ final class HubStationTests: XCTestCase {
         }
         XCTAssertNoThrow(try station.decide(application: a, approve: true, at: moment("2026-07-01T00:00:00+08:00")))
     }
+
+    /// Decisions are append-only rows, so neither overwrites the other; the application's
+    /// reviewed status puts the disagreement in the county's conflict queue.
+    func testConcurrentTownshipAndCountyDecisionsBothSurviveAndSurfaceAsAConflict() throws {
+        let station = try makeCasework()
+        let hub = try makeCasework(role: .hub)
+        let (h, _) = try station.sampleHousehold()
+        let a = try station.apply(household: h, category: "dibao", channel: "window", receivedAt: moment("2026-07-01T08:00:00+08:00"))
+        try station.recordCheck(application: a, sources: [.tax: .none], outcome: .withinCriteria, at: moment("2026-07-01T09:00:00+08:00"))
+        try sync(from: station.replica, to: hub.replica)
+        try station.decide(application: a, approve: true, at: moment("2026-07-02T09:00:00+08:00"))
+        try hub.decide(application: a, approve: false, reasons: "县级复核不予批准", level: .county, at: moment("2026-07-02T10:00:00+08:00"))
+        try sync(from: station.replica, to: hub.replica)
+        try sync(from: hub.replica, to: station.replica)
+
+        XCTAssertEqual(try hub.replica.rowIDs(table: "decision", limit: nil).count, 2)
+        XCTAssertEqual(try station.replica.rowIDs(table: "decision", limit: nil).count, 2)
+        let conflicts = try hub.replica.conflicts(includeResolved: false).filter { $0.table == "application" && $0.rowID == a }
+        XCTAssertTrue(conflicts.contains { $0.column == "status" }, "\(conflicts.map(\.column))")
+        XCTAssertEqual(try hub.replica.row(table: "application", rowID: a)?["status"],
+                       try station.replica.row(table: "application", rowID: a)?["status"], "both converge on one value")
+    }
 }
