@@ -3,7 +3,8 @@ import PackageDescription
 
 /// FieldSync: offline-first sync of social-assistance case files between township
 /// stations and a county hub. The targets are the layers; dependencies point one way:
-/// Core ← Store, Bundle ← Sync ← CLI. Domain declares the case tables and depends on Core only.
+/// Core ← Store, Bundle ← Sync ← CLI. Domain declares the case tables, rules and the casework
+/// service over a replica, and depends on Core and Store.
 let package = Package(
     name: "FieldSync",
     platforms: [.macOS(.v14)],
@@ -27,7 +28,7 @@ let package = Package(
         // The merge core: clocks, vectors, changes, policies. No I/O, no SQLite, no crypto.
         .target(name: "FieldSyncCore"),
         // The case tables and their merge policies (the casework domain grows here).
-        .target(name: "FieldSyncDomain", dependencies: ["FieldSyncCore"]),
+        .target(name: "FieldSyncDomain", dependencies: ["FieldSyncCore", "FieldSyncStore"]),
         // One SQLite replica through GRDB: capture, apply, export, digest.
         .target(
             name: "FieldSyncStore",
@@ -92,6 +93,10 @@ let package = Package(
         .testTarget(
             name: "FieldSyncSyncTests",
             dependencies: ["FieldSyncSync", "FieldSyncTestSupport"]
+        ),
+        .testTarget(
+            name: "FieldSyncDomainTests",
+            dependencies: ["FieldSyncDomain", "FieldSyncStore", "FieldSyncTestSupport"]
         ),
         .testTarget(
             name: "FieldSyncCLITests",

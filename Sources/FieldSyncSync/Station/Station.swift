@@ -89,8 +89,13 @@ public final class Station: Sendable {
     @discardableResult
     public func record(table: String, id: String? = nil, values: [String: Value]) throws(SyncError) -> (rowID: String, changes: [Change]) {
         let rowID: String
-        if let id { rowID = id } else { rowID = try RowIDGenerator.next(for: replica, site: identity.site) }
+        if let id { rowID = id } else { rowID = try nextRowID() }
         do { return (rowID, try replica.write(table: table, rowID: rowID, values: values)) } catch { throw .store(error) }
+    }
+
+    /// A fresh row id from the domain's one generator (`<site short>-<counter>`).
+    private func nextRowID() throws(SyncError) -> String {
+        do { return try RowIDGenerator.next(for: replica, site: identity.site) } catch { throw .store(error) }
     }
 
     /// Deletes one row (a tombstone that reaches every replica).
@@ -155,24 +160,4 @@ public struct NodeStatus: Sendable {
 public struct PeerStatus: Sendable {
     public let peer: Peer
     public let changesPending: Int
-}
-
-/// Township administrative codes: 9 digits (6-digit county code + 3-digit township).
-public enum TownshipCode {
-    public static func isValid(_ code: String) -> Bool {
-        code.utf8.count == 9 && code.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
-    }
-}
-
-/// Row ids that never collide between replicas: the site's short id and a local counter,
-/// e.g. `3f9a0c1e-000017`. They say nothing about the family.
-enum RowIDGenerator {
-    static func next(for replica: Replica, site: SiteID) throws(SyncError) -> String {
-        do {
-            let n = (Int(try replica.setting("next_row_number") ?? "1") ?? 1)
-            try replica.setSetting("next_row_number", String(n + 1))
-            let digits = String(n)
-            return "\(site.short)-\(String(repeating: "0", count: max(0, 6 - digits.count)))\(digits)"
-        } catch { throw .store(error) }
-    }
 }

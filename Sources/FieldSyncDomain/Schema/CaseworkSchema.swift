@@ -1,0 +1,226 @@
+import FieldSyncCore
+
+/// The case tables every replica holds, with each column's merge policy.
+///
+/// Version 1 was the minimal model that drove the sync engine (household, member,
+/// application, visit). Version 2 is the casework domain of the Qinghai plan: economic
+/// status checks (逢救必核), decisions (审核确认), assistance given (资金+实物+服务),
+/// referrals and feedback (分办/转办/反馈), reviews (核查), return-to-poverty monitoring
+/// flags (返贫预警), spot checks (双随机), case notes and dated rule parameters. Every v1
+/// column keeps its name and type; v2 only adds columns and tables. The bundle header
+/// carries ``schema``'s version and fingerprint so that replicas on different schemas
+/// refuse each other's bundles instead of misreading them.
+///
+/// Policy choices, applied table by table below:
+/// - **`reviewed`** where a silent overwrite would hurt a family or hide an error: money
+///   (income, expenses, amounts), category, status, ID number, review outcome, spot-check
+///   result. Concurrent writes still converge on one value, but the county sees both in
+///   its conflict queue.
+/// - **last-writer-wins** for descriptive columns and facts that are simply corrected
+///   (address, names, flags, dates): the later correction is almost always right and a
+///   conflict would only be noise.
+/// - **append-only** for records of something that happened: a check is what was queried
+///   that day; a decision, a payment, a visit, a referral's feedback and a note are events.
+///   Replicas merge them as a union, so two stations can never overwrite each other's
+///   record, and a correction is a new row (a decision `supersedes` an earlier one).
+/// - **`personal`** on ID numbers, names, addresses, incomes, amounts, health, disability,
+///   check results and free text: never in logs, errors or bundle headers.
+///
+/// Money: new columns hold integer fen and end in `_fen` (see ``Money``). Dates are
+/// `YYYY-MM-DD` text (``CivilDate``), moments ISO-8601 text with offset (``Timestamp``).
+public enum CaseworkSchema {
+    /// The named migrations that produce this schema, oldest first; ``schema``'s version
+    /// is their count, so the version in a bundle is derived from them.
+    public static let migrations = ["v1 minimal case tables", "v2 casework domain"]
+
+    /// 户: a household. `township` is the township holding the case: normally where the
+    /// hukou is, the place of residence for a residence-permit holder (R9).
+    /// Flags that drive rules (R1/R2 review cycle, R10 urban standard) are last-writer-wins:
+    /// they are assessed facts, corrected at the next assessment, and the money columns
+    /// they come with are reviewed.
+    public static let household = TableSchema(name: "household", columns: [
+        ColumnSchema("township", .text),                 // 乡镇 administrative code, 9 digits
+        ColumnSchema("village", .text),                  // 村(社区) name or code
+        ColumnSchema("address", .text, personal: true),  // 住址
+        ColumnSchema("head_name", .text, personal: true),// 户主姓名
+        ColumnSchema("hukou", .text),                    // urban | rural
+        ColumnSchema("monthly_income", .integer, policy: .reviewed, personal: true), // 家庭月收入, whole yuan (v1)
+        ColumnSchema("category", .text, policy: .reviewed), // current assistance category, e.g. dibao
+        ColumnSchema("status", .text, policy: .reviewed),   // active | closed
+        ColumnSchema("next_review", .text),              // YYYY-MM-DD, computed by R1/R2
+        // v2
+        ColumnSchema("residence_permit_holder", .integer),   // 0 | 1, 持有居住证 (R9)
+        ColumnSchema("long_term_urban_resident", .integer),  // 0 | 1, rural origin living long in a city (R10)
+        ColumnSchema("essential_expenses_fen", .integer, policy: .reviewed, personal: true), // 刚性支出 per month
+        ColumnSchema("irregular_income", .integer),          // 0 | 1, 收入来源不固定 (R2)
+        ColumnSchema("member_able_to_work", .integer),       // 0 | 1, 家庭成员有劳动能力 (R2)
+        ColumnSchema("created_at", .text),
+    ])
+
+    /// 成员: a member of a household. The ID number is reviewed (a wrong number sends
+    /// money to the wrong person); the rest is corrected freely.
+    public static let member = TableSchema(name: "member", columns: [
+        ColumnSchema("household_id", .text),
+        ColumnSchema("name", .text, personal: true),
+        ColumnSchema("id_number", .text, policy: .reviewed, personal: true), // 身份证号 (GB 11643)
+        ColumnSchema("birth_date", .text, personal: true),
+        ColumnSchema("relation", .text),                 // head | spouse | child | parent | grandchild | sibling | other
+        ColumnSchema("labour_capacity", .text),          // full | partial | none
+        ColumnSchema("disability_grade", .integer, personal: true), // 0 none, 1–4
+        ColumnSchema("health", .text, personal: true),
+        // v2
+        ColumnSchema("sex", .text),                      // male | female
+        ColumnSchema("disability_type", .text, personal: true),
+        ColumnSchema("student", .integer),               // 0 | 1
+        ColumnSchema("care_grade", .text),               // full | partiallyLost | completelyLost (R15)
+    ])
+
+    /// 申请: one application for one category. Category, status and amount are reviewed:
+    /// the station and the county may both act on a case (R8), and their disagreement is
+    /// exactly what the county must see. `replied_at` (R4) and `helped_at` (R5) stop the
+    /// clocks of ``DueList``.
+    public static let application = TableSchema(name: "application", columns: [
+        ColumnSchema("household_id", .text),
+        ColumnSchema("category", .text, policy: .reviewed),
+        ColumnSchema("channel", .text),                  // window | phone | hotline12349 | activeDiscovery | …
+        ColumnSchema("received_at", .text),              // ISO-8601 with offset
+        ColumnSchema("emergency", .integer),             // 0 | 1
+        ColumnSchema("status", .text, policy: .reviewed),
+        ColumnSchema("amount", .real, policy: .reviewed, personal: true), // requested, yuan (v1; ≤ 2 decimals)
+        // v2
+        ColumnSchema("applicant_member_id", .text),      // the person applying (needed for tekun, R3)
+        ColumnSchema("replied_at", .text),               // first answer to the applicant (R4)
+        ColumnSchema("helped_at", .text),                // first assistance given (R5)
+        ColumnSchema("decided_at", .text),
+        ColumnSchema("decided_by", .text),               // township | county
+    ])
+
+    /// 家庭经济状况核对: one completed query of the sources (逢救必核, R7). Append-only: a
+    /// check is a record of what the sources said that day; a later check is a new row.
+    public static let economicCheck = TableSchema(name: "economic_check", kind: .appendOnly, columns: [
+        ColumnSchema("application_id", .text),
+        ColumnSchema("household_id", .text),
+    ] + CheckSource.allCases.map { ColumnSchema($0.column, .text, personal: true) } + [ // found | none | error | null (not queried)
+        ColumnSchema("outcome", .text),                  // withinCriteria | exceedsCriteria | inconclusive
+        ColumnSchema("completed_at", .text),
+    ])
+
+    /// 审核确认: a decision on an application. Append-only rather than a reviewed mutable
+    /// row: the township decides at the station, the county at the hub (R8), and the
+    /// county's decision reaches the station in a return bundle; as separate rows neither
+    /// can silently overwrite the other, a correction `supersedes` an earlier decision, and
+    /// the application's reviewed `status` surfaces concurrent decisions as a conflict.
+    public static let decision = TableSchema(name: "decision", kind: .appendOnly, columns: [
+        ColumnSchema("application_id", .text),
+        ColumnSchema("household_id", .text),
+        ColumnSchema("approve", .integer),               // 1 approve | 0 reject
+        ColumnSchema("level", .text),                    // township | county
+        ColumnSchema("category", .text),
+        ColumnSchema("amount_fen", .integer, personal: true),
+        ColumnSchema("start_date", .text),
+        ColumnSchema("reasons", .text, personal: true),
+        ColumnSchema("decided_at", .text),
+        ColumnSchema("supersedes", .text),               // decision id, or null
+    ])
+
+    /// 资金+实物+服务: assistance given. Append-only: a payment that happened cannot be
+    /// edited away; a recovery is a new row.
+    public static let assistance = TableSchema(name: "assistance", kind: .appendOnly, columns: [
+        ColumnSchema("application_id", .text),
+        ColumnSchema("household_id", .text),
+        ColumnSchema("kind", .text),                     // cash | inKind | service
+        ColumnSchema("amount_fen", .integer, personal: true), // cash, or value of goods
+        ColumnSchema("given_at", .text),
+        ColumnSchema("delivered_by", .text),
+        ColumnSchema("before_check", .integer),          // 1: paid first, checked after (R6)
+        ColumnSchema("note", .text, personal: true),
+    ])
+
+    /// 分办/转办: a referral to a department, with its feedback due date (R13). Mutable
+    /// (it can be withdrawn); the status is reviewed because a withdrawal racing a
+    /// department's answer is worth a look. Feedback itself is a separate append-only row.
+    public static let referral = TableSchema(name: "referral", columns: [
+        ColumnSchema("application_id", .text),
+        ColumnSchema("household_id", .text),
+        ColumnSchema("department", .text),
+        ColumnSchema("referred_at", .text),
+        ColumnSchema("due_at", .text),                   // referred_at + referralFeedbackDays
+        ColumnSchema("status", .text, policy: .reviewed),// referred | answered | withdrawn
+    ])
+
+    /// 反馈: a department's answer to a referral. Append-only: each answer is an event.
+    public static let referralFeedback = TableSchema(name: "referral_feedback", kind: .appendOnly, columns: [
+        ColumnSchema("referral_id", .text),
+        ColumnSchema("received_at", .text),
+        ColumnSchema("outcome", .text),                  // accepted | rejected | completed | needsInfo
+        ColumnSchema("detail", .text, personal: true),
+    ])
+
+    /// 访视: a visit. Append-only: a record of something that happened is never edited.
+    public static let visit = TableSchema(name: "visit", kind: .appendOnly, columns: [
+        ColumnSchema("household_id", .text),
+        ColumnSchema("visited_at", .text),
+        ColumnSchema("visitor", .text),
+        ColumnSchema("note", .text, personal: true),
+    ])
+
+    /// 核查: a periodic review (R1/R2). Mutable: scheduled first, done later. The outcome
+    /// is reviewed: two caseworkers concluding differently must be seen by the county.
+    public static let review = TableSchema(name: "review", columns: [
+        ColumnSchema("household_id", .text),
+        ColumnSchema("scheduled_for", .text),            // YYYY-MM-DD
+        ColumnSchema("done_on", .text),                  // YYYY-MM-DD
+        ColumnSchema("outcome", .text, policy: .reviewed), // continue | adjust | terminate
+        ColumnSchema("note", .text, personal: true),
+    ])
+
+    /// 返贫预警: a return-to-poverty monitoring flag on a household. The status is
+    /// reviewed (clearing a flag while another station raises a risk needs a look).
+    public static let monitoringFlag = TableSchema(name: "monitoring_flag", columns: [
+        ColumnSchema("household_id", .text),
+        ColumnSchema("group_code", .text),               // unstableOutOfPoverty | marginalAtRisk | ruralLowIncome
+        ColumnSchema("risk", .text, personal: true),     // majorIllness, disaster, incomeDrop, …
+        ColumnSchema("raised_at", .text),
+        ColumnSchema("cleared_at", .text),
+        ColumnSchema("status", .text, policy: .reviewed),// open | cleared
+    ])
+
+    /// 双随机、一公开: a case drawn for a spot check, and its result. Mutable: drawn at the
+    /// hub, result filled in later; the result is reviewed.
+    public static let spotCheck = TableSchema(name: "spot_check", columns: [
+        ColumnSchema("household_id", .text),
+        ColumnSchema("application_id", .text),
+        ColumnSchema("drawn_at", .text),
+        ColumnSchema("seed", .text),                     // the draw's seed, so it can be replayed
+        ColumnSchema("inspector", .text),
+        ColumnSchema("result", .text, policy: .reviewed),// ok | issue
+        ColumnSchema("issues", .text, personal: true),
+    ])
+
+    /// A case note. Append-only, like a paper file's pages.
+    public static let caseNote = TableSchema(name: "case_note", kind: .appendOnly, columns: [
+        ColumnSchema("household_id", .text),
+        ColumnSchema("application_id", .text),
+        ColumnSchema("written_at", .text),
+        ColumnSchema("author", .text),
+        ColumnSchema("note", .text, personal: true),
+    ])
+
+    /// A rule parameter in force from a date (R14: standards are data, not constants).
+    /// Written at the hub only (the service refuses on a station) and replicated to every
+    /// station. Mutable last-writer-wins with the row id `param:<name>:<date>`, so setting
+    /// the same name and date again corrects that row instead of adding an ambiguous twin;
+    /// with one writer there is nothing to review.
+    public static let ruleParameter = TableSchema(name: "rule_parameter", columns: [
+        ColumnSchema("name", .text),
+        ColumnSchema("effective_from", .text),           // YYYY-MM-DD
+        ColumnSchema("value", .text),                    // decimal text in the parameter's unit
+        ColumnSchema("note", .text),
+    ])
+
+    /// The schema of this release: version 2.
+    public static let schema = Schema(name: "fieldsync.casework", version: migrations.count,
+                                      tables: [household, member, application, economicCheck, decision, assistance,
+                                               referral, referralFeedback, visit, review, monitoringFlag, spotCheck,
+                                               caseNote, ruleParameter])
+}

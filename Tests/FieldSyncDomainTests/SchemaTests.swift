@@ -1,0 +1,60 @@
+import FieldSyncCore
+import FieldSyncDomain
+import XCTest
+
+final class SchemaTests: XCTestCase {
+    func testSchemaVersionIsTheNumberOfNamedMigrations() {
+        XCTAssertEqual(CaseworkSchema.schema.version, CaseworkSchema.migrations.count)
+        XCTAssertEqual(CaseworkSchema.schema.version, 2)
+        XCTAssertEqual(CaseworkSchema.schema.name, "fieldsync.casework")
+    }
+
+    func testV1ColumnsKeepTheirNamesTypesAndPolicies() {
+        let v1: [(String, String, ColumnType, ColumnPolicy)] = [
+            ("household", "township", .text, .lastWriterWins), ("household", "village", .text, .lastWriterWins),
+            ("household", "address", .text, .lastWriterWins), ("household", "head_name", .text, .lastWriterWins),
+            ("household", "hukou", .text, .lastWriterWins), ("household", "monthly_income", .integer, .reviewed),
+            ("household", "category", .text, .reviewed), ("household", "status", .text, .reviewed),
+            ("household", "next_review", .text, .lastWriterWins),
+            ("member", "household_id", .text, .lastWriterWins), ("member", "name", .text, .lastWriterWins),
+            ("member", "id_number", .text, .reviewed), ("member", "birth_date", .text, .lastWriterWins),
+            ("member", "relation", .text, .lastWriterWins), ("member", "labour_capacity", .text, .lastWriterWins),
+            ("member", "disability_grade", .integer, .lastWriterWins), ("member", "health", .text, .lastWriterWins),
+            ("application", "household_id", .text, .lastWriterWins), ("application", "category", .text, .reviewed),
+            ("application", "channel", .text, .lastWriterWins), ("application", "received_at", .text, .lastWriterWins),
+            ("application", "emergency", .integer, .lastWriterWins), ("application", "status", .text, .reviewed),
+            ("application", "amount", .real, .reviewed),
+            ("visit", "household_id", .text, .lastWriterWins), ("visit", "visited_at", .text, .lastWriterWins),
+            ("visit", "visitor", .text, .lastWriterWins), ("visit", "note", .text, .lastWriterWins),
+        ]
+        for (table, column, type, policy) in v1 {
+            let c = CaseworkSchema.schema.table(table)?.column(column)
+            XCTAssertEqual(c?.type, type, "\(table).\(column)")
+            XCTAssertEqual(c?.policy, policy, "\(table).\(column)")
+        }
+        XCTAssertEqual(CaseworkSchema.visit.kind, .appendOnly)
+    }
+
+    func testEventTablesAreAppendOnlyAndStateTablesMutable() {
+        let appendOnly = Set(CaseworkSchema.schema.tables.filter { $0.kind == .appendOnly }.map(\.name))
+        XCTAssertEqual(appendOnly, ["economic_check", "decision", "assistance", "referral_feedback", "visit", "case_note"])
+        for name in ["household", "member", "application", "referral", "review", "monitoring_flag", "spot_check", "rule_parameter"] {
+            XCTAssertEqual(CaseworkSchema.schema.table(name)?.kind, .mutable, name)
+        }
+    }
+
+    func testMoneyAndPersonalColumnsAreMarkedPersonal() {
+        for (table, column) in [("member", "id_number"), ("member", "name"), ("household", "essential_expenses_fen"),
+                                ("decision", "amount_fen"), ("assistance", "amount_fen"), ("economic_check", "deposits"),
+                                ("member", "disability_type"), ("case_note", "note")] {
+            XCTAssertEqual(CaseworkSchema.schema.table(table)?.column(column)?.isPersonal, true, "\(table).\(column)")
+        }
+        XCTAssertEqual(CaseworkSchema.household.column("essential_expenses_fen")?.policy, .reviewed)
+    }
+
+    func testEveryCheckSourceHasAColumn() {
+        for source in CheckSource.allCases {
+            XCTAssertNotNil(CaseworkSchema.economicCheck.column(source.column), source.rawValue)
+        }
+    }
+}
