@@ -19,7 +19,8 @@ struct Fieldsync: ParsableCommand {
         The hub's day:    fieldsync hub merge HUB /media/usb, fieldsync hub export HUB --out-dir /media/usb/return
         """,
         version: "0.1.0",
-        subcommands: [StationCommand.self, HubCommand.self, BundleCommand.self, DigestCommand.self, DemoCommand.self]
+        subcommands: [StationCommand.self, HubCommand.self, BundleCommand.self, DigestCommand.self, DemoCommand.self,
+                      SampleCommand.self, SchemaCommand.self]
     )
 
     static func main() {

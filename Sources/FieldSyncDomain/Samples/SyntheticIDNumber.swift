@@ -2,12 +2,17 @@
 /// exist), a birth date, a sequence, and a correct check digit.
 public enum SyntheticIDNumber {
     public static func make<G: RandomNumberGenerator>(using rng: inout G) -> String {
-        let year = Int.random(in: 1940...2020, using: &rng)
-        let month = Int.random(in: 1...12, using: &rng)
-        let day = Int.random(in: 1...28, using: &rng)
-        let seq = Int.random(in: 1...999, using: &rng)
+        make(year: Int.random(in: 1940...2020, using: &rng), month: Int.random(in: 1...12, using: &rng),
+             day: Int.random(in: 1...28, using: &rng), male: Bool.random(using: &rng), using: &rng)
+    }
+
+    /// An ID number for a person born on the given day; the sequence's last digit is odd
+    /// for men and even for women, as GB 11643 has it.
+    public static func make<G: RandomNumberGenerator>(year: Int, month: Int, day: Int, male: Bool, using rng: inout G) -> String {
+        var seq = Int.random(in: 1...998, using: &rng)
+        if (seq % 2 == 1) != male { seq += 1 }
         func pad(_ v: Int, _ w: Int) -> String { let s = String(v); return String(repeating: "0", count: w - s.count) + s }
-        let body = "639900\(year)\(pad(month, 2))\(pad(day, 2))\(pad(seq, 3))"
+        let body = "639900\(pad(year, 4))\(pad(month, 2))\(pad(day, 2))\(pad(seq, 3))"
         return body + String(checkDigit(body))
     }
 

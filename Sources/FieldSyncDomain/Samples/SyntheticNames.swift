@@ -22,6 +22,10 @@ public enum SyntheticNames {
         Township(code: "630106102", name: "上新庄镇", villages: ["上新庄村", "骟马台村", "静房村"]),
         Township(code: "630106103", name: "多巴镇", villages: ["多巴四村", "韦家庄村", "黑嘴村", "加拉山村"]),
         Township(code: "630106200", name: "群加藏族乡", villages: ["上圈村", "来路村"]),
+        Township(code: "630106104", name: "甘河滩镇", villages: ["甘河沿村", "上营村", "卡阳村"]),
+        Township(code: "630106105", name: "共和镇", villages: ["维新村", "前营村", "苏尔吉村"]),
+        Township(code: "630106106", name: "西堡镇", villages: ["西堡村", "葛家寨村", "东堡村"]),
+        Township(code: "630106201", name: "土门关乡", villages: ["土门关村", "青峰村", "关跟村"]),
     ]
 
     public static func personName<G: RandomNumberGenerator>(using rng: inout G) -> String {
