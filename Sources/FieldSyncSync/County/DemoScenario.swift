@@ -48,16 +48,21 @@ public struct DemoScenario {
                                        wallClock: SharedSteppingClock().wallClock, seed: seed)
         for station in county.stations { say("   enrolled \(station.identity.name) \(station.identity.township ?? "") site \(station.identity.site)") }
 
-        say("② 离线登记 Stations register households offline (synthetic data)")
+        say("② 离线登记 Stations register households and a year of casework offline (synthetic data, through the casework rules)")
         var households: [[String]] = []
+        var totals = SampleCounty.Summary(seed: seed, townships: towns.count, households: 0, members: 0, applications: 0, checks: 0,
+                                          decisions: 0, payments: 0, visits: 0, referrals: 0, leftForTheCounty: 0, digest: "", converged: false)
         for (i, station) in county.stations.enumerated() {
             var ids: [String] = []
             for _ in 0..<householdsPerStation {
-                ids.append(try registerHousehold(at: station, township: towns[i], rng: &rng))
+                var history = CaseHistory(casework: Casework(replica: station.replica), town: towns[i], summary: totals)
+                ids.append(try history.make(using: &rng))
+                totals = history.summary
             }
             households.append(ids)
             say("   \(station.identity.name): \(ids.count) households, \(try station.status().changesOwed) changes owed")
         }
+        say("   in all: \(totals.members) members, \(totals.applications) applications, \(totals.checks) checks, \(totals.decisions) decisions, \(totals.payments) payments, \(totals.visits) visits, \(totals.referrals) referrals")
 
         let stick = (root as NSString).appendingPathComponent("usb-stick")
         say("③ 第一轮 Round 1: export to the stick; the hub merges in shuffled order, one bundle duplicated, one lost")
@@ -121,34 +126,5 @@ public struct DemoScenario {
             let r = result.report
             say("   \(name): \(r.applied) applied, \(r.stale) stale, \(r.duplicate) duplicate, \(r.conflicts) conflicts")
         }
-    }
-
-    private func registerHousehold(at station: Station, township: SyntheticNames.Township, rng: inout SeededGenerator) throws(SyncError) -> String {
-        let village = township.villages.randomElement(using: &rng)!
-        let head = SyntheticNames.personName(using: &rng)
-        let (id, _) = try station.record(table: "household", values: [
-            "township": .text(township.code), "village": .text(village),
-            "address": .text(SyntheticNames.address(village: village, using: &rng)), "head_name": .text(head),
-            "hukou": .text(Bool.random(using: &rng) ? "rural" : "urban"),
-            "monthly_income": .integer(Int64(Int.random(in: 4...30, using: &rng) * 100)),
-            "category": .text(["dibao", "dibao", "tekun", "temporary", "lowIncome"].randomElement(using: &rng)!),
-            "status": .text("active"),
-        ])
-        try station.record(table: "member", values: [
-            "household_id": .text(id), "name": .text(head), "relation": .text("head"),
-            "id_number": .text(SyntheticIDNumber.make(using: &rng)),
-            "labour_capacity": .text(["full", "partial", "none"].randomElement(using: &rng)!),
-        ])
-        try station.record(table: "application", values: [
-            "household_id": .text(id), "category": .text("dibao"),
-            "channel": .text(["window", "phone", "hotline12349", "activeDiscovery"].randomElement(using: &rng)!),
-            "received_at": .text("2026-11-0\(Int.random(in: 1...9, using: &rng))T09:30:00+08:00"),
-            "emergency": .integer(0), "status": .text("received"),
-        ])
-        try station.record(table: "visit", values: [
-            "household_id": .text(id), "visited_at": .text("2026-11-20"), "visitor": .text("\(township.name)社工"),
-            "note": .text("入户核实家庭情况 home visit"),
-        ])
-        return id
     }
 }

@@ -99,7 +99,8 @@ public struct SampleCounty {
 }
 
 /// One household's year: registration, members, an application and what follows from it.
-private struct CaseHistory {
+/// Shared by the sample county and the demo.
+struct CaseHistory {
     let casework: Casework
     let town: SyntheticNames.Township
     /// The running totals, carried through and handed back.
@@ -111,13 +112,15 @@ private struct CaseHistory {
         Date(timeIntervalSince1970: 1_767_196_800 + Double(dayOfYear) * 86_400 + Double(hour) * 3_600)
     }
 
-    mutating func make<G: RandomNumberGenerator>(using rng: inout G) throws(SyncError) {
-        do { try makeOrThrow(using: &rng) } catch let error as CaseworkError { throw .invalidInput("\(error)") } catch {
+    /// Makes the household and its history; returns the household's id.
+    @discardableResult
+    mutating func make<G: RandomNumberGenerator>(using rng: inout G) throws(SyncError) -> String {
+        do { return try makeOrThrow(using: &rng) } catch let error as CaseworkError { throw .invalidInput("\(error)") } catch {
             throw .io("\(error)")
         }
     }
 
-    private mutating func makeOrThrow<G: RandomNumberGenerator>(using rng: inout G) throws {
+    private mutating func makeOrThrow<G: RandomNumberGenerator>(using rng: inout G) throws -> String {
         let village = town.villages.randomElement(using: &rng)!
         let registered = Int.random(in: 0...200, using: &rng)
         // Category mix (assumption, DETAIL §6.7): dibao most, then temporary, tekun, special aid.
@@ -165,7 +168,7 @@ private struct CaseHistory {
                                              applicant: category == "tekun" ? applicant : nil)
         summary.applications += 1
         // Most applications are answered and checked; a few are left open so `due` has work.
-        guard received < 315 else { return }
+        guard received < 315 else { return household }
         try casework.reply(application: application, at: Self.day(received, hour: 15))
         let special = ["medical", "education", "housing"].contains(category)
         if special {
@@ -176,7 +179,7 @@ private struct CaseHistory {
             if Bool.random(using: &rng) {
                 try casework.feedback(referral: referral, outcome: "completed", detail: "已办结 done", at: Self.day(received + 10))
             }
-            return
+            return household
         }
         try check(application, at: received + 3, rng: &rng)
         do {
@@ -193,7 +196,7 @@ private struct CaseHistory {
             default:
                 throw error
             }
-            return
+            return household
         }
         let months = category == "temporary" ? 1 : Int.random(in: 1...4, using: &rng)
         for m in 0..<months where received + 10 + 30 * m < 330 {
@@ -207,6 +210,7 @@ private struct CaseHistory {
                                at: Self.day(received + 20 + 60 * v))
             summary.visits += 1
         }
+        return household
     }
 
     private mutating func check<G: RandomNumberGenerator>(_ application: String, at day: Int, rng: inout G) throws {
