@@ -100,7 +100,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FieldSyncCLITests",
-            dependencies: ["fieldsync", "FieldSyncTestSupport"]
+            dependencies: ["fieldsync", "FieldSyncCore", "FieldSyncDomain", "FieldSyncTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -15,6 +15,7 @@ struct Fieldsync: ParsableCommand {
 
           fieldsync demo
 
+        A caseworker's day: fieldsync station household add …, apply, check, decide, give, due DIR
         A station's day:  fieldsync station record …, fieldsync station export DIR --out /media/usb/
         The hub's day:    fieldsync hub merge HUB /media/usb, fieldsync hub export HUB --out-dir /media/usb/return
         """,

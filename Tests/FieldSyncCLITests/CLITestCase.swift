@@ -53,4 +53,14 @@ class CLITestCase: XCTestCase {
     func json(_ text: String) throws -> [String: Any] {
         try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
+
+    /// Sets up a hub and one joined station through the CLI; returns their folders.
+    func enrolledPair() throws -> (hub: String, station: String) {
+        let hub = folder.sub("hub"), station = folder.sub("station")
+        try ok(["hub", "init", hub, "--name", "湟中区民政局"])
+        try ok(["station", "init", station, "--name", "鲁沙尔镇社工站", "--township", "630106100", "--request", folder.sub("req.json")])
+        try ok(["hub", "enroll", hub, folder.sub("req.json"), "--out", folder.sub("enr.json")])
+        try ok(["station", "join", station, folder.sub("enr.json")])
+        return (hub, station)
+    }
 }

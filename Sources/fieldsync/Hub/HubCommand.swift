@@ -8,8 +8,9 @@ import Foundation
 struct HubCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hub",
-        abstract: "Run the county hub: enroll stations, merge their bundles, write return bundles.",
-        subcommands: [HubInit.self, HubEnroll.self, HubMerge.self, HubExport.self, HubStatus.self, HubConflicts.self]
+        abstract: "Run the county hub: enroll stations, merge their bundles, write return bundles, decide county cases, set parameters.",
+        subcommands: [HubInit.self, HubEnroll.self, HubMerge.self, HubExport.self, HubStatus.self, HubConflicts.self,
+                      HubDecide.self, HubParams.self]
     )
 }
 

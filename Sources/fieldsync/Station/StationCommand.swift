@@ -9,8 +9,17 @@ import Foundation
 struct StationCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "station",
-        abstract: "Work at a township station: record cases offline, export to and import from the hub.",
-        subcommands: [StationInit.self, StationJoin.self, StationRecord.self, StationDelete.self, StationShow.self,
+        abstract: "Work at a township station: casework offline, export to and import from the hub.",
+        discussion: """
+        A caseworker's day: household add, member add, apply, check, decide, give, visit, \
+        refer, feedback, review, and due for what is due or overdue. The generic record, \
+        delete and show work on any table.
+        """,
+        subcommands: [StationInit.self, StationJoin.self,
+                      HouseholdCommand.self, MemberCommand.self, StationApply.self, StationReply.self, StationCheck.self,
+                      StationDecide.self, StationGive.self, StationVisit.self, StationRefer.self, StationFeedback.self,
+                      StationReview.self, StationDue.self,
+                      StationRecord.self, StationDelete.self, StationShow.self,
                       StationExport.self, StationImport.self, StationStatus.self]
     )
 }

@@ -1,13 +1,18 @@
 import ArgumentParser
+import FieldSyncDomain
 import FieldSyncSync
 import Foundation
 
-/// Runs a command body, turning library errors into one human line on standard error and
-/// a non-zero exit. Libraries guarantee that a failed command left the replica as it was.
+/// Runs a command body, turning library errors (sync and casework) into one human line on
+/// standard error and exit status 1. Libraries guarantee that a failed command left the
+/// replica as it was, and their messages never repeat a personal value.
 func reporting<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let error as SyncError {
+        FileHandle.standardError.write(Data("fieldsync: 错误 error: \(error)\n".utf8))
+        throw ExitCode(1)
+    } catch let error as CaseworkError {
         FileHandle.standardError.write(Data("fieldsync: 错误 error: \(error)\n".utf8))
         throw ExitCode(1)
     }
