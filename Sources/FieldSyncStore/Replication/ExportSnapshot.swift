@@ -60,6 +60,7 @@ public struct ExportSnapshot {
         precondition(batchSize > 0, "batchSize must be positive")
         var batch: [Change] = []
         batch.reserveCapacity(batchSize)
+        var decoder = ChangeDecoder()
         let stmt = try db.cachedStatement(sql: "SELECT seq, record FROM fs_changes WHERE site_no = ? AND seq > ? ORDER BY seq")
         for (no, site) in try originsInOrder() {
             let rows = try Row.fetchCursor(stmt, arguments: [no, since[site].sql])
@@ -68,7 +69,7 @@ public struct ExportSnapshot {
                 let change: Change
                 do {
                     var r = ByteReader([UInt8](row[1] as Data))
-                    change = try Change.decode(from: &r)
+                    change = try decoder.decode(from: &r)
                     try r.finish("log record")
                 } catch {
                     throw StoreError.corrupt(reason: "a log record: \(error)")
