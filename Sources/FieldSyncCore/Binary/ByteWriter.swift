@@ -27,11 +27,21 @@ public struct ByteWriter: Sendable {
 
     /// A UTF-8 string with a 16-bit length prefix (identifiers, names).
     public mutating func shortString(_ s: String) {
-        // Straight from the string's UTF-8 view: no intermediate array per name.
-        let count = s.utf8.count
-        precondition(count <= Int(UInt16.max), "short string too long")
-        u16(UInt16(count))
-        bytes.append(contentsOf: s.utf8)
+        // Straight from the string's contiguous UTF-8 storage: no intermediate array per
+        // name, and one block copy rather than a byte-by-byte append from the UTF-8 view.
+        var s = s
+        s.withUTF8 { utf8 in
+            precondition(utf8.count <= Int(UInt16.max), "short string too long")
+            u16(UInt16(utf8.count))
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
+    /// A string's UTF-8 bytes with a 32-bit length prefix (text values); the same bytes as
+    /// `longBytes(s.utf8)`, copied as one block.
+    public mutating func longString(_ s: String) {
+        var s = s
+        s.withUTF8 { longBytes($0) }
     }
 
     /// Bytes with a 32-bit length prefix.

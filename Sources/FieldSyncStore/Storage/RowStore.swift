@@ -50,6 +50,9 @@ final class RowStore {
 
     private var logInsertMany: RawStatement {
         get throws {
+            // Checked before building the SQL text, which would otherwise be joined anew
+            // for every batch.
+            if let statement = logInsertManyStatement { return statement }
             let rows = Array(repeating: "(?, ?, ?, ?)", count: Self.logRowsPerStatement).joined(separator: ", ")
             // No conflict clause: only changes proven new are batched, so a conflict here
             // would be a bug, and must fail loudly rather than drop a change.
