@@ -91,7 +91,9 @@ struct FrameCursor {
                 throw DecodingError.tooLarge(what: "record count", size: count, limit: BundleFormat.maxRecordsPerFrame)
             }
             var records: [Change] = []
-            for _ in 0..<count { records.append(try Change.decode(from: &r)) }
+            records.reserveCapacity(count)
+            var decoder = ChangeDecoder()
+            for _ in 0..<count { records.append(try decoder.decode(from: &r)) }
             try r.finish("record block")
             return records
         } catch {

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Reads what ``ByteWriter`` writes, strictly: every read is bounds-checked, strings must
 /// be valid UTF-8, and ``finish()`` rejects leftover bytes.
 public struct ByteReader: Sendable {
@@ -11,47 +17,73 @@ public struct ByteReader: Sendable {
 
     public var remaining: Int { bytes.count - offset }
 
-    private mutating func take(_ n: Int, _ what: String) throws(DecodingError) -> ArraySlice<UInt8> {
+    // Reads go straight to the array's storage: integers are loaded in one piece and
+    // strings validated from a buffer pointer. Decoding runs twice per change on import
+    // (verification pass, then apply pass), and the earlier slice-and-reduce reads
+    // (an ArraySlice, with its retain and release, per field) dominated it.
+
+    /// Checks that `n` bytes remain and returns where they start, moving past them.
+    @inline(__always)
+    private mutating func advance(_ n: Int, _ what: String) throws(DecodingError) -> Int {
         guard n >= 0, n <= remaining else { throw .truncated(what: what, offset: offset) }
-        defer { offset += n }
-        return bytes[offset..<offset + n]
+        let start = offset
+        offset += n
+        return start
     }
 
-    public mutating func u8(_ what: String) throws(DecodingError) -> UInt8 { try take(1, what).first! }
-
-    public mutating func u16(_ what: String) throws(DecodingError) -> UInt16 {
-        try take(2, what).reduce(0) { $0 << 8 | UInt16($1) }
+    @inline(__always)
+    private func load<T: FixedWidthInteger>(_ start: Int, as: T.Type) -> T {
+        T(bigEndian: bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: start, as: T.self) })
     }
 
-    public mutating func u32(_ what: String) throws(DecodingError) -> UInt32 {
-        try take(4, what).reduce(0) { $0 << 8 | UInt32($1) }
-    }
+    public mutating func u8(_ what: String) throws(DecodingError) -> UInt8 { bytes[try advance(1, what)] }
 
-    public mutating func u64(_ what: String) throws(DecodingError) -> UInt64 {
-        try take(8, what).reduce(0) { $0 << 8 | UInt64($1) }
-    }
+    public mutating func u16(_ what: String) throws(DecodingError) -> UInt16 { load(try advance(2, what), as: UInt16.self) }
 
-    public mutating func raw(_ n: Int, _ what: String) throws(DecodingError) -> [UInt8] { Array(try take(n, what)) }
+    public mutating func u32(_ what: String) throws(DecodingError) -> UInt32 { load(try advance(4, what), as: UInt32.self) }
+
+    public mutating func u64(_ what: String) throws(DecodingError) -> UInt64 { load(try advance(8, what), as: UInt64.self) }
+
+    public mutating func raw(_ n: Int, _ what: String) throws(DecodingError) -> [UInt8] {
+        let start = try advance(n, what)
+        return Array(bytes[start..<start + n])
+    }
 
     public mutating func shortString(_ what: String) throws(DecodingError) -> String {
         let n = Int(try u16(what))
-        return try utf8(take(n, what), what)
+        return try utf8(at: advance(n, what), count: n, what)
     }
 
     public mutating func longBytes(_ what: String, max: Int) throws(DecodingError) -> [UInt8] {
         let n = Int(try u32(what))
         guard n <= max else { throw .tooLarge(what: what, size: n, limit: max) }
-        return Array(try take(n, what))
+        return try raw(n, what)
     }
 
     public mutating func longString(_ what: String, max: Int) throws(DecodingError) -> String {
         let n = Int(try u32(what))
         guard n <= max else { throw .tooLarge(what: what, size: n, limit: max) }
-        return try utf8(take(n, what), what)
+        return try utf8(at: advance(n, what), count: n, what)
     }
 
-    private func utf8(_ slice: ArraySlice<UInt8>, _ what: String) throws(DecodingError) -> String {
-        guard let s = String(validating: slice, as: UTF8.self) else { throw .invalidUTF8(what: what, offset: offset - slice.count) }
+    /// Reads `n` bytes that must equal `expected`, without copying them: true when they
+    /// do (the reader moves past them), false when they differ (it does not move).
+    /// Lets a decoder reuse a value it already built from the same bytes.
+    public mutating func skip(ifNext expected: [UInt8]) -> Bool {
+        let n = expected.count
+        guard n <= remaining else { return false }
+        let equal = bytes.withUnsafeBytes { mine in
+            expected.withUnsafeBytes { theirs in
+                n == 0 || memcmp(mine.baseAddress! + offset, theirs.baseAddress!, n) == 0
+            }
+        }
+        if equal { offset += n }
+        return equal
+    }
+
+    private func utf8(at start: Int, count n: Int, _ what: String) throws(DecodingError) -> String {
+        let s = bytes.withUnsafeBufferPointer { String(validating: UnsafeBufferPointer(rebasing: $0[start..<start + n]), as: UTF8.self) }
+        guard let s else { throw .invalidUTF8(what: what, offset: start) }
         return s
     }
 

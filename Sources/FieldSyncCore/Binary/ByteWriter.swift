@@ -13,27 +13,35 @@ public struct ByteWriter: Sendable {
 
     public mutating func u8(_ v: UInt8) { bytes.append(v) }
 
-    public mutating func u16(_ v: UInt16) {
-        bytes.append(UInt8(truncatingIfNeeded: v >> 8))
-        bytes.append(UInt8(truncatingIfNeeded: v))
-    }
+    // Integers are appended as one block of big-endian bytes rather than byte by byte:
+    // encoding runs once per change on export and once per change logged on import, and
+    // per-byte appends (a capacity check each) showed up in profiles.
 
-    public mutating func u32(_ v: UInt32) {
-        for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: v >> UInt32(shift))) }
-    }
+    public mutating func u16(_ v: UInt16) { withUnsafeBytes(of: v.bigEndian) { bytes.append(contentsOf: $0) } }
 
-    public mutating func u64(_ v: UInt64) {
-        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: v >> UInt64(shift))) }
-    }
+    public mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.bigEndian) { bytes.append(contentsOf: $0) } }
+
+    public mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.bigEndian) { bytes.append(contentsOf: $0) } }
 
     public mutating func raw<C: Collection>(_ data: C) where C.Element == UInt8 { bytes.append(contentsOf: data) }
 
     /// A UTF-8 string with a 16-bit length prefix (identifiers, names).
     public mutating func shortString(_ s: String) {
-        let utf8 = Array(s.utf8)
-        precondition(utf8.count <= Int(UInt16.max), "short string too long")
-        u16(UInt16(utf8.count))
-        raw(utf8)
+        // Straight from the string's contiguous UTF-8 storage: no intermediate array per
+        // name, and one block copy rather than a byte-by-byte append from the UTF-8 view.
+        var s = s
+        s.withUTF8 { utf8 in
+            precondition(utf8.count <= Int(UInt16.max), "short string too long")
+            u16(UInt16(utf8.count))
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
+    /// A string's UTF-8 bytes with a 32-bit length prefix (text values); the same bytes as
+    /// `longBytes(s.utf8)`, copied as one block.
+    public mutating func longString(_ s: String) {
+        var s = s
+        s.withUTF8 { longBytes($0) }
     }
 
     /// Bytes with a 32-bit length prefix.

@@ -109,18 +109,64 @@ extension Change {
 
     /// Decodes one record, rejecting malformed names, kinds, flags and deletes that carry a value.
     public static func decode(from r: inout ByteReader) throws(DecodingError) -> Change {
-        func name(_ what: String) throws(DecodingError) -> String {
-            let s = try r.shortString(what)
-            guard s.utf8.count <= maxNameLength else { throw .tooLarge(what: what, size: s.utf8.count, limit: maxNameLength) }
-            return s
+        var decoder = ChangeDecoder()
+        return try decoder.decode(from: &r)
+    }
+}
+
+/// Decodes a run of change records, reusing the names and site ids of earlier records
+/// when their bytes repeat.
+///
+/// Consecutive records nearly always share the table, the origin and, cell after cell,
+/// the row id, and cycle through a few column names: building a fresh `String` and
+/// `SiteID` (an allocation and a UTF-8 validation each) for every field of every record
+/// was most of the cost of reading a bundle. A field is reused only when its encoded
+/// bytes, length prefix included, equal those of an earlier field that passed the very
+/// same checks, so a decoder accepts and rejects exactly what ``Change/decode(from:)``
+/// does and returns equal changes.
+public struct ChangeDecoder: Sendable {
+    private struct Entry<T: Sendable>: Sendable {
+        var encoded: [UInt8]
+        var value: T
+    }
+
+    /// A few recent entries per field; a miss replaces the oldest.
+    private struct Recent<T: Sendable>: Sendable {
+        let capacity: Int
+        var entries: [Entry<T>] = []
+        var nextSlot = 0
+
+        init(capacity: Int) { self.capacity = capacity }
+
+        func lookUp(_ r: inout ByteReader) -> T? {
+            for entry in entries where r.skip(ifNext: entry.encoded) { return entry.value }
+            return nil
         }
-        let table = try name("change table")
-        guard !table.isEmpty else { throw .invalid(what: "change table", reason: "empty") }
-        let rowID = try name("change row id")
-        guard !rowID.isEmpty else { throw .invalid(what: "change row id", reason: "empty") }
+
+        mutating func remember(_ encoded: [UInt8], _ value: T) {
+            if entries.count < capacity {
+                entries.append(Entry(encoded: encoded, value: value))
+            } else {
+                entries[nextSlot] = Entry(encoded: encoded, value: value)
+                nextSlot = (nextSlot + 1) % capacity
+            }
+        }
+    }
+
+    private var tables = Recent<String>(capacity: 4)
+    private var rowIDs = Recent<String>(capacity: 2)
+    private var columns = Recent<String>(capacity: 32)
+    private var sites = Recent<SiteID>(capacity: 4)
+
+    public init() {}
+
+    /// Decodes one record like ``Change/decode(from:)``.
+    public mutating func decode(from r: inout ByteReader) throws(DecodingError) -> Change {
+        let table = try Self.name(&r, "change table", nonEmpty: true, &tables)
+        let rowID = try Self.name(&r, "change row id", nonEmpty: true, &rowIDs)
         let rawKind = try r.u8("change kind")
-        guard let kind = Kind(rawValue: rawKind) else { throw .invalid(what: "change kind", reason: "unknown kind \(rawKind)") }
-        let column = try name("change column")
+        guard let kind = Change.Kind(rawValue: rawKind) else { throw .invalid(what: "change kind", reason: "unknown kind \(rawKind)") }
+        let column = try Self.name(&r, "change column", nonEmpty: false, &columns)
         let value = try Value.decode(from: &r, "change value")
         switch kind {
         case .set:
@@ -129,7 +175,7 @@ extension Change {
             guard column.isEmpty, value == .null else { throw .invalid(what: "change", reason: "a delete carries a column or value") }
         }
         let stamp = HybridTimestamp(rawValue: try r.u64("change stamp"))
-        let origin = SiteID(bytes: try r.raw(16, "change origin"))!
+        let origin = try site(&r, "change origin")
         let sequence = try r.u64("change sequence")
         guard sequence > 0 else { throw .invalid(what: "change sequence", reason: "zero") }
         let base: CellVersion?
@@ -137,10 +183,29 @@ extension Change {
         case 0: base = nil
         case 1:
             let stamp = HybridTimestamp(rawValue: try r.u64("change base stamp"))
-            base = CellVersion(stamp: stamp, site: SiteID(bytes: try r.raw(16, "change base site"))!)
+            base = CellVersion(stamp: stamp, site: try site(&r, "change base site"))
         case let f: throw .invalid(what: "change base flag", reason: "\(f) is neither 0 nor 1")
         }
         return Change(table: table, rowID: rowID, kind: kind, column: column, value: value,
                       stamp: stamp, origin: origin, sequence: sequence, base: base)
+    }
+
+    /// A short string of at most ``Change/maxNameLength`` bytes, empty only when allowed.
+    private static func name(_ r: inout ByteReader, _ what: String, nonEmpty: Bool,
+                             _ recent: inout Recent<String>) throws(DecodingError) -> String {
+        if let known = recent.lookUp(&r) { return known }
+        let start = r.offset
+        let s = try r.shortString(what)
+        guard s.utf8.count <= Change.maxNameLength else { throw .tooLarge(what: what, size: s.utf8.count, limit: Change.maxNameLength) }
+        if nonEmpty, s.isEmpty { throw .invalid(what: what, reason: "empty") }
+        recent.remember(Array(r.bytes[start..<r.offset]), s)
+        return s
+    }
+
+    private mutating func site(_ r: inout ByteReader, _ what: String) throws(DecodingError) -> SiteID {
+        if let known = sites.lookUp(&r) { return known }
+        let site = SiteID(bytes: try r.raw(16, what))!
+        sites.remember(site.bytes, site)
+        return site
     }
 }

@@ -70,7 +70,7 @@ extension Value {
         case .null: break
         case let .integer(v): w.u64(UInt64(bitPattern: v))
         case let .real(v): w.u64(v.bitPattern)
-        case let .text(v): w.longBytes(v.utf8)
+        case let .text(v): w.longString(v)
         case let .blob(v): w.longBytes(v)
         }
     }

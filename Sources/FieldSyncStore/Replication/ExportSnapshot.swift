@@ -17,12 +17,29 @@ public struct ExportSnapshot {
     }
 
     /// Per table, how many log entries `since` does not cover.
+    ///
+    /// The table is read from the head of each record (its first field), without decoding
+    /// the rest; names are counted as bytes and turned into strings once per table.
     public func counts(since: VersionVector) throws -> [String: Int] {
-        var counts: [String: Int] = [:]
-        let stmt = try db.cachedStatement(sql: "SELECT tbl, COUNT(*) FROM fs_changes WHERE site_no = ? AND seq > ? GROUP BY tbl")
+        var byName: [[UInt8]: Int] = [:]
+        let stmt = try db.cachedStatement(sql: "SELECT record FROM fs_changes WHERE site_no = ? AND seq > ?")
         for (no, site) in try originsInOrder() {
             let rows = try Row.fetchCursor(stmt, arguments: [no, since[site].sql])
-            while let row = try rows.next() { counts[row[0], default: 0] += row[1] as Int }
+            while let row = try rows.next() {
+                let name: [UInt8]? = try row.withUnsafeData(atIndex: 0) { data -> [UInt8]? in
+                    guard let data, data.count >= 2 else { return nil }
+                    let n = Int(data[data.startIndex]) << 8 | Int(data[data.startIndex + 1])
+                    guard data.count >= 2 + n else { return nil }
+                    return [UInt8](data[(data.startIndex + 2)..<(data.startIndex + 2 + n)])
+                }
+                guard let name else { throw StoreError.corrupt(reason: "a log record is truncated") }
+                byName[name, default: 0] += 1
+            }
+        }
+        var counts: [String: Int] = [:]
+        for (name, n) in byName {
+            guard let table = String(validating: name, as: UTF8.self) else { throw StoreError.corrupt(reason: "a log record's table is not UTF-8") }
+            counts[table, default: 0] += n
         }
         return counts
     }
@@ -41,30 +58,28 @@ public struct ExportSnapshot {
     /// sequence), in batches of at most `batchSize`. Only one batch is in memory at a time.
     public func forEachBatch(since: VersionVector, batchSize: Int, _ body: ([Change]) throws -> Void) throws {
         precondition(batchSize > 0, "batchSize must be positive")
-        let sites = try SiteDirectory(db)
         var batch: [Change] = []
         batch.reserveCapacity(batchSize)
-        let stmt = try db.cachedStatement(sql: """
-            SELECT seq, tbl, row_id, kind, col, value, stamp, base_stamp, base_site_no
-            FROM fs_changes WHERE site_no = ? AND seq > ? ORDER BY seq
-            """)
+        var decoder = ChangeDecoder()
+        let stmt = try db.cachedStatement(sql: "SELECT seq, record FROM fs_changes WHERE site_no = ? AND seq > ? ORDER BY seq")
         for (no, site) in try originsInOrder() {
             let rows = try Row.fetchCursor(stmt, arguments: [no, since[site].sql])
             while let row = try rows.next() {
-                guard let kind = Change.Kind(rawValue: UInt8(truncatingIfNeeded: row[3] as Int64)) else {
-                    throw StoreError.corrupt(reason: "a log entry has an unknown kind")
+                let seq = UInt64(sql: row[0])
+                let change: Change
+                do {
+                    var r = ByteReader([UInt8](row[1] as Data))
+                    change = try decoder.decode(from: &r)
+                    try r.finish("log record")
+                } catch {
+                    throw StoreError.corrupt(reason: "a log record: \(error)")
                 }
-                let value: Value
-                do { value = try Value.decode(encoded: [UInt8](row[5] as Data)) } catch {
-                    throw StoreError.corrupt(reason: "a log entry value: \(error)")
+                // The key and the record must agree, or export would send a change under
+                // another identity than the one the log (and the vector) counts.
+                guard change.origin == site, change.sequence == seq else {
+                    throw StoreError.corrupt(reason: "a log record's origin or sequence differs from its key")
                 }
-                var base: CellVersion?
-                if let baseStamp: Int64 = row[7] {
-                    base = CellVersion(stamp: HybridTimestamp(rawValue: UInt64(sql: baseStamp)), site: try sites.site(row[8]))
-                }
-                batch.append(Change(table: row[1], rowID: row[2], kind: kind, column: row[4], value: value,
-                                    stamp: HybridTimestamp(rawValue: UInt64(sql: row[6])), origin: site,
-                                    sequence: UInt64(sql: row[0]), base: base))
+                batch.append(change)
                 if batch.count == batchSize {
                     try body(batch)
                     batch.removeAll(keepingCapacity: true)

@@ -78,18 +78,26 @@ public struct ImportTransaction {
                 }
                 let baseSiteNo = try change.base.map { try sites.intern($0.site, db) }
                 meta.arrival += 1
-                guard try store.appendToLog(change, siteNo: siteNo, baseSiteNo: baseSiteNo, arrival: meta.arrival) else {
-                    meta.arrival -= 1
-                    report.duplicate += 1
-                    continue
+                if change.sequence > (try sites.highestLogged(siteNo, db)) {
+                    // Above everything logged from its origin: certainly new, so it can
+                    // join a multi-row insert (the common case: a bundle in order).
+                    try store.appendNewToLog(change, siteNo: siteNo, arrival: meta.arrival)
+                    sites.noteLogged(siteNo, sequence: change.sequence)
+                } else {
+                    guard try store.appendToLog(change, siteNo: siteNo, baseSiteNo: baseSiteNo, arrival: meta.arrival) else {
+                        meta.arrival -= 1
+                        report.duplicate += 1
+                        continue
+                    }
+                    sites.noteInserted(siteNo, sequence: change.sequence)
                 }
-                sites.noteInserted(siteNo, sequence: change.sequence)
                 if state == nil { state = try store.load(table, first.rowID) }
                 try merge(change, siteNo: siteNo, baseSiteNo: baseSiteNo ?? 0, table: table, state: &state!, store: store, wall: wall)
             }
             if let state { try store.save(table, first.rowID, state) }
             i = end
         }
+        try store.flushLog()
         try sites.advanceAndSave(db)
         try meta.save(db)
     }

@@ -50,6 +50,17 @@ struct RawStatement {
         }
     }
 
+    /// Binds bytes without copying them (`SQLITE_STATIC`): the caller must step or reset
+    /// the statement before `bytes` goes out of scope. Saves SQLite a malloc and a copy
+    /// per logged change.
+    func bind(_ index: Int32, borrowing bytes: UnsafeRawBufferPointer) {
+        if bytes.isEmpty {
+            sqlite3_bind_zeroblob(handle, index, 0)
+        } else {
+            sqlite3_bind_blob(handle, index, bytes.baseAddress, Int32(bytes.count), nil)
+        }
+    }
+
     /// Binds a user value (the store's own NaN / -0.0 bookkeeping lives in RowState).
     func bind(_ index: Int32, _ value: Value) {
         switch value {

@@ -36,19 +36,15 @@ enum ReplicaMigrations {
                     contiguous INTEGER NOT NULL DEFAULT 0);
                 -- Every change ever made or received, winners and losers alike, clustered by
                 -- (origin, sequence) so that export since a vector is a range scan per origin.
-                -- `value` is the canonical encoding (Value.encoded), so re-export is bit-exact.
+                -- `record` is the change's canonical record (Change.encode, "Change record" in
+                -- Protocol/bundle-format.md): re-export is bit-exact by construction, and a
+                -- bulk import binds four values per change instead of eleven. Nothing queries
+                -- the log by table, row or column; export decodes the record.
                 CREATE TABLE fs_changes(
                     site_no INTEGER NOT NULL,
                     seq INTEGER NOT NULL,
                     arrival INTEGER NOT NULL,
-                    tbl TEXT NOT NULL,
-                    row_id TEXT NOT NULL,
-                    kind INTEGER NOT NULL,
-                    col TEXT NOT NULL,
-                    value BLOB NOT NULL,
-                    stamp INTEGER NOT NULL,
-                    base_stamp INTEGER,
-                    base_site_no INTEGER,
+                    record BLOB NOT NULL,
                     PRIMARY KEY(site_no, seq)) WITHOUT ROWID;
                 -- Merge state per user row: the versions of its cells (a compact blob, see
                 -- RowState) and its tombstone. One lookup per row gives both.

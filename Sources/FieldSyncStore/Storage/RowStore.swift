@@ -13,6 +13,20 @@ final class RowStore {
     private var rowSelectStatement: RawStatement?
     private var cellsUpsertStatement: RawStatement?
     private var tableStatements: [String: (select: Statement, upsert: RawStatement)] = [:]
+    /// The buffer each log record is encoded into, reused so that logging a change does
+    /// not allocate.
+    private var recordWriter = ByteWriter(capacity: 256)
+    private var logInsertManyStatement: RawStatement?
+    /// Log entries known to be new (see ``appendNewToLog(_:siteNo:arrival:)``), waiting to
+    /// be written by one multi-row INSERT: keys, and their records back to back in
+    /// `pendingRecords` (entry i ends at `pendingEnds[i]`).
+    private var pendingKeys: [(siteNo: Int64, seq: Int64, arrival: Int64)] = []
+    private var pendingEnds: [Int] = []
+    private var pendingRecords = ByteWriter(capacity: RowStore.logRowsPerStatement * 128)
+
+    /// Rows per multi-row log INSERT: 64 × 4 = 256 parameters, well under SQLite's limit;
+    /// past a few dozen rows the per-statement overhead is already amortised.
+    static let logRowsPerStatement = 64
 
     init(db: Database) {
         self.db = db
@@ -29,9 +43,20 @@ final class RowStore {
     private var logInsert: RawStatement {
         get throws {
             try prepared(\.logInsertStatement, """
-                INSERT INTO fs_changes(site_no, seq, arrival, tbl, row_id, kind, col, value, stamp, base_stamp, base_site_no)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                INSERT INTO fs_changes(site_no, seq, arrival, record) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING
                 """)
+        }
+    }
+
+    private var logInsertMany: RawStatement {
+        get throws {
+            // Checked before building the SQL text, which would otherwise be joined anew
+            // for every batch.
+            if let statement = logInsertManyStatement { return statement }
+            let rows = Array(repeating: "(?, ?, ?, ?)", count: Self.logRowsPerStatement).joined(separator: ", ")
+            // No conflict clause: only changes proven new are batched, so a conflict here
+            // would be a bug, and must fail loudly rather than drop a change.
+            return try prepared(\.logInsertManyStatement, "INSERT INTO fs_changes(site_no, seq, arrival, record) VALUES \(rows)")
         }
     }
 
@@ -109,20 +134,61 @@ final class RowStore {
     }
 
     /// Appends a change to the log; returns false when (origin, sequence) is already there.
+    ///
+    /// The log holds the change's canonical record; `baseSiteNo` is not stored (the record
+    /// carries the base site itself) and is accepted so callers intern the base either way.
+    /// Writes any pending batched entries first, so the duplicate check sees them.
     func appendToLog(_ change: Change, siteNo: Int64, baseSiteNo: Int64?, arrival: Int64) throws -> Bool {
+        try flushLog()
         let logInsert = try logInsert
         logInsert.bind(1, siteNo)
         logInsert.bind(2, change.sequence.sql)
         logInsert.bind(3, arrival)
-        logInsert.bind(4, text: change.table)
-        logInsert.bind(5, text: change.rowID)
-        logInsert.bind(6, Int64(change.kind.rawValue))
-        logInsert.bind(7, text: change.column)
-        logInsert.bind(8, blob: change.value.encoded)
-        logInsert.bind(9, change.stamp.rawValue.sql)
-        logInsert.bind(10, change.base?.stamp.rawValue.sql)
-        logInsert.bind(11, baseSiteNo)
-        return try logInsert.execute() == 1
+        recordWriter.removeAll()
+        change.encode(into: &recordWriter)
+        return try recordWriter.bytes.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) throws -> Bool in
+            logInsert.bind(4, borrowing: bytes)
+            return try logInsert.execute() == 1
+        }
+    }
+
+    /// Queues a change the caller has proven absent from the log (its sequence is above
+    /// the highest logged from its origin), to be inserted with others in one statement.
+    /// ``flushLog()`` must run before the transaction reads the log or ends.
+    func appendNewToLog(_ change: Change, siteNo: Int64, arrival: Int64) throws {
+        pendingKeys.append((siteNo, change.sequence.sql, arrival))
+        change.encode(into: &pendingRecords)
+        pendingEnds.append(pendingRecords.bytes.count)
+        if pendingKeys.count == Self.logRowsPerStatement { try flushLog() }
+    }
+
+    /// Writes the queued log entries: a full batch with the multi-row statement, a
+    /// shorter tail one row at a time.
+    func flushLog() throws {
+        guard !pendingKeys.isEmpty else { return }
+        defer {
+            pendingKeys.removeAll(keepingCapacity: true)
+            pendingEnds.removeAll(keepingCapacity: true)
+            pendingRecords.removeAll()
+        }
+        let full = pendingKeys.count == Self.logRowsPerStatement
+        let statement = full ? try logInsertMany : try logInsert
+        let keys = pendingKeys, ends = pendingEnds
+        try pendingRecords.bytes.withUnsafeBytes { (records: UnsafeRawBufferPointer) throws -> Void in
+            var start = 0
+            for i in keys.indices {
+                let base = full ? Int32(i * 4) : 0
+                statement.bind(base + 1, keys[i].siteNo)
+                statement.bind(base + 2, keys[i].seq)
+                statement.bind(base + 3, keys[i].arrival)
+                statement.bind(base + 4, borrowing: UnsafeRawBufferPointer(rebasing: records[start..<ends[i]]))
+                start = ends[i]
+                if !full, try statement.execute() != 1 {
+                    throw StoreError.corrupt(reason: "a change proven new was already in the log")
+                }
+            }
+            if full { try statement.execute() }
+        }
     }
 
     func recordConflict(table: String, rowID: String, column: String, winner: CellState, loser: CellState, atMillis: UInt64) throws {

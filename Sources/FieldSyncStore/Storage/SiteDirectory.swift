@@ -57,6 +57,25 @@ struct SiteDirectory {
         if contiguous[no] == sequence - 1 { contiguous[no] = sequence }
     }
 
+    /// The highest sequence in the log per site number, read on first need and kept up to
+    /// date by ``noteLogged(_:sequence:)``. A change above it cannot be a duplicate, which
+    /// lets an import batch its log inserts without a per-change conflict check.
+    private var highestLogged: [Int64: UInt64] = [:]
+
+    mutating func highestLogged(_ no: Int64, _ db: Database) throws -> UInt64 {
+        if let h = highestLogged[no] { return h }
+        let h = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM fs_changes WHERE site_no = ? ORDER BY seq DESC LIMIT 1"),
+                                   arguments: [no]).map { UInt64(sql: $0) } ?? 0
+        highestLogged[no] = h
+        return h
+    }
+
+    /// Records that `sequence`, above the highest logged, was logged for site `no`.
+    mutating func noteLogged(_ no: Int64, sequence: UInt64) {
+        highestLogged[no] = sequence
+        noteInserted(no, sequence: sequence)
+    }
+
     /// Advances each counter over sequences already in the log (out-of-order arrivals fill
     /// a gap), then persists the counters that moved. Each scan stops at the first gap, so
     /// the cost is the number of sequences the counter advances over.
