@@ -79,7 +79,10 @@ let package = Package(
         // Generators, seeded randomness and temporary counties shared by tests and benchmarks.
         .target(
             name: "FieldSyncTestSupport",
-            dependencies: ["FieldSyncSync", "FieldSyncCore", "FieldSyncStore", "FieldSyncBundle", "FieldSyncDomain"]
+            dependencies: [
+                "FieldSyncSync", "FieldSyncCore", "FieldSyncStore", "FieldSyncBundle", "FieldSyncDomain",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(name: "FieldSyncCoreTests", dependencies: ["FieldSyncCore", "FieldSyncTestSupport"]),
         .testTarget(

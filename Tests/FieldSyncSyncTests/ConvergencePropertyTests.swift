@@ -16,6 +16,8 @@ final class ConvergencePropertyTests: XCTestCase {
         return Array(0..<n)
     }
 
+    override func setUp() { TestLogging.bootstrap() }
+
     func testRandomOperationsAndDeliveryConvergeAndEverythingIsAcknowledged() throws {
         for seed in seeds {
             try runScenario(seed: seed)
@@ -61,10 +63,24 @@ final class ConvergencePropertyTests: XCTestCase {
                 if let id = try station.replica.rowIDs(table: "household", limit: nil).randomElement(using: &rng) {
                     try station.delete(table: "household", id: id)
                 }
-            case 65..<75:
+            case 65..<70:
                 if let id = try station.replica.rowIDs(table: "household", limit: nil).randomElement(using: &rng) {
                     try station.record(table: "visit", values: ["household_id": .text(id), "note": .text("访视 \(seed)")])
                 }
+            case 70..<73:
+                if let id = try station.replica.rowIDs(table: "household", limit: nil).randomElement(using: &rng) {
+                    try station.record(table: "assistance", values: [
+                        "household_id": .text(id), "kind": .text("cash"),
+                        "amount_fen": .integer(Int64.random(in: 1...200_000, using: &rng)),
+                    ])
+                }
+            case 73..<75:
+                // The hub writes too: county decisions and rule parameters originate there.
+                let day = Int.random(in: 1...28, using: &rng)
+                try county.hub.replica.write(table: "rule_parameter", rowID: "param:townshipTemporaryCeilingYuan:2027-01-\(day)",
+                                             values: ["name": .text("townshipTemporaryCeilingYuan"),
+                                                      "effective_from": .text("2027-01-\(day)"),
+                                                      "value": .text(String(Int.random(in: 1...9, using: &rng) * 1_000))])
             case 75..<85:
                 exportCount += 1
                 toHub.append(try station.export(to: stick + "/up\(exportCount).fsb").path)

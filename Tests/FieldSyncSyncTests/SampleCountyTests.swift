@@ -10,6 +10,8 @@ final class SampleCountyTests: XCTestCase {
     static let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Samples/small-county")
 
+    override func setUp() { TestLogging.bootstrap() }
+
     func testGeneratorReproducesTheCommittedSmallCounty() throws {
         let folder = TemporaryFolder("fieldsync-sample")
         defer { folder.cleanUp() }

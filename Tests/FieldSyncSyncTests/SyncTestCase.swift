@@ -10,6 +10,7 @@ class SyncTestCase: XCTestCase {
     var clock: ManualClock!
 
     override func setUp() {
+        TestLogging.bootstrap()
         folder = TemporaryFolder()
         clock = ManualClock()
     }
