@@ -83,6 +83,28 @@ final class CommandLineTests: CLITestCase {
         XCTAssertEqual(verify.status, 1)
     }
 
+    func testDamagedEnrollmentFilesAreRefusedInOneLineAndChangeNothing() throws {
+        let hub = folder.sub("hub"), station = folder.sub("station")
+        try ok(["hub", "init", hub, "--name", "湟中区民政局"])
+        try ok(["station", "init", station, "--name", "鲁沙尔镇社工站", "--township", "630106100", "--request", folder.sub("req.json")])
+        // A request whose station name was changed after it was signed.
+        let request = try String(contentsOfFile: folder.sub("req.json"), encoding: .utf8)
+        try request.replacingOccurrences(of: "鲁沙尔镇社工站", with: "冒名社工站").write(toFile: folder.sub("forged.json"), atomically: true, encoding: .utf8)
+        let forged = try run(["hub", "enroll", hub, folder.sub("forged.json"), "--out", folder.sub("enr.json")])
+        XCTAssertEqual(forged.status, 1)
+        XCTAssertTrue(forged.stderr.contains("signature"), forged.stderr)
+        XCTAssertEqual(forged.stderr.split(separator: "\n").count, 1)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.sub("enr.json")))
+        XCTAssertEqual((try json(ok(["hub", "status", hub, "--json"]).stdout)["stations"] as? [Any])?.count, 0)
+        // Not JSON at all.
+        try Data("garbage".utf8).write(to: URL(fileURLWithPath: folder.sub("garbage.json")))
+        let join = try run(["station", "join", station, folder.sub("garbage.json")])
+        XCTAssertEqual(join.status, 1)
+        XCTAssertTrue(join.stderr.contains("not JSON"), join.stderr)
+        XCTAssertEqual(join.stderr.split(separator: "\n").count, 1)
+        XCTAssertNil(try json(ok(["station", "status", station, "--json"]).stdout)["hub"] as? String)
+    }
+
     func testDemoConvergesAndSaysSo() throws {
         let result = try ok(["demo", folder.sub("demo"), "--households", "3", "--json"])
         let report = try json(result.stdout)

@@ -74,8 +74,18 @@ enum JSON {
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from data: Data, what: String) throws(SyncError) -> T {
-        do { return try JSONDecoder().decode(type, from: data) } catch {
-            throw .invalidInput("\(what) is not a valid FieldSync file: \(error)")
+        do { return try JSONDecoder().decode(type, from: data) } catch let error as Swift.DecodingError {
+            let reason: String
+            switch error {
+            case let .keyNotFound(key, _): reason = "the field \(key.stringValue) is missing"
+            case let .typeMismatch(_, context), let .valueNotFound(_, context):
+                reason = "the field \(context.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type"
+            case .dataCorrupted: reason = "it is not JSON (damaged, or another kind of file)"
+            @unknown default: reason = "it cannot be read"
+            }
+            throw .invalidInput("\(what) is not a valid FieldSync file: \(reason).")
+        } catch {
+            throw .invalidInput("\(what) is not a valid FieldSync file.")
         }
     }
 }
