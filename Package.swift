@@ -95,7 +95,9 @@ let package = Package(
         ),
         .testTarget(
             name: "FieldSyncSyncTests",
-            dependencies: ["FieldSyncSync", "FieldSyncTestSupport"]
+            dependencies: ["FieldSyncSync", "FieldSyncTestSupport"],
+            // Replica files of released schemas, read by path (PriorReplicaTests).
+            exclude: ["PriorReplicas"]
         ),
         .testTarget(
             name: "FieldSyncDomainTests",
