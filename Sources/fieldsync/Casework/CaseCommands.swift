@@ -29,7 +29,7 @@ struct StationApply: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let casework = Casework(replica: try Station.open(at: dir).replica)
+            let casework = try stationCasework(dir)
             let id = try casework.apply(household: household, category: category, channel: channel, emergency: emergency,
                                         amount: amount, receivedAt: moment.date, applicant: applicant)
             printRecorded(id, table: "application", at: moment.date, json: output.json)
@@ -51,7 +51,7 @@ struct StationReply: ParsableCommand {
 
     func run() throws {
         try reporting {
-            try Casework(replica: try Station.open(at: dir).replica).reply(application: application, at: moment.date)
+            try stationCasework(dir).reply(application: application, at: moment.date)
             printRecorded(application, table: "application", at: moment.date, json: output.json)
         }
     }
@@ -100,7 +100,7 @@ struct StationCheck: ParsableCommand {
                     try CheckResult.parse(String(s[s.index(after: eq)...]), field: "source \(s[..<eq])")
             }
             let outcome = try CheckOutcome.parse(outcome, field: "outcome")
-            let id = try Casework(replica: try Station.open(at: dir).replica)
+            let id = try stationCasework(dir)
                 .recordCheck(application: application, sources: results, outcome: outcome, at: moment.date)
             printRecorded(id, table: "economic_check", at: moment.date, json: output.json)
         }
@@ -138,7 +138,7 @@ struct StationDecide: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let id = try Casework(replica: try Station.open(at: dir).replica).decide(
+            let id = try stationCasework(dir).decide(
                 application: application, approve: decision.verdict == .approve, amount: decision.amount,
                 reasons: decision.reason, level: .township, startDate: decision.start, at: moment.date)
             printRecorded(id, table: "decision", at: moment.date, json: output.json)
@@ -170,7 +170,7 @@ struct StationGive: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let id = try Casework(replica: try Station.open(at: dir).replica).give(
+            let id = try stationCasework(dir).give(
                 application: application, kind: kind, amount: amount, deliveredBy: deliveredBy, note: note, at: moment.date)
             printRecorded(id, table: "assistance", at: moment.date, json: output.json)
         }

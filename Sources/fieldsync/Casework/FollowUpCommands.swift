@@ -22,7 +22,7 @@ struct StationVisit: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let id = try Casework(replica: try Station.open(at: dir).replica)
+            let id = try stationCasework(dir)
                 .visit(household: household, visitor: visitor, note: note, at: moment.date)
             printRecorded(id, table: "visit", at: moment.date, json: output.json)
         }
@@ -44,7 +44,7 @@ struct StationRefer: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let id = try Casework(replica: try Station.open(at: dir).replica).refer(application: application, to: to, at: moment.date)
+            let id = try stationCasework(dir).refer(application: application, to: to, at: moment.date)
             printRecorded(id, table: "referral", at: moment.date, json: output.json)
         }
     }
@@ -70,7 +70,7 @@ struct StationFeedback: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let id = try Casework(replica: try Station.open(at: dir).replica)
+            let id = try stationCasework(dir)
                 .feedback(referral: referral, outcome: outcome, detail: detail, at: moment.date)
             printRecorded(id, table: "referral_feedback", at: moment.date, json: output.json)
         }
@@ -93,7 +93,7 @@ struct StationReview: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let id = try Casework(replica: try Station.open(at: dir).replica)
+            let id = try stationCasework(dir)
                 .recordReview(household: household, outcome: outcome, note: note, at: moment.date)
             printRecorded(id, table: "review", at: moment.date, json: output.json)
         }
@@ -121,7 +121,7 @@ struct StationDue: ParsableCommand {
     func run() throws {
         try reporting {
             let now = moment.date
-            let items = try Casework(replica: try Station.open(at: dir).replica).due(at: now)
+            let items = try stationCasework(dir).due(at: now)
             if output.json {
                 printJSON(DueJSON(at: Timestamp(now).description, items: items.map(DueItemJSON.init)))
             } else {

@@ -42,7 +42,7 @@ struct HouseholdAdd: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let casework = Casework(replica: try Station.open(at: dir).replica)
+            let casework = try stationCasework(dir)
             let id = try casework.addHousehold(
                 HouseholdInput(township: township, village: village, address: address, headName: headName, hukou: hukou,
                                residencePermitHolder: residencePermit, longTermUrbanResident: longTermUrban,
@@ -66,7 +66,7 @@ struct HouseholdShow: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let casework = Casework(replica: try Station.open(at: dir).replica)
+            let casework = try stationCasework(dir)
             guard let household = try casework.household(id) else { throw CaseworkError.notFound(table: "household", id: id) }
             let members = try casework.members(household: id)
             let applications = try casework.applications(household: id)
@@ -92,7 +92,7 @@ struct HouseholdList: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let households = try Casework(replica: try Station.open(at: dir).replica).households()
+            let households = try stationCasework(dir).households()
             if output.json {
                 printJSON(households.map(HouseholdJSON.init))
             } else if households.isEmpty {
@@ -151,7 +151,7 @@ struct HouseholdEdit: ParsableCommand {
 
     func run() throws {
         try reporting {
-            try Casework(replica: try Station.open(at: dir).replica).editHousehold(id, changes)
+            try stationCasework(dir).editHousehold(id, changes)
             printRecorded(id, table: "household", json: output.json)
         }
     }

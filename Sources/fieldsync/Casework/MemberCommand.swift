@@ -45,7 +45,7 @@ struct MemberAdd: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let casework = Casework(replica: try Station.open(at: dir).replica)
+            let casework = try stationCasework(dir)
             let id = try casework.addMember(household: household, MemberInput(
                 name: name, idNumber: idNumber, birthDate: birthDate, relation: relation, labourCapacity: labourCapacity,
                 disabilityType: disabilityType, disabilityGrade: disabilityGrade, health: health, student: student,

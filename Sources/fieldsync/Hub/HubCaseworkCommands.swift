@@ -25,7 +25,7 @@ struct HubDecide: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let id = try Casework(replica: try Hub.open(at: dir).replica).decide(
+            let id = try hubCasework(dir).decide(
                 application: application, approve: decision.verdict == .approve, amount: decision.amount,
                 reasons: decision.reason, level: .county, startDate: decision.start, at: moment.date)
             printRecorded(id, table: "decision", at: moment.date, json: output.json)
@@ -72,7 +72,7 @@ struct HubParams: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let casework = Casework(replica: try Hub.open(at: dir).replica)
+            let casework = try hubCasework(dir)
             if let set, let from {
                 let eq = set.firstIndex(of: "=")!
                 let id = try casework.setParameter(String(set[..<eq]), effectiveFrom: from, value: String(set[set.index(after: eq)...]),

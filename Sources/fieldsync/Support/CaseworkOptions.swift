@@ -1,5 +1,6 @@
 import ArgumentParser
 import FieldSyncDomain
+import FieldSyncSync
 import Foundation
 
 /// `--at TIME`: the moment a command records, for a paper form entered after the fact.
@@ -43,3 +44,9 @@ func printRecorded(_ id: String, table: String, at: Date? = nil, json: Bool) {
         print(id)
     }
 }
+
+/// The casework service over the station replica in `dir`.
+func stationCasework(_ dir: String) throws(SyncError) -> Casework { Casework(replica: try Station.open(at: dir).replica) }
+
+/// The casework service over the hub replica in `dir` (county decisions, parameters).
+func hubCasework(_ dir: String) throws(SyncError) -> Casework { Casework(replica: try Hub.open(at: dir).replica) }
