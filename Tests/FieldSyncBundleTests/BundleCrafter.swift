@@ -78,7 +78,7 @@ extension XCTestCase {
     func readingError(_ bytes: [UInt8], in folder: TemporaryFolder, _ message: @autoclosure () -> String = "",
                       file: StaticString = #filePath, line: UInt = #line) -> BundleError? {
         let path = folder.file("t-\(UUID().uuidString).fsb")
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        precondition(FileManager.default.createFile(atPath: path, contents: Data(bytes)), "cannot write \(path)")
         defer { try? FileManager.default.removeItem(atPath: path) }
         var delivered = false
         do {

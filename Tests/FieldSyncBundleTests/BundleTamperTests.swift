@@ -165,7 +165,7 @@ final class BundleTamperTests: XCTestCase {
         let good = try crafter.bytes([.block(a), .block(b)])
         XCTAssertNoThrow(try { () throws -> Void in
             let path = folder.file("good.fsb")
-            FileManager.default.createFile(atPath: path, contents: Data(good))
+            XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(good)))
             _ = try readAll(path)
         }())
         // One frame missing.

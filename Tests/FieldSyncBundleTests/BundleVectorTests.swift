@@ -96,7 +96,7 @@ final class BundleVectorTests: XCTestCase {
                 let id = test["tcId"] as? Int ?? -1
                 let mutated = try Self.apply(try XCTUnwrap(test["mutation"] as? VectorJSON.Object), to: original, signing: signing)
                 let path = folder.file("tc\(id).fsb")
-                FileManager.default.createFile(atPath: path, contents: Data(mutated))
+                XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(mutated)))
                 var delivered = false
                 do {
                     let readable = try UnverifiedBundle.open(path: path).verify().open(as: site, key: key)
