@@ -1,0 +1,185 @@
+import FieldSyncCore
+import FieldSyncStore
+import Foundation
+
+/// A case from application to assistance: apply, reply (R4), economic check (R7),
+/// decision (R3, R8, R1/R2) and assistance given (R6).
+extension Casework {
+    /// Opens an application. R9: the `placeOfResidence` channel is for residence-permit
+    /// holders. R4/R5 clocks start at `receivedAt`.
+    @discardableResult
+    public func apply(household: String, category: String, channel: String, emergency: Bool = false, amount: String? = nil,
+                      receivedAt: Date, applicant: String? = nil) throws(CaseworkError) -> String {
+        let h = Household(RowValues(try requireRow("household", household)))
+        let category = try AssistanceCategory.parse(category, field: "category")
+        let channel = try ApplicationChannel.parse(channel, field: "channel")
+        guard PlaceOfResidence.mayApply(channel: channel, residencePermitHolder: h.residencePermitHolder) else {
+            throw .placeOfResidenceNeedsResidencePermit
+        }
+        var values: [String: Value] = [
+            "household_id": .text(household),
+            "category": .text(category.rawValue),
+            "channel": .text(channel.rawValue),
+            "received_at": .text(stamp(receivedAt).description),
+            "emergency": .flag(emergency),
+            "status": .text(ApplicationStatus.received.rawValue),
+        ]
+        if let amount { values["amount"] = .real(try Self.money(amount, field: "amount").yuanReal) }
+        if let applicant {
+            let member = RowValues(try requireRow("member", applicant))
+            guard member.text("household_id") == household else { throw .notFound(table: "member", id: applicant) }
+            values["applicant_member_id"] = .text(applicant)
+        } else if category == .tekun {
+            throw .tekunApplicantMissing
+        }
+        return try insert("application", values)
+    }
+
+    /// Records the first answer to the applicant (R4 stops its clock).
+    public func reply(application: String, at: Date) throws(CaseworkError) {
+        let app = RowValues(try requireRow("application", application))
+        guard app.text("replied_at") == nil else { return }
+        var values: [String: Value] = ["replied_at": .text(stamp(at).description)]
+        if app.text("status") == ApplicationStatus.received.rawValue { values["status"] = .text(ApplicationStatus.answered.rawValue) }
+        try write("application", application, values)
+    }
+
+    /// Records a completed query of the economic status sources (逢救必核, R7). Sources not
+    /// in `sources` were not queried.
+    @discardableResult
+    public func recordCheck(application: String, sources: [CheckSource: CheckResult], outcome: CheckOutcome,
+                            at: Date) throws(CaseworkError) -> String {
+        let app = RowValues(try requireRow("application", application))
+        guard !sources.isEmpty else { throw .missing(field: "sources") }
+        var values: [String: Value] = [
+            "application_id": .text(application),
+            "household_id": .optionalText(app.text("household_id")),
+            "outcome": .text(outcome.rawValue),
+            "completed_at": .text(stamp(at).description),
+        ]
+        for (source, result) in sources { values[source.column] = .text(result.rawValue) }
+        let id = try insert("economic_check", values)
+        if let status = app.text("status"), [ApplicationStatus.received.rawValue, ApplicationStatus.answered.rawValue].contains(status) {
+            try write("application", application, ["status": .text(ApplicationStatus.checking.rawValue)])
+        }
+        return id
+    }
+
+    /// Records a decision (审核确认) and returns its id.
+    ///
+    /// Refuses: R7, approval of a 逢救必核 category without a completed check within the
+    /// criteria; R8, on a station, a county-level decision or one beyond township authority
+    /// (the county decides at the hub); R3, tekun for an applicant with labour capacity
+    /// (under 18 on the decision date counts as without). An approval of dibao sets the
+    /// household's next review (R1/R2) from the decision date.
+    @discardableResult
+    public func decide(application: String, approve: Bool, amount: String? = nil, reasons: String? = nil,
+                       level: DecisionLevel = .township, startDate: String? = nil, at: Date) throws(CaseworkError) -> String {
+        let app = RowValues(try requireRow("application", application))
+        guard let category = app.code("category", as: AssistanceCategory.self) else { throw .missing(field: "category") }
+        if let status = app.code("status", as: ApplicationStatus.self), [.approved, .rejected, .closed].contains(status) {
+            throw .alreadyDecided(application: application)
+        }
+        let when = stamp(at)
+        let day = when.localDate
+        let params = try parameters()
+        let decided: Money? = try amount.map { (s: String) throws(CaseworkError) in try Self.money(s, field: "amount") }
+        let requested = app.real("amount").map(Money.init(yuanReal:))
+        let start = try startDate.map { (s: String) throws(CaseworkError) -> CivilDate in
+            guard let d = CivilDate(s) else { throw .invalidDate(field: "start_date") }
+            return d
+        } ?? day
+        switch level {
+        case .county:
+            guard replica.role == .hub else { throw .countyDecisionOnlyAtHub }
+        case .township:
+            try TownshipAuthority.checkTownship(category: category, amount: decided ?? requested, approve: approve, on: day, parameters: params)
+        }
+        let householdID = app.text("household_id")
+        var household: Household?
+        if let householdID { household = Household(RowValues(try requireRow("household", householdID))) }
+        if approve {
+            try EconomicCheckRequirement.check(category, latestCompletedOutcome: try latestCompletedCheck(application: application))
+            if category == .tekun {
+                guard let applicant = app.text("applicant_member_id") else { throw .tekunApplicantMissing }
+                let member = Member(RowValues(try requireRow("member", applicant)))
+                guard TekunMinorAge.countsWithoutLabourCapacity(labourCapacity: member.labourCapacity, birthDate: member.birthDate,
+                                                                on: day, parameters: params) else {
+                    throw .tekunApplicantHasLabourCapacity
+                }
+            }
+        }
+        var decision: [String: Value] = [
+            "application_id": .text(application),
+            "household_id": .optionalText(householdID),
+            "approve": .flag(approve),
+            "level": .text(level.rawValue),
+            "category": .text(category.rawValue),
+            "start_date": .text(start.description),
+            "decided_at": .text(when.description),
+        ]
+        if let money = decided ?? (approve ? requested : nil) { decision["amount_fen"] = .integer(money.fen) }
+        decision["reasons"] = .optionalText(reasons)
+        let id = try insert("decision", decision)
+        var appChanges: [String: Value] = [
+            "status": .text((approve ? ApplicationStatus.approved : .rejected).rawValue),
+            "decided_at": .text(when.description),
+            "decided_by": .text(level.rawValue),
+        ]
+        if app.text("replied_at") == nil { appChanges["replied_at"] = .text(when.description) }
+        try write("application", application, appChanges)
+        if approve, let household, let householdID, category.layer == .core {
+            var changes: [String: Value] = ["category": .text(category.rawValue), "status": .text("active")]
+            if category == .dibao {
+                let next = ReviewCycle.nextReview(after: start, irregularIncome: household.irregularIncome,
+                                                  memberAbleToWork: household.memberAbleToWork, parameters: params)
+                changes["next_review"] = .text(next.description)
+            }
+            try write("household", householdID, changes)
+        }
+        return id
+    }
+
+    /// Records assistance given (资金+实物+服务). Allowed after an approval, or before the
+    /// check for temporary assistance up to the small-amount ceiling (R6). Stops the R4 and
+    /// R5 clocks.
+    @discardableResult
+    public func give(application: String, kind: String, amount: String? = nil, deliveredBy: String? = nil,
+                     note: String? = nil, at: Date) throws(CaseworkError) -> String {
+        let app = RowValues(try requireRow("application", application))
+        let kind = try AssistanceKind.parse(kind, field: "kind")
+        let money = try amount.map { (s: String) throws(CaseworkError) in try Self.money(s, field: "amount") }
+        if kind == .cash, money == nil { throw .missing(field: "amount") }
+        let when = stamp(at)
+        let status = app.code("status", as: ApplicationStatus.self)
+        var beforeCheck = false
+        switch status {
+        case .approved?: break
+        case .rejected?, .closed?: throw .paymentWithoutApproval(application: application)
+        default:
+            let params = try parameters()
+            guard let category = app.code("category", as: AssistanceCategory.self),
+                  SmallAmountPayFirst.mayPayBeforeCheck(category: category, amount: money ?? .zero, on: when.localDate, parameters: params) else {
+                throw .paymentBeforeCheckNotAllowed(ceiling: params.money(.smallAmountPayFirstCeilingYuan, on: when.localDate))
+            }
+            beforeCheck = true
+        }
+        var values: [String: Value] = [
+            "application_id": .text(application),
+            "household_id": .optionalText(app.text("household_id")),
+            "kind": .text(kind.rawValue),
+            "given_at": .text(when.description),
+            "before_check": .flag(beforeCheck),
+        ]
+        if let money { values["amount_fen"] = .integer(money.fen) }
+        values["delivered_by"] = .optionalText(deliveredBy)
+        values["note"] = .optionalText(note)
+        let id = try insert("assistance", values)
+        var appChanges: [String: Value] = [:]
+        if app.text("helped_at") == nil { appChanges["helped_at"] = .text(when.description) }
+        if app.text("replied_at") == nil { appChanges["replied_at"] = .text(when.description) }
+        if status == .received { appChanges["status"] = .text(ApplicationStatus.answered.rawValue) }
+        if !appChanges.isEmpty { try write("application", application, appChanges) }
+        return id
+    }
+}

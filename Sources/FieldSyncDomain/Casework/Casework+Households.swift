@@ -1,0 +1,89 @@
+import FieldSyncCore
+import FieldSyncStore
+import Foundation
+
+/// Households (户) and their members (成员): registration, edits, reading back.
+extension Casework {
+    /// Records a new household; returns its id.
+    @discardableResult
+    public func addHousehold(_ input: HouseholdInput, at: Date) throws(CaseworkError) -> String {
+        var values: [String: Value] = [
+            "township": .text(try TownshipCode.validated(input.township, field: "township")),
+            "hukou": .text(try UrbanRural.parse(input.hukou, field: "hukou").rawValue),
+            "residence_permit_holder": .flag(input.residencePermitHolder),
+            "long_term_urban_resident": .flag(input.longTermUrbanResident),
+            "irregular_income": .flag(input.irregularIncome),
+            "member_able_to_work": .flag(input.memberAbleToWork),
+            "status": .text("active"),
+            "created_at": .text(stamp(at).description),
+        ]
+        values["village"] = .optionalText(input.village)
+        values["address"] = .optionalText(input.address)
+        values["head_name"] = .optionalText(input.headName)
+        if let income = input.monthlyIncomeYuan { values["monthly_income"] = .integer(try Self.wholeYuan(income, field: "monthly_income")) }
+        if let expenses = input.essentialExpensesYuan { values["essential_expenses_fen"] = .integer(try Self.money(expenses, field: "essential_expenses").fen) }
+        return try insert("household", values)
+    }
+
+    /// Changes the given fields of a household (nil leaves a field as it is).
+    public func editHousehold(_ id: String, _ changes: HouseholdChanges) throws(CaseworkError) {
+        _ = try requireRow("household", id)
+        var values: [String: Value] = [:]
+        if let v = changes.township { values["township"] = .text(try TownshipCode.validated(v, field: "township")) }
+        if let v = changes.hukou { values["hukou"] = .text(try UrbanRural.parse(v, field: "hukou").rawValue) }
+        if let v = changes.village { values["village"] = .optionalText(v) }
+        if let v = changes.address { values["address"] = .optionalText(v) }
+        if let v = changes.headName { values["head_name"] = .optionalText(v) }
+        if let v = changes.residencePermitHolder { values["residence_permit_holder"] = .flag(v) }
+        if let v = changes.longTermUrbanResident { values["long_term_urban_resident"] = .flag(v) }
+        if let v = changes.irregularIncome { values["irregular_income"] = .flag(v) }
+        if let v = changes.memberAbleToWork { values["member_able_to_work"] = .flag(v) }
+        if let v = changes.monthlyIncomeYuan { values["monthly_income"] = .integer(try Self.wholeYuan(v, field: "monthly_income")) }
+        if let v = changes.essentialExpensesYuan { values["essential_expenses_fen"] = .integer(try Self.money(v, field: "essential_expenses").fen) }
+        guard !values.isEmpty else { return }
+        try write("household", id, values)
+    }
+
+    public func household(_ id: String) throws(CaseworkError) -> Household? {
+        try wrap { () throws(StoreError) in try replica.row(table: "household", rowID: id) }.map { Household(RowValues($0)) }
+    }
+
+    public func households() throws(CaseworkError) -> [Household] {
+        try rows("household").map(Household.init)
+    }
+
+    /// Adds a member; the ID number is checked (GB 11643) and must agree with the birth
+    /// date, from which the birth date and sex are taken when not given.
+    @discardableResult
+    public func addMember(household: String, _ input: MemberInput) throws(CaseworkError) -> String {
+        _ = try requireRow("household", household)
+        guard !input.name.isEmpty else { throw .missing(field: "name") }
+        let id = try IDNumber(input.idNumber, field: "id_number")
+        var birth = id.birthDate
+        if let given = input.birthDate {
+            guard let date = CivilDate(given) else { throw .invalidDate(field: "birth_date") }
+            guard date == id.birthDate else { throw .idNumberBirthDateMismatch(field: "id_number") }
+            birth = date
+        }
+        guard (0...4).contains(input.disabilityGrade) else { throw .outOfRange(field: "disability_grade", range: 0...4) }
+        var values: [String: Value] = [
+            "household_id": .text(household),
+            "name": .text(input.name),
+            "id_number": .text(id.text),
+            "birth_date": .text(birth.description),
+            "sex": .text(id.sex.rawValue),
+            "relation": .text(try Relation.parse(input.relation, field: "relation").rawValue),
+            "labour_capacity": .text(try LabourCapacity.parse(input.labourCapacity, field: "labour_capacity").rawValue),
+            "disability_grade": .integer(Int64(input.disabilityGrade)),
+            "student": .flag(input.student),
+        ]
+        if let v = input.disabilityType { values["disability_type"] = .text(try DisabilityType.parse(v, field: "disability_type").rawValue) }
+        if let v = input.careGrade { values["care_grade"] = .text(try CareGrade.parse(v, field: "care_grade").rawValue) }
+        values["health"] = .optionalText(input.health)
+        return try insert("member", values)
+    }
+
+    public func members(household: String) throws(CaseworkError) -> [Member] {
+        try rows("member").filter { $0.text("household_id") == household }.map(Member.init)
+    }
+}

@@ -1,0 +1,58 @@
+import FieldSyncCore
+import FieldSyncStore
+import Foundation
+
+/// Dated rule parameters (R14, set at the hub) and the list of what is due.
+extension Casework {
+    /// The parameters in force: defaults plus the replicated `rule_parameter` rows.
+    /// Rows with a name or value this build does not know are skipped (a newer hub may
+    /// publish parameters an older station does not use).
+    public func parameters() throws(CaseworkError) -> ParameterSet {
+        let stored = try rows("rule_parameter").compactMap { r -> ParameterSet.Row? in
+            guard let name = r.code("name", as: RuleParameter.self), let date = r.date("effective_from"),
+                  let text = r.text("value"), let value = try? name.parseValue(text) else { return nil }
+            return ParameterSet.Row(name: name, effectiveFrom: date, value: value)
+        }
+        return ParameterSet(stored: stored)
+    }
+
+    /// Sets a parameter from a date (hub only; stations receive it in return bundles).
+    /// Setting the same name and date again corrects that row. Returns the row id
+    /// `param:<name>:<date>`.
+    @discardableResult
+    public func setParameter(_ name: String, effectiveFrom: String, value: String, note: String? = nil) throws(CaseworkError) -> String {
+        guard replica.role == .hub else { throw .parametersOnlyAtHub }
+        let name = try RuleParameter.parse(name, field: "name")
+        guard let date = CivilDate(effectiveFrom) else { throw .invalidDate(field: "effective_from") }
+        let parsed = try name.parseValue(value, field: "value")
+        let id = "param:\(name.rawValue):\(date)"
+        try write("rule_parameter", id, ["name": .text(name.rawValue), "effective_from": .text(date.description),
+                                         "value": .text(name.format(parsed)), "note": .optionalText(note)])
+        return id
+    }
+
+    // MARK: Due
+
+    /// What is due or overdue at `at`, most urgent first (``DueList``).
+    public func due(at: Date) throws(CaseworkError) -> [DueItem] {
+        let now = stamp(at)
+        let closed: Set<String> = [ApplicationStatus.rejected.rawValue, ApplicationStatus.closed.rawValue]
+        let applications = try rows("application").compactMap { r -> DueList.Application? in
+            guard let received = r.timestamp("received_at"), !closed.contains(r.text("status") ?? "") else { return nil }
+            return DueList.Application(id: r.id, householdID: r.text("household_id"), category: r.code("category", as: AssistanceCategory.self),
+                                       emergency: r.flag("emergency"), receivedAt: received,
+                                       replied: r.text("replied_at") != nil, helped: r.text("helped_at") != nil)
+        }
+        let answered = Set(try rows("referral_feedback").compactMap { $0.text("referral_id") })
+        let referrals = try rows("referral").compactMap { r -> DueList.Referral? in
+            guard let due = r.timestamp("due_at"), r.text("status") != "withdrawn" else { return nil }
+            return DueList.Referral(id: r.id, householdID: r.text("household_id"), dueAt: due,
+                                    answered: answered.contains(r.id) || r.text("status") == "answered")
+        }
+        let reviews = try households().compactMap { h -> DueList.Review? in
+            guard h.status != "closed", let date = h.nextReview else { return nil }
+            return DueList.Review(householdID: h.id, date: date)
+        }
+        return DueList.build(at: now, applications: applications, referrals: referrals, reviews: reviews, parameters: try parameters())
+    }
+}
