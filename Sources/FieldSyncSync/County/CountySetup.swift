@@ -60,14 +60,24 @@ public struct County: Sendable {
             let dir = (stick as NSString).appendingPathComponent("quiet-\(round)")
             try NodeFolder(dir + "/up").create()
             for station in stations { try station.export(to: dir + "/up/") }
-            for result in try hub.merge(paths: [dir + "/up"]) { _ = try result.get() }
-            for bundle in try hub.exportReturnBundles(to: dir + "/down") {
-                let station = stations.first { $0.identity.site == bundle.recipientSite }!
-                try station.importBundle(at: bundle.path)
-            }
+            for merged in try hub.merge(paths: [dir + "/up"]) { _ = try merged.result.get() }
+            try deliverReturnBundles(via: dir + "/down")
             if try isQuiet() { return round }
         }
         return maxRounds
+    }
+
+    /// Writes the hub's return bundles into `folder` and imports each at its station.
+    @discardableResult
+    public func deliverReturnBundles(via folder: String) throws(SyncError) -> [ImportResult] {
+        var results: [ImportResult] = []
+        for bundle in try hub.exportReturnBundles(to: folder) {
+            guard let station = stations.first(where: { $0.identity.site == bundle.recipientSite }) else {
+                preconditionFailure("the hub wrote a return bundle for a station outside this county")
+            }
+            results.append(try station.importBundle(at: bundle.path))
+        }
+        return results
     }
 
     /// True when no station owes the hub anything and the hub owes no station anything.

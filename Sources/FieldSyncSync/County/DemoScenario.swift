@@ -73,10 +73,7 @@ public struct DemoScenario {
         delivered.shuffle(using: &rng)
         for path in delivered { try report(county.hub.merge(bundleAt: path)) }
         say("   lost on the way: \((lost as NSString).lastPathComponent) (its changes stay owed)")
-        for bundle in try county.hub.exportReturnBundles(to: stick + "/round1-return") {
-            let station = county.stations.first { $0.identity.site == bundle.recipientSite }!
-            try report(station.importBundle(at: bundle.path))
-        }
+        for result in try county.deliverReturnBundles(via: stick + "/round1-return") { report(result) }
 
         say("④ 并发编辑 Concurrent edits: two stations change one household's income; a delete races an edit")
         let shared = households[0][0]
@@ -94,10 +91,7 @@ public struct DemoScenario {
         var delivered2 = up2 + [lost, up[2]]
         delivered2.shuffle(using: &rng)
         for path in delivered2 { try report(county.hub.merge(bundleAt: path)) }
-        for bundle in try county.hub.exportReturnBundles(to: stick + "/round2-return") {
-            let station = county.stations.first { $0.identity.site == bundle.recipientSite }!
-            try report(station.importBundle(at: bundle.path))
-        }
+        for result in try county.deliverReturnBundles(via: stick + "/round2-return") { report(result) }
 
         say("⑥ 收尾 Final rounds until nothing is owed")
         let rounds = try county.syncUntilQuiet(stick: stick)

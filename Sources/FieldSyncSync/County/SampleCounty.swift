@@ -77,10 +77,8 @@ public struct SampleCounty {
         progress(total, total, "syncing stations with the hub")
         var first: [String] = []
         for station in county.stations { first.append(try station.export(to: stick + "/").path) }
-        for result in try county.hub.merge(paths: first) { _ = try result.get() }
-        for bundle in try county.hub.exportReturnBundles(to: stick + "/return") {
-            try county.stations.first { $0.identity.site == bundle.recipientSite }!.importBundle(at: bundle.path)
-        }
+        for merged in try county.hub.merge(paths: first) { _ = try merged.result.get() }
+        try county.deliverReturnBundles(via: stick + "/return")
         try county.syncUntilQuiet(stick: (root as NSString).appendingPathComponent("sync-rounds"))
         summary.digest = try SyncError.catching { try county.hub.replica.digest() }
         summary.converged = try county.isQuiet() && county.stations.allSatisfy { (try? $0.replica.digest()) == summary.digest }

@@ -62,11 +62,11 @@ public final class Hub: Sendable {
     @discardableResult
     public func enroll(_ request: EnrollmentRequest, out: String) throws(SyncError) -> Enrollment {
         return try SyncError.catching {
-            if let existing = try replica.peer(request.site), existing.signingKey != request.signingKey.rawRepresentation {
+            let existing = try replica.peer(request.site)
+            if let existing, existing.signingKey != request.signingKey.rawRepresentation {
                 throw SyncError.alreadyEnrolled(name: existing.name, site: existing.site)
             }
             let now = wallClock()
-            let existing = try replica.peer(request.site)
             try replica.savePeer(Peer(site: request.site, name: request.name, role: .station, township: request.township,
                                       signingKey: request.signingKey.rawRepresentation,
                                       agreementKey: request.agreementKey.rawRepresentation,
@@ -104,13 +104,15 @@ public final class Hub: Sendable {
 
     /// Merges every bundle among `paths` (files, or folders whose `.fsb` files are taken
     /// in name order). Each bundle is merged on its own, all or nothing; one bad file does
-    /// not stop the others. Results come back in the order the files were taken.
-    public func merge(paths: [String], progress: ((Int, Int, String) -> Void)? = nil) throws(SyncError) -> [Result<ImportResult, SyncError>] {
+    /// not stop the others. Results come back in the order the files were taken, each with
+    /// its file.
+    public func merge(paths: [String], progress: ((Int, Int, String) -> Void)? = nil) throws(SyncError)
+        -> [(file: String, result: Result<ImportResult, SyncError>)] {
         let files = try BundleFiles.expand(paths)
-        var results: [Result<ImportResult, SyncError>] = []
+        var results: [(file: String, result: Result<ImportResult, SyncError>)] = []
         for (i, file) in files.enumerated() {
             progress?(i + 1, files.count, file)
-            do { results.append(.success(try merge(bundleAt: file))) } catch { results.append(.failure(error)) }
+            do { results.append((file, .success(try merge(bundleAt: file)))) } catch { results.append((file, .failure(error))) }
         }
         return results
     }

@@ -70,23 +70,22 @@ struct HubMerge: ParsableCommand {
                 progress.update(done, total, "merging \((file as NSString).lastPathComponent)")
             }
             progress.finish()
-            let files = try BundleFiles.expand(paths)
             if output.json {
-                printJSON(zip(files, results).map { file, result in
+                printJSON(results.map { file, result in
                     switch result {
                     case let .success(r): ImportJSON(r)
                     case let .failure(e): ImportJSON(file: file, error: e)
                     }
                 })
             } else {
-                for result in results {
+                for (_, result) in results {
                     switch result {
                     case let .success(r): print(ImportSummary.line(r))
                     case let .failure(e): FileHandle.standardError.write(Data("fieldsync: 错误 error: \(e)\n".utf8))
                     }
                 }
             }
-            if results.contains(where: { if case .failure = $0 { true } else { false } }) { throw ExitCode(1) }
+            if results.contains(where: { if case .failure = $0.result { true } else { false } }) { throw ExitCode(1) }
         }
     }
 }
