@@ -7,27 +7,32 @@ extension Casework {
     /// Records a new household; returns its id.
     @discardableResult
     public func addHousehold(_ input: HouseholdInput, at: Date) throws(CaseworkError) -> String {
-        var values: [String: Value] = [
-            "township": .text(try TownshipCode.validated(input.township, field: "township")),
-            "hukou": .text(try UrbanRural.parse(input.hukou, field: "hukou").rawValue),
-            "residence_permit_holder": .flag(input.residencePermitHolder),
-            "long_term_urban_resident": .flag(input.longTermUrbanResident),
-            "irregular_income": .flag(input.irregularIncome),
-            "member_able_to_work": .flag(input.memberAbleToWork),
-            "status": .text("active"),
-            "created_at": .text(stamp(at).description),
-        ]
-        values["village"] = .optionalText(input.village)
-        values["address"] = .optionalText(input.address)
-        values["head_name"] = .optionalText(input.headName)
-        if let income = input.monthlyIncomeYuan { values["monthly_income"] = .integer(try Self.wholeYuan(income, field: "monthly_income")) }
-        if let expenses = input.essentialExpensesYuan { values["essential_expenses_fen"] = .integer(try Self.money(expenses, field: "essential_expenses").fen) }
+        var values = try Self.householdValues(HouseholdChanges(
+            township: input.township, village: input.village, address: input.address, headName: input.headName,
+            hukou: input.hukou, residencePermitHolder: input.residencePermitHolder,
+            longTermUrbanResident: input.longTermUrbanResident, monthlyIncomeYuan: input.monthlyIncomeYuan,
+            essentialExpensesYuan: input.essentialExpensesYuan, irregularIncome: input.irregularIncome,
+            memberAbleToWork: input.memberAbleToWork))
+        // A new row records its optional text fields too (as null when not given).
+        values["village"] = values["village"] ?? .null
+        values["address"] = values["address"] ?? .null
+        values["head_name"] = values["head_name"] ?? .null
+        values["status"] = .text("active")
+        values["created_at"] = .text(stamp(at).description)
         return try insert("household", values)
     }
 
     /// Changes the given fields of a household (nil leaves a field as it is).
     public func editHousehold(_ id: String, _ changes: HouseholdChanges) throws(CaseworkError) {
         _ = try requireRow("household", id)
+        let values = try Self.householdValues(changes)
+        guard !values.isEmpty else { return }
+        try write("household", id, values)
+    }
+
+    /// The validated column values of the given household fields: one mapping for
+    /// registration and edits, so both check a field the same way.
+    static func householdValues(_ changes: HouseholdChanges) throws(CaseworkError) -> [String: Value] {
         var values: [String: Value] = [:]
         if let v = changes.township { values["township"] = .text(try TownshipCode.validated(v, field: "township")) }
         if let v = changes.hukou { values["hukou"] = .text(try UrbanRural.parse(v, field: "hukou").rawValue) }
@@ -40,8 +45,7 @@ extension Casework {
         if let v = changes.memberAbleToWork { values["member_able_to_work"] = .flag(v) }
         if let v = changes.monthlyIncomeYuan { values["monthly_income"] = .integer(try Self.wholeYuan(v, field: "monthly_income")) }
         if let v = changes.essentialExpensesYuan { values["essential_expenses_fen"] = .integer(try Self.money(v, field: "essential_expenses").fen) }
-        guard !values.isEmpty else { return }
-        try write("household", id, values)
+        return values
     }
 
     public func household(_ id: String) throws(CaseworkError) -> Household? {
