@@ -22,6 +22,12 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
     case bundle(file: String, BundleError)
     case store(StoreError)
     case invalidInput(String)
+    /// A1: the bundle carries a change whose origin is not its signer.
+    case foreignChanges(sender: String, file: String)
+    /// A2: a change number of the sender is already held with other content.
+    case reusedSequence(sender: String, sequence: UInt64, file: String)
+    /// A3–A4: the sender may not write what a change writes.
+    case unauthorized(sender: String, AuthorityViolation, file: String)
 
     public var description: String {
         switch self {
@@ -59,11 +65,32 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
             return "\(error)"
         case let .invalidInput(reason):
             return reason
+        case let .foreignChanges(sender, file):
+            return "\(file) from \(sender) carries changes labelled as made by another station; a station may only send its own changes (rule A1). Nothing was applied. The program on that laptop may have been modified: check it before accepting its bundles."
+        case let .reusedSequence(sender, sequence, file):
+            return "\(file) from \(sender) reuses change number \(sequence) with different content (rule A2): the station's replica was restored from an older copy, or the same station is used on two laptops. Nothing was applied. At the station, import the hub's next return bundle (`fieldsync hub export`), which repairs a restored copy, then export again; if two laptops share one station, keep one and enroll the other as a new station."
+        case let .unauthorized(sender, violation, file):
+            return "\(file) from \(sender) was refused: \(violation). Nothing was applied."
         }
     }
 }
 
 extension SyncError {
+    /// Runs `body` (an import of `peer`'s bundle `file`) and states the store's refusals of
+    /// its content in the operator's terms: which station, by name and township, and why.
+    static func naming<T>(_ peer: Peer, file: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as StoreError {
+            switch error {
+            case .foreignOrigin: throw SyncError.foreignChanges(sender: peer.displayName, file: file)
+            case let .reusedSequence(_, sequence): throw SyncError.reusedSequence(sender: peer.displayName, sequence: sequence, file: file)
+            case let .unauthorized(violation): throw SyncError.unauthorized(sender: peer.displayName, violation, file: file)
+            default: throw error
+            }
+        }
+    }
+
     /// Runs `body` and states whatever it throws as a `SyncError`: store errors as
     /// ``store(_:)``, bundle errors as ``bundle(file:_:)`` naming `file`, anything else
     /// as ``io(_:)``. One place decides how lower layers' errors reach an operator.
@@ -79,5 +106,12 @@ extension SyncError {
         } catch {
             throw .io(file.isEmpty ? "\(error)" : "\(file): \(error)")
         }
+    }
+}
+
+extension Peer {
+    /// How an operator knows a peer: `station 鲁沙尔镇社工站 (township 630106100)`, or `hub 湟中区民政局`.
+    public var displayName: String {
+        "\(role.rawValue) \(name)\(township.map { " (township \($0))" } ?? "")"
     }
 }

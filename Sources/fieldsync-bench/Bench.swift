@@ -63,6 +63,7 @@ struct Bench {
         var report = ApplyReport()
         let merge = try FieldSyncBench.measure {
             (_, report) = try hub.importChanges { tx in
+                tx.mergeGuard = Workload.stationGuard
                 for batch in workload.batches(of: 4_096) { try tx.apply(batch) }
             }
         }

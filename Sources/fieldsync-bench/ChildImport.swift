@@ -44,7 +44,10 @@ enum ChildImport {
                                          role: .hub, wallClock: { Workload.baseMillis + 3_600_000 })
         let seconds = try FieldSyncBench.measure {
             let readable = try UnverifiedBundle.open(path: bundle).verify().open(as: hubSite, key: key)
-            _ = try replica.importChanges { tx in try readable.forEachBatch { try tx.apply($0) } }
+            _ = try replica.importChanges { tx in
+                tx.mergeGuard = Workload.stationGuard
+                try readable.forEachBatch { try tx.apply($0) }
+            }
         }
         print(seconds, peakRSSKiB())
     }

@@ -49,6 +49,7 @@ final class ConvergencePropertyTests: XCTestCase {
             switch Int.random(in: 0..<100, using: &rng) {
             case 0..<30:
                 try station.record(table: "household", values: [
+                    "township": .text(station.identity.township!),
                     "address": .text("村\(Int.random(in: 1...99, using: &rng))号"),
                     "monthly_income": .integer(Int64.random(in: 0...5_000, using: &rng)),
                     "category": .text(["dibao", "tekun", "temporary"].randomElement(using: &rng)!),
@@ -69,8 +70,11 @@ final class ConvergencePropertyTests: XCTestCase {
                 }
             case 70..<73:
                 if let id = try station.replica.rowIDs(table: "household", limit: nil).randomElement(using: &rng) {
+                    let application = try station.record(table: "application", values: [
+                        "household_id": .text(id), "category": .text("temporary"), "status": .text("approved"),
+                    ]).rowID
                     try station.record(table: "assistance", values: [
-                        "household_id": .text(id), "kind": .text("cash"),
+                        "application_id": .text(application), "household_id": .text(id), "kind": .text("cash"),
                         "amount_fen": .integer(Int64.random(in: 1...200_000, using: &rng)),
                     ])
                 }
@@ -130,7 +134,8 @@ final class ConvergencePropertyTests: XCTestCase {
         switch column {
         case "monthly_income": return .integer(Int64.random(in: 0...5_000, using: &rng))
         case "address": return .text("第\(Int.random(in: 1...9, using: &rng))社")
-        default: return .text(["dibao", "tekun", "active", "closed"].randomElement(using: &rng)!)
+        case "category": return .text(["dibao", "tekun", "temporary"].randomElement(using: &rng)!)
+        default: return .text(["active", "closed"].randomElement(using: &rng)!)
         }
     }
 }

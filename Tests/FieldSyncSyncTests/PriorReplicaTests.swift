@@ -27,8 +27,8 @@ final class PriorReplicaTests: XCTestCase {
         XCTAssertEqual(try station.status().changesOwed, 0)
         XCTAssertEqual(try station.replica.rowIDs(table: "household", limit: nil).count, 24)
         let before = try station.replica.changeCount(since: .empty)
-        try station.record(table: "household", values: ["village": .text("阳坡村")])
-        XCTAssertEqual(try station.replica.changeCount(since: .empty), before + 1)
-        XCTAssertEqual(try station.status().changesOwed, 1)
+        try station.record(table: "household", values: ["township": .text("630106100"), "village": .text("阳坡村")])
+        XCTAssertEqual(try station.replica.changeCount(since: .empty), before + 2)
+        XCTAssertEqual(try station.status().changesOwed, 2)
     }
 }

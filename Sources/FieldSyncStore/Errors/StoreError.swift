@@ -36,6 +36,13 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case appendOnlyDelete(table: String)
     /// A received change carries a stamp the local clock refuses.
     case clock(ClockError)
+    /// A bundle carried a change whose origin is not the replica that signed it (rule A1).
+    case foreignOrigin(origin: SiteID, sequence: UInt64)
+    /// A change numbered (origin, sequence) is already held with other content: the
+    /// origin reused a sequence number (rule A2), e.g. a replica restored from a copy.
+    case reusedSequence(origin: SiteID, sequence: UInt64)
+    /// The domain's write authority refuses a change (rules A3–A4).
+    case unauthorized(AuthorityViolation)
     /// A bundle was recorded as imported twice.
     case bundleAlreadyRecorded(bundleID: String)
     /// No conflict with that id.
@@ -77,6 +84,12 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "rows of \(table) cannot be deleted: the table is append-only"
         case let .clock(error):
             error.description
+        case let .foreignOrigin(origin, sequence):
+            "a change labelled as made by another replica (\(origin), number \(sequence)) was carried in this bundle; a station may only send its own changes"
+        case let .reusedSequence(origin, sequence):
+            "change number \(sequence) of \(origin) is already held with different content: the same number was used twice"
+        case let .unauthorized(violation):
+            violation.description
         case let .bundleAlreadyRecorded(bundleID):
             "bundle \(bundleID) is already recorded"
         case let .conflictNotFound(id):

@@ -16,6 +16,9 @@ public struct ImportTransaction {
 
     /// What ``apply(_:)`` did so far in this transaction.
     public private(set) var report = ApplyReport()
+    /// What every applied change must satisfy besides its structure: its origin and its
+    /// writer's authority. Set it before the first ``apply(_:)``.
+    public var mergeGuard: MergeGuard = .none
 
     init(db: Database, catalog: Catalog, wallClock: @escaping @Sendable () -> UInt64) throws {
         self.db = db
@@ -32,6 +35,13 @@ public struct ImportTransaction {
         let wall = wallClock()
         for change in changes {
             try ChangeValidation.validate(change, catalog)
+            if let only = mergeGuard.onlyOrigin, change.origin != only {
+                throw .foreignOrigin(origin: change.origin, sequence: change.sequence)
+            }
+            if let authority = mergeGuard.authority,
+               let violation = authority.check(change, table: try catalog.table(change.table).schema, writer: mergeGuard.writer) {
+                throw .unauthorized(violation)
+            }
             do { try meta.clock.check(remote: change.stamp, from: change.origin, wallMillis: wall) } catch { throw .clock(error) }
         }
     }
@@ -73,6 +83,7 @@ public struct ImportTransaction {
                 }
                 let siteNo = try sites.intern(change.origin, db)
                 if change.sequence <= sites.contiguous[siteNo]! {
+                    try store.requireSameAsLogged(change, siteNo: siteNo)
                     report.duplicate += 1
                     continue
                 }
@@ -85,6 +96,7 @@ public struct ImportTransaction {
                     sites.noteLogged(siteNo, sequence: change.sequence)
                 } else {
                     guard try store.appendToLog(change, siteNo: siteNo, baseSiteNo: baseSiteNo, arrival: meta.arrival) else {
+                        try store.requireSameAsLogged(change, siteNo: siteNo)
                         meta.arrival -= 1
                         report.duplicate += 1
                         continue
@@ -94,7 +106,14 @@ public struct ImportTransaction {
                 if state == nil { state = try store.load(table, first.rowID) }
                 try merge(change, siteNo: siteNo, baseSiteNo: baseSiteNo ?? 0, table: table, state: &state!, store: store, wall: wall)
             }
-            if let state { try store.save(table, first.rowID, state) }
+            if let state {
+                if !state.stored, !state.isDeleted, let authority = mergeGuard.authority,
+                   var violation = authority.checkNewRow(table: table.schema, values: state.values, writer: mergeGuard.writer) {
+                    violation.rowID = first.rowID
+                    throw StoreError.unauthorized(violation)
+                }
+                try store.save(table, first.rowID, state)
+            }
             i = end
         }
         try store.flushLog()

@@ -11,6 +11,7 @@ final class RowStore {
     let db: Database
     private var logInsertStatement: RawStatement?
     private var rowSelectStatement: RawStatement?
+    private var logSelectStatement: RawStatement?
     private var cellsUpsertStatement: RawStatement?
     private var tableStatements: [String: (select: Statement, upsert: RawStatement)] = [:]
     /// The buffer each log record is encoded into, reused so that logging a change does
@@ -188,6 +189,23 @@ final class RowStore {
                 }
             }
             if full { try statement.execute() }
+        }
+    }
+
+    /// Throws ``StoreError/reusedSequence(origin:sequence:)`` unless the log holds exactly
+    /// `change` under its (origin, sequence): a held number with other content is not a
+    /// duplicate but a number used twice, and counting it as a duplicate would drop one
+    /// of the two changes silently on this replica only.
+    func requireSameAsLogged(_ change: Change, siteNo: Int64) throws {
+        try flushLog()
+        let select = try prepared(\.logSelectStatement, "SELECT record FROM fs_changes WHERE site_no = ? AND seq = ?")
+        select.bind(1, siteNo)
+        select.bind(2, change.sequence.sql)
+        defer { select.reset() }
+        recordWriter.removeAll()
+        change.encode(into: &recordWriter)
+        guard try select.step(), select.blob(0) == recordWriter.bytes else {
+            throw StoreError.reusedSequence(origin: change.origin, sequence: change.sequence)
         }
     }
 

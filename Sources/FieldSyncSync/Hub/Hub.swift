@@ -99,6 +99,9 @@ public final class Hub: Sendable {
             }
             if peer.revokedAtMillis != nil { throw .revokedSigner(name: peer.name, file: file) }
             return peer
+        }, guarding: { peer in
+            // A station speaks only for itself (A1), and only within its authority (A3–A4).
+            MergeGuard(onlyOrigin: peer.site, authority: CaseworkAuthority(), writer: .station)
         }, afterEachBatch: afterEachBatch)
     }
 

@@ -1,5 +1,6 @@
 import FieldSyncBundle
 import FieldSyncCore
+import FieldSyncDomain
 import FieldSyncStore
 import Foundation
 
@@ -56,6 +57,10 @@ public enum BundleInspector {
             if let replica {
                 do {
                     _ = try replica.importChanges { tx -> Void in
+                        // The same checks as the real merge: a hub holds a station's bundle to A1–A4.
+                        if replica.role == .hub {
+                            tx.mergeGuard = MergeGuard(onlyOrigin: verified.header.sender, authority: CaseworkAuthority(), writer: .station)
+                        }
                         try readable.forEachBatch { try tx.apply($0) }
                         dryRun = tx.report
                         throw DryRunRollback()

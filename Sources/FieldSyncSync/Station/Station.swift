@@ -86,11 +86,36 @@ public final class Station: Sendable {
     }
 
     /// Inserts or updates one row; a new row gets a fresh id unique across the county.
+    ///
+    /// Checked against the casework authority first (``CaseworkAuthority``: which tables a
+    /// station may write, each value's shape, a new row's required fields), exactly as the
+    /// hub will check the change when it merges it, so nothing is stored that the hub
+    /// would refuse. The casework rules that need the whole case (逢救必核 and the rest)
+    /// are the casework service's; this generic write is for tests, the demo and tools.
     @discardableResult
     public func record(table: String, id: String? = nil, values: [String: Value]) throws(SyncError) -> (rowID: String, changes: [Change]) {
+        try checkAuthority(table: table, id: id, values: values)
         let rowID: String
         if let id { rowID = id } else { rowID = try nextRowID() }
         do { return (rowID, try replica.write(table: table, rowID: rowID, values: values)) } catch { throw .store(error) }
+    }
+
+    private func checkAuthority(table name: String, id: String?, values: [String: Value]) throws(SyncError) {
+        guard let table = replica.schema.table(name) else { throw .store(.unknownTable(name)) }
+        let authority = CaseworkAuthority()
+        for (columnName, value) in values.sorted(by: { $0.key < $1.key }) {
+            guard let column = table.column(columnName) else { throw .store(.unknownColumn(table: name, column: columnName)) }
+            guard column.accepts(value) else { throw .store(.typeMismatch(table: name, column: columnName, expected: column.type)) }
+            if let violation = authority.checkWrite(table: table, column: column, value: value, writer: .station) {
+                throw .store(.unauthorized(violation))
+            }
+        }
+        let isNew: Bool
+        if let id { isNew = (try SyncError.catching { try replica.row(table: name, rowID: id) }) == nil } else { isNew = true }
+        if isNew, let violation = authority.checkNewRow(table: table, values: table.columns.map { values[$0.name] ?? .null },
+                                                         writer: .station) {
+            throw .store(.unauthorized(violation))
+        }
     }
 
     /// A fresh row id from the domain's one generator (`<site short>-<counter>`).
@@ -101,6 +126,9 @@ public final class Station: Sendable {
     /// Deletes one row (a tombstone that reaches every replica).
     @discardableResult
     public func delete(table: String, id: String) throws(SyncError) -> Change {
+        if let schema = replica.schema.table(table), let violation = CaseworkAuthority().checkDelete(table: schema, writer: .station) {
+            throw .store(.unauthorized(violation))
+        }
         do { return try replica.delete(table: table, rowID: id) } catch { throw .store(error) }
     }
 
@@ -123,6 +151,9 @@ public final class Station: Sendable {
                 throw .unknownSigner(fingerprint: key.fingerprint, file: (path as NSString).lastPathComponent)
             }
             return hub
+        }, guarding: { _ in
+            // The hub speaks for every replica of the county and has checked each station's authority.
+            .none
         }, afterEachBatch: afterEachBatch)
     }
 

@@ -31,6 +31,7 @@ enum BundleImport {
 
     static func run(into replica: Replica, identity: NodeIdentity, path: String, expecting kind: BundleKind,
                     wallClock: WallClock, trustedPeer: (SigningPublicKey) throws(SyncError) -> Peer,
+                    guarding mergeGuard: (Peer) -> MergeGuard,
                     afterEachBatch: ((Int) throws -> Void)? = nil) throws(SyncError) -> ImportResult {
         let name = (path as NSString).lastPathComponent
         return try SyncError.catching(file: name) {
@@ -50,7 +51,8 @@ enum BundleImport {
                                     report: ApplyReport(applied: 0, stale: 0, duplicate: header.totalChanges, conflicts: 0))
             }
             let readable = try verified.open(as: identity.site, key: identity.agreementKey)
-            let ((), report) = try replica.importChanges { tx in
+            let ((), report) = try SyncError.naming(peer, file: name) { () throws -> ((), ApplyReport) in try replica.importChanges { tx in
+                tx.mergeGuard = mergeGuard(peer)
                 var batches = 0
                 try readable.forEachBatch { changes in
                     try tx.apply(changes)
@@ -61,7 +63,7 @@ enum BundleImport {
                 try tx.adoptKnownVector(header.acknowledgement ?? header.senderVector, of: peer.site, asOf: header.created)
                 try tx.recordImport(BundleRecord(bundleID: header.bundleID.bytes, peer: peer.site, createdStamp: header.created,
                                                  atMillis: wallClock(), changeCount: header.totalChanges, fileName: name))
-            }
+            } }
             logger.info("bundle imported", metadata: [
                 "bundle": "\(header.bundleID.hex)", "from": "\(peer.site)", "applied": "\(report.applied)",
                 "stale": "\(report.stale)", "duplicate": "\(report.duplicate)", "conflicts": "\(report.conflicts)",

@@ -12,14 +12,16 @@ struct StationCommand: ParsableCommand {
         abstract: "Work at a township station: casework offline, export to and import from the hub.",
         discussion: """
         A caseworker's day: household add, member add, apply, check, decide, give, visit, \
-        refer, feedback, review, and due for what is due or overdue. The generic record, \
-        delete and show work on any table.
+        refer, feedback, review, and due for what is due or overdue. Every write goes \
+        through a casework verb and its rules; there is no generic write (the hub would \
+        refuse what the rules forbid anyway). show reads any row; delete removes a \
+        row a station may delete (a household registered by mistake).
         """,
         subcommands: [StationInit.self, StationJoin.self,
                       HouseholdCommand.self, MemberCommand.self, StationApply.self, StationReply.self, StationCheck.self,
                       StationDecide.self, StationGive.self, StationVisit.self, StationRefer.self, StationFeedback.self,
                       StationReview.self, StationDue.self,
-                      StationRecord.self, StationDelete.self, StationShow.self,
+                      StationDelete.self, StationShow.self,
                       StationExport.self, StationImport.self, StationStatus.self]
     )
 }
@@ -59,39 +61,6 @@ struct StationJoin: ParsableCommand {
             let enrollment = try Enrollment.read(from: enrollment)
             try station.join(enrollment)
             print("joined hub \(enrollment.hubName) (\(enrollment.hubSite.hex))")
-        }
-    }
-}
-
-struct StationRecord: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "record",
-        abstract: "Insert a row, or update one with --id. Prints the row id on its own line.",
-        discussion: """
-        Values are FIELD=VALUE, typed by the column: integers and reals as numbers, text as \
-        is, blobs as hex; an empty value (FIELD=) sets null. Tables: \(CaseworkSchema.schema.tables.map(\.name).joined(separator: ", ")).
-
-        Example:
-          fieldsync station record st-lushaer household township=630106100 village=阳坡村 address=阳坡村3社12号 monthly_income=1200
-          fieldsync station record st-lushaer household --id 3f9a0c1e-000001 monthly_income=1350
-        """
-    )
-    @Argument(help: "The station folder.") var dir: String
-    @Argument(help: "The table.") var table: String
-    @Option(help: "The id of the row to update (omit to insert a new row).") var id: String?
-    @Argument(help: "FIELD=VALUE pairs.") var assignments: [String] = []
-
-    func validate() throws {
-        guard !assignments.isEmpty else { throw ValidationError("give at least one FIELD=VALUE") }
-    }
-
-    func run() throws {
-        try reporting {
-            let station = try Station.open(at: dir)
-            let values = try FieldAssignments.parse(assignments, table: table, schema: station.replica.schema)
-            let (rowID, changes) = try station.record(table: table, id: id, values: values)
-            print(rowID)
-            if changes.isEmpty { FileHandle.standardError.write(Data("no field changed\n".utf8)) }
         }
     }
 }

@@ -1,0 +1,270 @@
+import FieldSyncCore
+import FieldSyncStore
+
+/// Who may write each case table and column, and what each value must look like: the
+/// authority half of the schema, declared next to ``CaseworkSchema`` and enforced in two
+/// places with the same declaration:
+///
+/// - the **hub** checks every change merged from a station's bundle (rules A3–A4 of
+///   `Protocol/sync-protocol.md`) and refuses the whole bundle, naming the rule, so a
+///   modified program on a laptop gains nothing by signing what the casework verbs would
+///   never write;
+/// - a **station** checks its own generic writes (``Station/record(table:id:values:)``)
+///   the same way before anything is stored.
+///
+/// The casework service checks more than this (逢救必核 and the other numbered rules need
+/// the whole case, not one cell): the declaration is what can be checked of one change
+/// alone, which is exactly what a merge can check without trusting the sender.
+///
+/// ```swift
+/// let authority = CaseworkAuthority()
+/// authority.checkWrite(table: CaseworkSchema.decision, column: …level…, value: .text("county"), writer: .station)
+/// // → A4: only the county hub may record a county decision
+/// ```
+public struct CaseworkAuthority: WriteAuthority {
+    public init() {}
+
+    /// Which replicas may write a table.
+    public enum Writers: Sendable {
+        /// Stations and the hub (casework).
+        case stationsAndHub
+        /// Only the county hub (rule parameters, spot checks, transfers).
+        case hubOnly
+    }
+
+    /// The shape a column's value must have (null is allowed unless the column is required).
+    public enum ValueRule: Sendable {
+        /// Any value of the column's type (free text: names, notes, addresses).
+        case free
+        /// A 9-digit township code.
+        case township
+        /// One of a closed list of codes.
+        case code(Set<String>)
+        /// 0 or 1.
+        case flag
+        /// Whole yuan, 0 … ``Money/maximum``.
+        case wholeYuan
+        /// Fen, 0 … ``Money/maximum``.
+        case fen
+        /// Yuan as a real with at most two decimals, 0 … ``Money/maximum``.
+        case yuanReal
+        /// `YYYY-MM-DD`.
+        case date
+        /// ISO-8601 with offset (``Timestamp``).
+        case moment
+        /// A GB 11643 resident ID number.
+        case idNumber
+        /// The id of another row: non-empty text.
+        case rowReference
+        /// An integer in a range.
+        case integer(ClosedRange<Int64>)
+    }
+
+    /// The declaration for one table.
+    public struct TableRules: Sendable {
+        public let writers: Writers
+        /// Whether a station may delete rows (mutable tables only; append-only never).
+        public let stationMayDelete: Bool
+        public let columns: [String: ValueRule]
+        /// Columns a new row must set, and that no write may set to null.
+        public let required: Set<String>
+        /// Values of a column only the hub may write (a county decision, R8).
+        public let hubOnlyValues: [String: Set<String>]
+
+        init(_ writers: Writers = .stationsAndHub, stationMayDelete: Bool = false, required: Set<String> = [],
+             hubOnlyValues: [String: Set<String>] = [:], _ columns: [String: ValueRule]) {
+            self.writers = writers
+            self.stationMayDelete = stationMayDelete
+            self.columns = columns
+            self.required = required
+            self.hubOnlyValues = hubOnlyValues
+        }
+    }
+
+    static func codes<C: CaseworkCode>(_ type: C.Type) -> ValueRule { .code(Set(C.allCases.map(\.rawValue))) }
+
+    /// Every case table's rules, by table name. A table of the schema without rules here
+    /// is refused to every station (`A3`): a new table is hub-only until declared.
+    public static let tables: [String: TableRules] = [
+        "household": TableRules(stationMayDelete: true, required: ["township"], [
+            "township": .township, "village": .free, "address": .free, "head_name": .free,
+            "hukou": codes(UrbanRural.self), "monthly_income": .wholeYuan, "category": codes(AssistanceCategory.self),
+            "status": .code(["active", "closed"]), "next_review": .date, "residence_permit_holder": .flag,
+            "long_term_urban_resident": .flag, "essential_expenses_fen": .fen, "irregular_income": .flag,
+            "member_able_to_work": .flag, "created_at": .moment,
+        ]),
+        "member": TableRules(stationMayDelete: true, required: ["household_id"], [
+            "household_id": .rowReference, "name": .free, "id_number": .idNumber, "birth_date": .date,
+            "relation": codes(Relation.self), "labour_capacity": codes(LabourCapacity.self), "disability_grade": .integer(0...4),
+            "health": .free, "sex": codes(Sex.self), "disability_type": codes(DisabilityType.self), "student": .flag,
+            "care_grade": codes(CareGrade.self),
+        ]),
+        "application": TableRules(stationMayDelete: true, required: ["household_id", "category"],
+                                  hubOnlyValues: ["decided_by": [DecisionLevel.county.rawValue]], [
+            "household_id": .rowReference, "category": codes(AssistanceCategory.self), "channel": codes(ApplicationChannel.self),
+            "received_at": .moment, "emergency": .flag, "status": codes(ApplicationStatus.self), "amount": .yuanReal,
+            "applicant_member_id": .rowReference, "replied_at": .moment, "helped_at": .moment, "decided_at": .moment,
+            "decided_by": codes(DecisionLevel.self),
+        ]),
+        "economic_check": TableRules(required: ["application_id", "outcome"], [
+            "application_id": .rowReference, "household_id": .rowReference, "outcome": codes(CheckOutcome.self),
+            "completed_at": .moment,
+        ].merging(CheckSource.allCases.map { ($0.column, codes(CheckResult.self)) }) { a, _ in a }),
+        "decision": TableRules(required: ["application_id", "approve", "level"],
+                               hubOnlyValues: ["level": [DecisionLevel.county.rawValue]], [
+            "application_id": .rowReference, "household_id": .rowReference, "approve": .flag,
+            "level": codes(DecisionLevel.self), "category": codes(AssistanceCategory.self), "amount_fen": .fen,
+            "start_date": .date, "reasons": .free, "decided_at": .moment, "supersedes": .rowReference,
+        ]),
+        "assistance": TableRules(required: ["application_id", "kind"], [
+            "application_id": .rowReference, "household_id": .rowReference, "kind": codes(AssistanceKind.self),
+            "amount_fen": .fen, "given_at": .moment, "delivered_by": .free, "before_check": .flag, "note": .free,
+        ]),
+        "referral": TableRules(stationMayDelete: true, required: ["application_id", "department"], [
+            "application_id": .rowReference, "household_id": .rowReference, "department": codes(Department.self),
+            "referred_at": .moment, "due_at": .moment, "status": .code(["referred", "answered", "withdrawn"]),
+        ]),
+        "referral_feedback": TableRules(required: ["referral_id", "outcome"], [
+            "referral_id": .rowReference, "received_at": .moment, "outcome": codes(FeedbackOutcome.self), "detail": .free,
+        ]),
+        "visit": TableRules(required: ["household_id"], [
+            "household_id": .rowReference, "visited_at": .moment, "visitor": .free, "note": .free,
+        ]),
+        "review": TableRules(stationMayDelete: true, required: ["household_id"], [
+            "household_id": .rowReference, "scheduled_for": .date, "done_on": .date, "outcome": codes(ReviewOutcome.self),
+            "note": .free,
+        ]),
+        "monitoring_flag": TableRules(stationMayDelete: true, required: ["household_id"], [
+            "household_id": .rowReference, "group_code": .code(["unstableOutOfPoverty", "marginalAtRisk", "ruralLowIncome"]),
+            "risk": .free, "raised_at": .moment, "cleared_at": .moment, "status": .code(["open", "cleared"]),
+        ]),
+        "spot_check": TableRules(.hubOnly, [
+            "household_id": .rowReference, "application_id": .rowReference, "drawn_at": .moment, "seed": .free,
+            "inspector": .free, "result": .code(["ok", "issue"]), "issues": .free,
+        ]),
+        "case_note": TableRules(required: ["household_id"], [
+            "household_id": .rowReference, "application_id": .rowReference, "written_at": .moment, "author": .free,
+            "note": .free,
+        ]),
+        "rule_parameter": TableRules(.hubOnly, required: ["name", "effective_from", "value"], [
+            "name": codes(RuleParameter.self), "effective_from": .date, "value": .free, "note": .free,
+        ]),
+    ]
+
+    // MARK: WriteAuthority
+
+    public func checkWrite(table: TableSchema, column: ColumnSchema, value: Value, writer: ReplicaRole) -> AuthorityViolation? {
+        guard let rules = Self.tables[table.name] else {
+            return writer == .hub ? nil : Self.undeclared(table.name)
+        }
+        if rules.writers == .hubOnly, writer == .station {
+            return AuthorityViolation(rule: "A3 hub-only table", table: table.name, column: column.name,
+                                      reason: "only the county hub writes \(table.name); a station may not",
+                                      reasonZh: "\(table.name) 只能由县级中心写入，乡镇社工站无权写入")
+        }
+        if value == .null {
+            guard !rules.required.contains(column.name) else {
+                return AuthorityViolation(rule: "A4 required field", table: table.name, column: column.name,
+                                          reason: "this field is required and cannot be cleared",
+                                          reasonZh: "\(column.name) 为必填项，不能为空")
+            }
+            return nil
+        }
+        if writer == .station, let reserved = rules.hubOnlyValues[column.name], case let .text(code) = value, reserved.contains(code) {
+            return AuthorityViolation(rule: "A4 county decision", table: table.name, column: column.name,
+                                      reason: "only the county hub may record a county-level decision (R8)",
+                                      reasonZh: "县级审核确认只能由县级中心录入（R8）")
+        }
+        guard let rule = rules.columns[column.name] else {
+            return writer == .hub ? nil : AuthorityViolation(rule: "A3 undeclared column", table: table.name, column: column.name,
+                                                             reason: "no station may write this column",
+                                                             reasonZh: "乡镇社工站无权写入该字段")
+        }
+        guard Self.accepts(rule, value) else {
+            return AuthorityViolation(rule: "A4 value", table: table.name, column: column.name,
+                                      reason: "the value is not \(Self.expectation(rule))",
+                                      reasonZh: "\(column.name) 的值不符合要求：应为\(Self.expectationZh(rule))")
+        }
+        return nil
+    }
+
+    public func checkDelete(table: TableSchema, writer: ReplicaRole) -> AuthorityViolation? {
+        guard writer == .station else { return nil }
+        guard let rules = Self.tables[table.name] else { return Self.undeclared(table.name) }
+        guard rules.writers == .stationsAndHub, rules.stationMayDelete else {
+            return AuthorityViolation(rule: "A3 delete", table: table.name,
+                                      reason: "a station may not delete rows of \(table.name)",
+                                      reasonZh: "乡镇社工站无权删除 \(table.name) 的记录")
+        }
+        return nil
+    }
+
+    public func checkNewRow(table: TableSchema, values: [Value], writer: ReplicaRole) -> AuthorityViolation? {
+        guard let rules = Self.tables[table.name] else { return nil }
+        for (column, value) in zip(table.columns, values) where value == .null && rules.required.contains(column.name) {
+            return AuthorityViolation(rule: "A4 required field", table: table.name, column: column.name,
+                                      reason: "a new \(table.name) row must set this field",
+                                      reasonZh: "新建 \(table.name) 记录必须填写 \(column.name)")
+        }
+        return nil
+    }
+
+    static func undeclared(_ table: String) -> AuthorityViolation {
+        AuthorityViolation(rule: "A3 undeclared table", table: table, reason: "no station may write this table",
+                           reasonZh: "乡镇社工站无权写入该表")
+    }
+
+    // MARK: Values
+
+    static func accepts(_ rule: ValueRule, _ value: Value) -> Bool {
+        switch (rule, value) {
+        case (.free, _): return true
+        case let (.township, .text(s)): return TownshipCode.isValid(s)
+        case let (.code(allowed), .text(s)): return allowed.contains(s)
+        case let (.flag, .integer(n)): return n == 0 || n == 1
+        case let (.wholeYuan, .integer(n)): return n >= 0 && n <= Money.maximum.fen / 100
+        case let (.fen, .integer(n)): return n >= 0 && n <= Money.maximum.fen
+        case let (.yuanReal, .real(x)):
+            guard x.isFinite, x >= 0, x <= Money.maximum.yuanReal else { return false }
+            return Money(yuanReal: x).yuanReal == x
+        case let (.date, .text(s)): return CivilDate(s) != nil
+        case let (.moment, .text(s)): return Timestamp(s) != nil
+        case let (.idNumber, .text(s)): return (try? IDNumber(s)) != nil
+        case let (.rowReference, .text(s)): return !s.isEmpty
+        case let (.integer(range), .integer(n)): return range.contains(n)
+        default: return false
+        }
+    }
+
+    static func expectation(_ rule: ValueRule) -> String {
+        switch rule {
+        case .free: "a value of the column's type"
+        case .township: "a 9-digit township code"
+        case let .code(allowed): "one of \(allowed.sorted().joined(separator: ", "))"
+        case .flag: "0 or 1"
+        case .wholeYuan: "whole yuan from 0 to 100,000,000"
+        case .fen, .yuanReal: "an amount from 0 to 100,000,000 yuan with at most two decimals"
+        case .date: "a date YYYY-MM-DD"
+        case .moment: "a time like 2026-11-29T09:30:00+08:00"
+        case .idNumber: "a valid resident ID number (GB 11643)"
+        case .rowReference: "the id of a record"
+        case let .integer(range): "a whole number from \(range.lowerBound) to \(range.upperBound)"
+        }
+    }
+
+    static func expectationZh(_ rule: ValueRule) -> String {
+        switch rule {
+        case .free: "该字段类型的值"
+        case .township: "9 位乡镇代码"
+        case let .code(allowed): "以下之一：\(allowed.sorted().joined(separator: ", "))"
+        case .flag: "0 或 1"
+        case .wholeYuan: "0 至 1 亿元的整数元"
+        case .fen, .yuanReal: "0 至 1 亿元、最多两位小数的金额"
+        case .date: "日期 YYYY-MM-DD"
+        case .moment: "时间，如 2026-11-29T09:30:00+08:00"
+        case .idNumber: "有效的居民身份证号码（GB 11643）"
+        case .rowReference: "记录编号"
+        case let .integer(range): "\(range.lowerBound) 至 \(range.upperBound) 的整数"
+        }
+    }
+}

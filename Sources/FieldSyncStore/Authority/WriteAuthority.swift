@@ -1,0 +1,87 @@
+import FieldSyncCore
+
+/// Who may write what: the rules a replica enforces on every change it merges from a
+/// peer, and on every generic local write, declared by the domain next to its schema.
+///
+/// The store knows tables, columns and types; it does not know that a station may not set
+/// a county parameter or that an income cannot be negative. The domain does, and says so
+/// through this protocol, so the hub refuses such a change however the station's program
+/// was modified: what a laptop's key can sign is not what it may write.
+///
+/// Implementations are pure (no I/O) and cheap: the hub calls them once per merged change.
+public protocol WriteAuthority: Sendable {
+    /// Checks one cell write by a replica of role `writer`; `nil` when it is allowed.
+    func checkWrite(table: TableSchema, column: ColumnSchema, value: Value, writer: ReplicaRole) -> AuthorityViolation?
+    /// Checks the deletion of a row of `table` by a replica of role `writer`.
+    func checkDelete(table: TableSchema, writer: ReplicaRole) -> AuthorityViolation?
+    /// Checks a row that a group of changes has just created: `values` in the table's
+    /// column order, as the row holds them after the group (required columns, say).
+    func checkNewRow(table: TableSchema, values: [Value], writer: ReplicaRole) -> AuthorityViolation?
+}
+
+/// A change that the authority rules refuse: which rule, on which table and column, and
+/// why, in English and Chinese. Never the value: values are personal data.
+public struct AuthorityViolation: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The rule's short name, e.g. `A2 hub-only table`, as `Protocol/sync-protocol.md` numbers it.
+    public let rule: String
+    public let table: String
+    public let column: String?
+    /// The row, when known (row ids carry no personal data).
+    public var rowID: String?
+    /// What is wrong, in English, without the value.
+    public let reason: String
+    /// The same in Chinese, for a caseworker.
+    public let reasonZh: String
+
+    public init(rule: String, table: String, column: String? = nil, rowID: String? = nil, reason: String, reasonZh: String) {
+        self.rule = rule
+        self.table = table
+        self.column = column
+        self.rowID = rowID
+        self.reason = reason
+        self.reasonZh = reasonZh
+    }
+
+    /// `table.column` or `table`.
+    public var field: String { column.map { "\(table).\($0)" } ?? table }
+
+    public var description: String {
+        "\(reasonZh) / rule \(rule): \(field)\(rowID.map { " (row \($0))" } ?? ""): \(reason)"
+    }
+}
+
+extension WriteAuthority {
+    /// Checks one change as written by `writer`.
+    public func check(_ change: Change, table: TableSchema, writer: ReplicaRole) -> AuthorityViolation? {
+        var violation: AuthorityViolation?
+        switch change.kind {
+        case .delete:
+            violation = checkDelete(table: table, writer: writer)
+        case .set:
+            guard let column = table.column(change.column) else { return nil }
+            violation = checkWrite(table: table, column: column, value: change.value, writer: writer)
+        }
+        violation?.rowID = change.rowID
+        return violation
+    }
+}
+
+/// What an import enforces beyond the structure of each change: where its changes may
+/// come from and what their writer may write (rules A1–A4 of `Protocol/sync-protocol.md`).
+public struct MergeGuard: Sendable {
+    /// The only origin the changes may have (a station's bundle carries only its own
+    /// changes), or `nil` for any origin (a hub's bundle speaks for every replica).
+    public let onlyOrigin: SiteID?
+    /// The rules checked on every change, with the role of its writer; `nil` to skip.
+    public let authority: (any WriteAuthority)?
+    public let writer: ReplicaRole
+
+    public init(onlyOrigin: SiteID?, authority: (any WriteAuthority)?, writer: ReplicaRole) {
+        self.onlyOrigin = onlyOrigin
+        self.authority = authority
+        self.writer = writer
+    }
+
+    /// No check beyond the structural ones.
+    public static let none = MergeGuard(onlyOrigin: nil, authority: nil, writer: .hub)
+}
