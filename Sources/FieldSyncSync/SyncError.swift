@@ -22,6 +22,12 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
     case bundle(file: String, BundleError)
     case store(StoreError)
     case invalidInput(String)
+    /// S13: `station repair` with nothing to repair.
+    case nothingToRepair
+    /// S13: the point where the histories parted is not known yet.
+    case restoreNotLocated
+    /// S13: a second laptop works as the same station.
+    case secondLaptop(sender: String, sequence: UInt64, file: String)
     /// A1: the bundle carries a change whose origin is not its signer.
     case foreignChanges(sender: String, file: String)
     /// A2: a change number of the sender is already held with other content.
@@ -65,6 +71,12 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
             return "\(error)"
         case let .invalidInput(reason):
             return reason
+        case .nothingToRepair:
+            return "没有需要修复的内容：本站记录与县级中心一致 / nothing to repair: this station's own changes agree with the hub's copy of them."
+        case .restoreNotLocated:
+            return "还不知道本站记录从哪里开始与县级中心不一致：请先导出并交给县级中心合并，再导入县级中心的下一个返回包，然后再修复 / the hub has not yet said where its copy of this station's changes parts from this replica's: export, have the hub merge the bundle, import the hub's next return bundle, then repair."
+        case let .secondLaptop(sender, sequence, file):
+            return "\(file) from \(sender) reuses change number \(sequence) after this station was already repaired once from a restored copy: two laptops are working as the same station. Nothing was applied and nothing will be merged from this laptop. Keep one laptop as this station; enroll the other as a new station (`fieldsync station init`) and re-enter its work there."
         case let .foreignChanges(sender, file):
             return "\(file) from \(sender) carries changes labelled as made by another station; a station may only send its own changes (rule A1). Nothing was applied. The program on that laptop may have been modified: check it before accepting its bundles."
         case let .reusedSequence(sender, sequence, file):

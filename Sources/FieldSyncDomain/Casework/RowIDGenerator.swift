@@ -17,4 +17,32 @@ public enum RowIDGenerator {
         let digits = String(n)
         return "\(site.short)-\(String(repeating: "0", count: max(0, 6 - digits.count)))\(digits)"
     }
+
+    /// The counter of an id this generator issued for `site` (`a1b2c3d4-000042` → 42), or nil.
+    public static func number(of id: String, site: SiteID) -> Int? {
+        let prefix = site.short + "-"
+        guard id.hasPrefix(prefix) else { return nil }
+        let digits = id.dropFirst(prefix.count)
+        guard !digits.isEmpty, digits.count <= 18, digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+        return Int(digits)
+    }
+
+    /// The highest counter of `site`'s ids that `changes` mention, as row ids or as
+    /// references in values: after this replica's own changes come back from the hub (a
+    /// restored copy), the generator must move past them, or a new row would take the id
+    /// of a row the hub already holds.
+    public static func highestNumber(in changes: [Change], site: SiteID) -> Int? {
+        var highest: Int?
+        for change in changes {
+            for candidate in [change.rowID, Self.text(change.value)].compactMap({ $0 }) {
+                if let n = number(of: candidate, site: site) { highest = max(highest ?? n, n) }
+            }
+        }
+        return highest
+    }
+
+    static func text(_ value: Value) -> String? {
+        if case let .text(s) = value { return s }
+        return nil
+    }
 }

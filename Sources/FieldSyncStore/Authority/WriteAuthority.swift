@@ -75,11 +75,16 @@ public struct MergeGuard: Sendable {
     /// The rules checked on every change, with the role of its writer; `nil` to skip.
     public let authority: (any WriteAuthority)?
     public let writer: ReplicaRole
+    /// Changes of this origin are held back, not applied (``ApplyReport/withheld``): a
+    /// station whose own history disagrees with the hub's does not take the hub's
+    /// version of its own changes until the disagreement is repaired (rule S13).
+    public var withheldOrigin: SiteID?
 
-    public init(onlyOrigin: SiteID?, authority: (any WriteAuthority)?, writer: ReplicaRole) {
+    public init(onlyOrigin: SiteID?, authority: (any WriteAuthority)?, writer: ReplicaRole, withheldOrigin: SiteID? = nil) {
         self.onlyOrigin = onlyOrigin
         self.authority = authority
         self.writer = writer
+        self.withheldOrigin = withheldOrigin
     }
 
     /// No check beyond the structural ones.

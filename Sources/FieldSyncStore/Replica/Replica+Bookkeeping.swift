@@ -32,6 +32,44 @@ extension Replica {
         try read { db in try KnownVectors.read(db, site) }
     }
 
+    /// Lowers what `peer` is known to hold of `origin`'s changes to at most `sequence`,
+    /// keeping the vector's date: the changes above it count as owed to the peer again
+    /// (a hub that found a restored station's history diverging after `sequence` sends
+    /// the station its own changes from there, rule S13).
+    public func lowerKnownVector(of peer: SiteID, origin: SiteID, to sequence: UInt64) throws(StoreError) {
+        try write { db in
+            var vector = try KnownVectors.read(db, peer)
+            guard vector[origin] > sequence else { return }
+            vector[origin] = sequence
+            try KnownVectors.write(db, peer, vector, asOf: try KnownVectors.asOf(db, peer))
+        }
+    }
+
+    /// The highest sequence of `origin` in the log (gaps or not), 0 when none.
+    public func highestLogged(origin: SiteID) throws(StoreError) -> UInt64 {
+        try read { db in
+            try Int64.fetchOne(db, sql: "SELECT MAX(c.seq) FROM fs_changes c JOIN fs_sites s ON s.site_no = c.site_no WHERE s.site_id = ?",
+                               arguments: [origin.bytes.data]).map { UInt64(sql: $0) } ?? 0
+        }
+    }
+
+    /// The changes of `origin` held in the log with sequences in `range`, by sequence.
+    public func loggedChanges(origin: SiteID, in range: ClosedRange<UInt64>) throws(StoreError) -> [UInt64: Change] {
+        try read { db in
+            guard let no = try Int64.fetchOne(db, sql: "SELECT site_no FROM fs_sites WHERE site_id = ?", arguments: [origin.bytes.data]) else {
+                return [:]
+            }
+            var decoder = ChangeDecoder()
+            var result: [UInt64: Change] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT seq, record FROM fs_changes WHERE site_no = ? AND seq BETWEEN ? AND ?",
+                                           arguments: [no, range.lowerBound.sql, range.upperBound.sql])
+            while let row = try rows.next() {
+                result[UInt64(sql: row[0])] = try OwnChangeRewrite.decode(row[1], &decoder)
+            }
+            return result
+        }
+    }
+
     public func hasImported(bundleID: [UInt8]) throws(StoreError) -> Bool {
         try read { db in try BundleLog.imported.contains(db, bundleID) }
     }

@@ -15,7 +15,7 @@ extension Replica {
     public func importChanges<T>(_ body: (inout ImportTransaction) throws -> T) throws -> (T, ApplyReport) {
         do {
             return try writer.write { db in
-                var transaction = try ImportTransaction(db: db, catalog: catalog, wallClock: wallClock)
+                var transaction = try ImportTransaction(db: db, catalog: catalog, ownSite: siteID, wallClock: wallClock)
                 let result = try body(&transaction)
                 try transaction.finish()
                 return (result, transaction.report)

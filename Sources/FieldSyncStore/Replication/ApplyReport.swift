@@ -9,16 +9,20 @@ public struct ApplyReport: Sendable, Equatable {
     public var duplicate: Int
     /// Conflict records created.
     public var conflicts: Int
+    /// Changes held back unapplied by the import's ``MergeGuard/withheldOrigin``.
+    public var withheld: Int
 
-    public init(applied: Int = 0, stale: Int = 0, duplicate: Int = 0, conflicts: Int = 0) {
+    public init(applied: Int = 0, stale: Int = 0, duplicate: Int = 0, conflicts: Int = 0, withheld: Int = 0) {
         self.applied = applied
         self.stale = stale
         self.duplicate = duplicate
         self.conflicts = conflicts
+        self.withheld = withheld
     }
 
     public static func + (lhs: ApplyReport, rhs: ApplyReport) -> ApplyReport {
         ApplyReport(applied: lhs.applied + rhs.applied, stale: lhs.stale + rhs.stale,
-                    duplicate: lhs.duplicate + rhs.duplicate, conflicts: lhs.conflicts + rhs.conflicts)
+                    duplicate: lhs.duplicate + rhs.duplicate, conflicts: lhs.conflicts + rhs.conflicts,
+                    withheld: lhs.withheld + rhs.withheld)
     }
 }

@@ -11,6 +11,9 @@ public struct ImportTransaction {
     let db: Database
     let catalog: Catalog
     let wallClock: @Sendable () -> UInt64
+    /// This replica's own site: its own changes coming back (after a restore) move its
+    /// next local sequence past them, so no number is ever used twice.
+    let ownSite: SiteID
     var sites: SiteDirectory
     var meta: ReplicaMeta
 
@@ -20,9 +23,10 @@ public struct ImportTransaction {
     /// writer's authority. Set it before the first ``apply(_:)``.
     public var mergeGuard: MergeGuard = .none
 
-    init(db: Database, catalog: Catalog, wallClock: @escaping @Sendable () -> UInt64) throws {
+    init(db: Database, catalog: Catalog, ownSite: SiteID, wallClock: @escaping @Sendable () -> UInt64) throws {
         self.db = db
         self.catalog = catalog
+        self.ownSite = ownSite
         self.wallClock = wallClock
         sites = try SiteDirectory(db)
         meta = try ReplicaMeta(db)
@@ -78,6 +82,13 @@ public struct ImportTransaction {
             let table = try catalog.table(first.table)
             var state: RowState?
             for change in changes[i..<end] {
+                if let withheld = mergeGuard.withheldOrigin, change.origin == withheld {
+                    report.withheld += 1
+                    continue
+                }
+                if change.origin == ownSite, change.sequence >= meta.nextSequence {
+                    meta.nextSequence = change.sequence + 1
+                }
                 if change.stamp > meta.clock.last {
                     try meta.clock.observe(remote: change.stamp, from: change.origin, wallMillis: wall)
                 }
@@ -154,6 +165,36 @@ public struct ImportTransaction {
                 try KnownVectors.write(db, site, vector, asOf: asOf)
             } else if asOf == stored {
                 try KnownVectors.write(db, site, try KnownVectors.read(db, site).merging(vector), asOf: asOf)
+            }
+        }
+    }
+
+    /// Moves the clock past a stamp the peer issued (a bundle's created stamp), within the
+    /// skew bound (M5): a replica's next bundle is then dated after everything it has
+    /// heard of, which is what lets a peer take its vector as the newest (S6), even from
+    /// a laptop restored from an older copy whose own clock had fallen behind.
+    public mutating func observe(_ stamp: HybridTimestamp, from site: SiteID) throws(StoreError) {
+        do { try meta.clock.observe(remote: stamp, from: site, wallMillis: wallClock()) } catch { throw .clock(error) }
+    }
+
+    /// Sets a setting, or removes it when `value` is nil, in this transaction.
+    public mutating func setSetting(_ key: String, _ value: String?) throws(StoreError) {
+        try StoreError.catching {
+            if let value {
+                try db.execute(sql: "INSERT OR REPLACE INTO fs_settings(key, value) VALUES (?, ?)", arguments: [key, value])
+            } else {
+                try db.execute(sql: "DELETE FROM fs_settings WHERE key = ?", arguments: [key])
+            }
+        }
+    }
+
+    /// Raises an integer setting to at least `value` (a counter that must stay above
+    /// what the imported changes used, such as the next row number).
+    public mutating func raiseSetting(_ key: String, toAtLeast value: Int) throws(StoreError) {
+        try StoreError.catching {
+            let current = try String.fetchOne(db, sql: "SELECT value FROM fs_settings WHERE key = ?", arguments: [key]).flatMap { Int($0) } ?? 0
+            if value > current {
+                try db.execute(sql: "INSERT OR REPLACE INTO fs_settings(key, value) VALUES (?, ?)", arguments: [key, String(value)])
             }
         }
     }

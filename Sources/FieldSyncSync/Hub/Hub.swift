@@ -88,20 +88,62 @@ public final class Hub: Sendable {
     }
 
     /// Merges one bundle from an enrolled station.
+    ///
+    /// A bundle that reuses one of its station's change numbers with other content (A2)
+    /// is refused; the first time, the hub takes it for a replica restored from an older
+    /// copy and sends the station its own changes from the last number both agree on, so
+    /// that the station can locate the difference and repair (S13). A station that parts
+    /// from the hub's history again after such a repair is two laptops working as one
+    /// station: refused as such, and nothing of that laptop is merged.
     @discardableResult
     public func merge(bundleAt path: String, afterEachBatch: ((Int) throws -> Void)? = nil) throws(SyncError) -> ImportResult {
         let file = (path as NSString).lastPathComponent
         let stations = try stations()
+        var signer: Peer?
+        do {
+            return try mergeChecked(path: path, file: file, stations: stations, signer: &signer, afterEachBatch: afterEachBatch)
+        } catch {
+            if case let .reusedSequence(_, sequence, _) = error, let signer {
+                try divergence(of: signer, at: sequence, file: file)
+            }
+            throw error
+        }
+    }
+
+    /// The key of the setting that remembers the hub's holdings of a station when its
+    /// history first parted (S13).
+    static func divergenceKey(_ site: SiteID) -> String { "restore_point:\(site.hex)" }
+
+    /// Called when `station`'s bundle reused `sequence`: records a restore, or refuses a second laptop.
+    private func divergence(of station: Peer, at sequence: UInt64, file: String) throws(SyncError) {
+        try SyncError.catching {
+            let agreed = sequence - 1
+            let held = try replica.vector()[station.site]
+            if let recorded = try replica.setting(Self.divergenceKey(station.site)).flatMap(UInt64.init), agreed >= recorded {
+                Self.logger.warning("second laptop for one station", metadata: ["station": "\(station.site)", "sequence": "\(sequence)"])
+                throw SyncError.secondLaptop(sender: station.displayName, sequence: sequence, file: file)
+            }
+            try replica.setSetting(Self.divergenceKey(station.site), String(held))
+            try replica.lowerKnownVector(of: station.site, origin: station.site, to: agreed)
+            Self.logger.warning("station history parted from the hub's", metadata: ["station": "\(station.site)", "agreedThrough": "\(agreed)"])
+        }
+    }
+
+    private func mergeChecked(path: String, file: String, stations: [Peer], signer: inout Peer?,
+                              afterEachBatch: ((Int) throws -> Void)?) throws(SyncError) -> ImportResult {
+        var found: Peer?
+        defer { signer = found }
         return try BundleImport.run(into: replica, identity: identity, path: path, expecting: .stationToHub, wallClock: wallClock,
                                     trustedPeer: { (key: SigningPublicKey) throws(SyncError) -> Peer in
             guard let peer = stations.first(where: { $0.signingKey == key.rawRepresentation }) else {
                 throw .unknownSigner(fingerprint: key.fingerprint, file: file)
             }
             if peer.revokedAtMillis != nil { throw .revokedSigner(name: peer.name, file: file) }
+            found = peer
             return peer
-        }, guarding: { peer in
+        }, plan: { peer, _, _ in
             // A station speaks only for itself (A1), and only within its authority (A3–A4).
-            MergeGuard(onlyOrigin: peer.site, authority: CaseworkAuthority(), writer: .station)
+            ImportPlan(MergeGuard(onlyOrigin: peer.site, authority: CaseworkAuthority(), writer: .station), observeCreated: true)
         }, afterEachBatch: afterEachBatch)
     }
 

@@ -151,9 +151,10 @@ public final class Station: Sendable {
                 throw .unknownSigner(fingerprint: key.fingerprint, file: (path as NSString).lastPathComponent)
             }
             return hub
-        }, guarding: { _ in
-            // The hub speaks for every replica of the county and has checked each station's authority.
-            .none
+        }, plan: { _, header, readable in
+            // The hub speaks for every replica of the county and has checked each station's
+            // authority; what it says of this station's own changes is checked here (S13).
+            try OwnHistory.plan(for: self, header: header, readable: readable)
         }, afterEachBatch: afterEachBatch)
     }
 

@@ -33,6 +33,11 @@ enum BundleExport {
             let sequence = try replica.nextExportSequence()
             let path = try resolve(out: out, name: BundleFileName.make(senderCode: fileCode, kind: kind, sequence: sequence, createdMillis: now))
             let since = try replica.knownVector(of: peer.site)
+            // A return bundle also carries the station's own change the hub believes it
+            // holds last (the anchor, S13), so a station restored from an older copy finds
+            // out before it loses anything; normally that is one duplicate.
+            var from = since
+            if kind == .hubToStation, since[peer.site] > 0 { from[peer.site] = since[peer.site] - 1 }
             let header: BundleHeader = try replica.exportSnapshot { snapshot in
                 let vector = try snapshot.vector()
                 let draft = BundleDraft(
@@ -42,9 +47,9 @@ enum BundleExport {
                     schemaFingerprint: replica.schemaFingerprint, recipients: recipients,
                     senderVector: vector, assumedVector: since,
                     acknowledgement: kind == .hubToStation ? vector : nil,
-                    tableCounts: try snapshot.counts(since: since))
+                    tableCounts: try snapshot.counts(since: from))
                 let writer = try BundleWriter(path: path, draft: draft, signingKey: identity.signingKey)
-                try snapshot.forEachBatch(since: since, batchSize: 4096) { try writer.append(contentsOf: $0) }
+                try snapshot.forEachBatch(since: from, batchSize: 4096) { try writer.append(contentsOf: $0) }
                 return try writer.finish()
             }
             try replica.recordExport(BundleRecord(bundleID: header.bundleID.bytes, peer: peer.site, createdStamp: header.created,

@@ -4,6 +4,30 @@ import FieldSyncStore
 import Foundation
 import Logging
 
+/// How one verified bundle is to be applied: what its changes must satisfy, which
+/// acknowledgement to adopt, and anything else to write in the same transaction. The
+/// hub and the station each decide it from the bundle's peer, header and content.
+struct ImportPlan {
+    var mergeGuard: MergeGuard
+    /// The vector to adopt as what the peer holds (S6); `nil` for the header's own.
+    var acknowledgement: VersionVector?
+    /// Extra writes in the import's transaction (after the changes, before the bookkeeping).
+    var inTransaction: ((inout ImportTransaction) throws -> Void)?
+    /// Whether the receiver's clock moves past the bundle's created stamp (within M5), so
+    /// that its next bundle is dated after this one (S6). A hub always does; a station
+    /// only while its own history is being restored (S13), so that a fast clock at one
+    /// station does not reach every other station through empty bundles.
+    var observeCreated: Bool
+
+    init(_ mergeGuard: MergeGuard, acknowledgement: VersionVector? = nil, observeCreated: Bool = false,
+         inTransaction: ((inout ImportTransaction) throws -> Void)? = nil) {
+        self.mergeGuard = mergeGuard
+        self.acknowledgement = acknowledgement
+        self.observeCreated = observeCreated
+        self.inTransaction = inTransaction
+    }
+}
+
 /// What importing one bundle did.
 public struct ImportResult: Sendable {
     public enum Outcome: String, Sendable { case applied, alreadyImported }
@@ -31,7 +55,7 @@ enum BundleImport {
 
     static func run(into replica: Replica, identity: NodeIdentity, path: String, expecting kind: BundleKind,
                     wallClock: WallClock, trustedPeer: (SigningPublicKey) throws(SyncError) -> Peer,
-                    guarding mergeGuard: (Peer) -> MergeGuard,
+                    plan makePlan: (Peer, BundleHeader, ReadableBundle) throws -> ImportPlan,
                     afterEachBatch: ((Int) throws -> Void)? = nil) throws(SyncError) -> ImportResult {
         let name = (path as NSString).lastPathComponent
         return try SyncError.catching(file: name) {
@@ -51,8 +75,9 @@ enum BundleImport {
                                     report: ApplyReport(applied: 0, stale: 0, duplicate: header.totalChanges, conflicts: 0))
             }
             let readable = try verified.open(as: identity.site, key: identity.agreementKey)
+            let plan = try makePlan(peer, header, readable)
             let ((), report) = try SyncError.naming(peer, file: name) { () throws -> ((), ApplyReport) in try replica.importChanges { tx in
-                tx.mergeGuard = mergeGuard(peer)
+                tx.mergeGuard = plan.mergeGuard
                 var batches = 0
                 try readable.forEachBatch { changes in
                     try tx.apply(changes)
@@ -60,7 +85,10 @@ enum BundleImport {
                     try afterEachBatch?(batches)
                 }
                 // The sender's vector (for a hub: its acknowledgement) from its newest bundle (S6).
-                try tx.adoptKnownVector(header.acknowledgement ?? header.senderVector, of: peer.site, asOf: header.created)
+                try plan.inTransaction?(&tx)
+                if plan.observeCreated { try tx.observe(header.created, from: peer.site) }
+                try tx.adoptKnownVector(plan.acknowledgement ?? header.acknowledgement ?? header.senderVector,
+                                        of: peer.site, asOf: header.created)
                 try tx.recordImport(BundleRecord(bundleID: header.bundleID.bytes, peer: peer.site, createdStamp: header.created,
                                                  atMillis: wallClock(), changeCount: header.totalChanges, fileName: name))
             } }

@@ -22,7 +22,7 @@ struct StationCommand: ParsableCommand {
                       StationDecide.self, StationGive.self, StationVisit.self, StationRefer.self, StationFeedback.self,
                       StationReview.self, StationDue.self,
                       StationDelete.self, StationShow.self,
-                      StationExport.self, StationImport.self, StationStatus.self]
+                      StationExport.self, StationImport.self, StationStatus.self, StationRepair.self]
     )
 }
 
@@ -132,10 +132,12 @@ struct StationExport: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let result = try Station.open(at: dir).export(to: out)
+            let station = try Station.open(at: dir)
+            let result = try station.export(to: out)
             if output.json { printJSON(ExportJSON(result)) } else {
                 print("wrote \(result.path): \(result.header.totalChanges) changes for \(result.recipientName)")
             }
+            warnIfRestored(station)
         }
     }
 }
@@ -152,8 +154,10 @@ struct StationImport: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let result = try Station.open(at: dir).importBundle(at: file)
+            let station = try Station.open(at: dir)
+            let result = try station.importBundle(at: file)
             if output.json { printJSON(ImportJSON(result)) } else { print(ImportSummary.line(result)) }
+            warnIfRestored(station)
         }
     }
 }
@@ -169,8 +173,10 @@ struct StationStatus: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let status = try Station.open(at: dir).status()
+            let station = try Station.open(at: dir)
+            let status = try station.status()
             if output.json { printJSON(StatusJSON(status)) } else { StatusText.print(status) }
+            warnIfRestored(station)
         }
     }
 }

@@ -1,0 +1,197 @@
+import FieldSyncCore
+import FieldSyncStore
+@testable import FieldSyncSync
+import FieldSyncTestSupport
+import Foundation
+import XCTest
+
+/// Rule S13: a station laptop restored from an older copy, or copied to a second laptop.
+/// A restore ends in a repair that loses nothing on either side and never uses an
+/// `(origin, sequence)` or a row id twice; two laptops working as one station end in a
+/// refusal, never in a merge of both or a silent divergence.
+final class RestoredStationTests: SyncTestCase {
+    /// A copy of a station's folder taken while nothing writes (database, WAL, keys): a backup.
+    func backup(_ station: Station, to name: String) throws -> String {
+        let target = folder.sub(name)
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        for file in try FileManager.default.contentsOfDirectory(atPath: station.folder.path) {
+            try FileManager.default.copyItem(atPath: (station.folder.path as NSString).appendingPathComponent(file),
+                                             toPath: (target as NSString).appendingPathComponent(file))
+        }
+        return target
+    }
+
+    var households = 0
+    /// Registers households with addresses unique in the test, returns their addresses.
+    @discardableResult
+    func register(_ station: Station, _ count: Int) throws -> [String] {
+        try (0..<count).map { _ in
+            households += 1
+            clock.advance(by: 1_000)
+            let address = "阳坡村\(households)号"
+            try station.record(table: "household", values: ["township": .text(station.identity.township!), "address": .text(address)])
+            return address
+        }
+    }
+
+    var bundles = 0
+    func export(_ station: Station) throws -> String {
+        bundles += 1
+        return try station.export(to: folder.sub("stick/up-\(bundles).fsb")).path
+    }
+
+    func returnBundle(_ county: County, for station: Station) throws -> String {
+        bundles += 1
+        let peer = try XCTUnwrap(county.hub.replica.peer(station.identity.site))
+        return try county.hub.returnBundle(for: peer, to: folder.sub("stick/down-\(bundles).fsb")).path
+    }
+
+    /// Export, merge, return, import: one trip of the stick.
+    func trip(_ county: County, _ station: Station) throws {
+        try county.hub.merge(bundleAt: export(station))
+        try station.importBundle(at: returnBundle(county, for: station))
+    }
+
+    func addresses(_ replica: Replica) throws -> [String] {
+        try replica.rowIDs(table: "household", limit: nil).compactMap {
+            if case let .text(a)? = try replica.row(table: "household", rowID: $0)?["address"] { return a } else { return nil }
+        }.sorted()
+    }
+
+    func assertConverged(_ county: County, _ station: Station, file: StaticString = #filePath, line: UInt = #line) throws {
+        XCTAssertEqual(try station.replica.digest(), try county.hub.replica.digest(), "digests differ", file: file, line: line)
+        XCTAssertEqual(try station.status().changesOwed, 0, file: file, line: line)
+        XCTAssertNil(try station.restoreState(), file: file, line: line)
+    }
+
+    func testAStationRestoredFromAnOlderCopyIsRepairedAndLosesNothingOnEitherSide() throws {
+        let county = try makeCounty()
+        let laptop = county.stations[0]
+        let shared = try register(laptop, 2)
+        try trip(county, laptop)
+        let copy = try backup(laptop, to: "backup")
+        let madeAfterBackup = try register(laptop, 3)
+        try trip(county, laptop)
+
+        // The laptop is restored from the copy and the caseworker keeps working.
+        let restored = try Station.open(at: copy, wallClock: clock.wallClock())
+        let madeAfterRestore = try register(restored, 2)
+        // Its bundle reuses numbers the hub holds with other content: refused, nothing applied.
+        let before = try county.hub.replica.digest()
+        XCTAssertThrowsError(try county.hub.merge(bundleAt: export(restored))) { error in
+            XCTAssertTrue("\(error)".contains("restored from an older copy"), "\(error)")
+            XCTAssertTrue("\(error)".contains("社工站0"), "\(error)")
+        }
+        XCTAssertEqual(try county.hub.replica.digest(), before)
+        // The next return bundle locates where the histories part; the station says so.
+        try restored.importBundle(at: returnBundle(county, for: restored))
+        let state = try XCTUnwrap(restored.restoreState())
+        XCTAssertNotNil(state.agreedThrough)
+        XCTAssertTrue(state.notice.contains("station repair"))
+        let repair = try restored.repairRestoredCopy()
+        XCTAssertEqual(repair.renamedRows, 2, "both households made after the restore get new ids")
+        try trip(county, restored)
+        try trip(county, restored)
+        try assertConverged(county, restored)
+        XCTAssertEqual(try addresses(county.hub.replica), (shared + madeAfterBackup + madeAfterRestore).sorted(), "every household, once each")
+        XCTAssertEqual(try restored.replica.vector(), try county.hub.replica.vector())
+        // The other station converges too, and the restored one keeps working normally.
+        try trip(county, county.stations[1])
+        try register(restored, 1)
+        try trip(county, restored)
+        try assertConverged(county, restored)
+        XCTAssertEqual(try addresses(county.hub.replica).count, 8)
+    }
+
+    func testARestoredStationThatImportsBeforeExportingIsToldAndRepairedAfterOneTrip() throws {
+        let county = try makeCounty()
+        let laptop = county.stations[0]
+        try register(laptop, 1)
+        try trip(county, laptop)
+        let copy = try backup(laptop, to: "backup")
+        try register(laptop, 4)
+        try trip(county, laptop)
+        let restored = try Station.open(at: copy, wallClock: clock.wallClock())
+        try register(restored, 1)
+        // It imports first: the anchor change differs, so it knows something is wrong but not where.
+        try restored.importBundle(at: returnBundle(county, for: restored))
+        XCTAssertNil(try XCTUnwrap(restored.restoreState()).agreedThrough)
+        XCTAssertThrowsError(try restored.repairRestoredCopy()) { XCTAssertTrue("\($0)".contains("export")) }
+        // It still owes its work; the hub's copy of its own changes was held back, not taken.
+        XCTAssertGreaterThan(try restored.status().changesOwed, 0)
+        XCTAssertThrowsError(try county.hub.merge(bundleAt: export(restored)))
+        try restored.importBundle(at: returnBundle(county, for: restored))
+        XCTAssertNotNil(try restored.restoreState()?.agreedThrough)
+        try restored.repairRestoredCopy()
+        try trip(county, restored)
+        try trip(county, restored)
+        try assertConverged(county, restored)
+        XCTAssertEqual(try addresses(county.hub.replica).count, 6)
+    }
+
+    func testARestoredStationWithNoNewWorkTakesBackItsOwnChangesWithoutARepair() throws {
+        let county = try makeCounty()
+        let laptop = county.stations[0]
+        try register(laptop, 2)
+        try trip(county, laptop)
+        let copy = try backup(laptop, to: "backup")
+        try register(laptop, 2)
+        try trip(county, laptop)
+        let restored = try Station.open(at: copy, wallClock: clock.wallClock())
+        try restored.importBundle(at: returnBundle(county, for: restored))
+        // Its bundle carries nothing new; the hub now knows what it lacks and sends it.
+        try trip(county, restored)
+        try trip(county, restored)
+        try assertConverged(county, restored)
+        XCTAssertEqual(try addresses(restored.replica).count, 4)
+        // New rows never take the id of a row made before the restore.
+        try register(restored, 1)
+        try trip(county, restored)
+        try assertConverged(county, restored)
+        XCTAssertEqual(try addresses(county.hub.replica).count, 5)
+    }
+
+    func testTwoLaptopsWorkingAsOneStationAreRefusedNotMerged() throws {
+        let county = try makeCounty()
+        let first = county.stations[0]
+        try register(first, 1)
+        try trip(county, first)
+        let second = try Station.open(at: try backup(first, to: "second-laptop"), wallClock: clock.wallClock())
+        try register(first, 2)
+        try register(second, 2)
+        try trip(county, first)
+        XCTAssertThrowsError(try county.hub.merge(bundleAt: export(second)))
+        try second.importBundle(at: returnBundle(county, for: second))
+        XCTAssertTrue(try XCTUnwrap(second.restoreState()).notice.contains("another laptop"))
+        // Nobody repairs; both keep working. The first laptop syncs as usual, the second is refused every time.
+        try register(first, 1)
+        try register(second, 1)
+        try trip(county, first)
+        XCTAssertThrowsError(try county.hub.merge(bundleAt: export(second)))
+        try assertConverged(county, first)
+        XCTAssertEqual(try addresses(county.hub.replica).count, 4, "nothing of the second laptop was merged")
+    }
+
+    func testASecondLaptopThatWasRepairedAsIfRestoredIsRefusedForGoodOnceTheFirstSpeaksAgain() throws {
+        let county = try makeCounty()
+        let first = county.stations[0]
+        try register(first, 1)
+        try trip(county, first)
+        let second = try Station.open(at: try backup(first, to: "second-laptop"), wallClock: clock.wallClock())
+        try register(first, 1)
+        try register(second, 1)
+        try trip(county, first)
+        XCTAssertThrowsError(try county.hub.merge(bundleAt: export(second)))
+        try second.importBundle(at: returnBundle(county, for: second))
+        try second.repairRestoredCopy()   // wrongly taken for a restore
+        try trip(county, second)
+        // The first laptop, still working, now parts from the hub's history after the repair point.
+        try register(first, 1)
+        let before = try county.hub.replica.digest()
+        XCTAssertThrowsError(try county.hub.merge(bundleAt: export(first))) { error in
+            XCTAssertTrue("\(error)".contains("two laptops"), "\(error)")
+        }
+        XCTAssertThrowsError(try county.hub.merge(bundleAt: export(first)))
+        XCTAssertEqual(try county.hub.replica.digest(), before)
+    }
+}
