@@ -137,7 +137,7 @@ struct CaseHistory {
             monthlyIncomeYuan: String(Int.random(in: 3...30, using: &rng) * 100),
             essentialExpensesYuan: String(Int.random(in: 0...20, using: &rng) * 50),
             irregularIncome: Bool.random(using: &rng), memberAbleToWork: !elderlyAlone && Bool.random(using: &rng)),
-            at: Self.day(registered))
+            at: Self.day(registered, hour: 8))
         summary.households += 1
         var applicant: String?
         for i in 0..<size {
@@ -152,7 +152,7 @@ struct CaseHistory {
                                                  male: male, using: &rng),
                 relation: relation, labourCapacity: labour,
                 disabilityType: Int.random(in: 0..<12, using: &rng) == 0 ? "physical" : nil,
-                disabilityGrade: 0, student: age >= 6 && age <= 22))
+                disabilityGrade: 0, student: age >= 6 && age <= 22), at: Self.day(registered, hour: 8))
             summary.members += 1
             if i == 0 { applicant = id }
         }
