@@ -6,7 +6,7 @@ import Foundation
 /// `--at TIME`: the moment a command records, for a paper form entered after the fact.
 struct MomentOptions: ParsableArguments {
     @Option(name: .customLong("at"),
-            help: ArgumentHelp("When it happened, ISO-8601 with offset, e.g. 2026-11-29T09:30:00+08:00 (default: now).",
+            help: ArgumentHelp("When it happened, ISO-8601 with offset, e.g. 2026-11-29T09:30:00+08:00 (default: now; at most \(Casework.futureToleranceMinutes) minutes ahead of this computer's clock).",
                                valueName: "TIME"))
     var at: String?
 
