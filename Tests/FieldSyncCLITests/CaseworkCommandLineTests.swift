@@ -304,6 +304,8 @@ final class CaseworkCommandLineTests: CLITestCase {
         try ok(["station", "export", station, "--out", folder.sub("stick") + "/"])
         try ok(["hub", "merge", hub, folder.sub("stick")])
         _ = try refused(["hub", "decide", hub, application, "--approve", "--at", future], station: hub, mentions: ["future"])
+        XCTAssertTrue(try ok(["station", "due", station, "--at", future]).stdout.contains("转办反馈 referral feedback"),
+                      "due lists what will be due at a moment ahead")
     }
 
     func testHouseholdEditAndMemberAddTakeAtAndTheNextReviewFollowsTheirChanges() throws {

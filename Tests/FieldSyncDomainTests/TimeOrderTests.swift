@@ -192,6 +192,19 @@ final class TimeOrderTests: XCTestCase {
                                                                     relation: "child", labourCapacity: "none"), at: filled))
     }
 
+    func testApplicationForAnApplicantNotYetBornIsRefusedOnTheBirthDayAccepted() throws {
+        let cw = try makeCasework()
+        let (h, _) = try cw.sampleHousehold(at: registered)
+        let baby = try cw.addMember(household: h, MemberInput(name: "马某某", idNumber: syntheticID(born: "2026-06-20"), relation: "child",
+                                                              labourCapacity: "none"), at: moment("2026-07-01T10:00:00+08:00"))
+        XCTAssertCaseworkError(.momentBeforeRecord(field: "at", table: "member", column: "birth_date")) {
+            try cw.apply(household: h, category: "tekun", channel: "window", receivedAt: moment("2026-06-19T23:59:00+08:00"), applicant: baby)
+        }
+        XCTAssertEqual(try cw.replica.rowIDs(table: "application", limit: nil), [])
+        XCTAssertNoThrow(try cw.apply(household: h, category: "tekun", channel: "window", receivedAt: moment("2026-06-20T08:00:00+08:00"),
+                                      applicant: baby))
+    }
+
     func testEveryWritingCallRefusesAMomentMoreThanTenMinutesAheadOfTheClock() throws {
         let now = moment("2026-07-01T12:00:00+08:00")
         let cw = try makeCasework(now: now)
@@ -301,5 +314,12 @@ final class TimeOrderTests: XCTestCase {
         try cw.decide(application: rejected, approve: false, at: moment("2026-11-29T09:00:00+08:00"))
         XCTAssertTrue(try cw.due(at: moment("2026-11-28T21:00:00+08:00")).map(\.rowID).contains(rejected), "open until the rejection")
         XCTAssertFalse(try cw.due(at: moment("2026-11-29T09:00:00+08:00")).map(\.rowID).contains(rejected))
+        // A review belongs to a household only from its registration.
+        let (late, a) = try dibaoCase(cw)
+        try cw.recordCheck(application: a, sources: [.tax: .none], outcome: .withinCriteria, at: checked)
+        try cw.decide(application: a, approve: true, startDate: "2025-12-01", at: moment("2026-06-30T14:00:00+08:00"))
+        XCTAssertEqual(try cw.household(late)?.nextReview, day("2026-12-01"))
+        XCTAssertTrue(try cw.due(at: moment("2026-11-15T10:00:00+08:00")).map(\.rowID).contains(late))
+        XCTAssertFalse(try cw.due(at: moment("2026-05-31T10:00:00+08:00")).map(\.rowID).contains(late), "not yet registered")
     }
 }

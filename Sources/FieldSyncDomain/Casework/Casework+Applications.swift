@@ -32,6 +32,7 @@ extension Casework {
         if let applicant {
             let member = RowValues(try requireRow("member", applicant))
             guard member.text("household_id") == household else { throw .notFound(table: "member", id: applicant) }
+            try Self.requireBorn(member, by: received)
             values["applicant_member_id"] = .text(applicant)
         } else if category == .tekun {
             throw .tekunApplicantMissing
@@ -116,7 +117,9 @@ extension Casework {
             try EconomicCheckRequirement.check(category, completedChecks: checks, decidedAt: when)
             if category == .tekun {
                 guard let applicant = app.text("applicant_member_id") else { throw .tekunApplicantMissing }
-                let member = Member(RowValues(try requireRow("member", applicant)))
+                let row = RowValues(try requireRow("member", applicant))
+                try Self.requireBorn(row, by: when)
+                let member = Member(row)
                 guard TekunMinorAge.countsWithoutLabourCapacity(labourCapacity: member.labourCapacity, birthDate: member.birthDate,
                                                                 on: day, parameters: params) else {
                     throw .tekunApplicantHasLabourCapacity
@@ -205,5 +208,13 @@ extension Casework {
         if status == .received { appChanges["status"] = .text(ApplicationStatus.answered.rawValue) }
         if !appChanges.isEmpty { try write("application", application, appChanges) }
         return id
+    }
+
+    /// Refuses an act dated before the member it concerns was born (an applicant who did
+    /// not exist yet cannot apply, nor be decided on).
+    static func requireBorn(_ member: RowValues, by moment: Timestamp) throws(CaseworkError) {
+        if let birth = member.date("birth_date"), moment.localDate < birth {
+            throw .momentBeforeRecord(field: "at", table: "member", column: "birth_date")
+        }
     }
 }

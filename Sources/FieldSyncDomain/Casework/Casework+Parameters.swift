@@ -58,7 +58,7 @@ extension Casework {
             return DueList.Referral(id: r.id, householdID: r.text("household_id"), dueAt: due, answered: answered.contains(r.id) || (r.text("status") == "answered" && !withFeedback.contains(r.id)))
         }
         let reviews = try households().compactMap { h -> DueList.Review? in
-            guard h.status != "closed", let date = h.nextReview else { return nil }
+            guard h.status != "closed", let date = h.nextReview, h.createdAt.map({ $0 <= now }) ?? true else { return nil }
             return DueList.Review(householdID: h.id, date: date)
         }
         return DueList.build(at: now, applications: applications, referrals: referrals, reviews: reviews, parameters: try parameters())

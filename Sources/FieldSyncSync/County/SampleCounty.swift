@@ -65,7 +65,7 @@ public struct SampleCounty {
                               decisions: 0, payments: 0, visits: 0, referrals: 0, leftForTheCounty: 0, digest: "", converged: false)
         let total = towns.count * plan.householdsPerTownship
         for (t, (station, town)) in zip(county.stations, towns).enumerated() {
-            let casework = Casework(replica: station.replica)
+            let casework = Casework(replica: station.replica, now: CaseHistory.syntheticNow)
             for h in 0..<plan.householdsPerTownship {
                 progress(t * plan.householdsPerTownship + h + 1, total, "\(town.name) households")
                 var history = CaseHistory(casework: casework, town: town, summary: summary)
@@ -103,6 +103,10 @@ struct CaseHistory {
     let town: SyntheticNames.Township
     /// The running totals, carried through and handed back.
     var summary: SampleCounty.Summary
+
+    /// The clock the synthetic year's casework is checked against: its last day, so that
+    /// generating it does not depend on the machine's date.
+    static let syntheticNow: @Sendable () -> Date = { day(364, hour: 23) }
 
     /// A day in 2026, January to November, at office hours Beijing time.
     static func day(_ dayOfYear: Int, hour: Int = 10) -> Date {

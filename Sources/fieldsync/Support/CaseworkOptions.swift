@@ -18,6 +18,21 @@ struct MomentOptions: ParsableArguments {
     var date: Date { at.flatMap(Timestamp.init)?.date ?? Date() }
 }
 
+/// `--at TIME` of a listing (`due`): the moment to list for, which may lie ahead.
+struct AsOfOptions: ParsableArguments {
+    @Option(name: .customLong("at"),
+            help: ArgumentHelp("The moment to list for, ISO-8601 with offset, e.g. 2026-11-29T09:30:00+08:00 (default: now; may be ahead, to see what will be due).",
+                               valueName: "TIME"))
+    var at: String?
+
+    func validate() throws {
+        if let at, Timestamp(at) == nil { throw ValidationError(CaseworkError.invalidTimestamp(field: "--at").description) }
+    }
+
+    /// The moment given, or now.
+    var date: Date { at.flatMap(Timestamp.init)?.date ?? Date() }
+}
+
 /// Help text for a code option: the allowed values come from the domain's code list.
 enum Choices {
     static func list<C: CaseworkCode>(_: C.Type) -> String { C.allCases.map(\.rawValue).joined(separator: ", ") }
