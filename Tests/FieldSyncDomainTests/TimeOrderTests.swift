@@ -100,6 +100,17 @@ final class TimeOrderTests: XCTestCase {
         }
     }
 
+    func testR6BeforeCheckMarksOnlyPaymentsMadeBeforeAnyCompletedCheck() throws {
+        let cw = try makeCasework()
+        let (h, _) = try cw.sampleHousehold(at: registered)
+        let a = try cw.apply(household: h, category: "temporary", channel: "window", amount: "500", receivedAt: received)
+        try cw.recordCheck(application: a, sources: [.tax: .none], outcome: .withinCriteria, at: checked)
+        let first = try cw.give(application: a, kind: "cash", amount: "300", at: checked.addingTimeInterval(-oneMinute))
+        let after = try cw.give(application: a, kind: "cash", amount: "200", at: checked)
+        XCTAssertEqual(try cw.replica.row(table: "assistance", rowID: first)?["before_check"], .integer(1))
+        XCTAssertEqual(try cw.replica.row(table: "assistance", rowID: after)?["before_check"], .integer(0), "the check was complete by then")
+    }
+
     func testHelpAndReplyMomentsAreTheEarliestEvenWhenEnteredLate() throws {
         let cw = try makeCasework()
         let (h, _) = try cw.sampleHousehold(at: registered)
@@ -293,6 +304,32 @@ final class TimeOrderTests: XCTestCase {
         try cw.decide(application: t, approve: true, at: moment("2026-07-02T10:00:00+08:00"))
         XCTAssertEqual(try cw.household(h)?.category, .tekun)
         XCTAssertNil(try cw.household(h)?.nextReview, "R1/R2 are dibao's cycles")
+    }
+
+    func testAnApprovalEnteredLateButDecidedEarlierDoesNotReplaceTheHouseholdsLaterCategory() throws {
+        let cw = try makeCasework()
+        let (h, dibao) = try dibaoCase(cw)
+        try cw.recordCheck(application: dibao, sources: [.tax: .none], outcome: .withinCriteria, at: checked)
+        try cw.decide(application: dibao, approve: true, startDate: "2026-07-05", at: moment("2026-07-05T10:00:00+08:00"))
+        let tekun = try cw.apply(household: h, category: "tekun", channel: "window", receivedAt: received,
+                                 applicant: try cw.members(household: h).first!.id)
+        try cw.recordCheck(application: tekun, sources: [.tax: .none], outcome: .withinCriteria, at: checked)
+        try cw.decide(application: tekun, approve: true, at: moment("2026-07-01T10:00:00+08:00"))
+        XCTAssertEqual(try cw.household(h)?.category, .dibao, "the later approval (dibao, 5 July) stands")
+        XCTAssertEqual(try cw.household(h)?.nextReview, day("2027-07-05"))
+    }
+
+    func testR13ReferralDueFollowsAFeedbackLimitCorrectedAtTheHub() throws {
+        let hub = try makeCasework(role: .hub)
+        let (h, _) = try hub.sampleHousehold(at: registered)
+        let a = try hub.apply(household: h, category: "medical", channel: "window", receivedAt: received)
+        let r = try hub.refer(application: a, to: "medicalInsurance", at: moment("2026-07-01T10:00:00+08:00"))
+        XCTAssertEqual(try hub.due(at: moment("2026-07-12T10:00:00+08:00")).first?.dueAt, Timestamp("2026-07-16T10:00:00+08:00"))
+        try hub.setParameter("referralFeedbackDays", effectiveFrom: "2026-01-01", value: "10")
+        let due = try hub.due(at: moment("2026-07-12T10:00:00+08:00"))
+        XCTAssertEqual(due.map(\.rowID), [r])
+        XCTAssertEqual(due.first?.dueAt, Timestamp("2026-07-11T10:00:00+08:00"))
+        XCTAssertEqual(due.first?.isOverdue, true)
     }
 
     // MARK: Due: the records as they stood

@@ -146,7 +146,14 @@ extension Casework {
         if app.timestamp("replied_at").map({ when < $0 }) ?? true { appChanges["replied_at"] = .text(when.description) }
         try write("application", application, appChanges)
         if approve, household != nil, let householdID, category.layer == .core {
-            try write("household", householdID, ["category": .text(category.rawValue), "status": .text("active")])
+            // The household's category is its latest core approval: one entered late but
+            // decided before another does not replace it.
+            let later = try rows("decision").contains { r in
+                r.text("household_id") == householdID && r.flag("approve") && r.id != id
+                    && r.code("category", as: AssistanceCategory.self)?.layer == .core
+                    && (r.timestamp("decided_at").map { $0 > when } ?? false)
+            }
+            if !later { try write("household", householdID, ["category": .text(category.rawValue), "status": .text("active")]) }
             try updateNextReview(household: householdID, changedAt: when)
         }
         return id
@@ -155,8 +162,8 @@ extension Casework {
     /// Records assistance given (资金+实物+服务) at `at`, not before the application was
     /// received. Allowed when the application was approved at or before `at`, or, before
     /// any decision, for temporary assistance up to the small-amount ceiling on `at`'s date
-    /// (R6); refused after a rejection decided by then. An approval decided after `at`
-    /// does not cover it. Stops the R4 and R5 clocks (`replied_at`, `helped_at`: the
+    /// (R6; `before_check` when no check was complete by `at`); refused after a rejection
+    /// decided by then. An approval decided after `at` does not cover it. Stops the R4 and R5 clocks (`replied_at`, `helped_at`: the
     /// earliest answer and help, so a payment entered late but dated earlier moves them back).
     @discardableResult
     public func give(application: String, kind: String, amount: String? = nil, deliveredBy: String? = nil,
@@ -189,7 +196,8 @@ extension Casework {
                 if status == .approved { throw .paymentBeforeApproval(application: application) }
                 throw .paymentBeforeCheckNotAllowed(ceiling: params.money(.smallAmountPayFirstCeilingYuan, on: when.localDate))
             }
-            beforeCheck = true
+            // Paid first, checked after (R6): no check was complete by the payment's moment.
+            beforeCheck = try completedChecks(application: application).allSatisfy { $0.at > when }
         }
         var values: [String: Value] = [
             "application_id": .text(application),

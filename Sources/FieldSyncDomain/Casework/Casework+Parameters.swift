@@ -52,15 +52,19 @@ extension Casework {
         let feedback = try rows("referral_feedback")
         let answered = Set(feedback.compactMap { r -> String? in byNow(r.timestamp("received_at")) ? r.text("referral_id") : nil })
         let withFeedback = Set(feedback.compactMap { $0.text("referral_id") })
+        let parameters = try parameters()
         let referrals = try rows("referral").compactMap { r -> DueList.Referral? in
-            guard let due = r.timestamp("due_at"), r.text("status") != "withdrawn",
-                  r.timestamp("referred_at").map({ $0 <= now }) ?? true else { return nil }
+            // The due moment follows its inputs: recomputed from referred_at with the
+            // parameters in force now (a limit the hub corrected applies), else as stored.
+            let referred = r.timestamp("referred_at")
+            guard let due = referred.map({ ReferralTimeLimit.dueAt(referredAt: $0, parameters: parameters) }) ?? r.timestamp("due_at"),
+                  r.text("status") != "withdrawn", referred.map({ $0 <= now }) ?? true else { return nil }
             return DueList.Referral(id: r.id, householdID: r.text("household_id"), dueAt: due, answered: answered.contains(r.id) || (r.text("status") == "answered" && !withFeedback.contains(r.id)))
         }
         let reviews = try households().compactMap { h -> DueList.Review? in
             guard h.status != "closed", let date = h.nextReview, h.createdAt.map({ $0 <= now }) ?? true else { return nil }
             return DueList.Review(householdID: h.id, date: date)
         }
-        return DueList.build(at: now, applications: applications, referrals: referrals, reviews: reviews, parameters: try parameters())
+        return DueList.build(at: now, applications: applications, referrals: referrals, reviews: reviews, parameters: parameters)
     }
 }
