@@ -163,8 +163,9 @@ extension Casework {
     /// received. Allowed when the application was approved at or before `at`, or, before
     /// any decision, for temporary assistance up to the small-amount ceiling on `at`'s date
     /// (R6; `before_check` when no check was complete by `at`); refused after a rejection
-    /// decided by then. An approval decided after `at` does not cover it. Stops the R4 and R5 clocks (`replied_at`, `helped_at`: the
-    /// earliest answer and help, so a payment entered late but dated earlier moves them back).
+    /// decided by then. An approval decided after `at` does not cover it. Stops the R4 and
+    /// R5 clocks (`replied_at`, `helped_at`: the earliest answer and help, so a payment
+    /// entered late but dated earlier moves them back).
     @discardableResult
     public func give(application: String, kind: String, amount: String? = nil, deliveredBy: String? = nil,
                      note: String? = nil, at: Date) throws(CaseworkError) -> String {
