@@ -106,17 +106,20 @@ final class CaseworkCommandLineTests: CLITestCase {
         XCTAssertEqual((after["items"] as? [Any])?.count, 0, "feedback stops the referral's clock")
 
         let edited = try recorded(["station", "household", "edit", station, household, "--income", "900", "--irregular-income",
-                                   "--able-to-work"])
+                                   "--able-to-work", "--at", "2026-11-20T10:00:00+08:00"])
         XCTAssertEqual(edited, household)
+        let reEdited = try json(ok(["station", "household", "show", station, household, "--json"]).stdout)
+        XCTAssertEqual((reEdited["household"] as? [String: Any])?["nextReview"] as? String, "2027-05-01",
+                       "R2: the new flags make it six months from the same start")
         let list = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(ok(["station", "household", "list", station, "--json"]).stdout.utf8)) as? [[String: Any]])
         XCTAssertEqual(list.count, 1)
         XCTAssertEqual(list.first?["monthlyIncome"] as? Int, 900)
         XCTAssertEqual(list.first?["irregularIncome"] as? Bool, true)
         XCTAssertEqual(list.first?["memberAbleToWork"] as? Bool, true)
-        let review = try recorded(["station", "review", station, household, "--outcome", "continue", "--at", "2027-01-10T09:00:00+08:00"])
+        let review = try recorded(["station", "review", station, household, "--outcome", "continue", "--at", "2026-11-25T09:00:00+08:00"])
         XCTAssertFalse(review.isEmpty)
         let again = try json(ok(["station", "household", "show", station, household, "--json"]).stdout)
-        XCTAssertEqual((again["household"] as? [String: Any])?["nextReview"] as? String, "2027-07-10",
+        XCTAssertEqual((again["household"] as? [String: Any])?["nextReview"] as? String, "2027-05-25",
                        "R2: six months after a review of a household with irregular income and a member able to work")
     }
 
@@ -217,5 +220,126 @@ final class CaseworkCommandLineTests: CLITestCase {
         let due = try json(ok(["station", "due", station, "--at", "2026-11-29T22:00:00+08:00", "--json"]).stdout)
         XCTAssertFalse((due["items"] as? [[String: Any]] ?? []).contains { $0["kind"] as? String == "temporaryReply" },
                        "the county's answer stops the 12-hour clock")
+    }
+
+    // MARK: Records that contradict time (issue 6 §5)
+
+    /// Runs a command that must be refused: exit 1, one line naming `mentions`, nothing on
+    /// stdout, nothing written.
+    func refused(_ arguments: [String], station: String, mentions: [String], file: StaticString = #filePath,
+                 line: UInt = #line) throws -> String {
+        let before = try ok(["digest", station]).stdout
+        let result = try run(arguments, file: file, line: line)
+        XCTAssertEqual(result.status, 1, "\(arguments.prefix(3)) \(result.stderr)", file: file, line: line)
+        XCTAssertEqual(result.stdout, "", file: file, line: line)
+        XCTAssertTrue(result.stderr.hasPrefix("fieldsync: 错误 error: "), result.stderr, file: file, line: line)
+        XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, "one line: \(result.stderr)", file: file, line: line)
+        for m in mentions { XCTAssertTrue(result.stderr.contains(m), "mentions \(m): \(result.stderr)", file: file, line: line) }
+        XCTAssertEqual(try ok(["digest", station]).stdout, before, "nothing written", file: file, line: line)
+        return result.stderr
+    }
+
+    func testDecisionDatedBeforeItsCheckIsRefusedAndOneAtTheCheckIsAccepted() throws {
+        let (_, station) = try enrolledPair()
+        let household = try addHousehold(station)
+        let application = try recorded(["station", "apply", station, household, "--category", "dibao", "--channel", "window",
+                                         "--amount", "650", "--at", "2026-11-02T09:30:00+08:00"])
+        _ = try recorded(["station", "check", station, application, "--source", "tax=none", "--outcome", "withinCriteria",
+                      "--at", "2026-11-02T11:00:00+08:00"])
+        _ = try refused(["station", "decide", station, application, "--approve", "--at", "2026-11-02T10:30:00+08:00"],
+                        station: station, mentions: ["逢救必核", "R7", "after the decision"])
+        _ = try refused(["station", "decide", station, application, "--approve", "--at", "2026-11-02T10:59:00+08:00"],
+                        station: station, mentions: ["R7"])
+        _ = try recorded(["station", "decide", station, application, "--approve", "--at", "2026-11-02T11:00:00+08:00"])
+        _ = try refused(["station", "give", station, application, "--kind", "cash", "--amount", "650",
+                         "--at", "2026-11-02T10:59:00+08:00"], station: station, mentions: ["approv"])
+        let referral = try recorded(["station", "refer", station, application, "--to", "health", "--at", "2026-11-03T11:00:00+08:00"])
+        _ = try refused(["station", "feedback", station, referral, "--outcome", "accepted", "--at", "2026-11-03T10:59:00+08:00"],
+                        station: station, mentions: ["referred_at"])
+        _ = try refused(["station", "reply", station, application, "--at", "2026-11-02T09:29:00+08:00"],
+                        station: station, mentions: ["received_at"])
+        _ = try refused(["station", "review", station, household, "--outcome", "continue", "--at", "2026-11-02T08:59:00+08:00"],
+                        station: station, mentions: ["created_at"])
+    }
+
+    func testMemberBornIn2099IsRefusedWithoutEchoingTheNumber() throws {
+        let (_, station) = try enrolledPair()
+        let household = try addHousehold(station)
+        var rng = SeededGenerator(seed: 2099)
+        let future = SyntheticIDNumber.make(year: 2099, month: 3, day: 1, male: true, using: &rng)
+        let stderr = try refused(["station", "member", "add", station, household, "--name", "马明", "--id-number", future,
+                                  "--relation", "child", "--labour-capacity", "none"],
+                                 station: station, mentions: ["id_number", "出生日期", "birth date"])
+        XCTAssertFalse(stderr.contains(future) || stderr.contains("2099"), "the number is not echoed: \(stderr)")
+        _ = try refused(["station", "member", "add", station, household, "--name", "马明", "--id-number", syntheticIDNumber(seed: 3),
+                         "--relation", "head", "--labour-capacity", "full", "--at", "2026-11-02T08:59:00+08:00"],
+                        station: station, mentions: ["created_at"])
+    }
+
+    func testEveryWritingVerbRefusesAMomentInTheFuture() throws {
+        let (hub, station) = try enrolledPair()
+        let household = try addHousehold(station)
+        let application = try recorded(["station", "apply", station, household, "--category", "temporary", "--channel", "window",
+                                         "--amount", "500", "--at", "2026-11-02T09:30:00+08:00"])
+        let referral = try recorded(["station", "refer", station, application, "--to", "health", "--at", "2026-11-02T10:00:00+08:00"])
+        let future = Timestamp(Date().addingTimeInterval(3600)).description
+        let verbs: [[String]] = [
+            ["station", "household", "add", station, "--township", "630106100", "--hukou", "rural"],
+            ["station", "household", "edit", station, household, "--income", "700"],
+            ["station", "member", "add", station, household, "--name", "马明", "--id-number", syntheticIDNumber(seed: 5),
+             "--relation", "head", "--labour-capacity", "full"],
+            ["station", "apply", station, household, "--category", "temporary", "--channel", "window"],
+            ["station", "reply", station, application],
+            ["station", "check", station, application, "--source", "tax=none", "--outcome", "withinCriteria"],
+            ["station", "decide", station, application, "--approve"],
+            ["station", "give", station, application, "--kind", "cash", "--amount", "500"],
+            ["station", "visit", station, household],
+            ["station", "refer", station, application, "--to", "health"],
+            ["station", "feedback", station, referral, "--outcome", "accepted"],
+            ["station", "review", station, household, "--outcome", "continue"],
+        ]
+        for verb in verbs {
+            _ = try refused(verb + ["--at", future], station: station, mentions: ["future", "本机"])
+        }
+        try ok(["station", "export", station, "--out", folder.sub("stick") + "/"])
+        try ok(["hub", "merge", hub, folder.sub("stick")])
+        _ = try refused(["hub", "decide", hub, application, "--approve", "--at", future], station: hub, mentions: ["future"])
+        XCTAssertTrue(try ok(["station", "due", station, "--at", future]).stdout.contains("转办反馈 referral feedback"),
+                      "due lists what will be due at a moment ahead")
+    }
+
+    func testHouseholdEditAndMemberAddTakeAtAndTheNextReviewFollowsTheirChanges() throws {
+        let (_, station) = try enrolledPair()
+        let household = try addHousehold(station)
+        _ = try recorded(["station", "member", "add", station, household, "--name", "马明", "--id-number", syntheticIDNumber(seed: 7),
+                      "--relation", "head", "--labour-capacity", "none", "--at", "2026-11-02T09:05:00+08:00"])
+        let application = try recorded(["station", "apply", station, household, "--category", "dibao", "--channel", "window",
+                                         "--amount", "650", "--at", "2026-11-02T09:30:00+08:00"])
+        _ = try recorded(["station", "check", station, application, "--source", "tax=none", "--outcome", "withinCriteria",
+                      "--at", "2026-11-02T11:00:00+08:00"])
+        _ = try recorded(["station", "decide", station, application, "--approve", "--start", "2026-11-01", "--at", "2026-11-02T14:00:00+08:00"])
+        func nextReview() throws -> String? {
+            (try json(ok(["station", "household", "show", station, household, "--json"]).stdout)["household"] as? [String: Any])?["nextReview"] as? String
+        }
+        XCTAssertEqual(try nextReview(), "2027-11-01", "R1: yearly")
+        let edited = try json(ok(["station", "household", "edit", station, household, "--irregular-income",
+                                  "--at", "2026-11-10T10:00:00+08:00", "--json"]).stdout)
+        XCTAssertEqual(edited["at"] as? String, "2026-11-10T10:00:00+08:00")
+        XCTAssertEqual(try nextReview(), "2027-11-01", "irregular income alone: still yearly")
+        _ = try recorded(["station", "member", "add", station, household, "--name", "马小明", "--id-number", syntheticIDNumber(seed: 8),
+                      "--relation", "child", "--labour-capacity", "full", "--at", "2026-11-12T10:00:00+08:00"])
+        XCTAssertEqual(try nextReview(), "2027-05-01", "R2: a member able to work joined")
+        _ = try recorded(["station", "household", "edit", station, household, "--no-irregular-income", "--at", "2026-11-15T10:00:00+08:00"])
+        XCTAssertEqual(try nextReview(), "2027-11-01", "back to yearly")
+        _ = try refused(["station", "household", "edit", station, household, "--income", "800", "--at", "2026-11-02T08:59:00+08:00"],
+                        station: station, mentions: ["created_at"])
+    }
+
+    func testNewAtOptionsAreInHelpWithAnExample() throws {
+        for verb in [["station", "member", "add"], ["station", "household", "edit"]] {
+            let help = try ok(verb + ["--help"]).stdout
+            XCTAssertTrue(help.contains("--at <TIME>"), "\(verb) --help lists --at")
+            XCTAssertTrue(help.contains("Example:") && help.contains("--at 2026-"), "\(verb) --help has an example with --at: \(help)")
+        }
     }
 }

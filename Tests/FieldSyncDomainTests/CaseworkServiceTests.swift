@@ -19,7 +19,7 @@ final class CaseworkServiceTests: XCTestCase {
         XCTAssertEqual(household.hukou, .rural)
         XCTAssertEqual(household.monthlyIncomeYuan, 300)
         XCTAssertEqual(household.status, "active")
-        try cw.editHousehold(h, HouseholdChanges(hukou: "urban", essentialExpensesYuan: "420.50", irregularIncome: true))
+        try cw.editHousehold(h, HouseholdChanges(hukou: "urban", essentialExpensesYuan: "420.50", irregularIncome: true), at: july1)
         let edited = try XCTUnwrap(try cw.household(h))
         XCTAssertEqual(edited.hukou, .urban)
         XCTAssertEqual(edited.essentialExpenses, Money(fen: 42_050))
@@ -36,11 +36,12 @@ final class CaseworkServiceTests: XCTestCase {
         let (h, _) = try cw.sampleHousehold()
         let before = try cw.replica.rowIDs(table: "member", limit: nil)
         XCTAssertCaseworkError(.idNumberCheckDigit(field: "id_number")) {
-            try cw.addMember(household: h, MemberInput(name: "才让", idNumber: "639900197601010018", relation: "child", labourCapacity: "full"))
+            try cw.addMember(household: h, MemberInput(name: "才让", idNumber: "639900197601010018", relation: "child", labourCapacity: "full"),
+                             at: self.july1)
         }
         XCTAssertCaseworkError(.idNumberBirthDateMismatch(field: "id_number")) {
             try cw.addMember(household: h, MemberInput(name: "才让", idNumber: syntheticID(born: "2001-01-01"), birthDate: "2001-01-02",
-                                                       relation: "child", labourCapacity: "full"))
+                                                       relation: "child", labourCapacity: "full"), at: self.july1)
         }
         XCTAssertEqual(try cw.replica.rowIDs(table: "member", limit: nil), before)
     }
@@ -154,7 +155,8 @@ final class CaseworkServiceTests: XCTestCase {
     func testR1R2DibaoApprovalSetsTheNextReview12Or6MonthsFromTheDecisionDate() throws {
         let cw = try makeCasework()
         for (irregular, able, expected) in [(false, false, "2027-07-01"), (true, true, "2027-01-01"), (true, false, "2027-07-01")] {
-            let (h, _) = try cw.sampleHousehold(irregularIncome: irregular, memberAbleToWork: able)
+            // No member able to work unless `able` (a member's labour capacity counts for R2 too).
+            let (h, _) = try cw.sampleHousehold(labour: able ? "full" : "none", irregularIncome: irregular, memberAbleToWork: able)
             let a = try cw.apply(household: h, category: "dibao", channel: "window", receivedAt: june30)
             try cw.recordCheck(application: a, sources: [.tax: .none], outcome: .withinCriteria, at: june30)
             try cw.decide(application: a, approve: true, at: july1)
@@ -285,7 +287,7 @@ final class CaseworkServiceTests: XCTestCase {
             try cw.apply(household: h, category: "temporary", channel: "window", amount: "12.345", receivedAt: self.june30)
         }
         XCTAssertCaseworkError(.invalidAmount(field: "monthly_income")) {
-            try cw.editHousehold(h, HouseholdChanges(monthlyIncomeYuan: "-5"))
+            try cw.editHousehold(h, HouseholdChanges(monthlyIncomeYuan: "-5"), at: self.july1)
         }
         XCTAssertCaseworkError(.notFound(table: "household", id: "nope")) {
             try cw.apply(household: "nope", category: "temporary", channel: "window", receivedAt: self.june30)

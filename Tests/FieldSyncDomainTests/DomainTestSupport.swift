@@ -21,11 +21,14 @@ func syntheticID(born: String, sequence: String = "123") -> String {
 let stationSite = SiteID(hex: "0a0b0c0d0e0f00112233445566778899")!
 let hubSite = SiteID(hex: "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff")!
 
-func makeCasework(role: ReplicaRole = .station) throws -> Casework {
+/// The machine's "now" the domain tests run at (fixed, so that tests of 2027 reviews stay valid).
+let testNow = Date(timeIntervalSince1970: 1_830_268_800) // 2028-01-01T00:00:00+08:00
+
+func makeCasework(role: ReplicaRole = .station, now: Date = testNow) throws -> Casework {
     let clock = ManualClock()
     let replica = try Replica.inMemory(schema: CaseworkSchema.schema, siteID: role == .hub ? hubSite : stationSite,
                                        name: role == .hub ? "县中心" : "鲁沙尔镇", role: role, wallClock: clock.wallClock())
-    return Casework(replica: replica)
+    return Casework(replica: replica, now: { now })
 }
 
 /// Asserts that `body` throws exactly `expected`.
@@ -48,7 +51,7 @@ extension Casework {
                                                 monthlyIncomeYuan: "300", irregularIncome: irregularIncome,
                                                 memberAbleToWork: memberAbleToWork), at: at)
         let m = try addMember(household: h, MemberInput(name: "马某", idNumber: syntheticID(born: born), relation: "head",
-                                                        labourCapacity: labour))
+                                                        labourCapacity: labour), at: at)
         return (h, m)
     }
 }

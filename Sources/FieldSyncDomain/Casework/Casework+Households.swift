@@ -4,9 +4,10 @@ import Foundation
 
 /// Households (户) and their members (成员): registration, edits, reading back.
 extension Casework {
-    /// Records a new household; returns its id.
+    /// Records a new household registered at `at` (`created_at`); returns its id.
     @discardableResult
     public func addHousehold(_ input: HouseholdInput, at: Date) throws(CaseworkError) -> String {
+        let when = try moment(at)
         var values = try Self.householdValues(HouseholdChanges(
             township: input.township, village: input.village, address: input.address, headName: input.headName,
             hukou: input.hukou, residencePermitHolder: input.residencePermitHolder,
@@ -18,16 +19,20 @@ extension Casework {
         values["address"] = values["address"] ?? .null
         values["head_name"] = values["head_name"] ?? .null
         values["status"] = .text("active")
-        values["created_at"] = .text(stamp(at).description)
+        values["created_at"] = .text(when.description)
         return try insert("household", values)
     }
 
-    /// Changes the given fields of a household (nil leaves a field as it is).
-    public func editHousehold(_ id: String, _ changes: HouseholdChanges) throws(CaseworkError) {
-        _ = try requireRow("household", id)
+    /// Changes the given fields of a household (nil leaves a field as it is), as of `at`,
+    /// the moment the form was filled in (not before the household was registered). The
+    /// next review (R1/R2) follows the new flags from `at`'s date.
+    public func editHousehold(_ id: String, _ changes: HouseholdChanges, at: Date) throws(CaseworkError) {
+        let when = try moment(at)
+        try requireHouseholdExisted(try requireRow("household", id), at: when)
         let values = try Self.householdValues(changes)
         guard !values.isEmpty else { return }
         try write("household", id, values)
+        try updateNextReview(household: id, changedAt: when)
     }
 
     /// The validated column values of the given household fields: one mapping for
@@ -56,19 +61,26 @@ extension Casework {
         try rows("household").map(Household.init)
     }
 
-    /// Adds a member; the ID number is checked (GB 11643) and must agree with the birth
-    /// date, from which the birth date and sex are taken when not given.
+    /// Adds a member as of `at`, the moment the form was filled in (not before the
+    /// household was registered). The ID number is checked (GB 11643) and must agree with
+    /// the birth date, from which the birth date and sex are taken when not given; a birth
+    /// date after `at`'s date is refused. A member's labour capacity is an input of the
+    /// household's review cycle (R2), so its next review follows from `at`'s date.
     @discardableResult
-    public func addMember(household: String, _ input: MemberInput) throws(CaseworkError) -> String {
-        _ = try requireRow("household", household)
+    public func addMember(household: String, _ input: MemberInput, at: Date) throws(CaseworkError) -> String {
+        let when = try moment(at)
+        try requireHouseholdExisted(try requireRow("household", household), at: when)
         guard !input.name.isEmpty else { throw .missing(field: "name") }
         let id = try IDNumber(input.idNumber, field: "id_number")
         var birth = id.birthDate
+        var birthField = "id_number"
         if let given = input.birthDate {
             guard let date = CivilDate(given) else { throw .invalidDate(field: "birth_date") }
             guard date == id.birthDate else { throw .idNumberBirthDateMismatch(field: "id_number") }
             birth = date
+            birthField = "birth_date"
         }
+        guard birth <= when.localDate else { throw .birthDateAfterEntry(field: birthField) }
         guard (0...4).contains(input.disabilityGrade) else { throw .outOfRange(field: "disability_grade", range: 0...4) }
         var values: [String: Value] = [
             "household_id": .text(household),
@@ -84,7 +96,9 @@ extension Casework {
         if let v = input.disabilityType { values["disability_type"] = .text(try DisabilityType.parse(v, field: "disability_type").rawValue) }
         if let v = input.careGrade { values["care_grade"] = .text(try CareGrade.parse(v, field: "care_grade").rawValue) }
         values["health"] = .optionalText(input.health)
-        return try insert("member", values)
+        let member = try insert("member", values)
+        try updateNextReview(household: household, changedAt: when)
+        return member
     }
 
     public func members(household: String) throws(CaseworkError) -> [Member] {

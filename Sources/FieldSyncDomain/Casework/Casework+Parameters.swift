@@ -33,26 +33,38 @@ extension Casework {
 
     // MARK: Due
 
-    /// What is due or overdue at `at`, most urgent first (``DueList``).
+    /// What is due or overdue at `at`, most urgent first (``DueList``), from the records as
+    /// they stood at `at`: an application received later is not yet due, and an answer,
+    /// help, feedback or rejection dated after `at` has not yet stopped a clock. `at` may
+    /// lie in the future (what will be due tomorrow); nothing is written.
     public func due(at: Date) throws(CaseworkError) -> [DueItem] {
         let now = stamp(at)
-        let closed: Set<String> = [ApplicationStatus.rejected.rawValue, ApplicationStatus.closed.rawValue]
+        func byNow(_ t: Timestamp?) -> Bool { t.map { $0 <= now } ?? false }
+        let closing: Set<String> = [ApplicationStatus.rejected.rawValue, ApplicationStatus.closed.rawValue]
         let applications = try rows("application").compactMap { r -> DueList.Application? in
-            guard let received = r.timestamp("received_at"), !closed.contains(r.text("status") ?? "") else { return nil }
+            guard let received = r.timestamp("received_at"), received <= now else { return nil }
+            // Closed by a rejection or closure decided by now (a status without its moment counts as it stands).
+            if closing.contains(r.text("status") ?? ""), r.timestamp("decided_at").map({ $0 <= now }) ?? true { return nil }
             return DueList.Application(id: r.id, householdID: r.text("household_id"), category: r.code("category", as: AssistanceCategory.self),
                                        emergency: r.flag("emergency"), receivedAt: received,
-                                       replied: r.text("replied_at") != nil, helped: r.text("helped_at") != nil)
+                                       replied: byNow(r.timestamp("replied_at")), helped: byNow(r.timestamp("helped_at")))
         }
-        let answered = Set(try rows("referral_feedback").compactMap { $0.text("referral_id") })
+        let feedback = try rows("referral_feedback")
+        let answered = Set(feedback.compactMap { r -> String? in byNow(r.timestamp("received_at")) ? r.text("referral_id") : nil })
+        let withFeedback = Set(feedback.compactMap { $0.text("referral_id") })
+        let parameters = try parameters()
         let referrals = try rows("referral").compactMap { r -> DueList.Referral? in
-            guard let due = r.timestamp("due_at"), r.text("status") != "withdrawn" else { return nil }
-            return DueList.Referral(id: r.id, householdID: r.text("household_id"), dueAt: due,
-                                    answered: answered.contains(r.id) || r.text("status") == "answered")
+            // The due moment follows its inputs: recomputed from referred_at with the
+            // parameters in force now (a limit the hub corrected applies), else as stored.
+            let referred = r.timestamp("referred_at")
+            guard let due = referred.map({ ReferralTimeLimit.dueAt(referredAt: $0, parameters: parameters) }) ?? r.timestamp("due_at"),
+                  r.text("status") != "withdrawn", referred.map({ $0 <= now }) ?? true else { return nil }
+            return DueList.Referral(id: r.id, householdID: r.text("household_id"), dueAt: due, answered: answered.contains(r.id) || (r.text("status") == "answered" && !withFeedback.contains(r.id)))
         }
         let reviews = try households().compactMap { h -> DueList.Review? in
-            guard h.status != "closed", let date = h.nextReview else { return nil }
+            guard h.status != "closed", let date = h.nextReview, h.createdAt.map({ $0 <= now }) ?? true else { return nil }
             return DueList.Review(householdID: h.id, date: date)
         }
-        return DueList.build(at: now, applications: applications, referrals: referrals, reviews: reviews, parameters: try parameters())
+        return DueList.build(at: now, applications: applications, referrals: referrals, reviews: reviews, parameters: parameters)
     }
 }

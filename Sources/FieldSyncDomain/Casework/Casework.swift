@@ -15,9 +15,17 @@ import Foundation
 /// a paper form is entered after the fact; rules use the parameters in force on that
 /// moment's local date. Moments are written with ``offsetMinutes`` (China Standard Time).
 ///
+/// Records never contradict time: a writing call refuses a moment more than
+/// ``futureTolerance`` past ``now`` and a moment before the record it belongs to (the
+/// household's registration, the application's receipt, the referral), and each rule
+/// that depends on an earlier event counts only events at or before the act's moment
+/// (a check completed after a decision does not satisfy R7 for it). Derived values (the
+/// next review, R1/R2; when an application was first answered or helped) are recomputed
+/// from their inputs whenever an input changes.
+///
 /// ## Topics
-/// - Households and members: ``addHousehold(_:at:)``, ``editHousehold(_:_:)``, ``household(_:)``,
-///   ``households()``, ``addMember(household:_:)``, ``members(household:)``
+/// - Households and members: ``addHousehold(_:at:)``, ``editHousehold(_:_:at:)``, ``household(_:)``,
+///   ``households()``, ``addMember(household:_:at:)``, ``members(household:)``
 /// - A case: ``apply(household:category:channel:emergency:amount:receivedAt:applicant:)``,
 ///   ``reply(application:at:)``, ``recordCheck(application:sources:outcome:at:)``,
 ///   ``decide(application:approve:amount:reasons:level:startDate:at:)``,
@@ -30,25 +38,57 @@ public struct Casework: Sendable {
     public let replica: Replica
     /// The UTC offset written into timestamps, in minutes (480 = UTC+8).
     public let offsetMinutes: Int
+    /// The machine's clock, read only to refuse moments in the future.
+    public let now: @Sendable () -> Date
 
-    public init(replica: Replica, offsetMinutes: Int = Timestamp.chinaOffsetMinutes) {
+    /// How far past ``now`` a recorded moment may lie: 10 minutes.
+    ///
+    /// Station laptops' clocks drift by minutes and a caseworker types "now" from the wall
+    /// clock, so a moment a few minutes ahead is an honest entry; anything later is a
+    /// typo in the date (2062 for 2026) or a wrong clock, and a record dated in the future
+    /// would start clocks (R4, R5, R13) and reviews that never come due, or count a check
+    /// or an approval that has not happened yet.
+    public static let futureTolerance: TimeInterval = TimeInterval(futureToleranceMinutes * 60)
+    /// ``futureTolerance`` in whole minutes, as messages state it.
+    public static let futureToleranceMinutes = 10
+
+    public init(replica: Replica, offsetMinutes: Int = Timestamp.chinaOffsetMinutes,
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.replica = replica
         self.offsetMinutes = offsetMinutes
+        self.now = now
     }
 
     // MARK: Plumbing
 
     func stamp(_ date: Date) -> Timestamp { Timestamp(date, offsetMinutes: offsetMinutes) }
 
-    /// The outcome of the latest check of `application` that is complete (not inconclusive).
-    func latestCompletedCheck(application: String) throws(CaseworkError) -> CheckOutcome? {
+    /// The moment of a writing call, refused when later than ``now`` plus ``futureTolerance``.
+    func moment(_ date: Date, field: String = "at") throws(CaseworkError) -> Timestamp {
+        guard date.timeIntervalSince(now()) <= Self.futureTolerance else { throw .momentInTheFuture(field: field) }
+        return stamp(date)
+    }
+
+    /// Refuses `when` if it is earlier than `earlier`, the `table`.`column` moment of the
+    /// record it belongs to or depends on (an absent moment refuses nothing).
+    func requireNotBefore(_ when: Timestamp, _ earlier: Timestamp?, table: String, column: String,
+                          field: String = "at") throws(CaseworkError) {
+        if let earlier, when < earlier { throw .momentBeforeRecord(field: field, table: table, column: column) }
+    }
+
+    /// Refuses `when` if it is earlier than the registration of `household` (`created_at`).
+    func requireHouseholdExisted(_ household: [String: Value], at when: Timestamp) throws(CaseworkError) {
+        try requireNotBefore(when, RowValues(household).timestamp("created_at"), table: "household", column: "created_at")
+    }
+
+    /// The completed checks (not inconclusive) of `application`, with their moments.
+    func completedChecks(application: String) throws(CaseworkError) -> [(at: Timestamp, outcome: CheckOutcome)] {
         try rows("economic_check")
             .filter { $0.text("application_id") == application }
-            .compactMap { r -> (Timestamp, CheckOutcome)? in
+            .compactMap { r -> (at: Timestamp, outcome: CheckOutcome)? in
                 guard let at = r.timestamp("completed_at"), let o = r.code("outcome", as: CheckOutcome.self), o != .inconclusive else { return nil }
                 return (at, o)
             }
-            .max { $0.0 < $1.0 }?.1
     }
 
     func rows(_ table: String) throws(CaseworkError) -> [RowValues] {

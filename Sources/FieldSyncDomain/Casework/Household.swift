@@ -17,6 +17,8 @@ public struct Household: Sendable, Equatable, CustomStringConvertible {
     public let category: AssistanceCategory?
     public let status: String?
     public let nextReview: CivilDate?
+    /// When the household was registered (`created_at`); nil for rows written before v2.
+    public let createdAt: Timestamp?
 
     /// R10: the standard this household is assessed with.
     public var applicableStandard: UrbanRural? {
@@ -41,6 +43,7 @@ public struct Household: Sendable, Equatable, CustomStringConvertible {
         category = r.code("category", as: AssistanceCategory.self)
         status = r.text("status")
         nextReview = r.date("next_review")
+        createdAt = r.timestamp("created_at")
     }
 }
 

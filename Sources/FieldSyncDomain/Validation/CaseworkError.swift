@@ -36,6 +36,17 @@ public enum CaseworkError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A number (months, hours, grade) outside its range.
     case outOfRange(field: String, range: ClosedRange<Int>)
 
+    // MARK: Time
+    /// A moment later than the machine's clock by more than ``Casework/futureTolerance``:
+    /// a typo in the year or a wrong clock, never a form already filled in.
+    case momentInTheFuture(field: String)
+    /// A birth date (given, or read from the ID number) after the moment the form was filled in.
+    case birthDateAfterEntry(field: String)
+    /// A moment earlier than the record it belongs to or depends on (`table`.`column`),
+    /// e.g. a reply before the application was received, a review before the household
+    /// was registered: the later event cannot have happened first.
+    case momentBeforeRecord(field: String, table: String, column: String)
+
     // MARK: Records
     /// No row with that id in that table.
     case notFound(table: String, id: String)
@@ -47,6 +58,9 @@ public enum CaseworkError: Error, Sendable, Equatable, CustomStringConvertible {
     case economicCheckRequired(category: String)
     /// R7: the latest completed check found the family outside the criteria.
     case economicCheckExceedsCriteria(category: String)
+    /// R7: a completed check exists, but only after the decision's moment; a decision
+    /// counts only checks completed at or before it.
+    case economicCheckAfterDecision(category: String)
     /// R8: above township authority; the county decides at the hub.
     case beyondTownshipAuthority(category: String, ceiling: Money?)
     /// A station tried to record a county-level decision.
@@ -59,6 +73,9 @@ public enum CaseworkError: Error, Sendable, Equatable, CustomStringConvertible {
     case paymentBeforeCheckNotAllowed(ceiling: Money)
     /// Payment on an application that was rejected or not yet approved (outside R6).
     case paymentWithoutApproval(application: String)
+    /// Payment dated before the approval it needs (outside R6): the application is
+    /// approved, but later than the payment's moment.
+    case paymentBeforeApproval(application: String)
     /// R9: the place-of-residence channel needs a residence-permit holder.
     case placeOfResidenceNeedsResidencePermit
     /// Rule parameters are set at the hub only.
@@ -94,6 +111,12 @@ public enum CaseworkError: Error, Sendable, Equatable, CustomStringConvertible {
             "字段 \(f) 的取值不在允许范围内，请从以下选择：\(allowed.joined(separator: ", ")) / field \(f): not an allowed value; choose one of: \(allowed.joined(separator: ", "))"
         case let .outOfRange(f, range):
             "字段 \(f) 应在 \(range.lowerBound) 到 \(range.upperBound) 之间，请修改 / field \(f): must be between \(range.lowerBound) and \(range.upperBound); correct it"
+        case let .momentInTheFuture(f):
+            "字段 \(f) 的时间晚于本机当前时间，请核对年月日和本机时钟 / field \(f): the time is in the future (more than \(Casework.futureToleranceMinutes) minutes past this computer's clock); check the date and the computer's clock"
+        case let .birthDateAfterEntry(f):
+            "字段 \(f) 的出生日期晚于填表时间，请核对身份证号、出生日期和 --at / field \(f): the birth date is after the time the form was filled in; check the ID number, the birth date and --at"
+        case let .momentBeforeRecord(f, table, column):
+            "字段 \(f) 的时间早于 \(table) 记录的 \(column)，事情不能先于其所属或所依据的记录发生，请核对时间 / field \(f): earlier than the \(table)'s \(column); an event cannot precede the record it belongs to or depends on; check the time"
         case let .notFound(table, id):
             "找不到 \(table) 记录 \(id)，请核对编号 / \(table) \(id) does not exist; check the id"
         case let .alreadyDecided(a):
@@ -102,6 +125,8 @@ public enum CaseworkError: Error, Sendable, Equatable, CustomStringConvertible {
             "逢救必核：\(c) 须先完成家庭经济状况核对才能批准，请先录入核对结果 / rule R7: \(c) cannot be approved without a completed economic status check; record the check first"
         case let .economicCheckExceedsCriteria(c):
             "逢救必核：最近一次家庭经济状况核对结论为不符合条件，\(c) 不能批准；可作不予批准决定或重新核对 / rule R7: the latest economic status check found the family outside the criteria, so \(c) cannot be approved; reject, or record a new check"
+        case let .economicCheckAfterDecision(c):
+            "逢救必核：家庭经济状况核对的完成时间晚于决定时间，\(c) 只能依据决定时或之前完成的核对批准；请核对 --at 或在核对之后再作决定 / rule R7: the economic status check was completed after the decision's time; \(c) is approved only on a check completed at or before the decision; check --at, or decide after the check"
         case let .beyondTownshipAuthority(c, ceiling):
             if let ceiling {
                 "超出乡镇审核确认权限：\(c) 金额超过 \(ceiling) 元，由县级民政部门在县中心审核确认 / rule R8: \(c) above \(ceiling) yuan is beyond township authority; the county decides at the hub (fieldsync hub decide)"
@@ -118,6 +143,8 @@ public enum CaseworkError: Error, Sendable, Equatable, CustomStringConvertible {
             "核对前先行救助仅限不超过 \(ceiling) 元的临时救助，请先完成核对和审核确认 / rule R6: paying before the check is only for temporary assistance up to \(ceiling) yuan; complete the check and the decision first"
         case let .paymentWithoutApproval(a):
             "申请 \(a) 尚未批准，不能发放救助 / application \(a) is not approved; decide it before giving assistance"
+        case let .paymentBeforeApproval(a):
+            "发放时间早于申请 \(a) 的批准时间，不能在批准前发放（小额先行救助除外），请核对 --at / field at: earlier than the approval of application \(a); assistance is given after the approval (except small temporary amounts, R6); check --at"
         case .placeOfResidenceNeedsResidencePermit:
             "居住地申办须持有居住证，请核对户的居住证信息或改用其他受理渠道 / field channel: placeOfResidence is for residence-permit holders (rule R9); check residence_permit_holder or choose another channel"
         case .parametersOnlyAtHub:

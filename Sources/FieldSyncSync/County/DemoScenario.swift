@@ -55,7 +55,7 @@ public struct DemoScenario {
         for (i, station) in county.stations.enumerated() {
             var ids: [String] = []
             for _ in 0..<householdsPerStation {
-                var history = CaseHistory(casework: Casework(replica: station.replica), town: towns[i], summary: totals)
+                var history = CaseHistory(casework: Casework(replica: station.replica, now: CaseHistory.syntheticNow), town: towns[i], summary: totals)
                 ids.append(try history.make(using: &rng))
                 totals = history.summary
             }

@@ -65,7 +65,7 @@ public struct SampleCounty {
                               decisions: 0, payments: 0, visits: 0, referrals: 0, leftForTheCounty: 0, digest: "", converged: false)
         let total = towns.count * plan.householdsPerTownship
         for (t, (station, town)) in zip(county.stations, towns).enumerated() {
-            let casework = Casework(replica: station.replica)
+            let casework = Casework(replica: station.replica, now: CaseHistory.syntheticNow)
             for h in 0..<plan.householdsPerTownship {
                 progress(t * plan.householdsPerTownship + h + 1, total, "\(town.name) households")
                 var history = CaseHistory(casework: casework, town: town, summary: summary)
@@ -104,6 +104,10 @@ struct CaseHistory {
     /// The running totals, carried through and handed back.
     var summary: SampleCounty.Summary
 
+    /// The clock the synthetic year's casework is checked against: its last day, so that
+    /// generating it does not depend on the machine's date.
+    static let syntheticNow: @Sendable () -> Date = { day(364, hour: 23) }
+
     /// A day in 2026, January to November, at office hours Beijing time.
     static func day(_ dayOfYear: Int, hour: Int = 10) -> Date {
         // 2026-01-01T00:00:00+08:00 is 1767196800 seconds after 1970.
@@ -137,7 +141,7 @@ struct CaseHistory {
             monthlyIncomeYuan: String(Int.random(in: 3...30, using: &rng) * 100),
             essentialExpensesYuan: String(Int.random(in: 0...20, using: &rng) * 50),
             irregularIncome: Bool.random(using: &rng), memberAbleToWork: !elderlyAlone && Bool.random(using: &rng)),
-            at: Self.day(registered))
+            at: Self.day(registered, hour: 8))
         summary.households += 1
         var applicant: String?
         for i in 0..<size {
@@ -152,7 +156,7 @@ struct CaseHistory {
                                                  male: male, using: &rng),
                 relation: relation, labourCapacity: labour,
                 disabilityType: Int.random(in: 0..<12, using: &rng) == 0 ? "physical" : nil,
-                disabilityGrade: 0, student: age >= 6 && age <= 22))
+                disabilityGrade: 0, student: age >= 6 && age <= 22), at: Self.day(registered, hour: 8))
             summary.members += 1
             if i == 0 { applicant = id }
         }

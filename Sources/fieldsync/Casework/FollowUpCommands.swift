@@ -115,7 +115,7 @@ struct StationDue: ParsableCommand {
         """
     )
     @Argument(help: "The station folder.") var dir: String
-    @OptionGroup var moment: MomentOptions
+    @OptionGroup var moment: AsOfOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {

@@ -114,11 +114,14 @@ struct HouseholdEdit: ParsableCommand {
         commandName: "edit",
         abstract: "Change fields of a household; fields not given stay as they are. Prints its id.",
         discussion: """
-        Yes/no fields take --FLAG or --no-FLAG.
+        Yes/no fields take --FLAG or --no-FLAG. --at is when the form was filled in (not \
+        before the household was registered); a dibao household's next review follows the \
+        new flags and income from that date (R1/R2).
 
         Example:
           fieldsync station household edit st 3f9a0c1e-000001 \\
-              --income 1350 --irregular-income
+              --income 1350 --irregular-income --able-to-work \\
+              --at 2026-11-20T10:00:00+08:00
         """
     )
     @Argument(help: "The station folder.") var dir: String
@@ -134,6 +137,7 @@ struct HouseholdEdit: ParsableCommand {
     @Option(help: ArgumentHelp("Essential monthly expenses, yuan.", valueName: "YUAN")) var expenses: String?
     @Flag(name: .customLong("irregular-income"), inversion: .prefixedNo, help: "Income is not regular.") var irregularIncome: Bool?
     @Flag(name: .customLong("able-to-work"), inversion: .prefixedNo, help: "A member is able to work.") var ableToWork: Bool?
+    @OptionGroup var moment: MomentOptions
     @OptionGroup var output: OutputOptions
 
     var changes: HouseholdChanges {
@@ -151,8 +155,8 @@ struct HouseholdEdit: ParsableCommand {
 
     func run() throws {
         try reporting {
-            try stationCasework(dir).editHousehold(id, changes)
-            printRecorded(id, table: "household", json: output.json)
+            try stationCasework(dir).editHousehold(id, changes, at: moment.date)
+            printRecorded(id, table: "household", at: moment.date, json: output.json)
         }
     }
 }

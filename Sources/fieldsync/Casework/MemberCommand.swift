@@ -17,11 +17,15 @@ struct MemberAdd: ParsableCommand {
         abstract: "Add a member to a household. Prints the member's id on its own line.",
         discussion: """
         The ID card number is checked (GB 11643 check digit, birth date, area code); the \
-        birth date and sex are taken from it. A --birth-date given must agree with it.
+        birth date and sex are taken from it. A --birth-date given must agree with it and may \
+        not be after --at (when the form was filled in; not before the household was \
+        registered). Labour capacity counts for the dibao review cycle (R2): the household's \
+        next review follows it.
 
         Example:
           fieldsync station member add st 3f9a0c1e-000001 --name 马明 \\
-              --id-number 639900198003150014 --relation head --labour-capacity full
+              --id-number 639900198003150014 --relation head --labour-capacity full \\
+              --at 2026-11-02T09:10:00+08:00
         """
     )
     @Argument(help: "The station folder.") var dir: String
@@ -41,6 +45,7 @@ struct MemberAdd: ParsableCommand {
     @Flag(help: "In school.") var student = false
     @Option(name: .customLong("care-grade"),
             help: Choices.help("Self-care ability (生活自理能力).", CareGrade.self, valueName: "GRADE")) var careGrade: String?
+    @OptionGroup var moment: MomentOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {
@@ -49,8 +54,8 @@ struct MemberAdd: ParsableCommand {
             let id = try casework.addMember(household: household, MemberInput(
                 name: name, idNumber: idNumber, birthDate: birthDate, relation: relation, labourCapacity: labourCapacity,
                 disabilityType: disabilityType, disabilityGrade: disabilityGrade, health: health, student: student,
-                careGrade: careGrade))
-            printRecorded(id, table: "member", json: output.json)
+                careGrade: careGrade), at: moment.date)
+            printRecorded(id, table: "member", at: moment.date, json: output.json)
         }
     }
 }

@@ -6,7 +6,22 @@ import Foundation
 /// `--at TIME`: the moment a command records, for a paper form entered after the fact.
 struct MomentOptions: ParsableArguments {
     @Option(name: .customLong("at"),
-            help: ArgumentHelp("When it happened, ISO-8601 with offset, e.g. 2026-11-29T09:30:00+08:00 (default: now).",
+            help: ArgumentHelp("When it happened, ISO-8601 with offset, e.g. 2026-11-29T09:30:00+08:00 (default: now; at most \(Casework.futureToleranceMinutes) minutes ahead of this computer's clock).",
+                               valueName: "TIME"))
+    var at: String?
+
+    func validate() throws {
+        if let at, Timestamp(at) == nil { throw ValidationError(CaseworkError.invalidTimestamp(field: "--at").description) }
+    }
+
+    /// The moment given, or now.
+    var date: Date { at.flatMap(Timestamp.init)?.date ?? Date() }
+}
+
+/// `--at TIME` of a listing (`due`): the moment to list for, which may lie ahead.
+struct AsOfOptions: ParsableArguments {
+    @Option(name: .customLong("at"),
+            help: ArgumentHelp("The moment to list for, ISO-8601 with offset, e.g. 2026-11-29T09:30:00+08:00 (default: now; may be ahead, to see what will be due).",
                                valueName: "TIME"))
     var at: String?
 
