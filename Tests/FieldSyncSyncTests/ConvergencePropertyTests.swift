@@ -8,6 +8,11 @@ import XCTest
 /// SYSTEM.md properties 1–4 over the real loop: three stations and a hub, seeded random
 /// inserts, updates and deletes, bundles delivered in random order with duplicates and
 /// losses (lost bundles are never delivered; later exports re-send their changes).
+///
+/// Among the random operations are the county's hazards: an insider (a station's key
+/// signing changes as another station, beyond its authority, or reusing a number), which
+/// the hub must refuse leaving nothing behind; and station 0's laptop restored from an
+/// older copy of itself, which must end repaired with nothing lost (S13).
 final class ConvergencePropertyTests: XCTestCase {
     /// Seeds run in CI; `FIELDSYNC_SEEDS=N` runs more, `FIELDSYNC_SEED=S` replays one.
     var seeds: [UInt64] {
@@ -19,19 +24,28 @@ final class ConvergencePropertyTests: XCTestCase {
     override func setUp() { TestLogging.bootstrap() }
 
     func testRandomOperationsAndDeliveryConvergeAndEverythingIsAcknowledged() throws {
+        var restores = 0, insiders = 0
         for seed in seeds {
-            try runScenario(seed: seed)
+            let run = try runScenario(seed: seed)
+            restores += run.restored ? 1 : 0
+            insiders += run.insiders
+        }
+        // The hazards must really be among the operations, not just possible.
+        if seeds.count >= 20 {
+            XCTAssertGreaterThan(restores, 0, "no run restored a laptop")
+            XCTAssertGreaterThan(insiders, seeds.count, "too few insider bundles were tried")
         }
     }
 
-    func runScenario(seed: UInt64) throws {
+    @discardableResult
+    func runScenario(seed: UInt64) throws -> (restored: Bool, insiders: Int) {
         var rng = SeededGenerator(seed: seed)
         let folder = TemporaryFolder("fieldsync-prop")
         defer { folder.cleanUp() }
         let clock = ManualClock()
         // Laptops disagree about the time by up to a few minutes: within the skew bound.
         let offsets = (0..<3).map { _ in Int64.random(in: -300_000...300_000, using: &rng) }
-        let county = try County.create(
+        var county = try County.create(
             at: folder.path, hubName: "hub",
             stations: (0..<3).map { .init(name: "station \($0)", township: "63010610\($0)") },
             wallClock: clock.wallClock(), stationClocks: offsets.map { clock.wallClock(offset: $0) })
@@ -41,6 +55,20 @@ final class ConvergencePropertyTests: XCTestCase {
         var exportCount = 0
         let operations = Int.random(in: 200...320, using: &rng)
         let context = "seed \(seed) (replay with FIELDSYNC_SEED=\(seed))"
+        var backup: String?          // a copy of station 0's folder, taken once
+        var restored = false
+        var insiders = 0
+        /// Merges a bundle at the hub; a restored copy's bundle that reuses numbers is refused (S13), nothing else is.
+        func merge(_ path: String) throws {
+            do { try county.hub.merge(bundleAt: path) } catch let error {
+                guard restored, case .reusedSequence = error else { throw error }
+            }
+        }
+        /// Imports a return bundle; a restored copy that learns where its history parts repairs (the caseworker's command).
+        func deliver(_ path: String, to i: Int) throws {
+            try county.stations[i].importBundle(at: path)
+            if try county.stations[i].restoreState()?.agreedThrough != nil { try county.stations[i].repairRestoredCopy() }
+        }
 
         for _ in 0..<operations {
             clock.advance(by: UInt64.random(in: 0...2_000, using: &rng))
@@ -68,7 +96,7 @@ final class ConvergencePropertyTests: XCTestCase {
                 if let id = try station.replica.rowIDs(table: "household", limit: nil).randomElement(using: &rng) {
                     try station.record(table: "visit", values: ["household_id": .text(id), "note": .text("访视 \(seed)")])
                 }
-            case 70..<73:
+            case 70:
                 if let id = try station.replica.rowIDs(table: "household", limit: nil).randomElement(using: &rng) {
                     let application = try station.record(table: "application", values: [
                         "household_id": .text(id), "category": .text("temporary"), "status": .text("approved"),
@@ -77,6 +105,21 @@ final class ConvergencePropertyTests: XCTestCase {
                         "application_id": .text(application), "household_id": .text(id), "kind": .text("cash"),
                         "amount_fen": .integer(Int64.random(in: 1...200_000, using: &rng)),
                     ])
+                }
+            case 71:
+                // An insider: station s signs what it may not write. Refused whole, nothing changes.
+                try insider(county, s, &rng, folder: folder, context: context)
+                insiders += 1
+            case 72:
+                if s == 0, backup == nil {
+                    backup = folder.sub("backup-\(Int.random(in: 0...9_999, using: &rng))")
+                    try copyFolder(station.folder.path, to: backup!)
+                } else if s == 0, let copy = backup, !restored {
+                    // The laptop is restored from the copy. What it had written to the stick is delivered first.
+                    for path in toHub where path.hasSuffix("-s0.fsb") { try merge(path) }
+                    toHub.removeAll { $0.hasSuffix("-s0.fsb") }
+                    county.stations[0] = try Station.open(at: copy, wallClock: clock.wallClock(offset: offsets[0]))
+                    restored = true
                 }
             case 73..<75:
                 // The hub writes too: county decisions and rule parameters originate there.
@@ -87,13 +130,13 @@ final class ConvergencePropertyTests: XCTestCase {
                                                       "value": .text(String(Int.random(in: 1...9, using: &rng) * 1_000))])
             case 75..<85:
                 exportCount += 1
-                toHub.append(try station.export(to: stick + "/up\(exportCount).fsb").path)
+                toHub.append(try station.export(to: stick + "/up\(exportCount)-s\(s).fsb").path)
             case 85..<93:
                 // The hub merges some bundles from the stick in random order; some are lost, some come twice.
                 toHub.shuffle(using: &rng)
                 let take = Int.random(in: 0...toHub.count, using: &rng)
                 for path in toHub.prefix(take) where Int.random(in: 0..<10, using: &rng) > 0 {
-                    try county.hub.merge(bundleAt: path)
+                    try merge(path)
                 }
                 toHub = Array(toHub.dropFirst(take)) + toHub.prefix(take).filter { _ in Bool.random(using: &rng) }
             default:
@@ -106,7 +149,7 @@ final class ConvergencePropertyTests: XCTestCase {
                     var pending = toStation[i, default: []].shuffled(using: &rng)
                     let take = Int.random(in: 0...pending.count, using: &rng)
                     for path in pending.prefix(take) where Int.random(in: 0..<10, using: &rng) > 0 {
-                        try station.importBundle(at: path)
+                        try deliver(path, to: i)
                     }
                     pending = Array(pending.dropFirst(take)) + pending.prefix(take).filter { _ in Bool.random(using: &rng) }
                     toStation[i] = pending
@@ -114,19 +157,29 @@ final class ConvergencePropertyTests: XCTestCase {
             }
         }
         // Stale bundles still lying around may be delivered late: they must change nothing harmful.
-        for path in toHub.shuffled(using: &rng) { try county.hub.merge(bundleAt: path) }
+        for path in toHub.shuffled(using: &rng) { try merge(path) }
 
-        let rounds = try county.syncUntilQuiet(stick: stick + "/final")
+        var rounds = 0
+        for round in 1...6 {
+            rounds = round
+            for (i, station) in county.stations.enumerated() { try merge(station.export(to: stick + "/final-\(round)-s\(i).fsb").path) }
+            for (i, station) in county.stations.enumerated() {
+                try deliver(county.hub.returnBundle(for: try XCTUnwrap(county.hub.replica.peer(station.identity.site)),
+                                                    to: stick + "/final-down-\(round)-\(i).fsb").path, to: i)
+            }
+            if try county.isQuiet(), try county.stations.allSatisfy({ try $0.restoreState() == nil }) { break }
+        }
         let hubDigest = try county.hub.replica.digest()
         for station in county.stations {
             XCTAssertEqual(try station.replica.digest(), hubDigest, "\(station.identity.name) diverged, \(context)")
             XCTAssertEqual(try station.status().changesOwed, 0, "\(station.identity.name) still owes changes, \(context)")
             XCTAssertEqual(try station.replica.vector(), try county.hub.replica.vector(), "vectors differ, \(context)")
         }
-        XCTAssertLessThanOrEqual(rounds, 2, "quiet should take two rounds at most, \(context)")
+        XCTAssertLessThanOrEqual(rounds, restored ? 4 : 2, "quiet should take two rounds at most (four after a restore), \(context)")
         // Replaying every bundle ever written changes nothing once converged.
-        for path in try BundleFiles.expand([stick]).filter({ $0.contains("/up") }) { try county.hub.merge(bundleAt: path) }
+        for path in try BundleFiles.expand([stick]).filter({ $0.contains("/up") }) { try merge(path) }
         XCTAssertEqual(try county.hub.replica.digest(), hubDigest, "replay changed the hub, \(context)")
+        return (restored, insiders)
     }
 
     func randomValue(for column: String, _ rng: inout SeededGenerator) -> Value {
@@ -137,5 +190,43 @@ final class ConvergencePropertyTests: XCTestCase {
         case "category": return .text(["dibao", "tekun", "temporary"].randomElement(using: &rng)!)
         default: return .text(["active", "closed"].randomElement(using: &rng)!)
         }
+    }
+
+    func copyFolder(_ source: String, to target: String) throws {
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        for file in try FileManager.default.contentsOfDirectory(atPath: source) {
+            try FileManager.default.copyItem(atPath: (source as NSString).appendingPathComponent(file),
+                                             toPath: (target as NSString).appendingPathComponent(file))
+        }
+    }
+
+    /// Station `s` signs one bundle of what no unmodified program writes: a change labelled
+    /// as another station's (A1), a reused number (A2), a hub-only table or a bad value
+    /// (A3–A4). The hub refuses it; its case data and vector are unchanged.
+    func insider(_ county: County, _ s: Int, _ rng: inout SeededGenerator, folder: TemporaryFolder, context: String) throws {
+        let station = county.stations[s]
+        let site = station.identity.site
+        let (sequence, stamp) = try InsiderBundle.next(of: station)
+        let other = county.stations[(s + 1) % 3].identity.site
+        let held = try county.hub.replica.vector()[site]
+        let changes: [Change]
+        switch Int.random(in: 0..<4, using: &rng) {
+        case 0:
+            changes = [.set("household", "\(other.short)-999999", "township", .text("630106100"), stamp: stamp, origin: other,
+                            sequence: try county.hub.replica.vector()[other] + 1)]
+        case 1 where held > 0 && s != 0:
+            // Station 0 may be restored in this run; reuse is tried on the others so the hub's restore point stays its own.
+            changes = [.set("household", "\(site.short)-999998", "township", .text("630106100"), stamp: stamp, origin: site, sequence: held)]
+        case 2:
+            changes = [.set("rule_parameter", "param:townshipTemporaryCeilingYuan:2027-01-01", "value", .text("1"),
+                            stamp: stamp, origin: site, sequence: sequence)]
+        default:
+            changes = [.set("household", "\(site.short)-999997", "monthly_income", .integer(-1), stamp: stamp, origin: site, sequence: sequence)]
+        }
+        let path = try InsiderBundle.write(from: station, changes: changes, to: folder.sub("insider-\(UInt64.random(in: 0...UInt64.max, using: &rng)).fsb"))
+        let (digest, vector) = (try county.hub.replica.digest(), try county.hub.replica.vector())
+        XCTAssertThrowsError(try county.hub.merge(bundleAt: path), "an insider's bundle was merged, \(context)")
+        XCTAssertEqual(try county.hub.replica.digest(), digest, "an insider's bundle changed the hub, \(context)")
+        XCTAssertEqual(try county.hub.replica.vector(), vector, "an insider's bundle moved the hub's vector, \(context)")
     }
 }

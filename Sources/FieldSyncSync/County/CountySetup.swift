@@ -9,7 +9,7 @@ import Foundation
 public struct County: Sendable {
     public let root: String
     public let hub: Hub
-    public let stations: [Station]
+    public var stations: [Station]
 
     /// One station to create: its name and 9-digit township code.
     public struct StationPlan: Sendable {
