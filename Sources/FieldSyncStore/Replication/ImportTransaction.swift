@@ -104,55 +104,13 @@ public struct ImportTransaction {
 
     private mutating func merge(_ change: Change, siteNo: Int64, baseSiteNo: Int64, table: TableCatalog,
                                 state: inout RowState, store: RowStore, wall: UInt64) throws {
-        switch change.kind {
-        case .delete:
-            if let tomb = state.tombStamp {
-                // Remove-wins: the row stays deleted; keep the greatest tombstone version so
-                // that every replica stores the same one.
-                let current = CellVersion(stamp: HybridTimestamp(rawValue: tomb), site: try sites.site(state.tombSiteNo))
-                if change.version > current {
-                    state.tombStamp = change.stamp.rawValue
-                    state.tombSiteNo = siteNo
-                    state.tombstoneChanged = true
-                }
-                report.stale += 1
-            } else {
-                state.tombStamp = change.stamp.rawValue
-                state.tombSiteNo = siteNo
-                state.tombstoneChanged = true
-                for i in state.cells.indices { state.cells[i] = nil }
-                report.applied += 1
-            }
-        case .set:
-            if state.isDeleted {
-                report.stale += 1
-                return
-            }
-            let index = table.columnIndex[change.column]!
-            let column = table.schema.columns[index]
-            let current = try state.cells[index].map {
-                CellState(version: try $0.version(sites), value: state.values[index], base: try $0.base(sites))
-            }
-            let outcome = MergeRules.merge(incoming: change.version, value: change.value, base: change.base,
-                                           into: current, policy: column.policy, tableKind: table.schema.kind)
-            if outcome.isConflict, let current {
-                let incoming = CellState(version: change.version, value: change.value, base: change.base)
-                try store.recordConflict(table: table.schema.name, rowID: change.rowID, column: change.column,
-                                         winner: outcome.wins ? incoming : current,
-                                         loser: outcome.wins ? current : incoming, atMillis: wall)
-                report.conflicts += 1
-            }
-            guard outcome.wins else {
-                report.stale += 1
-                return
-            }
-            state.cells[index] = CellEntry(stamp: change.stamp.rawValue, siteNo: siteNo, baseSiteNo: baseSiteNo,
-                                           baseStamp: change.base?.stamp.rawValue ?? 0, exactReal: change.value.exactRealBits)
-            state.values[index] = change.value
-            state.cellsChanged = true
-            state.valuesChanged = true
-            report.applied += 1
+        let outcome = try state.merge(change, siteNo: siteNo, baseSiteNo: baseSiteNo, table: table, sites: sites)
+        if let (winner, loser) = outcome.conflict {
+            try store.recordConflict(table: table.schema.name, rowID: change.rowID, column: change.column,
+                                     winner: winner, loser: loser, atMillis: wall)
+            report.conflicts += 1
         }
+        if outcome.applied { report.applied += 1 } else { report.stale += 1 }
     }
 
     /// Raises the vector recorded for `site` to the entry-wise maximum with `vector`.

@@ -1,0 +1,168 @@
+import FieldSyncCore
+import Foundation
+import GRDB
+
+extension Replica {
+    /// This replica's own changes with a sequence above `sequence`, in sequence order.
+    public func ownChanges(after sequence: UInt64) throws(StoreError) -> [Change] {
+        try read { db in try OwnChangeRewrite.ownChanges(db, site: siteID, after: sequence) }
+    }
+
+    /// The replica clock's last stamp (`fs_replica.clock_last`): every stamp it issues
+    /// from now on is greater.
+    public func lastStamp() throws(StoreError) -> HybridTimestamp {
+        try read { db in try ReplicaMeta(db).clock.last }
+    }
+
+    /// Replaces this replica's own changes above `sequence` with what `transform` makes of
+    /// them, and rebuilds every row from the whole change log, in ONE write transaction.
+    ///
+    /// `transform` receives the own changes with a sequence above `sequence`, in sequence
+    /// order, and returns their replacement: own-origin changes with unique sequences above
+    /// `sequence` (stamps, rows, values and sequences may differ; fewer or more is fine).
+    /// Afterwards
+    /// - the log holds the replacement instead of the old changes, and the next local
+    ///   sequence is the greatest own sequence in the log plus one;
+    /// - the replica's vector entry for itself is recomputed (contiguous, rule S5);
+    /// - the clock's last stamp is at least every stamp in the log; with `lowerClockTo`
+    ///   it is set to the greater of that stamp and the greatest stamp in the log (so a
+    ///   clock pushed into the future by the old changes can come back), otherwise it
+    ///   never goes down;
+    /// - every row's merge state (cell versions, tombstones) and the user tables are
+    ///   rebuilt from the whole log by the merge rules, which give the same state in any
+    ///   order: the replica is as if it had received its log from scratch. Recorded
+    ///   conflicts are replica-local history and are left as they are.
+    ///
+    /// Use it only for changes no peer has merged: a peer that holds `(origin, sequence)`
+    /// with other content refuses the new one as a reused sequence number. Station clock
+    /// repair (re-stamping unacknowledged changes stamped in the future) and restore from
+    /// a backup build on it. Errors thrown by `transform` roll everything back.
+    ///
+    /// ```swift
+    /// let acknowledged = try replica.knownVector(of: hub)[replica.siteID]
+    /// try replica.rewriteOwnChanges(after: acknowledged) { changes in
+    ///     changes.map { var c = $0; c.stamp = fresh(); return c }
+    /// }
+    /// ```
+    public func rewriteOwnChanges(after sequence: UInt64, lowerClockTo floor: HybridTimestamp? = nil,
+                                  _ transform: ([Change]) throws -> [Change]) throws(StoreError) {
+        let site = siteID
+        let catalog = catalog
+        try write { db in
+            let old = try OwnChangeRewrite.ownChanges(db, site: site, after: sequence)
+            let new = try transform(old)
+            var seen = Set<UInt64>()
+            for change in new {
+                try ChangeValidation.validate(change, catalog)
+                guard change.origin == site else {
+                    throw StoreError.invalidChange(table: change.table, reason: "a rewritten change has another origin than this replica")
+                }
+                guard change.sequence > sequence, seen.insert(change.sequence).inserted else {
+                    throw StoreError.invalidChange(table: change.table, reason: "rewritten sequence \(change.sequence) is not unique or not above \(sequence)")
+                }
+            }
+            var sites = try SiteDirectory(db)
+            var meta = try ReplicaMeta(db)
+            let ownNo = try sites.intern(site, db)
+            try db.execute(sql: "DELETE FROM fs_changes WHERE site_no = ? AND seq > ?", arguments: [ownNo, sequence.sql])
+            let store = RowStore(db: db)
+            for change in new.sorted(by: { $0.sequence < $1.sequence }) {
+                let baseSiteNo = try change.base.map { try sites.intern($0.site, db) }
+                meta.arrival += 1
+                guard try store.appendToLog(change, siteNo: ownNo, baseSiteNo: baseSiteNo, arrival: meta.arrival) else {
+                    throw StoreError.corrupt(reason: "a rewritten change collided in the log")
+                }
+            }
+            let highest = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM fs_changes WHERE site_no = ?", arguments: [ownNo])
+                .map { UInt64(sql: $0) } ?? 0
+            meta.nextSequence = highest + 1
+            try db.execute(sql: "UPDATE fs_sites SET contiguous = 0 WHERE site_no = ?", arguments: [ownNo])
+            sites = try SiteDirectory(db)
+            try sites.advanceAndSave(db)
+            let greatest = try OwnChangeRewrite.rebuildRows(db, catalog: catalog, sites: &sites)
+            let keep = floor ?? meta.clock.last
+            meta.clock = HybridClock(last: max(keep, greatest))
+            try meta.save(db)
+        }
+    }
+}
+
+/// The parts of ``Replica/rewriteOwnChanges(after:lowerClockTo:_:)`` that read and rebuild.
+enum OwnChangeRewrite {
+    static func ownChanges(_ db: Database, site: SiteID, after sequence: UInt64) throws -> [Change] {
+        guard let no = try Int64.fetchOne(db, sql: "SELECT site_no FROM fs_sites WHERE site_id = ?", arguments: [site.bytes.data]) else { return [] }
+        var decoder = ChangeDecoder()
+        var changes: [Change] = []
+        let rows = try Row.fetchCursor(db, sql: "SELECT record FROM fs_changes WHERE site_no = ? AND seq > ? ORDER BY seq",
+                                       arguments: [no, sequence.sql])
+        while let row = try rows.next() { changes.append(try decode(row[0], &decoder)) }
+        return changes
+    }
+
+    static func decode(_ data: Data, _ decoder: inout ChangeDecoder) throws -> Change {
+        do {
+            var r = ByteReader([UInt8](data))
+            let change = try decoder.decode(from: &r)
+            try r.finish("log record")
+            return change
+        } catch {
+            throw StoreError.corrupt(reason: "a log record: \(error)")
+        }
+    }
+
+    /// Empties `fs_rows` and the user tables, then merges every logged change again, one
+    /// row's state in memory per touched row. Returns the greatest stamp in the log.
+    static func rebuildRows(_ db: Database, catalog: Catalog, sites: inout SiteDirectory) throws -> HybridTimestamp {
+        try db.execute(sql: "DELETE FROM fs_rows")
+        for name in catalog.sortedNames {
+            try db.execute(sql: "DELETE FROM \(TableCatalog.quote(name))")
+        }
+        var states: [String: [String: RowState]] = [:]
+        var greatest = HybridTimestamp.zero
+        var decoder = ChangeDecoder()
+        let rows = try Row.fetchCursor(db, sql: "SELECT site_no, record FROM fs_changes")
+        while let row = try rows.next() {
+            let siteNo: Int64 = row[0]
+            let change = try decode(row[1], &decoder)
+            greatest = max(greatest, change.stamp)
+            let table = try catalog.table(change.table)
+            let baseSiteNo = try change.base.map { try sites.intern($0.site, db) } ?? 0
+            var state = states[change.table]?[change.rowID] ?? RowState(columnCount: table.schema.columns.count)
+            _ = try state.merge(change, siteNo: siteNo, baseSiteNo: baseSiteNo, table: table, sites: sites)
+            states[change.table, default: [:]][change.rowID] = state
+        }
+        let store = RowStore(db: db)
+        for (name, byRow) in states {
+            let table = try catalog.table(name)
+            for (rowID, var state) in byRow {
+                // Every row is new to the emptied tables: write whatever it holds.
+                if state.isDeleted {
+                    state.tombstoneChanged = true
+                } else {
+                    state.cellsChanged = true
+                    state.valuesChanged = state.hasCells
+                }
+                try store.save(table, rowID, state)
+            }
+        }
+        return greatest
+    }
+}
+
+extension Replica {
+    /// The greatest stamp in the change log, leaving out this replica's own changes above
+    /// `sequence` (those a rewrite may replace). Reads the whole log: for station-sized
+    /// replicas and rare operations such as a clock repair.
+    public func greatestStamp(excludingOwnAfter sequence: UInt64) throws(StoreError) -> HybridTimestamp {
+        let site = siteID
+        return try read { db in
+            let own = try Int64.fetchOne(db, sql: "SELECT site_no FROM fs_sites WHERE site_id = ?", arguments: [site.bytes.data]) ?? 0
+            var decoder = ChangeDecoder()
+            var greatest = HybridTimestamp.zero
+            let rows = try Row.fetchCursor(db, sql: "SELECT record FROM fs_changes WHERE NOT (site_no = ? AND seq > ?)",
+                                           arguments: [own, sequence.sql])
+            while let row = try rows.next() { greatest = max(greatest, try OwnChangeRewrite.decode(row[0], &decoder).stamp) }
+            return greatest
+        }
+    }
+}
