@@ -22,6 +22,11 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
     case bundle(file: String, BundleError)
     case store(StoreError)
     case invalidInput(String)
+    /// A bundle held a change stamped too far ahead of this machine's clock (rule M5);
+    /// names the sending station (or hub) by name and township.
+    case clockAhead(sender: String, township: String?, file: String, ClockError)
+    /// `station clock --repair` found the machine's clock itself suspect; nothing changed.
+    case clockRepairRefused(ClockRepairRefusal)
 
     public var description: String {
         switch self {
@@ -59,6 +64,13 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
             return "\(error)"
         case let .invalidInput(reason):
             return reason
+        case let .clockAhead(sender, township, file, .remoteStampTooFarAhead(_, stamp, wall, bound)):
+            let who = township.map { "\(sender)（乡镇 \($0)）" } ?? sender
+            let whoEn = township.map { "\(sender) (township \($0))" } ?? sender
+            let ahead = StationClock.span(stamp.millis &- wall)
+            return "\(who) 的 \(file) 中有修改的时间戳 \(ISOTime.format(millis: stamp.millis)) 比本机时钟 \(ISOTime.format(millis: wall)) 超前 \(ahead)，超过 \(bound / 3_600_000) 小时上限，整个包未合并；请该站改正日期并运行 `fieldsync station clock DIR --repair` 后重新导出 / \(whoEn) sent \(file) with a change stamped \(ISOTime.format(millis: stamp.millis)), \(ahead) ahead of this machine's clock (\(ISOTime.format(millis: wall))); the limit is \(bound / 3_600_000) hours, so nothing of it was merged. Have that station correct its date, run `fieldsync station clock DIR --repair`, then export again."
+        case let .clockRepairRefused(refusal):
+            return refusal.description
         }
     }
 }

@@ -139,7 +139,8 @@ public final class Hub: Sendable {
     public func status() throws(SyncError) -> NodeStatus {
         try SyncError.catching {
             let peers = try stations().map { peer in
-                PeerStatus(peer: peer, changesPending: try replica.changeCount(since: peer.knownVector))
+                PeerStatus(peer: peer, changesPending: try replica.changeCount(since: peer.knownVector),
+                           largestClockSkew: try ClockSkewLog.largest(from: peer.site, in: replica))
             }
             return NodeStatus(name: identity.name, site: identity.site, role: .hub, township: nil, vector: try replica.vector(),
                               changesOwed: 0, hubName: nil, lastExport: try replica.exportedBundles(limit: 1).first,

@@ -49,8 +49,9 @@ enum BundleImport {
                 return ImportResult(path: path, header: header, senderName: peer.name, outcome: .alreadyImported,
                                     report: ApplyReport(applied: 0, stale: 0, duplicate: header.totalChanges, conflicts: 0))
             }
+            if kind == .stationToHub { try ClockSkewLog.record(header.created, from: peer.site, in: replica, wallMillis: wallClock()) }
             let readable = try verified.open(as: identity.site, key: identity.agreementKey)
-            let ((), report) = try replica.importChanges { tx in
+            let ((), report) = try ClockSkewLog.namingSender(peer, file: name) { try replica.importChanges { tx in
                 var batches = 0
                 try readable.forEachBatch { changes in
                     try tx.apply(changes)
@@ -61,7 +62,7 @@ enum BundleImport {
                 try tx.adoptKnownVector(header.acknowledgement ?? header.senderVector, of: peer.site, asOf: header.created)
                 try tx.recordImport(BundleRecord(bundleID: header.bundleID.bytes, peer: peer.site, createdStamp: header.created,
                                                  atMillis: wallClock(), changeCount: header.totalChanges, fileName: name))
-            }
+            } }
             logger.info("bundle imported", metadata: [
                 "bundle": "\(header.bundleID.hex)", "from": "\(peer.site)", "applied": "\(report.applied)",
                 "stale": "\(report.stale)", "duplicate": "\(report.duplicate)", "conflicts": "\(report.conflicts)",
