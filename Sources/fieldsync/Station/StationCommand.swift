@@ -20,7 +20,7 @@ struct StationCommand: ParsableCommand {
                       StationDecide.self, StationGive.self, StationVisit.self, StationRefer.self, StationFeedback.self,
                       StationReview.self, StationDue.self,
                       StationRecord.self, StationDelete.self, StationShow.self,
-                      StationExport.self, StationImport.self, StationStatus.self]
+                      StationExport.self, StationImport.self, StationStatus.self, StationClockCommand.self]
     )
 }
 
@@ -231,7 +231,8 @@ enum StatusText {
         Swift.print("last import: \(s.lastImport.map { "\($0.fileName) (\($0.changeCount) changes, \(ISOTime.format(millis: $0.atMillis)))" } ?? "never")")
         Swift.print("open conflicts: \(s.openConflicts)")
         for p in s.peers {
-            Swift.print("  \(p.peer.township ?? "")  \(p.peer.name)  \(p.changesPending) changes to send\(p.peer.revokedAtMillis != nil ? "  (revoked)" : "")")
+            let skew = p.largestClockSkew.map { "  largest clock skew \(ClockText.signed($0.millis)) (seen \(ISOTime.format(millis: $0.atMillis)))" } ?? ""
+            Swift.print("  \(p.peer.township ?? "")  \(p.peer.name)  \(p.changesPending) changes to send\(p.peer.revokedAtMillis != nil ? "  (revoked)" : "")\(skew)")
         }
     }
 }
