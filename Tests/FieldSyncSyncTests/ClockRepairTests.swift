@@ -128,4 +128,26 @@ final class ClockRepairTests: SyncTestCase {
         XCTAssertEqual(repair.restamped, 0)
         XCTAssertEqual(try fast.replica.lastStamp(), last)
     }
+
+    func testRefusalsNameTheSenderByNameAndTownshipNotBySiteID() throws {
+        let county = try makeCounty(stations: 2)
+        let (station, hub) = (county.stations[0], county.hub)
+        try addHouseholds(station, count: 1)
+        let bundle = try station.export(to: folder.sub("up.fsb"))
+        var peer = try XCTUnwrap(hub.replica.peer(station.identity.site))
+        peer.revokedAtMillis = clock.now
+        try hub.replica.savePeer(peer)
+        XCTAssertThrowsError(try hub.merge(bundleAt: bundle.path)) { error in
+            guard case .revokedSigner = error as? SyncError else { return XCTFail("\(error)") }
+            XCTAssertTrue("\(error)".contains("社工站0 (township 630106100)"), "\(error)")
+            XCTAssertFalse("\(error)".contains(station.identity.site.short), "\(error)")
+        }
+        try addHouseholds(county.stations[1], count: 1)
+        try hub.merge(bundleAt: county.stations[1].export(to: folder.sub("up1.fsb")).path)
+        let other = try hub.returnBundle(for: XCTUnwrap(hub.replica.peer(county.stations[1].identity.site)), to: folder.sub("down.fsb"))
+        XCTAssertThrowsError(try station.importBundle(at: other.path)) { error in
+            guard case .notAddressedToUs = error as? SyncError else { return XCTFail("\(error)") }
+            XCTAssertTrue("\(error)".contains("signed by 湟中区民政局"), "\(error)")
+        }
+    }
 }

@@ -97,7 +97,7 @@ public final class Hub: Sendable {
             guard let peer = stations.first(where: { $0.signingKey == key.rawRepresentation }) else {
                 throw .unknownSigner(fingerprint: key.fingerprint, file: file)
             }
-            if peer.revokedAtMillis != nil { throw .revokedSigner(name: peer.name, file: file) }
+            if peer.revokedAtMillis != nil { throw .revokedSigner(name: peer.operatorName, file: file) }
             return peer
         }, afterEachBatch: afterEachBatch)
     }

@@ -38,11 +38,13 @@ enum BundleImport {
             let peer = try trustedPeer(unverified.signerKey)
             let verified = try unverified.verify()
             let header = verified.header
-            guard header.kind == kind else { throw SyncError.wrongDirection(file: name, expected: kind) }
-            guard header.sender == peer.site else { throw SyncError.senderMismatch(file: name) }
-            guard header.recipients.contains(where: { $0.site == identity.site }) else { throw SyncError.notAddressedToUs(file: name) }
+            // Refusals from here on name the signer as an operator knows it.
+            let signed = "\(name) (signed by \(peer.operatorName))"
+            guard header.kind == kind else { throw SyncError.wrongDirection(file: signed, expected: kind) }
+            guard header.sender == peer.site else { throw SyncError.senderMismatch(file: signed) }
+            guard header.recipients.contains(where: { $0.site == identity.site }) else { throw SyncError.notAddressedToUs(file: signed) }
             guard header.schemaFingerprint == replica.schemaFingerprint, header.schemaName == replica.schema.name else {
-                throw SyncError.schemaMismatch(file: name, bundleVersion: header.schemaVersion, ourVersion: replica.schema.version)
+                throw SyncError.schemaMismatch(file: signed, bundleVersion: header.schemaVersion, ourVersion: replica.schema.version)
             }
             if try replica.hasImported(bundleID: header.bundleID.bytes) {
                 logger.info("bundle already imported", metadata: ["bundle": "\(header.bundleID.hex)"])
