@@ -31,14 +31,4 @@ enum ClockSkewLog {
         guard parts.count == 2, let millis = Int64(parts[0]), let at = UInt64(parts[1]) else { return nil }
         return ClockSkew(millis: millis, atMillis: at)
     }
-
-    /// Runs an import and states a clock refusal (rule M5) with the sender's name and
-    /// township rather than a site id.
-    static func namingSender<T>(_ peer: Peer, file: String, _ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let StoreError.clock(error) {
-            throw SyncError.clockAhead(sender: peer.name, township: peer.township, file: file, error)
-        }
-    }
 }

@@ -55,16 +55,20 @@ public enum BundleInspector {
             var dryRun: ApplyReport?
             if let replica {
                 do {
-                    _ = try replica.importChanges { tx -> Void in
-                        try readable.forEachBatch { try tx.apply($0) }
-                        dryRun = tx.report
-                        throw DryRunRollback()
+                    _ = try SyncError.namingClockRefusal(of: try replica.peer(verified.header.sender), file: name) {
+                        try replica.importChanges { tx -> Void in
+                            try readable.forEachBatch { try tx.apply($0) }
+                            dryRun = tx.report
+                            throw DryRunRollback()
+                        }
                     }
                 } catch is DryRunRollback {}
             }
             return BundleInspection(path: path, fileSize: verified.fileSize, header: verified.header,
                                     signerFingerprint: verified.signerKey.fingerprint, records: records,
                                     recordsTruncated: truncated, dryRun: dryRun)
+        } catch let error as SyncError {
+            throw error
         } catch let error as BundleError {
             throw .bundle(file: name, error)
         } catch let error as StoreError {

@@ -53,7 +53,7 @@ enum BundleImport {
             }
             if kind == .stationToHub { try ClockSkewLog.record(header.created, from: peer.site, in: replica, wallMillis: wallClock()) }
             let readable = try verified.open(as: identity.site, key: identity.agreementKey)
-            let ((), report) = try ClockSkewLog.namingSender(peer, file: name) { try replica.importChanges { tx in
+            let ((), report) = try SyncError.namingClockRefusal(of: peer, file: name) { try replica.importChanges { tx in
                 var batches = 0
                 try readable.forEachBatch { changes in
                     try tx.apply(changes)
