@@ -150,4 +150,20 @@ final class ClockRepairTests: SyncTestCase {
             XCTAssertTrue("\(error)".contains("signed by 湟中区民政局"), "\(error)")
         }
     }
+
+    func testRepairWithoutAnyTimeFromTheHubIsRefusedAndChangesNothing() throws {
+        let offset = Offset()
+        let county = try XCTUnwrap(county(offset))
+        let fast = county.stations[0]
+        offset.offset = year
+        try addHouseholds(fast, count: 1)
+        offset.offset = 0
+        XCTAssertEqual(try fast.clockReport().verdict, .noHubTime)
+        let before = try snapshot(fast.replica)
+        XCTAssertThrowsError(try fast.repairClock()) { error in
+            guard case .clockRepairRefused(.noHubTime) = error as? SyncError else { return XCTFail("\(error)") }
+            XCTAssertTrue("\(error)".contains("Import a return bundle from the hub first"), "\(error)")
+        }
+        XCTAssertEqual(try snapshot(fast.replica), before)
+    }
 }
