@@ -34,6 +34,11 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
     case reusedSequence(sender: String, sequence: UInt64, file: String)
     /// A3–A4: the sender may not write what a change writes.
     case unauthorized(sender: String, AuthorityViolation, file: String)
+    /// A bundle held a change stamped too far ahead of this machine's clock (rule M5);
+    /// names the sending station (or hub) by name and township.
+    case clockAhead(sender: String, township: String?, file: String, ClockError)
+    /// `station clock --repair` found the machine's clock itself suspect; nothing changed.
+    case clockRepairRefused(ClockRepairRefusal)
 
     public var description: String {
         switch self {
@@ -83,6 +88,13 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
             return "\(file) from \(sender) reuses change number \(sequence) with different content (rule A2): the station's replica was restored from an older copy, or the same station is used on two laptops. Nothing was applied. At the station, import the hub's next return bundle (`fieldsync hub export`), which repairs a restored copy, then export again; if two laptops share one station, keep one and enroll the other as a new station."
         case let .unauthorized(sender, violation, file):
             return "\(file) from \(sender) was refused: \(violation). Nothing was applied."
+        case let .clockAhead(sender, township, file, .remoteStampTooFarAhead(_, stamp, wall, bound)):
+            let who = township.map { "\(sender)（乡镇 \($0)）" } ?? sender
+            let whoEn = township.map { "\(sender) (township \($0))" } ?? sender
+            let ahead = StationClock.span(stamp.millis &- wall)
+            return "\(who) 的 \(file) 中有修改的时间戳 \(ISOTime.format(millis: stamp.millis)) 比本机时钟 \(ISOTime.format(millis: wall)) 超前 \(ahead)，超过 \(bound / 3_600_000) 小时上限，整个包未合并；请该站改正日期并运行 `fieldsync station clock DIR --repair` 后重新导出 / \(whoEn) sent \(file) with a change stamped \(ISOTime.format(millis: stamp.millis)), \(ahead) ahead of this machine's clock (\(ISOTime.format(millis: wall))); the limit is \(bound / 3_600_000) hours, so nothing of it was merged. Have that station correct its date, run `fieldsync station clock DIR --repair`, then export again."
+        case let .clockRepairRefused(refusal):
+            return refusal.description
         }
     }
 }
@@ -90,14 +102,16 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
 extension SyncError {
     /// Runs `body` (an import of `peer`'s bundle `file`) and states the store's refusals of
     /// its content in the operator's terms: which station, by name and township, and why.
-    static func naming<T>(_ peer: Peer, file: String, _ body: () throws -> T) throws -> T {
+    static func naming<T>(_ peer: Peer?, file: String, _ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as StoreError {
+            guard let peer else { throw error }
             switch error {
             case .foreignOrigin: throw SyncError.foreignChanges(sender: peer.displayName, file: file)
             case let .reusedSequence(_, sequence): throw SyncError.reusedSequence(sender: peer.displayName, sequence: sequence, file: file)
             case let .unauthorized(violation): throw SyncError.unauthorized(sender: peer.displayName, violation, file: file)
+            case let .clock(clock): throw SyncError.clockAhead(sender: peer.name, township: peer.township, file: file, clock)
             default: throw error
             }
         }
@@ -124,6 +138,6 @@ extension SyncError {
 extension Peer {
     /// How an operator knows a peer: `station 鲁沙尔镇社工站 (township 630106100)`, or `hub 湟中区民政局`.
     public var displayName: String {
-        "\(role.rawValue) \(name)\(township.map { " (township \($0))" } ?? "")"
+        "\(role.rawValue) \(operatorName)"
     }
 }

@@ -32,6 +32,7 @@ struct Fieldsync: ParsableCommand {
         }
         do {
             var command = try parseAsRoot()
+            StationClockWarning.emit(for: command)
             try command.run()
         } catch {
             exit(withError: error)

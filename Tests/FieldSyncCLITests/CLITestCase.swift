@@ -26,11 +26,16 @@ class CLITestCase: XCTestCase {
         fatalError("the fieldsync binary was not built next to the tests (looked in \(candidates.map(\.path)))")
     }()
 
+    /// Runs the binary; `environment` adds variables to this process's own (e.g. the test
+    /// hook `FIELDSYNC_CLOCK_OFFSET_MS` for a laptop whose date is wrong).
     @discardableResult
-    func run(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Run {
+    func run(_ arguments: [String], environment: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) throws -> Run {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -44,8 +49,8 @@ class CLITestCase: XCTestCase {
 
     /// Runs and fails the test unless the command succeeds.
     @discardableResult
-    func ok(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Run {
-        let result = try run(arguments)
+    func ok(_ arguments: [String], environment: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) throws -> Run {
+        let result = try run(arguments, environment: environment)
         XCTAssertEqual(result.status, 0, "fieldsync \(arguments.joined(separator: " ")) failed: \(result.stderr)", file: file, line: line)
         return result
     }

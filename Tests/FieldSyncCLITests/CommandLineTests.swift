@@ -5,7 +5,7 @@ import XCTest
 final class CommandLineTests: CLITestCase {
     static let leaves = [
         ["station", "init"], ["station", "join"], ["station", "delete"], ["station", "show"],
-        ["station", "export"], ["station", "import"], ["station", "status"],
+        ["station", "export"], ["station", "import"], ["station", "status"], ["station", "clock"], ["station", "repair"],
         ["hub", "init"], ["hub", "enroll"], ["hub", "merge"], ["hub", "export"], ["hub", "status"], ["hub", "conflicts"],
         ["bundle", "inspect"], ["bundle", "verify"], ["digest"], ["demo"],
         ["station", "household", "add"], ["station", "household", "show"], ["station", "household", "list"],

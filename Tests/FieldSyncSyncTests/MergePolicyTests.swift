@@ -76,9 +76,14 @@ final class MergePolicyTests: SyncTestCase {
         let bundle = try county.stations[0].export(to: folder.sub("up.fsb"))
         let before = try snapshot(county.hub.replica)
         XCTAssertThrowsError(try county.hub.merge(bundleAt: bundle.path)) { error in
-            guard case let .store(.clock(.remoteStampTooFarAhead(site, _, _, _))) = error as? SyncError else { return XCTFail("\(error)") }
+            guard case let .clockAhead(name, township, _, .remoteStampTooFarAhead(site, _, _, _)) = error as? SyncError else { return XCTFail("\(error)") }
             XCTAssertEqual(site, county.stations[0].identity.site)
-            XCTAssertTrue("\(error)".contains(county.stations[0].identity.site.short))
+            XCTAssertEqual(name, "社工站0")
+            XCTAssertEqual(township, "630106100")
+            // Named by name and township, as an operator knows it, not by a site-id prefix.
+            XCTAssertTrue("\(error)".contains("社工站0"), "\(error)")
+            XCTAssertTrue("\(error)".contains("630106100"), "\(error)")
+            XCTAssertFalse("\(error)".contains(county.stations[0].identity.site.short), "\(error)")
         }
         XCTAssertEqual(try snapshot(county.hub.replica), before)
     }

@@ -138,7 +138,7 @@ public final class Hub: Sendable {
             guard let peer = stations.first(where: { $0.signingKey == key.rawRepresentation }) else {
                 throw .unknownSigner(fingerprint: key.fingerprint, file: file)
             }
-            if peer.revokedAtMillis != nil { throw .revokedSigner(name: peer.name, file: file) }
+            if peer.revokedAtMillis != nil { throw .revokedSigner(name: peer.operatorName, file: file) }
             found = peer
             return peer
         }, plan: { peer, _, _ in
@@ -184,7 +184,8 @@ public final class Hub: Sendable {
     public func status() throws(SyncError) -> NodeStatus {
         try SyncError.catching {
             let peers = try stations().map { peer in
-                PeerStatus(peer: peer, changesPending: try replica.changeCount(since: peer.knownVector))
+                PeerStatus(peer: peer, changesPending: try replica.changeCount(since: peer.knownVector),
+                           largestClockSkew: try ClockSkewLog.largest(from: peer.site, in: replica))
             }
             return NodeStatus(name: identity.name, site: identity.site, role: .hub, township: nil, vector: try replica.vector(),
                               changesOwed: 0, hubName: nil, lastExport: try replica.exportedBundles(limit: 1).first,

@@ -56,20 +56,24 @@ public enum BundleInspector {
             var dryRun: ApplyReport?
             if let replica {
                 do {
-                    _ = try replica.importChanges { tx -> Void in
-                        // The same checks as the real merge: a hub holds a station's bundle to A1–A4.
-                        if replica.role == .hub {
-                            tx.mergeGuard = MergeGuard(onlyOrigin: verified.header.sender, authority: CaseworkAuthority(), writer: .station)
+                    _ = try SyncError.naming(try replica.peer(verified.header.sender), file: name) {
+                        try replica.importChanges { tx -> Void in
+                            // The same checks as the real merge: a hub holds a station's bundle to A1–A4.
+                            if replica.role == .hub {
+                                tx.mergeGuard = MergeGuard(onlyOrigin: verified.header.sender, authority: CaseworkAuthority(), writer: .station)
+                            }
+                            try readable.forEachBatch { try tx.apply($0) }
+                            dryRun = tx.report
+                            throw DryRunRollback()
                         }
-                        try readable.forEachBatch { try tx.apply($0) }
-                        dryRun = tx.report
-                        throw DryRunRollback()
                     }
                 } catch is DryRunRollback {}
             }
             return BundleInspection(path: path, fileSize: verified.fileSize, header: verified.header,
                                     signerFingerprint: verified.signerKey.fingerprint, records: records,
                                     recordsTruncated: truncated, dryRun: dryRun)
+        } catch let error as SyncError {
+            throw error
         } catch let error as BundleError {
             throw .bundle(file: name, error)
         } catch let error as StoreError {

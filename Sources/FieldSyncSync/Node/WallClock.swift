@@ -5,8 +5,20 @@ import Foundation
 public typealias WallClock = @Sendable () -> UInt64
 
 public enum SystemWallClock {
-    /// The machine's clock.
-    public static let now: WallClock = { UInt64(max(0, Date().timeIntervalSince1970 * 1000)) }
+    /// The machine's clock, moved by ``offsetMillis``.
+    public static let now: WallClock = { machine() &+ UInt64(bitPattern: offsetMillis) }
+
+    /// The machine's clock as it is.
+    static func machine() -> UInt64 { UInt64(max(0, Date().timeIntervalSince1970 * 1000)) }
+
+    /// A test and demo hook, not for production: the environment variable
+    /// `FIELDSYNC_CLOCK_OFFSET_MS` (signed milliseconds, e.g. `31536000000` for a year
+    /// ahead) moves ``now`` as if the laptop's date were wrong by that much, so the CLI
+    /// tests and a demonstration can show a wrong clock and its repair
+    /// (`fieldsync station clock`). Unset or not a number: no offset.
+    public static let offsetMillis: Int64 = {
+        ProcessInfo.processInfo.environment["FIELDSYNC_CLOCK_OFFSET_MS"].flatMap { Int64($0) } ?? 0
+    }()
 }
 
 /// The machine's clock, but strictly increasing across every replica that shares it: the

@@ -192,4 +192,6 @@ public struct NodeStatus: Sendable {
 public struct PeerStatus: Sendable {
     public let peer: Peer
     public let changesPending: Int
+    /// The largest clock difference seen in this station's bundles (hubs only).
+    public var largestClockSkew: ClockSkew? = nil
 }

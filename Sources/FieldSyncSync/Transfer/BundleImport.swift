@@ -63,17 +63,20 @@ enum BundleImport {
             let peer = try trustedPeer(unverified.signerKey)
             let verified = try unverified.verify()
             let header = verified.header
-            guard header.kind == kind else { throw SyncError.wrongDirection(file: name, expected: kind) }
-            guard header.sender == peer.site else { throw SyncError.senderMismatch(file: name) }
-            guard header.recipients.contains(where: { $0.site == identity.site }) else { throw SyncError.notAddressedToUs(file: name) }
+            // Refusals from here on name the signer as an operator knows it.
+            let signed = "\(name) (signed by \(peer.operatorName))"
+            guard header.kind == kind else { throw SyncError.wrongDirection(file: signed, expected: kind) }
+            guard header.sender == peer.site else { throw SyncError.senderMismatch(file: signed) }
+            guard header.recipients.contains(where: { $0.site == identity.site }) else { throw SyncError.notAddressedToUs(file: signed) }
             guard header.schemaFingerprint == replica.schemaFingerprint, header.schemaName == replica.schema.name else {
-                throw SyncError.schemaMismatch(file: name, bundleVersion: header.schemaVersion, ourVersion: replica.schema.version)
+                throw SyncError.schemaMismatch(file: signed, bundleVersion: header.schemaVersion, ourVersion: replica.schema.version)
             }
             if try replica.hasImported(bundleID: header.bundleID.bytes) {
                 logger.info("bundle already imported", metadata: ["bundle": "\(header.bundleID.hex)"])
                 return ImportResult(path: path, header: header, senderName: peer.name, outcome: .alreadyImported,
                                     report: ApplyReport(applied: 0, stale: 0, duplicate: header.totalChanges, conflicts: 0))
             }
+            if kind == .stationToHub { try ClockSkewLog.record(header.created, from: peer.site, in: replica, wallMillis: wallClock()) }
             let readable = try verified.open(as: identity.site, key: identity.agreementKey)
             let plan = try makePlan(peer, header, readable)
             let ((), report) = try SyncError.naming(peer, file: name) { () throws -> ((), ApplyReport) in try replica.importChanges { tx in

@@ -22,7 +22,7 @@ struct StationCommand: ParsableCommand {
                       StationDecide.self, StationGive.self, StationVisit.self, StationRefer.self, StationFeedback.self,
                       StationReview.self, StationDue.self,
                       StationDelete.self, StationShow.self,
-                      StationExport.self, StationImport.self, StationStatus.self, StationRepair.self]
+                      StationExport.self, StationImport.self, StationStatus.self, StationClockCommand.self, StationRepair.self]
     )
 }
 
@@ -206,7 +206,8 @@ enum StatusText {
         Swift.print("last import: \(s.lastImport.map { "\($0.fileName) (\($0.changeCount) changes, \(ISOTime.format(millis: $0.atMillis)))" } ?? "never")")
         Swift.print("open conflicts: \(s.openConflicts)")
         for p in s.peers {
-            Swift.print("  \(p.peer.township ?? "")  \(p.peer.name)  \(p.changesPending) changes to send\(p.peer.revokedAtMillis != nil ? "  (revoked)" : "")")
+            let skew = p.largestClockSkew.map { "  largest clock skew \(ClockText.signed($0.millis)) (seen \(ISOTime.format(millis: $0.atMillis)))" } ?? ""
+            Swift.print("  \(p.peer.township ?? "")  \(p.peer.name)  \(p.changesPending) changes to send\(p.peer.revokedAtMillis != nil ? "  (revoked)" : "")\(skew)")
         }
     }
 }

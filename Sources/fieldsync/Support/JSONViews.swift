@@ -20,7 +20,12 @@ struct BundleRecordJSON: Encodable {
 }
 
 struct StatusJSON: Encodable {
-    struct PeerJSON: Encodable { let name: String, site: String, township: String?, changesPending: Int, revoked: Bool }
+    struct SkewJSON: Encodable { let millis: Int64, seenAt: String }
+    struct PeerJSON: Encodable {
+        let name: String, site: String, township: String?, changesPending: Int, revoked: Bool
+        /// The largest difference between a bundle's created stamp and the hub's clock (positive: station ahead).
+        var largestClockSkew: SkewJSON? = nil
+    }
     let name: String, site: String, role: String, township: String?, hub: String?
     let changesOwed: Int, openConflicts: Int
     let vector: VectorJSON
@@ -32,7 +37,8 @@ struct StatusJSON: Encodable {
         lastExport = s.lastExport.map(BundleRecordJSON.init); lastImport = s.lastImport.map(BundleRecordJSON.init)
         stations = s.role == .hub ? s.peers.map {
             PeerJSON(name: $0.peer.name, site: $0.peer.site.hex, township: $0.peer.township,
-                     changesPending: $0.changesPending, revoked: $0.peer.revokedAtMillis != nil)
+                     changesPending: $0.changesPending, revoked: $0.peer.revokedAtMillis != nil,
+                     largestClockSkew: $0.largestClockSkew.map { SkewJSON(millis: $0.millis, seenAt: ISOTime.format(millis: $0.atMillis)) })
         } : nil
     }
 }
