@@ -75,6 +75,15 @@ final class InputBoundsCommandLineTests: CLITestCase {
             XCTAssertEqual(result.stderr.split(separator: "\n").count, 1)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.sub("enr.json")))
+        // The hub name in an enrollment file, likewise, before the hub's signature.
+        try ok(["hub", "enroll", hub, folder.sub("req.json"), "--out", folder.sub("enr.json")])
+        var enrollment = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.sub("enr.json")))) as? [String: Any])
+        enrollment["hubName"] = String(repeating: "h", count: 60_000)
+        try JSONSerialization.data(withJSONObject: enrollment).write(to: URL(fileURLWithPath: folder.sub("enr-long.json")))
+        let join = try run(["station", "join", folder.sub("st"), folder.sub("enr-long.json")])
+        XCTAssertEqual(join.status, 1, String(join.stderr.prefix(300)))
+        XCTAssertTrue(join.stderr.contains("(hubName)") && join.stderr.contains("60000"), String(join.stderr.prefix(300)))
+        XCTAssertEqual(join.stderr.split(separator: "\n").count, 1)
     }
 
     func testRequestEnrollmentAndKeyFilesAreReadWithASizeCapAndMustBeRegularFiles() throws {

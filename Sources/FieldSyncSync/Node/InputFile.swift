@@ -1,7 +1,12 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
+
+// A free function, so that the C call is not shadowed by `InputFile.read`.
+private func posixRead(_ fd: Int32, _ p: UnsafeMutableRawPointer?, _ n: Int) -> Int { read(fd, p, n) }
 
 /// Reads the small files a person hands the program (enrollment requests, enrollments,
 /// key files) with a size cap, so a wrong or hostile file is refused before it is parsed.
@@ -31,7 +36,7 @@ public enum InputFile {
         var data = Data()
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            let n = buffer.withUnsafeMutableBytes { posixRead(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR || errno == EAGAIN { continue }
                 throw .io("cannot read \(what) \(path): \(String(cString: strerror(errno)))")

@@ -3,7 +3,12 @@ import FieldSyncStore
 import Foundation
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
+
+// A free function, so that the C call is not shadowed by `AtomicFile.write`.
+private func posixWrite(_ fd: Int32, _ p: UnsafeRawPointer?, _ n: Int) -> Int { write(fd, p, n) }
 
 /// The files of one replica's folder: `replica.sqlite` (the case data and sync metadata)
 /// and `identity.json` (the replica's private keys, readable by its owner only).
@@ -57,7 +62,7 @@ enum AtomicFile {
         data.withUnsafeBytes { raw in
             var done = 0
             while failure == nil, done < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
+                let n = posixWrite(fd, raw.baseAddress! + done, raw.count - done)
                 if n < 0 {
                     if errno == EINTR { continue }
                     failure = String(cString: strerror(errno))
