@@ -132,12 +132,14 @@ public final class Station: Sendable {
     private func refusal(of path: String, signedBy key: SigningPublicKey, hub: Peer) -> SyncError {
         let file = (path as NSString).lastPathComponent
         if key == identity.signingKey.publicKey { return .ownExport(file: file) }
-        let header = try? UnverifiedBundle.open(path: path).verify().header
         let what: String
-        switch header?.kind {
-        case .stationToHub?: what = "an export of station \(header!.senderName) for its hub (carry it to the hub)"
-        case .hubToStation?: what = "a return bundle from hub \(header!.senderName), which this station has not joined"
-        case nil: what = "a bundle signed by key \(key.fingerprint), which this station does not know"
+        switch try? UnverifiedBundle.open(path: path).verify().header {
+        case let header? where header.kind == .stationToHub:
+            what = "an export of station \(header.senderName) for its hub (carry it to the hub)"
+        case let header?:
+            what = "a return bundle from hub \(header.senderName), which this station has not joined"
+        case nil:
+            what = "a bundle signed by key \(key.fingerprint), which this station does not know"
         }
         return .notFromOurHub(file: file, what: what, hubName: hub.name)
     }
