@@ -199,6 +199,31 @@ final class InputBoundsCommandLineTests: CLITestCase {
         XCTAssertEqual(try json(ok(["station", "status", station, "--json"]).stdout)["changesOwed"] as? Int, 0)
     }
 
+    func testTwoMergesOnOneHubAtOnceBothSucceedOneAfterTheOther() throws {
+        let (hub, station) = try enrolledPair()
+        for stick in ["stick-a", "stick-b"] {
+            for _ in 0..<20 { try ok(["station", "record", station, "household", "village=阳坡村"]) }
+            try ok(["station", "export", station, "--out", folder.sub(stick) + "/"])
+        }
+        let merges = try ["stick-a", "stick-b"].map { stick -> (Process, Pipe) in
+            let process = Process()
+            process.executableURL = Self.binary
+            process.arguments = ["hub", "merge", hub, folder.sub(stick)]
+            let err = Pipe()
+            process.standardError = err
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            return (process, err)
+        }
+        for (process, err) in merges {
+            let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 0, message)
+            XCTAssertFalse(message.contains("database is locked"), message)
+        }
+        XCTAssertEqual(try ok(["digest", hub]).stdout, try ok(["digest", station]).stdout, "both merges were kept")
+    }
+
     // MARK: - Messages that say what the file is
 
     func testStationImportingItsOwnExportIsToldToCarryItToTheHub() throws {
