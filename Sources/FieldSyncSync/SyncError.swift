@@ -39,6 +39,21 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
     case clockAhead(sender: String, township: String?, file: String, ClockError)
     /// `station clock --repair` found the machine's clock itself suspect; nothing changed.
     case clockRepairRefused(ClockRepairRefusal)
+    /// A name or code given on the command line or read from a request, enrollment or key
+    /// file is longer than a bundle can carry; `field` names it, the value is not repeated.
+    case inputTooLong(field: String, size: Int, limit: Int)
+    /// A name or code that must not be empty is empty.
+    case inputEmpty(field: String)
+    /// A station was given a bundle it wrote itself (for the hub).
+    case ownExport(file: String)
+    /// A hub was given a return bundle it wrote itself (for a station).
+    case ownReturnBundle(file: String)
+    /// A station was given a bundle not signed by its hub: `what` says what the file is.
+    case notFromOurHub(file: String, what: String, hubName: String)
+    /// A hub was given a return bundle signed by another hub.
+    case returnBundleOfAnotherHub(file: String, hubName: String)
+    /// A hub was given a station's bundle, signed by a station it has not enrolled.
+    case unenrolledStation(file: String, stationName: String)
 
     public var description: String {
         switch self {
@@ -63,7 +78,7 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
         case let .senderMismatch(file):
             return "\(file) names a sender that does not match the key that signed it; it was not applied."
         case let .notAddressedToUs(file):
-            return "\(file) is not addressed to this replica; it was not applied. Check that the stick belongs to this station."
+            return "\(file) 不是发给本站点的数据包，未导入 / \(file) is addressed to another station or hub, not to this replica; it was not applied. Give it to the replica it is for (fieldsync bundle inspect shows its recipients)."
         case let .schemaMismatch(file, theirs, ours):
             return "\(file) was written under case schema version \(theirs), this replica uses version \(ours); update FieldSync on the older side, then export again."
         case let .noBundles(path):
@@ -95,6 +110,20 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
             return "\(who) 的 \(file) 中有修改的时间戳 \(ISOTime.format(millis: stamp.millis)) 比本机时钟 \(ISOTime.format(millis: wall)) 超前 \(ahead)，超过 \(bound / 3_600_000) 小时上限，整个包未合并；请该站改正日期并运行 `fieldsync station clock DIR --repair` 后重新导出 / \(whoEn) sent \(file) with a change stamped \(ISOTime.format(millis: stamp.millis)), \(ahead) ahead of this machine's clock (\(ISOTime.format(millis: wall))); the limit is \(bound / 3_600_000) hours, so nothing of it was merged. Have that station correct its date, run `fieldsync station clock DIR --repair`, then export again."
         case let .clockRepairRefused(refusal):
             return refusal.description
+        case let .inputTooLong(field, size, limit):
+            return "\(field) 过长（\(size) 字节，上限 \(limit) 字节）/ \(field) is too long: \(size) bytes, the limit is \(limit) bytes; shorten it"
+        case let .inputEmpty(field):
+            return "\(field) 不能为空 / \(field) is empty; fill it in"
+        case let .ownExport(file):
+            return "\(file) 是本站自己导出、交给县中心的数据包，不能在本站导入；请带到县中心合并，再导入县中心的回传数据包 / \(file) is this station's own export, to be carried to the hub (fieldsync hub merge there); import the hub's return bundle here instead. Nothing was applied."
+        case let .ownReturnBundle(file):
+            return "\(file) is a return bundle this hub wrote for a station; carry it to that station (fieldsync station import there), do not merge it at the hub. Nothing was applied."
+        case let .notFromOurHub(file, what, hubName):
+            return "\(file) 不是本站所属县中心（\(hubName)）的回传数据包，未导入 / \(file) is \(what), not a return bundle from this station's hub \(hubName); it was not applied. Give it to the replica it is for."
+        case let .returnBundleOfAnotherHub(file, hubName):
+            return "\(file) is a return bundle from another hub, \(hubName), not from this hub; it was not applied. Check where the stick came from."
+        case let .unenrolledStation(file, stationName):
+            return "\(file) is a bundle from station \(stationName), which this hub has not enrolled; it was not applied. Enroll the station with its request (fieldsync hub enroll), then merge again."
         }
     }
 }

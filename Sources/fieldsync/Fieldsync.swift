@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 
 /// `fieldsync`: the one command-line program. Each verb is a small struct that parses its
@@ -29,6 +30,10 @@ struct Fieldsync: ParsableCommand {
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = Logger.Level(rawValue: ProcessEnvironment.value("FIELDSYNC_LOG") ?? "") ?? .warning
             return handler
+        }
+        if let message = ArgumentEncoding.firstInvalid(ArgumentEncoding.processArguments) {
+            FileHandle.standardError.write(Data(message.utf8))
+            exit(withError: ExitCode(1))
         }
         do {
             var command = try parseAsRoot()

@@ -77,7 +77,7 @@ final class ImportSafetyTests: SyncTestCase {
         let bundle = try stranger.stations[0].export(to: folder.sub("stranger.fsb"))
         let before = try snapshot(county.hub.replica)
         XCTAssertThrowsError(try county.hub.merge(bundleAt: bundle.path)) { error in
-            guard case .unknownSigner = error as? SyncError else { return XCTFail("\(error)") }
+            guard case .unenrolledStation = error as? SyncError else { return XCTFail("\(error)") }
         }
         XCTAssertEqual(try snapshot(county.hub.replica), before)
     }
@@ -100,7 +100,7 @@ final class ImportSafetyTests: SyncTestCase {
         try addHouseholds(county.stations[0], count: 2)
         let up = try county.stations[0].export(to: folder.sub("up.fsb"))
         XCTAssertThrowsError(try county.stations[1].importBundle(at: up.path)) { error in
-            guard case .unknownSigner = error as? SyncError else { return XCTFail("\(error)") }
+            guard case .notFromOurHub = error as? SyncError else { return XCTFail("\(error)") }
         }
     }
 

@@ -21,7 +21,9 @@ final class FileInput {
 
     init(path: String) throws(BundleError) {
         self.path = path
-        fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking, so that a FIFO given by mistake is refused below instead of
+        // waiting forever for a writer; regular files ignore the flag.
+        fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { throw .io(path: path, reason: "cannot open: \(String(cString: strerror(errno)))") }
         var st = stat()
         guard fstat(fd, &st) == 0 else {
@@ -31,13 +33,25 @@ final class FileInput {
         }
         guard (st.st_mode & S_IFMT) == S_IFREG else {
             close(fd)
-            throw .io(path: path, reason: "not a regular file")
+            throw .io(path: path, reason: "not a regular file (\(Self.kind(of: st.st_mode))); give the path of a .fsb bundle file")
         }
         size = Int(st.st_size)
         buffer = [UInt8](repeating: 0, count: 64 * 1024)
     }
 
     deinit { close(fd) }
+
+    /// What a file that is not a regular file is, for a message.
+    static func kind(of mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFDIR: "a folder"
+        case S_IFIFO: "a pipe"
+        case S_IFSOCK: "a socket"
+        case S_IFCHR, S_IFBLK: "a device"
+        case S_IFLNK: "a symbolic link"
+        default: "not a regular file"
+        }
+    }
 
     /// Moves to `offset`.
     func seek(to offset: Int) {

@@ -20,6 +20,9 @@ final class FileOutput {
         self.path = path
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .io(path: path, reason: "cannot create: \(String(cString: strerror(errno)))") }
+        // Held until the file is closed (or the process dies): a later run tells a partial
+        // file being written now from one left by a killed export by trying this lock.
+        _ = flock(fd, LOCK_EX | LOCK_NB)
     }
 
     deinit { if fd >= 0 { _ = posixClose(fd) } }
@@ -67,6 +70,44 @@ enum FileSystem {
         guard fd >= 0 else { throw .io(path: path, reason: "cannot open folder: \(String(cString: strerror(errno)))") }
         defer { _ = posixClose(fd) }
         guard fsync(fd) == 0 else { throw .io(path: path, reason: "fsync of folder failed: \(String(cString: strerror(errno)))") }
+    }
+
+    /// Removes the hidden partial files a killed bundle writer left in `folder`
+    /// (`.NAME.fsb.TAG.partial`, `.NAME.fsb.TAG.body.partial`); a partial file whose
+    /// writer is still running holds a lock on it and is left alone. Returns the names removed.
+    static func removeStalePartialFiles(in folder: String) -> [String] {
+        guard let dir = opendir(folder) else { return [] }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if isPartialBundleName(name) { names.append(name) }
+        }
+        closedir(dir)
+        var removed: [String] = []
+        for name in names {
+            let path = "\(folder)/\(name)"
+            var st = stat()
+            guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
+            let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            if flock(fd, LOCK_EX | LOCK_NB) == 0, unlink(path) == 0 { removed.append(name) }
+            _ = posixClose(fd)
+        }
+        return removed.sorted()
+    }
+
+    /// Whether `name` is a hidden partial file of ``BundleWriter``: `.` + a bundle file
+    /// name + `.` + 12 hex digits + `.partial` or `.body.partial`.
+    static func isPartialBundleName(_ name: String) -> Bool {
+        guard name.hasPrefix("."), name.hasSuffix(".partial") else { return false }
+        var rest = name.dropFirst().dropLast(".partial".count)
+        if rest.hasSuffix(".body") { rest = rest.dropLast(".body".count) }
+        guard let dot = rest.lastIndex(of: ".") else { return false }
+        let tag = rest[rest.index(after: dot)...]
+        let file = rest[..<dot]
+        return tag.count == 12 && tag.allSatisfy(\.isHexDigit) && file.lowercased().hasSuffix(".fsb")
     }
 
     /// The folder and file name parts of a path.

@@ -139,6 +139,14 @@ public final class BundleWriter {
         }
     }
 
+    /// Removes the hidden `.partial` files that a bundle writer killed part way (power
+    /// cut, Ctrl-C) left in `folder`; those of a writer still running are kept. Returns
+    /// the names removed.
+    @discardableResult
+    public static func removeStalePartialFiles(in folder: String) -> [String] {
+        FileSystem.removeStalePartialFiles(in: folder)
+    }
+
     // MARK: - Frames
 
     private func flushBlock() throws(BundleError) {

@@ -25,7 +25,14 @@ public struct ByteWriter: Sendable {
 
     public mutating func raw<C: Collection>(_ data: C) where C.Element == UInt8 { bytes.append(contentsOf: data) }
 
+    /// The longest string ``shortString(_:)`` can encode, in UTF-8 bytes.
+    public static let maxShortStringLength = Int(UInt16.max)
+
     /// A UTF-8 string with a 16-bit length prefix (identifiers, names).
+    ///
+    /// The caller checks the length first (every name has a limit well under 65,535
+    /// bytes, checked where the value enters the program); a longer string here is a
+    /// programming error. ``checkedShortString(_:)`` is the throwing form.
     public mutating func shortString(_ s: String) {
         // Straight from the string's contiguous UTF-8 storage: no intermediate array per
         // name, and one block copy rather than a byte-by-byte append from the UTF-8 view.
@@ -35,6 +42,14 @@ public struct ByteWriter: Sendable {
             u16(UInt16(utf8.count))
             bytes.append(contentsOf: utf8)
         }
+    }
+
+    /// Like ``shortString(_:)``, but throws instead of trapping when the string is over
+    /// ``maxShortStringLength`` bytes; nothing is appended then.
+    public mutating func checkedShortString(_ s: String, _ what: String) throws(EncodingTooLong) {
+        let count = s.utf8.count
+        guard count <= Self.maxShortStringLength else { throw EncodingTooLong(what: what, size: count, limit: Self.maxShortStringLength) }
+        shortString(s)
     }
 
     /// A string's UTF-8 bytes with a 32-bit length prefix (text values); the same bytes as
@@ -52,4 +67,19 @@ public struct ByteWriter: Sendable {
     }
 
     public mutating func removeAll(keepingCapacity: Bool = true) { bytes.removeAll(keepingCapacity: keepingCapacity) }
+}
+
+/// A string too long for its length prefix: `what` names the field, never its value.
+public struct EncodingTooLong: Error, Sendable, Equatable, CustomStringConvertible {
+    public let what: String
+    public let size: Int
+    public let limit: Int
+
+    public init(what: String, size: Int, limit: Int) {
+        self.what = what
+        self.size = size
+        self.limit = limit
+    }
+
+    public var description: String { "\(what) is \(size) bytes, over the limit of \(limit)" }
 }

@@ -88,6 +88,20 @@ extension Change {
     /// Limit on table, row id and column names when decoding: 255 bytes each.
     public static let maxNameLength = 255
 
+    /// The largest encoded record a bundle can carry: a frame's record block is at most
+    /// 1 MiB − 8 KiB (so that it still fits once compressed), 4 bytes of which are the
+    /// record count. A record over this could be written to a replica but never exported.
+    public static let maxRecordSize = (1 << 20) - 8 * 1024 - 4
+
+    /// The most bytes a record needs besides the payload of its value: three names at
+    /// their limit with their length prefixes, kind, value tag and length, stamp, origin,
+    /// sequence and base.
+    public static let maxRecordOverhead = 3 * (2 + maxNameLength) + 1 + 1 + 4 + 8 + 16 + 8 + 1 + 8 + 16
+
+    /// The longest text (UTF-8 bytes) or blob a local write may store: whatever the names,
+    /// the record then fits in a bundle frame.
+    public static let maxWritableValueLength = maxRecordSize - maxRecordOverhead
+
     /// Appends the canonical record encoding (see `Protocol/bundle-format.md`, "Change record").
     public func encode(into w: inout ByteWriter) {
         w.shortString(table)

@@ -103,6 +103,7 @@ public struct Casework: Sendable {
 
     func requireRow(_ table: String, _ id: String) throws(CaseworkError) -> [String: Value] {
         guard !id.isEmpty else { throw .missing(field: "\(table)_id") }
+        try wrap { () throws(StoreError) in try Replica.checkEncodable(table: table, rowID: id) }
         guard let row = try wrap({ () throws(StoreError) in try replica.row(table: table, rowID: id) }) else {
             throw .notFound(table: table, id: id)
         }

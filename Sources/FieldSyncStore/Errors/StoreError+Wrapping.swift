@@ -9,6 +9,8 @@ extension StoreError {
         switch error {
         case let error as StoreError: self = error
         case let error as ClockError: self = .clock(error)
+        case let error as DatabaseError where error.resultCode == .SQLITE_BUSY:
+            self = .busy
         case let error as DatabaseError:
             self = .database(message: error.message ?? "unknown error", code: error.extendedResultCode.rawValue)
         default: self = .database(message: String(describing: type(of: error)), code: 0)

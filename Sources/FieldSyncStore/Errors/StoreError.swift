@@ -26,6 +26,14 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case typeMismatch(table: String, column: String, expected: ColumnType)
     /// A change that is malformed (e.g. a cell write without a column).
     case invalidChange(table: String, reason: String)
+    /// A table name, column name or row id longer than a bundle can carry (`what` names
+    /// it, e.g. "row id of household"; the name itself is not repeated).
+    case nameTooLong(what: String, size: Int, limit: Int)
+    /// A text or blob value longer than a bundle can carry.
+    case valueTooLong(table: String, column: String, size: Int, limit: Int)
+    /// Another process holds the replica for writing and did not finish within the busy
+    /// timeout (SQLite's `database is locked`). Nothing was written.
+    case busy
     /// A write to a row that has been deleted; deletes win and are never undone.
     case rowDeleted(table: String, rowID: String)
     /// The row does not exist.
@@ -74,6 +82,12 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "column \(table).\(column) holds \(expected.rawValue) values; the value given has another type"
         case let .invalidChange(table, reason):
             "a change to table \(table) is invalid: \(reason)"
+        case let .nameTooLong(what, size, limit):
+            "\(what) 过长（\(size) 字节，上限 \(limit) 字节），未保存 / \(what) is \(size) bytes, over the limit of \(limit) bytes; nothing was saved — shorten it"
+        case let .valueTooLong(table, column, size, limit):
+            "字段 \(table).\(column) 过长（\(size) 字节，上限 \(limit) 字节），未保存 / field \(table).\(column) is \(size) bytes, over the limit of \(limit) bytes a bundle can carry; nothing was saved — shorten it"
+        case .busy:
+            "该文件夹正被另一个 FieldSync 命令使用，请等它结束后再试；本次未写入任何内容 / the folder is in use by another FieldSync command; try again when it finishes (nothing was written)"
         case let .rowDeleted(table, rowID):
             "row \(rowID) of \(table) has been deleted; deleted rows cannot be edited or deleted again"
         case let .rowNotFound(table, rowID):

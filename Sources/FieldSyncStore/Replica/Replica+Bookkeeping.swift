@@ -79,8 +79,18 @@ extension Replica {
         try read { db in try BundleLog.imported.list(db, limit: limit) }
     }
 
-    public func recordExport(_ record: BundleRecord) throws(StoreError) {
-        try write { db in try BundleLog.exported.insert(db, record) }
+    /// Records a bundle written to a peer. With `sequence` (the number in its file name,
+    /// from ``upcomingExportSequence()``), the number is used up in the same transaction,
+    /// so an export that fails or is killed before its file is whole never burns one.
+    public func recordExport(_ record: BundleRecord, sequence: Int? = nil) throws(StoreError) {
+        try write { db in
+            try BundleLog.exported.insert(db, record)
+            if let sequence {
+                try db.execute(sql: "UPDATE fs_replica SET export_counter = max(export_counter, ?) WHERE id = 1", arguments: [sequence])
+                try db.execute(sql: "INSERT OR REPLACE INTO fs_settings(key, value) VALUES (?, ?)",
+                               arguments: [Self.lastRecordedExportKey, String(sequence)])
+            }
+        }
     }
 
     /// Exported bundles, newest first.
@@ -103,7 +113,25 @@ extension Replica {
         }
     }
 
-    /// The next export number (1, 2, 3, …), persisted, for bundle file names.
+    /// The number the next bundle file will carry (1, 2, 3, …): one after the last
+    /// export recorded with its number. Nothing is used up until
+    /// ``recordExport(_:sequence:)``; a number reserved by ``nextExportSequence()`` whose
+    /// bundle was never written is given out again.
+    public func upcomingExportSequence() throws(StoreError) -> Int {
+        try read { db in
+            if let recorded = try String.fetchOne(db, sql: "SELECT value FROM fs_settings WHERE key = ?",
+                                                  arguments: [Self.lastRecordedExportKey]).flatMap(Int.init) {
+                return recorded + 1
+            }
+            return (try Int.fetchOne(db, sql: "SELECT export_counter FROM fs_replica WHERE id = 1") ?? 0) + 1
+        }
+    }
+
+    /// The setting holding the number of the last export recorded with its number.
+    static let lastRecordedExportKey = "export.lastRecordedSequence"
+
+    /// The next export number (1, 2, 3, …), persisted, for bundle file names. Used up at
+    /// once, even if no bundle is written: prefer ``upcomingExportSequence()``.
     public func nextExportSequence() throws(StoreError) -> Int {
         try write { db in
             try db.execute(sql: "UPDATE fs_replica SET export_counter = export_counter + 1 WHERE id = 1")

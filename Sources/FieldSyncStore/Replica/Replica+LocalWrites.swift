@@ -10,10 +10,11 @@ extension Replica {
     /// receiver can tell a sequential edit from a concurrent one.
     @discardableResult
     public func write(table: String, rowID: String, values: [String: Value]) throws(StoreError) -> [Change] {
+        try Self.checkEncodable(table: table, rowID: rowID)
         let tableCatalog = try catalog.table(table)
-        guard !rowID.isEmpty else { throw .invalidChange(table: table, reason: "empty row id") }
         var given: [(index: Int, value: Value)] = []
         for (column, value) in values {
+            try Self.checkEncodable(table: table, column: column, value: value)
             guard let index = tableCatalog.columnIndex[column] else { throw .unknownColumn(table: table, column: column) }
             let schema = tableCatalog.schema.columns[index]
             guard schema.accepts(value) else { throw .typeMismatch(table: table, column: column, expected: schema.type) }
@@ -68,6 +69,7 @@ extension Replica {
     /// Deletes a row: a tombstone that wins over every write to the row, earlier or later.
     @discardableResult
     public func delete(table: String, rowID: String) throws(StoreError) -> Change {
+        try Self.checkEncodable(table: table, rowID: rowID)
         let tableCatalog = try catalog.table(table)
         guard tableCatalog.schema.kind == .mutable else { throw .appendOnlyDelete(table: table) }
         let wall = wallClock()
@@ -91,6 +93,38 @@ extension Replica {
             try sites.advanceAndSave(db)
             try meta.save(db)
             return change
+        }
+    }
+
+    /// Refuses a table name or row id that a bundle could not carry (`Protocol/bundle-format.md`,
+    /// "Change record"): every local write is checked here, so nothing the replica accepted
+    /// can later make an export fail and stop the replica from syncing.
+    public static func checkEncodable(table: String, rowID: String) throws(StoreError) {
+        let tableSize = table.utf8.count
+        guard tableSize <= Change.maxNameLength else {
+            throw .nameTooLong(what: "table name", size: tableSize, limit: Change.maxNameLength)
+        }
+        let idSize = rowID.utf8.count
+        guard idSize > 0 else { throw .invalidChange(table: table, reason: "empty row id") }
+        guard idSize <= Change.maxNameLength else {
+            throw .nameTooLong(what: "row id of \(table)", size: idSize, limit: Change.maxNameLength)
+        }
+    }
+
+    /// Refuses a column name or a text or blob value that a bundle could not carry.
+    public static func checkEncodable(table: String, column: String, value: Value) throws(StoreError) {
+        let columnSize = column.utf8.count
+        guard columnSize <= Change.maxNameLength else {
+            throw .nameTooLong(what: "column name of \(table)", size: columnSize, limit: Change.maxNameLength)
+        }
+        let size: Int
+        switch value {
+        case let .text(text): size = text.utf8.count
+        case let .blob(bytes): size = bytes.count
+        case .null, .integer, .real: return
+        }
+        guard size <= Change.maxWritableValueLength else {
+            throw .valueTooLong(table: table, column: column, size: size, limit: Change.maxWritableValueLength)
         }
     }
 

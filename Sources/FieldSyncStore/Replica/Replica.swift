@@ -59,7 +59,7 @@ public final class Replica: Sendable {
     /// Creates a new replica file; refuses if any file exists at `path`.
     public static func create(at path: String, schema: Schema, siteID: SiteID, name: String, role: ReplicaRole,
                               wallClock: @escaping @Sendable () -> UInt64) throws(StoreError) -> Replica {
-        guard !FileManager.default.fileExists(atPath: path) else { throw .fileExists(path: path) }
+        try ReplicaFile.createPrivate(at: path)
         let pool = try StoreError.catching { try DatabasePool(path: path, configuration: configuration) }
         return try initialize(pool, schema: schema, siteID: siteID, name: name, role: role, wallClock: wallClock)
     }
@@ -110,6 +110,9 @@ public final class Replica: Sendable {
         // fieldsync-bench (the log is appended in key order and its pages are written once),
         // and its peak memory fell from 96 MB to 61 MB, well under the 100 MB budget.
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -32768") }
+        // Two commands on one folder (two merges, a record during an export) take turns:
+        // a writer waits for the other's transaction instead of failing at once.
+        config.busyMode = .timeout(ReplicaFile.busyTimeout)
         return config
     }
 

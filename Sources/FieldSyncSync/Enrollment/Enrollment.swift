@@ -15,11 +15,12 @@ public struct Enrollment: Sendable, Equatable {
     public let stationSigningKey: SigningPublicKey
     public let enrolledAtMillis: UInt64
 
-    var signedBytes: [UInt8] {
+    /// Nil when the hub name is too long for its prefix (names are checked first).
+    var signedBytes: [UInt8]? {
         var w = ByteWriter()
         w.shortString("FieldSync enrollment v1")
         w.raw(hubSite.bytes)
-        w.shortString(hubName)
+        guard (try? w.checkedShortString(hubName, "hub name")) != nil else { return nil }
         w.raw(hubSigningKey.rawRepresentation)
         w.raw(hubAgreementKey.rawRepresentation)
         w.raw(stationSite.bytes)
@@ -41,7 +42,8 @@ public struct Enrollment: Sendable, Equatable {
     }
 
     public func write(to path: String, signedBy key: SigningPrivateKey) throws(SyncError) {
-        let signature = (try? key.signature(for: signedBytes)) ?? []
+        guard let signed = signedBytes else { throw .inputTooLong(field: "hub name", size: hubName.utf8.count, limit: BundleFormat.maxNameLength) }
+        let signature = (try? key.signature(for: signed)) ?? []
         let file = File(hubSite: hubSite.hex, hubName: hubName, hubSigningKey: Hex.encode(hubSigningKey.rawRepresentation),
                         hubAgreementKey: Hex.encode(hubAgreementKey.rawRepresentation), stationSite: stationSite.hex,
                         stationSigningKey: Hex.encode(stationSigningKey.rawRepresentation),
@@ -52,7 +54,9 @@ public struct Enrollment: Sendable, Equatable {
     /// Reads an enrollment and checks the hub's signature over it.
     public static func read(from path: String) throws(SyncError) -> Enrollment {
         let file = try JSON.decode(File.self, from: AtomicFile.read(path, what: "enrollment"), what: "enrollment \(path)")
-        guard file.format == "fieldsync-enrollment-v1" else { throw .enrollmentInvalid("unknown format \(file.format)") }
+        guard file.format == "fieldsync-enrollment-v1" else { throw .enrollmentInvalid("it is not an enrollment file (unknown format)") }
+        // Checked before the signature: the signed bytes carry the name with a 16-bit length.
+        do { try InputCheck.name(file.hubName, field: "the hub name (hubName)") } catch { throw .enrollmentInvalid("\(error)") }
         guard let hubSite = SiteID(hex: file.hubSite), let stationSite = SiteID(hex: file.stationSite),
               let hs = Hex.decode(file.hubSigningKey), let ha = Hex.decode(file.hubAgreementKey),
               let ss = Hex.decode(file.stationSigningKey), let sig = Hex.decode(file.signature),
@@ -63,7 +67,7 @@ public struct Enrollment: Sendable, Equatable {
         let enrollment = Enrollment(hubSite: hubSite, hubName: file.hubName, hubSigningKey: hubSigningKey,
                                     hubAgreementKey: hubAgreementKey, stationSite: stationSite,
                                     stationSigningKey: stationSigningKey, enrolledAtMillis: file.enrolledAtMillis)
-        guard hubSigningKey.isValidSignature(sig, for: enrollment.signedBytes) else {
+        guard let signed = enrollment.signedBytes, hubSigningKey.isValidSignature(sig, for: signed) else {
             throw .enrollmentInvalid("the hub's signature does not match (the file was changed)")
         }
         return enrollment

@@ -1,5 +1,6 @@
 import FieldSyncBundle
 import FieldSyncCore
+import FieldSyncDomain
 import FieldSyncStore
 import Foundation
 
@@ -15,13 +16,15 @@ public struct EnrollmentRequest: Sendable, Equatable {
     public let agreementKey: AgreementPublicKey
     public let createdAtMillis: UInt64
 
-    /// The bytes the station signs: a fixed label and every field, length-prefixed.
-    var signedBytes: [UInt8] {
+    /// The bytes the station signs: a fixed label and every field, length-prefixed. Nil
+    /// when a name is too long for its prefix (the caller checks names first; this keeps
+    /// a forgotten check from trapping).
+    var signedBytes: [UInt8]? {
         var w = ByteWriter()
         w.shortString("FieldSync enrollment request v1")
         w.raw(site.bytes)
-        w.shortString(name)
-        w.shortString(township)
+        guard (try? w.checkedShortString(name, "station name")) != nil,
+              (try? w.checkedShortString(township, "township")) != nil else { return nil }
         w.raw(signingKey.rawRepresentation)
         w.raw(agreementKey.rawRepresentation)
         w.u64(createdAtMillis)
@@ -39,12 +42,24 @@ public struct EnrollmentRequest: Sendable, Equatable {
         var signature: String
     }
 
+    /// Refuses a station name or township code a request, and later a bundle, cannot carry.
+    static func checkFields(name: String, township: String) throws(SyncError) {
+        do {
+            try InputCheck.name(name, field: "the station name (name)")
+            try InputCheck.code(township, field: "the township code (township)")
+        } catch {
+            throw .requestInvalid("\(error)")
+        }
+        // Return bundles for the station are named by it: it must be a real code.
+        guard TownshipCode.isValid(township) else { throw .requestInvalid("the township code is not a 9-digit administrative code") }
+    }
+
     /// Makes and signs a request for `identity`.
     public static func make(for identity: NodeIdentity, atMillis: UInt64) -> (EnrollmentRequest, signature: [UInt8]) {
         let request = EnrollmentRequest(site: identity.site, name: identity.name, township: identity.township ?? "",
                                         signingKey: identity.signingKey.publicKey, agreementKey: identity.agreementKey.publicKey,
                                         createdAtMillis: atMillis)
-        let signature = (try? identity.signingKey.signature(for: request.signedBytes)) ?? []
+        let signature = request.signedBytes.flatMap { try? identity.signingKey.signature(for: $0) } ?? []
         return (request, signature)
     }
 
@@ -60,16 +75,17 @@ public struct EnrollmentRequest: Sendable, Equatable {
     /// Reads a request and checks its self-signature.
     public static func read(from path: String) throws(SyncError) -> EnrollmentRequest {
         let file = try JSON.decode(File.self, from: AtomicFile.read(path, what: "enrollment request"), what: "enrollment request \(path)")
-        guard file.format == "fieldsync-enrollment-request-v1" else { throw .requestInvalid("unknown format \(file.format)") }
+        guard file.format == "fieldsync-enrollment-request-v1" else { throw .requestInvalid("it is not an enrollment request (unknown format)") }
         guard let site = SiteID(hex: file.site) else { throw .requestInvalid("the station id is malformed") }
-        guard !file.name.isEmpty else { throw .requestInvalid("the station name is empty") }
+        // Checked before the signature: the signed bytes carry these with 16-bit lengths.
+        try checkFields(name: file.name, township: file.township)
         guard let sk = Hex.decode(file.signingKey), let ak = Hex.decode(file.agreementKey), let sig = Hex.decode(file.signature),
               let signingKey = try? SigningPublicKey(rawRepresentation: sk),
               let agreementKey = try? AgreementPublicKey(rawRepresentation: ak)
         else { throw .requestInvalid("a key or the signature is malformed") }
         let request = EnrollmentRequest(site: site, name: file.name, township: file.township, signingKey: signingKey,
                                         agreementKey: agreementKey, createdAtMillis: file.createdAtMillis)
-        guard signingKey.isValidSignature(sig, for: request.signedBytes) else {
+        guard let signed = request.signedBytes, signingKey.isValidSignature(sig, for: signed) else {
             throw .requestInvalid("its signature does not match its key (the file was changed)")
         }
         return request

@@ -36,7 +36,7 @@ public final class Hub: Sendable {
     public static func initialize(at path: String, name: String, schema: Schema = CaseworkSchema.schema,
                                   wallClock: @escaping WallClock = SystemWallClock.now,
                                   identity given: NodeIdentity? = nil) throws(SyncError) -> Hub {
-        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw .invalidInput("the hub name is empty") }
+        try InputCheck.name(name, field: "hub name (--name)")
         let folder = NodeFolder(path)
         guard !folder.exists else { throw .folderExists(path) }
         try folder.create()
@@ -136,7 +136,7 @@ public final class Hub: Sendable {
         return try BundleImport.run(into: replica, identity: identity, path: path, expecting: .stationToHub, wallClock: wallClock,
                                     trustedPeer: { (key: SigningPublicKey) throws(SyncError) -> Peer in
             guard let peer = stations.first(where: { $0.signingKey == key.rawRepresentation }) else {
-                throw .unknownSigner(fingerprint: key.fingerprint, file: file)
+                throw refusal(of: path, signedBy: key)
             }
             if peer.revokedAtMillis != nil { throw .revokedSigner(name: peer.operatorName, file: file) }
             found = peer
@@ -147,13 +147,26 @@ public final class Hub: Sendable {
         }, afterEachBatch: afterEachBatch)
     }
 
+    /// Why a bundle signed by no enrolled station is refused: what the file is (read from
+    /// its signed header when the signature holds) and what to do with it.
+    private func refusal(of path: String, signedBy key: SigningPublicKey) -> SyncError {
+        let file = (path as NSString).lastPathComponent
+        if key == identity.signingKey.publicKey { return .ownReturnBundle(file: file) }
+        switch try? UnverifiedBundle.open(path: path).verify().header {
+        case let header? where header.kind == .hubToStation: return .returnBundleOfAnotherHub(file: file, hubName: header.senderName)
+        case let header?: return .unenrolledStation(file: file, stationName: header.senderName)
+        case nil: return .unknownSigner(fingerprint: key.fingerprint, file: file)
+        }
+    }
+
     /// Merges every bundle among `paths` (files, or folders whose `.fsb` files are taken
     /// in name order). Each bundle is merged on its own, all or nothing; one bad file does
     /// not stop the others. Results come back in the order the files were taken, each with
-    /// its file.
-    public func merge(paths: [String], progress: ((Int, Int, String) -> Void)? = nil) throws(SyncError)
+    /// its file. `skipped` hears of each entry of a folder that is not a bundle file to read.
+    public func merge(paths: [String], progress: ((Int, Int, String) -> Void)? = nil,
+                      skipped: ((_ path: String, _ reason: String) -> Void)? = nil) throws(SyncError)
         -> [(file: String, result: Result<ImportResult, SyncError>)] {
-        let files = try BundleFiles.expand(paths)
+        let files = try BundleFiles.expand(paths, skipped: skipped)
         var results: [(file: String, result: Result<ImportResult, SyncError>)] = []
         for (i, file) in files.enumerated() {
             progress?(i + 1, files.count, file)
@@ -196,23 +209,43 @@ public final class Hub: Sendable {
 }
 
 /// Expands command-line paths into bundle files.
+///
+/// A folder stands for the bundle files in it, in name order: names ending in `.fsb` in
+/// any case (a stick written on Windows may say `.FSB`), regular files or symbolic links
+/// to one. Hidden files (a writer's `.….partial` or `.….tmp`) are ignored; sub-folders,
+/// pipes, sockets and devices with a bundle's name are skipped and reported through
+/// `skipped`. A path given directly must be a regular file (or a link to one).
 public enum BundleFiles {
-    public static func expand(_ paths: [String]) throws(SyncError) -> [String] {
+    public static func expand(_ paths: [String], skipped: ((_ path: String, _ reason: String) -> Void)? = nil) throws(SyncError) -> [String] {
         var files: [String] = []
         for path in paths {
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-                throw .io("\(path): no such file or folder")
-            }
-            if isDir.boolValue {
+            var st = stat()
+            guard stat(path, &st) == 0 else { throw .io("\(path): no such file or folder") }
+            switch st.st_mode & S_IFMT {
+            case S_IFDIR:
                 let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
-                    .filter { $0.hasSuffix(".fsb") && !$0.hasPrefix(".") }.sorted()
-                guard !names.isEmpty else { throw .noBundles(path) }
-                files += names.map { (path as NSString).appendingPathComponent($0) }
-            } else {
+                    .filter { isBundleName($0) }.sorted()
+                var found: [String] = []
+                for name in names {
+                    let file = (path as NSString).appendingPathComponent(name)
+                    var entry = stat()
+                    guard stat(file, &entry) == 0 else { skipped?(file, "a broken link"); continue }
+                    guard (entry.st_mode & S_IFMT) == S_IFREG else { skipped?(file, "\(InputFile.kind(of: entry.st_mode)), not a bundle file"); continue }
+                    found.append(file)
+                }
+                guard !found.isEmpty else { throw .noBundles(path) }
+                files += found
+            case S_IFREG:
                 files.append(path)
+            default:
+                throw .invalidInput("\(path) is \(InputFile.kind(of: st.st_mode)), not a bundle file; give a .fsb file or a folder of them")
             }
         }
         return files
+    }
+
+    /// Whether a folder entry is taken as a bundle: `.fsb` in any case, not hidden.
+    static func isBundleName(_ name: String) -> Bool {
+        !name.hasPrefix(".") && name.lowercased().hasSuffix("." + BundleFileName.fileExtension)
     }
 }

@@ -1,6 +1,14 @@
 import FieldSyncCore
 import FieldSyncStore
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// A free function, so that the C call is not shadowed by `AtomicFile.write`.
+private func posixWrite(_ fd: Int32, _ p: UnsafeRawPointer?, _ n: Int) -> Int { write(fd, p, n) }
 
 /// The files of one replica's folder: `replica.sqlite` (the case data and sync metadata)
 /// and `identity.json` (the replica's private keys, readable by its owner only).
@@ -22,6 +30,8 @@ public struct NodeFolder: Sendable {
               FileManager.default.fileExists(atPath: replicaPath) else { throw .notAFolderOfThisKind(path, expected: role) }
         let identity = try NodeIdentity.load(from: identityPath)
         guard identity.role == role else { throw .notAFolderOfThisKind(path, expected: role) }
+        // Replicas made by an older FieldSync were readable by every local user.
+        ReplicaFile.restrictToOwner(replicaPath)
         do { return (identity, try Replica.open(at: replicaPath, schema: schema, wallClock: wallClock)) } catch { throw .store(error) }
     }
 
@@ -37,31 +47,43 @@ public struct NodeFolder: Sendable {
 
 /// Writes small files (identities, requests, enrollments) atomically: a temporary file in the
 /// same folder, then a rename, so a crash never leaves half a key file.
+///
+/// A private file (`identity.json`) is created with mode 0600 before its first byte is
+/// written; other files get 0644 (less the umask): they hold public keys and names only.
 enum AtomicFile {
     static func write(_ data: Data, to path: String, privateToOwner: Bool = false) throws(SyncError) {
         let dir = (path as NSString).deletingLastPathComponent
         let tmp = ((dir.isEmpty ? "." : dir) as NSString).appendingPathComponent(".\((path as NSString).lastPathComponent).\(UInt32.random(in: 0...UInt32.max)).tmp")
-        do {
-            let attributes: [FileAttributeKey: Any]? = privateToOwner ? [.posixPermissions: 0o600] : nil
-            guard FileManager.default.createFile(atPath: tmp, contents: data, attributes: attributes) else {
-                throw SyncError.io("cannot write \(path)")
+        let mode: mode_t = privateToOwner ? 0o600 : 0o644
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw .io("cannot write \(path): \(String(cString: strerror(errno)))") }
+        var failure: String?
+        if privateToOwner, fchmod(fd, 0o600) != 0 { failure = String(cString: strerror(errno)) }
+        data.withUnsafeBytes { raw in
+            var done = 0
+            while failure == nil, done < raw.count {
+                let n = posixWrite(fd, raw.baseAddress! + done, raw.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = String(cString: strerror(errno))
+                } else {
+                    done += n
+                }
             }
-            if FileManager.default.fileExists(atPath: path) { _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: path), withItemAt: URL(fileURLWithPath: tmp)) }
-            else { try FileManager.default.moveItem(atPath: tmp, toPath: path) }
-        } catch let error as SyncError {
-            try? FileManager.default.removeItem(atPath: tmp)
-            throw error
-        } catch {
-            try? FileManager.default.removeItem(atPath: tmp)
-            throw .io("cannot write \(path): \(error.localizedDescription)")
+        }
+        if failure == nil, fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
+        close(fd)
+        if failure == nil, rename(tmp, path) != 0 { failure = String(cString: strerror(errno)) }
+        if let failure {
+            unlink(tmp)
+            throw .io("cannot write \(path): \(failure)")
         }
     }
 
-    static func read(_ path: String, what: String) throws(SyncError) -> Data {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw .io("cannot read \(what) \(path): no such file, or not readable")
-        }
-        return data
+    /// Reads a small input file (request, enrollment, key file) whole, refusing what is
+    /// not a regular file or is larger than `limit` bytes before reading it all.
+    static func read(_ path: String, what: String, limit: Int = InputFile.smallFileLimit) throws(SyncError) -> Data {
+        try InputFile.read(path, what: what, limit: limit)
     }
 }
 

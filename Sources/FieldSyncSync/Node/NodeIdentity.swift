@@ -69,6 +69,8 @@ public struct NodeIdentity: Sendable {
         guard file.format == "fieldsync-identity-v1", let site = SiteID(hex: file.site), let role = ReplicaRole(rawValue: file.role),
               let signing = Data(base64Encoded: file.signingKey), let agreement = Data(base64Encoded: file.agreementKey)
         else { throw .invalidInput("key file \(path) is not a FieldSync identity file") }
+        try InputCheck.name(file.name, field: "the name in key file \(path)")
+        try InputCheck.code(file.township, field: "the township in key file \(path)")
         do {
             return NodeIdentity(site: site, name: file.name, role: role, township: file.township,
                                 signingKey: try SigningPrivateKey(rawRepresentation: Array(signing)),

@@ -36,10 +36,11 @@ public final class Station: Sendable {
     public static func initialize(at path: String, name: String, township: String, schema: Schema = CaseworkSchema.schema,
                                   requestPath: String, wallClock: @escaping WallClock = SystemWallClock.now,
                                   identity given: NodeIdentity? = nil) throws(SyncError) -> Station {
+        try InputCheck.code(township, field: "乡镇代码 township code (--township)")
         guard TownshipCode.isValid(township) else {
-            throw .invalidInput("township code \(township) is not valid: give the 9-digit administrative code (乡镇代码), e.g. 630122101.")
+            throw .invalidInput("乡镇代码无效，应为 9 位行政区划代码，如 630122101 / the township code (--township) is not valid: give the 9-digit administrative code (乡镇代码), e.g. 630122101.")
         }
-        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw .invalidInput("the station name is empty") }
+        try InputCheck.name(name, field: "站点名称 station name (--name)")
         let folder = NodeFolder(path)
         guard !folder.exists else { throw .folderExists(path) }
         try folder.create()
@@ -148,7 +149,7 @@ public final class Station: Sendable {
         return try BundleImport.run(into: replica, identity: identity, path: path, expecting: .hubToStation, wallClock: wallClock,
                                     trustedPeer: { (key: SigningPublicKey) throws(SyncError) -> Peer in
             guard key.rawRepresentation == hub.signingKey else {
-                throw .unknownSigner(fingerprint: key.fingerprint, file: (path as NSString).lastPathComponent)
+                throw refusal(of: path, signedBy: key, hub: hub)
             }
             return hub
         }, plan: { _, header, readable in
@@ -156,6 +157,23 @@ public final class Station: Sendable {
             // authority; what it says of this station's own changes is checked here (S13).
             try OwnHistory.plan(for: self, header: header, readable: readable)
         }, afterEachBatch: afterEachBatch)
+    }
+
+    /// Why a bundle not signed by this station's hub is refused: what the file is (read
+    /// from its signed header when the signature holds) and what to do with it.
+    private func refusal(of path: String, signedBy key: SigningPublicKey, hub: Peer) -> SyncError {
+        let file = (path as NSString).lastPathComponent
+        if key == identity.signingKey.publicKey { return .ownExport(file: file) }
+        let what: String
+        switch try? UnverifiedBundle.open(path: path).verify().header {
+        case let header? where header.kind == .stationToHub:
+            what = "an export of station \(header.senderName) for its hub (carry it to the hub)"
+        case let header?:
+            what = "a return bundle from hub \(header.senderName), which this station has not joined"
+        case nil:
+            what = "a bundle signed by key \(key.fingerprint), which this station does not know"
+        }
+        return .notFromOurHub(file: file, what: what, hubName: hub.name)
     }
 
     /// Changes owed, last export and import, the hub.

@@ -30,8 +30,20 @@ enum BundleExport {
             ]
             let now = wallClock()
             let created = try replica.issueStamp()
-            let sequence = try replica.nextExportSequence()
-            let path = try resolve(out: out, name: BundleFileName.make(senderCode: fileCode, kind: kind, sequence: sequence, createdMillis: now))
+            // The number is used up only when the export is recorded, below: an export that
+            // fails or is killed leaves it for the next one. A file already under the name
+            // (written, but killed before it was recorded) is left alone.
+            var sequence = try replica.upcomingExportSequence()
+            var path = try resolve(out: out, name: BundleFileName.make(senderCode: fileCode, kind: kind, sequence: sequence, createdMillis: now))
+            while out.hasSuffix("/") || isFolder(out), FileManager.default.fileExists(atPath: path) {
+                sequence += 1
+                path = try resolve(out: out, name: BundleFileName.make(senderCode: fileCode, kind: kind, sequence: sequence, createdMillis: now))
+            }
+            let removed = BundleWriter.removeStalePartialFiles(in: (path as NSString).deletingLastPathComponent.isEmpty
+                                                                ? "." : (path as NSString).deletingLastPathComponent)
+            if !removed.isEmpty {
+                logger.notice("removed partial files of an earlier export that did not finish", metadata: ["count": "\(removed.count)"])
+            }
             let since = try replica.knownVector(of: peer.site)
             // A return bundle also carries the station's own change the hub believes it
             // holds last (the anchor, S13), so a station restored from an older copy finds
@@ -54,12 +66,18 @@ enum BundleExport {
             }
             try replica.recordExport(BundleRecord(bundleID: header.bundleID.bytes, peer: peer.site, createdStamp: header.created,
                                                   atMillis: now, changeCount: header.totalChanges,
-                                                  fileName: (path as NSString).lastPathComponent))
+                                                  fileName: (path as NSString).lastPathComponent),
+                                     sequence: sequence)
             logger.info("bundle written", metadata: [
                 "bundle": "\(header.bundleID.hex)", "to": "\(peer.site)", "changes": "\(header.totalChanges)",
             ])
             return ExportResult(path: path, header: header, recipientName: peer.name, recipientSite: peer.site)
         }
+    }
+
+    static func isFolder(_ path: String) -> Bool {
+        var isDir: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
     }
 
     /// `out` may be a folder (the bundle is named for an operator) or a file path.

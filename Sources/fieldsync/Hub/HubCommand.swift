@@ -66,9 +66,11 @@ struct HubMerge: ParsableCommand {
         try reporting {
             let hub = try Hub.open(at: dir)
             let progress = Progress()
-            let results = try hub.merge(paths: paths) { done, total, file in
+            let results = try hub.merge(paths: paths, progress: { done, total, file in
                 progress.update(done, total, "merging \((file as NSString).lastPathComponent)")
-            }
+            }, skipped: { path, reason in
+                FileHandle.standardError.write(Data("fieldsync: note: skipped \(path): \(reason)\n".utf8))
+            })
             progress.finish()
             if output.json {
                 printJSON(results.map { file, result in

@@ -100,6 +100,7 @@ struct StationShow: ParsableCommand {
             guard let schema = station.replica.schema.table(table) else {
                 throw SyncError.invalidInput("没有表 \(table) / no table \(table); tables: \(station.replica.schema.tables.map(\.name).joined(separator: ", "))")
             }
+            try SyncError.catching { try Replica.checkEncodable(table: table, rowID: id) }
             guard let row = try SyncError.catching({ try station.replica.row(table: table, rowID: id) }) else {
                 let deleted = (try? station.replica.isDeleted(table: table, rowID: id)) ?? false
                 throw SyncError.invalidInput(deleted ? "\(table) \(id) 已删除 / was deleted" : "没有记录 \(table) \(id) / no such row")

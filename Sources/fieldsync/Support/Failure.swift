@@ -1,5 +1,6 @@
 import ArgumentParser
 import FieldSyncDomain
+import FieldSyncStore
 import FieldSyncSync
 import Foundation
 
@@ -13,6 +14,9 @@ func reporting<T>(_ body: () throws -> T) throws -> T {
         FileHandle.standardError.write(Data("fieldsync: 错误 error: \(error)\n".utf8))
         throw ExitCode(1)
     } catch let error as CaseworkError {
+        FileHandle.standardError.write(Data("fieldsync: 错误 error: \(error)\n".utf8))
+        throw ExitCode(1)
+    } catch let error as StoreError {
         FileHandle.standardError.write(Data("fieldsync: 错误 error: \(error)\n".utf8))
         throw ExitCode(1)
     }
