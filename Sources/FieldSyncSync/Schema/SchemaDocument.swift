@@ -26,6 +26,25 @@ public enum SchemaDocument {
         for (i, name) in migrations.enumerated() { out += "\(i + 1). \(name)\n" }
         out += """
 
+        Released versions, each with the fingerprint its replica files and bundles carry. A
+        version only adds tables and columns to the one before (sync-protocol.md §8), so a
+        replica opens a file of an earlier version by upgrading it, and reads bundles of it.
+
+        | version | migration | adds | fingerprint |
+        |---|---|---|---|
+
+        """
+        for version in schema.earlier + [schema] {
+            var adds = "the first release"
+            if let previous = schema.at(version: version.version - 1) {
+                let step = version.additions(since: previous)
+                adds = (step.tables.map { "table `\($0.name)`" } + step.columns.map { "column `\($0.table).\($0.column.name)`" })
+                    .joined(separator: ", ")
+            }
+            out += "| \(version.version) | \(version.migrationName ?? migrations[version.version - 1]) | \(adds) | `\(Hex.encode(Replica.fingerprint(version)))` |\n"
+        }
+        out += """
+
         Every table has a text primary key `id`, chosen by the replica that creates the row.
         Policies (sync-protocol.md §3): `lww` last writer wins (M1); `reviewed` also records
         concurrent different writes as conflicts (M4); `append-only` tables keep the first
