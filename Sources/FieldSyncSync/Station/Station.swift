@@ -51,7 +51,7 @@ public final class Station: Sendable {
                                          role: .station, wallClock: wallClock)
         } catch { throw .store(error) }
         try identity.save(to: folder.identityPath)
-        try EnrollmentRequest.write(for: identity, atMillis: wallClock(), to: requestPath)
+        try EnrollmentRequest.write(for: identity, atMillis: wallClock(), schemaVersion: schema.version, to: requestPath)
         return Station(folder: folder, identity: identity, replica: replica, wallClock: wallClock)
     }
 
@@ -160,4 +160,16 @@ public struct NodeStatus: Sendable {
 public struct PeerStatus: Sendable {
     public let peer: Peer
     public let changesPending: Int
+    /// The case schema version the station runs, as far as the hub knows.
+    public var schemaVersion: Int
+    /// Of ``changesPending``, those the station cannot hold until it upgrades, per table.
+    public var waitingForUpgrade: [String: Int] = [:]
+
+    /// How many changes wait for the station's upgrade.
+    public var waitingForUpgradeCount: Int { waitingForUpgrade.values.reduce(0, +) }
+
+    /// One line for an operator when changes wait for the station's upgrade, else nil.
+    public var upgradeNotice: String? {
+        UpgradeNotice.text(waiting: waitingForUpgrade, recipient: peer.name, version: schemaVersion)
+    }
 }

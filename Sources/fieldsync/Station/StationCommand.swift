@@ -231,7 +231,8 @@ enum StatusText {
         Swift.print("last import: \(s.lastImport.map { "\($0.fileName) (\($0.changeCount) changes, \(ISOTime.format(millis: $0.atMillis)))" } ?? "never")")
         Swift.print("open conflicts: \(s.openConflicts)")
         for p in s.peers {
-            Swift.print("  \(p.peer.township ?? "")  \(p.peer.name)  \(p.changesPending) changes to send\(p.peer.revokedAtMillis != nil ? "  (revoked)" : "")")
+            Swift.print("  \(p.peer.township ?? "")  \(p.peer.name)  \(p.changesPending) changes to send\(p.peer.revokedAtMillis != nil ? "  (revoked)" : "")  schema v\(p.schemaVersion)")
+            if let notice = p.upgradeNotice { Swift.print("    note: \(notice)") }
         }
     }
 }

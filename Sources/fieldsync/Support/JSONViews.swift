@@ -20,7 +20,10 @@ struct BundleRecordJSON: Encodable {
 }
 
 struct StatusJSON: Encodable {
-    struct PeerJSON: Encodable { let name: String, site: String, township: String?, changesPending: Int, revoked: Bool }
+    struct PeerJSON: Encodable {
+        let name: String, site: String, township: String?, changesPending: Int, revoked: Bool
+        let schemaVersion: Int, waitingForUpgrade: Int, waitingForUpgradeByTable: [String: Int], notice: String?
+    }
     let name: String, site: String, role: String, township: String?, hub: String?
     let changesOwed: Int, openConflicts: Int
     let vector: VectorJSON
@@ -32,7 +35,9 @@ struct StatusJSON: Encodable {
         lastExport = s.lastExport.map(BundleRecordJSON.init); lastImport = s.lastImport.map(BundleRecordJSON.init)
         stations = s.role == .hub ? s.peers.map {
             PeerJSON(name: $0.peer.name, site: $0.peer.site.hex, township: $0.peer.township,
-                     changesPending: $0.changesPending, revoked: $0.peer.revokedAtMillis != nil)
+                     changesPending: $0.changesPending, revoked: $0.peer.revokedAtMillis != nil,
+                     schemaVersion: $0.schemaVersion, waitingForUpgrade: $0.waitingForUpgradeCount,
+                     waitingForUpgradeByTable: $0.waitingForUpgrade, notice: $0.upgradeNotice)
         } : nil
     }
 }
@@ -73,9 +78,12 @@ struct ImportJSON: Encodable {
 
 struct ExportJSON: Encodable {
     let file: String, bundle: String, recipient: String, changes: Int, tableCounts: [String: Int]
+    let schemaVersion: Int, waitingForUpgrade: Int, waitingForUpgradeByTable: [String: Int], notice: String?
     init(_ r: ExportResult) {
         file = r.path; bundle = r.header.bundleID.hex; recipient = r.recipientName
         changes = r.header.totalChanges; tableCounts = r.header.tableCounts
+        schemaVersion = r.recipientSchemaVersion; waitingForUpgrade = r.waitingForUpgradeCount
+        waitingForUpgradeByTable = r.waitingForUpgrade; notice = r.upgradeNotice
     }
 }
 
