@@ -104,6 +104,24 @@ final class PriorReplicaTests: XCTestCase {
         }
     }
 
+    /// A bundle the first release wrote (station 630106100's first bundle of
+    /// `Samples/small-county` as schema version 2 made it) merges into a hub of this release.
+    func testBundleWrittenByTheFirstReleaseMergesIntoAHubOfTheCurrentRelease() throws {
+        TestLogging.bootstrap()
+        let temp = TemporaryFolder("fieldsync-prior")
+        defer { temp.cleanUp() }
+        let hubIdentity = try NodeIdentity.load(from: Self.samples.appendingPathComponent("small-county/hub/identity.json").path)
+        let stationIdentity = try NodeIdentity.load(from: Self.folder.appendingPathComponent("schema-v2-station-630106100.identity.json").path)
+        let hub = try Hub.initialize(at: temp.sub("hub"), name: hubIdentity.name, identity: hubIdentity)
+        try hub.enroll(EnrollmentRequest.make(for: stationIdentity, atMillis: SystemWallClock.now()).0, out: temp.sub("enrollment.json"))
+        let result = try hub.merge(bundleAt: Self.folder.appendingPathComponent("schema-v2-bundle-630106100-to-hub-0001.fsb").path)
+        XCTAssertEqual(result.header.schemaVersion, 2)
+        XCTAssertEqual(result.header.schemaFingerprint, Replica.fingerprint(CaseworkSchema.version(2)))
+        XCTAssertEqual(result.report.applied + result.report.stale, result.header.totalChanges)
+        XCTAssertGreaterThan(result.report.applied, 0)
+        XCTAssertEqual(try hub.schema(of: stationIdentity.site).version, 2, "the hub now writes this station version 2 bundles")
+    }
+
     private func copy(_ prior: Prior, into temp: TemporaryFolder) throws -> String {
         let dir = temp.sub("station")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
