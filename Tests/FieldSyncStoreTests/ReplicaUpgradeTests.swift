@@ -25,6 +25,7 @@ final class ReplicaUpgradeTests: XCTestCase {
         let (path, digest, changes) = try makeVersion1File(clock)
         let upgraded = try Replica.open(at: path, schema: Self.version2, wallClock: clock.closure)
         XCTAssertEqual(upgraded.schema.version, 2)
+        XCTAssertEqual(upgraded.upgradedFromVersion, 1)
         XCTAssertEqual(try upgraded.digest(as: TestSchema.schema), digest, "every row and value of version 1 kept")
         XCTAssertEqual(try upgraded.changeCount(since: .empty), changes)
         try upgraded.write(table: "household", rowID: "h1", values: ["note": .text("x")])
@@ -41,6 +42,7 @@ final class ReplicaUpgradeTests: XCTestCase {
         // Reopening the upgraded file changes nothing more.
         let again = try Replica.open(at: path, schema: Self.version2, wallClock: clock.closure)
         XCTAssertEqual(try again.digest(), try upgraded.digest())
+        XCTAssertNil(again.upgradedFromVersion)
     }
 
     func testUpgradeThatFailsPartWayLeavesTheFileExactlyAsItWas() throws {

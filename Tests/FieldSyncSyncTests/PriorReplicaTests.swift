@@ -54,6 +54,7 @@ final class PriorReplicaTests: XCTestCase {
 
             let station = try Station.open(at: dir)
             XCTAssertEqual(station.replica.schema, CaseworkSchema.schema)
+            XCTAssertEqual(station.replica.upgradedFromVersion, prior.version < CaseworkSchema.schema.version ? prior.version : nil)
             XCTAssertEqual(try station.replica.digest(as: released), prior.digest, "v\(prior.version): every row of its tables kept")
             XCTAssertEqual(try station.replica.changeCount(since: .empty), changes, "v\(prior.version)")
             XCTAssertEqual(try station.status().changesOwed, owed, "v\(prior.version)")

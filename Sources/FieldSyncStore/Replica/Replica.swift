@@ -34,19 +34,23 @@ public final class Replica: Sendable {
     public let role: ReplicaRole
     /// SHA-256 of ``Schema/canonicalDescription`` (32 bytes).
     public let schemaFingerprint: [UInt8]
+    /// The schema version the file had when ``open(at:schema:wallClock:)`` upgraded it, or
+    /// nil when it was already current (its backup is ``backupPath(of:version:)``).
+    public let upgradedFromVersion: Int?
 
     let writer: any DatabaseWriter
     let catalog: Catalog
     let wallClock: @Sendable () -> UInt64
 
     private init(writer: any DatabaseWriter, schema: Schema, siteID: SiteID, name: String, role: ReplicaRole,
-                 wallClock: @escaping @Sendable () -> UInt64) {
+                 upgradedFromVersion: Int? = nil, wallClock: @escaping @Sendable () -> UInt64) {
         self.writer = writer
         self.schema = schema
         self.siteID = siteID
         self.name = name
         self.role = role
         self.schemaFingerprint = Self.fingerprint(schema)
+        self.upgradedFromVersion = upgradedFromVersion
         self.catalog = Catalog(schema)
         self.wallClock = wallClock
     }
@@ -103,7 +107,8 @@ public final class Replica: Sendable {
             guard let site = SiteID(bytes: [UInt8](row[0] as Data)), let role = ReplicaRole(rawValue: row[2]) else {
                 throw StoreError.corrupt(reason: "the replica's site id or role is malformed")
             }
-            return Replica(writer: pool, schema: schema, siteID: site, name: row[1], role: role, wallClock: wallClock)
+            return Replica(writer: pool, schema: schema, siteID: site, name: row[1], role: role,
+                           upgradedFromVersion: stored.version < schema.version ? stored.version : nil, wallClock: wallClock)
         }
     }
 
@@ -159,6 +164,10 @@ public final class Replica: Sendable {
     /// fingerprint. Existing rows keep their values; new columns are null in them.
     private static func upgrade(_ pool: DatabasePool, from stored: Schema, to schema: Schema) throws {
         try pool.write { db in
+            // Another process may have upgraded the file since it was read: then there is
+            // nothing left to do (the write lock makes this check and the steps one unit).
+            let current = try Int.fetchOne(db, sql: "SELECT schema_version FROM fs_replica WHERE id = 1")
+            guard current == stored.version else { return }
             for version in (stored.version + 1)...schema.version {
                 guard let before = schema.at(version: version - 1), let after = schema.at(version: version) else {
                     throw StoreError.schemaMismatch(storedName: stored.name, storedVersion: stored.version,

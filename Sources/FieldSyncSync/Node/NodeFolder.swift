@@ -1,11 +1,14 @@
 import FieldSyncCore
 import FieldSyncStore
 import Foundation
+import Logging
 
 /// The files of one replica's folder: `replica.sqlite` (the case data and sync metadata)
 /// and `identity.json` (the replica's private keys, readable by its owner only).
 public struct NodeFolder: Sendable {
     public let path: String
+
+    static let logger = Logger(label: "fieldsync.replica")
 
     public init(_ path: String) { self.path = path }
 
@@ -22,7 +25,14 @@ public struct NodeFolder: Sendable {
               FileManager.default.fileExists(atPath: replicaPath) else { throw .notAFolderOfThisKind(path, expected: role) }
         let identity = try NodeIdentity.load(from: identityPath)
         guard identity.role == role else { throw .notAFolderOfThisKind(path, expected: role) }
-        do { return (identity, try Replica.open(at: replicaPath, schema: schema, wallClock: wallClock)) } catch { throw .store(error) }
+        let replica: Replica
+        do { replica = try Replica.open(at: replicaPath, schema: schema, wallClock: wallClock) } catch { throw .store(error) }
+        if let old = replica.upgradedFromVersion {
+            Self.logger.notice("replica upgraded", metadata: [
+                "from": "\(old)", "to": "\(schema.version)", "backup": "\(Replica.backupPath(of: replicaPath, version: old))",
+            ])
+        }
+        return (identity, replica)
     }
 
     /// Creates the folder (and parents) if needed.
