@@ -196,7 +196,9 @@ final class SchemaUpgradeSyncTests: SyncTestCase {
         _ = try writer.finish()
         let before = try snapshot(county.hub.replica)
         XCTAssertThrowsError(try county.hub.merge(bundleAt: path)) { error in
-            guard case SyncError.schemaMismatch? = error as? SyncError else { return XCTFail("\(error)") }
+            guard case let SyncError.schemaMismatch(_, theirs, ours)? = error as? SyncError else { return XCTFail("\(error)") }
+            XCTAssertEqual([theirs, ours], [2, 3])
+            XCTAssertTrue("\(error)".contains("Nothing was applied"), "\(error)")
         }
         XCTAssertEqual(try snapshot(county.hub.replica), before)
     }

@@ -52,7 +52,7 @@ enum BundleImport {
             let ((), report) = try replica.importChanges { tx in
                 var batches = 0
                 try readable.forEachBatch { changes in
-                    if declared.version < replica.schema.version { try BundleSchema.checkHeld(changes, by: declared, file: name) }
+                    if declared.version < replica.schema.version { try BundleSchema.checkHeld(changes, by: declared, in: replica, file: name) }
                     try tx.apply(changes)
                     batches += 1
                     try afterEachBatch?(batches)

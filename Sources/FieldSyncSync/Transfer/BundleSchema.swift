@@ -27,9 +27,9 @@ enum BundleSchema {
 
     /// Refuses a bundle that names an older version but carries a change that version
     /// cannot hold: its header would be false, so the sender is not a released FieldSync.
-    static func checkHeld(_ changes: [Change], by declared: Schema, file: String) throws(SyncError) {
+    static func checkHeld(_ changes: [Change], by declared: Schema, in replica: Replica, file: String) throws(SyncError) {
         for change in changes where !declared.holds(change) {
-            throw .schemaMismatch(file: file, bundleVersion: declared.version, ourVersion: declared.version)
+            throw .schemaMismatch(file: file, bundleVersion: declared.version, ourVersion: replica.schema.version)
         }
     }
 
