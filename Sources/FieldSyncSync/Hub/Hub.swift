@@ -133,6 +133,7 @@ public final class Hub: Sendable {
     }
 
     /// Writes the return bundle for one station.
+    ///
     /// The bundle is written for the station's case schema version (``schema(of:)``):
     /// changes it cannot hold yet wait, and the result says how many.
     public func returnBundle(for station: Peer, to out: String) throws(SyncError) -> ExportResult {

@@ -34,7 +34,7 @@ enum UpgradeNotice {
         let tables = waiting.keys.sorted().joined(separator: ", ")
         return "\(total) change\(total == 1 ? "" : "s") (\(tables)) wait\(total == 1 ? "s" : "") until \(recipient) upgrades FieldSync: "
             + "it runs case schema version \(version), which has no place for them. They are kept at the hub and sent with the first "
-            + "return bundle after the station has upgraded and sent a bundle; until then later changes from this hub are sent again each time."
+            + "return bundle after the station has upgraded and sent a bundle; until then, later changes from the same hub or station are sent again each time."
     }
 }
 
