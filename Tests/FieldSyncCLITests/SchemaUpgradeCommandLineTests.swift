@@ -36,6 +36,10 @@ final class SchemaUpgradeCommandLineTests: CLITestCase {
         XCTAssertEqual(try ok(["hub", "status", hub]).stdout.components(separatedBy: "wait until").count, 2, "one station waits")
         let down1 = try FileManager.default.contentsOfDirectory(atPath: folder.sub("down1")).filter { $0.contains("630106100") }
         try ok(["station", "import", old, folder.sub("down1/") + down1[0]])
+        XCTAssertEqual(try ok(["digest", old, "--schema-version", "2"]).stdout, try ok(["digest", hub, "--schema-version", "2"]).stdout,
+                       "equal on what version 2 holds")
+        XCTAssertNotEqual(try ok(["digest", old]).stdout, try ok(["digest", hub]).stdout, "the transfer is not there yet")
+        XCTAssertEqual(try run(["digest", hub, "--schema-version", "1"]).status, 64, "never released")
 
         // The station's FieldSync is this release: its next bundle says so.
         try ok(["station", "export", old, "--out", folder.sub("up2") + "/"])
