@@ -17,6 +17,8 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
     case senderMismatch(file: String)
     case notAddressedToUs(file: String)
     case schemaMismatch(file: String, bundleVersion: Int, ourVersion: Int)
+    /// The bundle was written under a newer case schema than the receiver's FieldSync knows.
+    case schemaNewer(file: String, bundleVersion: Int, ourVersion: Int, receiver: ReplicaRole)
     case noBundles(String)
     case io(String)
     case bundle(file: String, BundleError)
@@ -80,7 +82,11 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
         case let .notAddressedToUs(file):
             return "\(file) 不是发给本站点的数据包，未导入 / \(file) is addressed to another station or hub, not to this replica; it was not applied. Give it to the replica it is for (fieldsync bundle inspect shows its recipients)."
         case let .schemaMismatch(file, theirs, ours):
-            return "\(file) was written under case schema version \(theirs), this replica uses version \(ours); update FieldSync on the older side, then export again."
+            return "\(file) says it was written under case schema version \(theirs), but its tables are not those of any released version this FieldSync (version \(ours)) knows: it comes from a development build, another program, or a version no longer supported. Nothing was applied; ask the sender to export again with a released FieldSync."
+        case let .schemaNewer(file, theirs, ours, receiver):
+            return receiver == .hub
+                ? "\(file) comes from a station already upgraded to case schema version \(theirs); this hub runs version \(ours) and cannot read it. Nothing was applied. Upgrade FieldSync on the hub (the hub is upgraded before the stations), then merge the file again."
+                : "\(file) comes from a hub on case schema version \(theirs); this station runs version \(ours) and cannot read it. Nothing was applied. Upgrade FieldSync on this station, then import the file again."
         case let .noBundles(path):
             return "no .fsb bundle files found in \(path)."
         case let .io(reason):

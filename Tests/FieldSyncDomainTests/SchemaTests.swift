@@ -1,12 +1,46 @@
 import FieldSyncCore
 import FieldSyncDomain
+import FieldSyncStore
 import XCTest
 
 final class SchemaTests: XCTestCase {
     func testSchemaVersionIsTheNumberOfNamedMigrations() {
         XCTAssertEqual(CaseworkSchema.schema.version, CaseworkSchema.migrations.count)
-        XCTAssertEqual(CaseworkSchema.schema.version, 2)
+        XCTAssertEqual(CaseworkSchema.schema.version, 3)
         XCTAssertEqual(CaseworkSchema.schema.name, "fieldsync.casework")
+        XCTAssertEqual(CaseworkSchema.schema.migrationName, CaseworkSchema.migrations.last)
+    }
+
+    /// Released versions are frozen: their fingerprints are what replica files and bundles
+    /// on county laptops carry, so they may never change.
+    func testReleasedVersionsKeepTheirFingerprints() {
+        XCTAssertEqual(Hex.encode(Replica.fingerprint(CaseworkSchema.version(2))),
+                       "1fecb8f96441f9dde7134f04f6b7e464ce61752e20022838157bb34a526d7975")
+        XCTAssertEqual(Hex.encode(Replica.fingerprint(CaseworkSchema.version(3))),
+                       "3c5fe4fb7383450fd8aef8cf0df0e8290f49438724092c521c37ce581a73fad7")
+        XCTAssertEqual(CaseworkSchema.version(3), CaseworkSchema.schema)
+        XCTAssertEqual(CaseworkSchema.schema.earlier.map(\.version), [2])
+        XCTAssertNil(CaseworkSchema.schema.at(version: 1), "version 1 was never released")
+        XCTAssertNil(CaseworkSchema.schema.at(version: 4))
+    }
+
+    /// Every step only adds: each earlier version's tables, columns, types, policies and
+    /// column order are a prefix of the next version's.
+    func testEachVersionOnlyAddsTablesAndColumnsToTheOneBefore() {
+        let versions = CaseworkSchema.schema.earlier + [CaseworkSchema.schema]
+        for (older, newer) in zip(versions, versions.dropFirst()) {
+            XCTAssertEqual(newer.version, older.version + 1)
+            for table in older.tables {
+                guard let grown = newer.table(table.name) else { return XCTFail("v\(newer.version) lost table \(table.name)") }
+                XCTAssertEqual(grown.kind, table.kind, table.name)
+                XCTAssertEqual(Array(grown.columns.prefix(table.columns.count)), table.columns, "v\(newer.version) changed \(table.name)")
+            }
+        }
+        let step = CaseworkSchema.version(3).additions(since: CaseworkSchema.version(2))
+        XCTAssertEqual(step.tables.map(\.name), ["case_transfer"])
+        XCTAssertTrue(step.columns.isEmpty)
+        XCTAssertEqual(CaseworkSchema.caseTransfer.kind, .appendOnly)
+        XCTAssertEqual(CaseworkSchema.caseTransfer.column("note")?.isPersonal, true)
     }
 
     func testV1ColumnsKeepTheirNamesTypesAndPolicies() {
@@ -37,7 +71,7 @@ final class SchemaTests: XCTestCase {
 
     func testEventTablesAreAppendOnlyAndStateTablesMutable() {
         let appendOnly = Set(CaseworkSchema.schema.tables.filter { $0.kind == .appendOnly }.map(\.name))
-        XCTAssertEqual(appendOnly, ["economic_check", "decision", "assistance", "referral_feedback", "visit", "case_note"])
+        XCTAssertEqual(appendOnly, ["economic_check", "decision", "assistance", "referral_feedback", "visit", "case_note", "case_transfer"])
         for name in ["household", "member", "application", "referral", "review", "monitoring_flag", "spot_check", "rule_parameter"] {
             XCTAssertEqual(CaseworkSchema.schema.table(name)?.kind, .mutable, name)
         }

@@ -1,4 +1,6 @@
 import FieldSyncCore
+import FieldSyncDomain
+import FieldSyncStore
 @testable import FieldSyncSync
 import FieldSyncTestSupport
 import Foundation
@@ -6,29 +8,132 @@ import XCTest
 
 /// One replica file per released schema is kept under `PriorReplicas/` (as cr-sqlite keeps
 /// `prior-dbs/`), so that a release that changes the store or the schema must still open
-/// what stations have on their laptops. Schema version 2 is the first release.
+/// what stations have on their laptops: upgraded in place, every row kept, writable, and
+/// able to sync. Schema version 2 is the first release. `PriorReplicas/README.md` says how
+/// each file was made; a release that adds a schema version adds its file here.
 final class PriorReplicaTests: XCTestCase {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("PriorReplicas")
+    static let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Samples")
 
-    /// The station 630106100 of `Samples/small-county` (seed 1), written by schema version 2.
-    func testSchemaVersion2StationReplicaOpensWithItsDataAndStaysWritable() throws {
+    /// A station replica written by a released version, and what it holds.
+    struct Prior {
+        let version: Int
+        /// The digest its own release computes (``Replica/digest()`` under that version).
+        let digest: String
+        let households: Int
+        let transfers: Int
+        var file: String { "schema-v\(version)-station-630106100" }
+    }
+
+    /// Station 630106100 of `Samples/small-county` (seed 1) as schema version 2 wrote it;
+    /// the same station of a 2-township county as version 3 wrote it, with a case transfer.
+    static let priors = [
+        Prior(version: 2, digest: "e7acb1f2708c0a93de4ac6bbc61fc5705a13e1f88ac4b3c3da83814e67b14449", households: 24, transfers: 0),
+        Prior(version: 3, digest: "31178b99030cd437ee70567e2289063c3de4cfd7d03d8a98ab2c7e8be530714e", households: 8, transfers: 1),
+    ]
+
+    func testEveryReleasedVersionHasAPriorReplica() {
+        let released = (CaseworkSchema.schema.earlier + [CaseworkSchema.schema]).map(\.version)
+        XCTAssertEqual(Self.priors.map(\.version), released, "add PriorReplicas/schema-vN-… for the new version (see README there)")
+    }
+
+    func testEveryPriorReplicaOpensUpgradedWithEveryRowKeptABackupAndStaysWritable() throws {
+        TestLogging.bootstrap()
+        for prior in Self.priors {
+            let temp = TemporaryFolder("fieldsync-prior")
+            defer { temp.cleanUp() }
+            let dir = try copy(prior, into: temp)
+            let released = CaseworkSchema.version(prior.version)
+            // What the release that wrote it sees.
+            let (changes, owed): (Int, Int) = try {
+                let old = try Station.open(at: dir, schema: released)
+                XCTAssertEqual(try old.replica.digest(), prior.digest, "v\(prior.version)")
+                return (try old.replica.changeCount(since: .empty), try old.status().changesOwed)
+            }()
+
+            let station = try Station.open(at: dir)
+            XCTAssertEqual(station.replica.schema, CaseworkSchema.schema)
+            XCTAssertEqual(station.replica.upgradedFromVersion, prior.version < CaseworkSchema.schema.version ? prior.version : nil)
+            XCTAssertEqual(try station.replica.digest(as: released), prior.digest, "v\(prior.version): every row of its tables kept")
+            XCTAssertEqual(try station.replica.changeCount(since: .empty), changes, "v\(prior.version)")
+            XCTAssertEqual(try station.status().changesOwed, owed, "v\(prior.version)")
+            XCTAssertEqual(try station.replica.rowIDs(table: "household", limit: nil).count, prior.households)
+            XCTAssertEqual(try station.replica.rowIDs(table: "case_transfer", limit: nil).count, prior.transfers)
+
+            let backup = Replica.backupPath(of: station.folder.replicaPath, version: prior.version)
+            if prior.version < CaseworkSchema.schema.version {
+                let mode = try FileManager.default.attributesOfItem(atPath: backup)[.posixPermissions] as? NSNumber
+                XCTAssertEqual(mode?.intValue, 0o600, "v\(prior.version): the backup holds personal data")
+                let copy = try Replica.open(at: backup, schema: released, wallClock: SystemWallClock.now)
+                XCTAssertEqual(try copy.digest(), prior.digest, "v\(prior.version): the backup is the file as it was")
+                XCTAssertEqual(try copy.changeCount(since: .empty), changes)
+            } else {
+                XCTAssertFalse(FileManager.default.fileExists(atPath: backup), "nothing to upgrade, nothing copied")
+            }
+
+            try station.record(table: "household", values: ["township": .text("630106100"), "village": .text("阳坡村")])
+            // A station may not write a case transfer (the hub's, A3), upgraded or not.
+            XCTAssertThrowsError(try station.record(table: "case_transfer", values: ["household_id": .text("39e1d7f2-000001"),
+                                                                                      "to_township": .text("630106101")]))
+            XCTAssertEqual(try station.replica.changeCount(since: .empty), changes + 2, "two household cells")
+            XCTAssertEqual(try station.status().changesOwed, owed + 2)
+        }
+    }
+
+    /// The upgraded station syncs with a hub (the sample county's hub identity, its replica
+    /// rebuilt empty as after a loss): the station sends its own changes again, all of them
+    /// (a station never relays another's, A1), and both then hold the same data of it.
+    func testEveryPriorReplicaConvergesWithAHubAfterUpgrading() throws {
+        TestLogging.bootstrap()
+        for prior in Self.priors {
+            let temp = TemporaryFolder("fieldsync-prior")
+            defer { temp.cleanUp() }
+            let station = try Station.open(at: try copy(prior, into: temp))
+            let hubIdentity = try NodeIdentity.load(from: Self.samples.appendingPathComponent("small-county/hub/identity.json").path)
+            XCTAssertEqual(try station.hub()?.signingKey, hubIdentity.signingKey.publicKey.rawRepresentation, "the station's own hub")
+            let hub = try Hub.initialize(at: temp.sub("hub"), name: hubIdentity.name, identity: hubIdentity)
+            try hub.enroll(EnrollmentRequest.make(for: station.identity, atMillis: SystemWallClock.now()).0, out: temp.sub("enrollment.json"))
+            // The rebuilt hub reports that it holds nothing; the station owes it everything again.
+            try station.importBundle(at: try hub.returnBundle(for: try XCTUnwrap(hub.stations().first), to: temp.sub("r1.fsb")).path)
+            let up = try station.export(to: temp.sub("u1.fsb"))
+            XCTAssertEqual(up.header.schemaVersion, CaseworkSchema.schema.version)
+            XCTAssertEqual(try hub.merge(bundleAt: up.path).report.duplicate, 0)
+            try station.importBundle(at: try hub.returnBundle(for: try XCTUnwrap(hub.stations().first), to: temp.sub("r2.fsb")).path)
+            let site = station.identity.site
+            XCTAssertEqual(try hub.replica.vector()[site], try station.replica.vector()[site], "v\(prior.version)")
+            XCTAssertEqual(try station.status().changesOwed, 0)
+            for id in try station.replica.rowIDs(table: "household", limit: nil) where id.hasPrefix(site.short) {
+                XCTAssertEqual(try hub.replica.row(table: "household", rowID: id), try station.replica.row(table: "household", rowID: id))
+            }
+            XCTAssertEqual(try hub.schema(of: station.identity.site), CaseworkSchema.schema)
+        }
+    }
+
+    /// A bundle the first release wrote (station 630106100's first bundle of
+    /// `Samples/small-county` as schema version 2 made it) merges into a hub of this release.
+    func testBundleWrittenByTheFirstReleaseMergesIntoAHubOfTheCurrentRelease() throws {
         TestLogging.bootstrap()
         let temp = TemporaryFolder("fieldsync-prior")
         defer { temp.cleanUp() }
+        let hubIdentity = try NodeIdentity.load(from: Self.samples.appendingPathComponent("small-county/hub/identity.json").path)
+        let stationIdentity = try NodeIdentity.load(from: Self.folder.appendingPathComponent("schema-v2-station-630106100.identity.json").path)
+        let hub = try Hub.initialize(at: temp.sub("hub"), name: hubIdentity.name, identity: hubIdentity)
+        try hub.enroll(EnrollmentRequest.make(for: stationIdentity, atMillis: SystemWallClock.now()).0, out: temp.sub("enrollment.json"))
+        let result = try hub.merge(bundleAt: Self.folder.appendingPathComponent("schema-v2-bundle-630106100-to-hub-0001.fsb").path)
+        XCTAssertEqual(result.header.schemaVersion, 2)
+        XCTAssertEqual(result.header.schemaFingerprint, Replica.fingerprint(CaseworkSchema.version(2)))
+        XCTAssertEqual(result.report.applied + result.report.stale, result.header.totalChanges)
+        XCTAssertGreaterThan(result.report.applied, 0)
+        XCTAssertEqual(try hub.schema(of: stationIdentity.site).version, 2, "the hub now writes this station version 2 bundles")
+    }
+
+    private func copy(_ prior: Prior, into temp: TemporaryFolder) throws -> String {
         let dir = temp.sub("station")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let node = NodeFolder(dir)
-        try FileManager.default.copyItem(at: Self.folder.appendingPathComponent("schema-v2-station-630106100.sqlite"),
-                                         to: URL(fileURLWithPath: node.replicaPath))
-        try FileManager.default.copyItem(at: Self.folder.appendingPathComponent("schema-v2-station-630106100.identity.json"),
-                                         to: URL(fileURLWithPath: node.identityPath))
-        let station = try Station.open(at: dir)
-        XCTAssertEqual(try station.replica.digest(), "e7acb1f2708c0a93de4ac6bbc61fc5705a13e1f88ac4b3c3da83814e67b14449")
-        XCTAssertEqual(try station.status().changesOwed, 0)
-        XCTAssertEqual(try station.replica.rowIDs(table: "household", limit: nil).count, 24)
-        let before = try station.replica.changeCount(since: .empty)
-        try station.record(table: "household", values: ["township": .text("630106100"), "village": .text("阳坡村")])
-        XCTAssertEqual(try station.replica.changeCount(since: .empty), before + 2)
-        XCTAssertEqual(try station.status().changesOwed, 2)
+        try FileManager.default.copyItem(at: Self.folder.appendingPathComponent("\(prior.file).sqlite"), to: URL(fileURLWithPath: node.replicaPath))
+        try FileManager.default.copyItem(at: Self.folder.appendingPathComponent("\(prior.file).identity.json"), to: URL(fileURLWithPath: node.identityPath))
+        return dir
     }
 }

@@ -4,6 +4,16 @@
 /// bundle codec: replicas create their tables from it, merge by its policies, and bundles
 /// carry a fingerprint of its ``canonicalDescription`` so that a bundle written under
 /// another schema is refused instead of misread.
+///
+/// A schema also carries its history: the earlier released versions of the same family
+/// (``earlier``), each reachable from the one before by a named migration that only adds
+/// (``migrating(_:addingTables:addingColumns:)``). That is what lets a replica file or a
+/// bundle of an older version be recognised by its fingerprint and upgraded, and lets a
+/// newer replica write for an older one by leaving out what the older one lacks.
+///
+/// ## Topics
+/// - Versions: ``at(version:)``, ``earlier``, ``migrationName``, ``migrating(_:addingTables:addingColumns:)``
+/// - Older versions: ``holds(_:)``, ``additions(since:)``, ``oldest``
 public struct Schema: Sendable, Equatable {
     /// A stable name for the family of schemas, e.g. `fieldsync.casework`.
     public let name: String
@@ -11,16 +21,84 @@ public struct Schema: Sendable, Equatable {
     public let version: Int
     /// Tables in declaration order.
     public let tables: [TableSchema]
+    /// The released versions before this one, oldest first, consecutive; empty for the
+    /// first release. Not part of ``canonicalDescription``: a version's fingerprint depends
+    /// only on its own tables.
+    public let earlier: [Schema]
+    /// The name of the migration that made this version from the one before (nil for the
+    /// oldest version known).
+    public let migrationName: String?
 
     public init(name: String, version: Int, tables: [TableSchema]) {
+        self.init(name: name, version: version, tables: tables, earlier: [], migrationName: nil)
+    }
+
+    private init(name: String, version: Int, tables: [TableSchema], earlier: [Schema], migrationName: String?) {
         precondition(Identifier.isValid(name.replacingDots()), "invalid schema name \(name)")
         precondition(Set(tables.map(\.name)).count == tables.count, "duplicate table names")
         self.name = name
         self.version = version
         self.tables = tables
+        self.earlier = earlier
+        self.migrationName = migrationName
     }
 
     public func table(_ name: String) -> TableSchema? { tables.first { $0.name == name } }
+
+    /// The next version: this one plus new tables (appended after the existing ones) and
+    /// new columns (appended at the end of existing tables), under the migration `name`.
+    ///
+    /// The rule of every schema step: **a migration only adds**. No table or column is
+    /// renamed, removed, retyped or given another policy, and existing columns keep their
+    /// order. So a change written under an older version is a valid change under every
+    /// newer one (it is upcast by doing nothing), and a newer replica can write for an
+    /// older one by leaving out the changes to what was added (``holds(_:)``). Once a
+    /// version is released its migration is frozen: a later change is a new migration.
+    public func migrating(_ name: String, addingTables newTables: [TableSchema] = [],
+                          addingColumns newColumns: [String: [ColumnSchema]] = [:]) -> Schema {
+        precondition(!newTables.isEmpty || !newColumns.isEmpty, "migration \(name) adds nothing")
+        for tableName in newColumns.keys { precondition(table(tableName) != nil, "migration \(name): no table \(tableName) to add columns to") }
+        let extended = tables.map { table in
+            guard let added = newColumns[table.name], !added.isEmpty else { return table }
+            return TableSchema(name: table.name, kind: table.kind, columns: table.columns + added)
+        }
+        return Schema(name: self.name, version: version + 1, tables: extended + newTables,
+                      earlier: earlier + [self], migrationName: name)
+    }
+
+    /// This schema if `version` is its own, else the earlier version with that number, or
+    /// nil when this family never had it (too old, or newer than this program).
+    public func at(version: Int) -> Schema? {
+        if version == self.version { return self }
+        return earlier.first { $0.version == version }
+    }
+
+    /// The oldest version this schema knows (itself when it has no history).
+    public var oldest: Schema { earlier.first ?? self }
+
+    /// Whether a replica of this schema can hold `change`: its table exists here and, for a
+    /// cell write, its column too. A newer replica uses it to leave out of a bundle for an
+    /// older one what that version cannot hold.
+    public func holds(_ change: Change) -> Bool {
+        guard let table = self.table(change.table) else { return false }
+        return change.kind == .delete || table.column(change.column) != nil
+    }
+
+    /// What this version adds to `older` (a version of the same family, not newer): the
+    /// new tables, and the new columns of tables `older` already has, each in order.
+    public func additions(since older: Schema) -> (tables: [TableSchema], columns: [(table: String, column: ColumnSchema)]) {
+        precondition(older.name == name && older.version <= version, "\(older.name) \(older.version) is not an older version of \(name) \(version)")
+        var newTables: [TableSchema] = []
+        var newColumns: [(table: String, column: ColumnSchema)] = []
+        for table in tables {
+            guard let old = older.table(table.name) else {
+                newTables.append(table)
+                continue
+            }
+            for column in table.columns.dropFirst(old.columns.count) { newColumns.append((table.name, column)) }
+        }
+        return (newTables, newColumns)
+    }
 
     /// One line per table and column, sorted, with types and policies: the input of the
     /// schema fingerprint. Doc text is left out so that rewording a comment does not

@@ -28,7 +28,7 @@ public struct CaseworkAuthority: WriteAuthority {
     public enum Writers: Sendable {
         /// Stations and the hub (casework).
         case stationsAndHub
-        /// Only the county hub (rule parameters, spot checks, transfers).
+        /// Only the county hub (rule parameters, spot checks, case transfers).
         case hubOnly
     }
 
@@ -145,6 +145,10 @@ public struct CaseworkAuthority: WriteAuthority {
         "case_note": TableRules(required: ["household_id"], [
             "household_id": .rowReference, "application_id": .rowReference, "written_at": .moment, "author": .free,
             "note": .free,
+        ]),
+        "case_transfer": TableRules(.hubOnly, required: ["household_id", "to_township"], [
+            "household_id": .rowReference, "from_township": .township, "to_township": .township, "transferred_at": .moment,
+            "note": .free, "decided_by": codes(DecisionLevel.self),
         ]),
         "rule_parameter": TableRules(.hubOnly, required: ["name", "effective_from", "value"], [
             "name": codes(RuleParameter.self), "effective_from": .date, "value": .free, "note": .free,

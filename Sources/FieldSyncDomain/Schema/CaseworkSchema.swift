@@ -30,8 +30,10 @@ import FieldSyncCore
 /// `YYYY-MM-DD` text (``CivilDate``), moments ISO-8601 text with offset (``Timestamp``).
 public enum CaseworkSchema {
     /// The named migrations that produce this schema, oldest first; ``schema``'s version
-    /// is their count, so the version in a bundle is derived from them.
-    public static let migrations = ["v1 minimal case tables", "v2 casework domain"]
+    /// is their count, so the version in a bundle is derived from them. Frozen once
+    /// released: each step only adds tables or columns (``Schema/migrating(_:addingTables:addingColumns:)``),
+    /// and a change is always a new step at the end.
+    public static let migrations = ["v1 minimal case tables", "v2 casework domain", "v3 case transfer"]
 
     /// 户: a household. `township` is the township holding the case: normally where the
     /// hukou is, the place of residence for a residence-permit holder (R9).
@@ -218,9 +220,42 @@ public enum CaseworkSchema {
         ColumnSchema("note", .text),
     ])
 
-    /// The schema of this release: version 2.
-    public static let schema = Schema(name: "fieldsync.casework", version: migrations.count,
-                                      tables: [household, member, application, economicCheck, decision, assistance,
-                                               referral, referralFeedback, visit, review, monitoringFlag, spotCheck,
-                                               caseNote, ruleParameter])
+    /// 转移: a case moved from one township to another (R9: the township of the hukou or of
+    /// residence holds the case). Recorded by the hub, which decides transfers; append-only
+    /// because a transfer is an event: moving a case back is a new row. The household's
+    /// `township` column is what the rules read; this table is the record of why and when
+    /// it changed. Added in version 3.
+    public static let caseTransfer = TableSchema(name: "case_transfer", kind: .appendOnly, columns: [
+        ColumnSchema("household_id", .text),
+        ColumnSchema("from_township", .text),            // 乡镇代码 before
+        ColumnSchema("to_township", .text),              // 乡镇代码 after
+        ColumnSchema("transferred_at", .text),           // ISO-8601 with offset
+        ColumnSchema("note", .text, personal: true),
+        ColumnSchema("decided_by", .text),               // who decided, e.g. county
+    ])
+
+    /// Version 2, the first released schema (frozen: its fingerprint is what every v2
+    /// replica file and bundle carries).
+    static let version2 = Schema(name: "fieldsync.casework", version: 2,
+                                 tables: [household, member, application, economicCheck, decision, assistance,
+                                          referral, referralFeedback, visit, review, monitoringFlag, spotCheck,
+                                          caseNote, ruleParameter])
+
+    /// The schema of this release: version 3, with every released version before it in
+    /// ``Schema/earlier``.
+    public static let schema: Schema = {
+        let latest = version2.migrating(migrations[2], addingTables: [caseTransfer])
+        precondition(latest.version == migrations.count, "CaseworkSchema.migrations and the schema's versions disagree")
+        return latest
+    }()
+
+    /// The casework schema as released at `version` (2 or 3), with the versions before it:
+    /// what the FieldSync of that release knew. Tests pass an older one to ``Station`` or
+    /// ``Hub`` to play a laptop that has not been upgraded yet.
+    public static func version(_ version: Int) -> Schema {
+        guard let schema = schema.at(version: version) else {
+            preconditionFailure("casework schema version \(version) was never released (released: \(schema.oldest.version)–\(schema.version))")
+        }
+        return schema
+    }
 }

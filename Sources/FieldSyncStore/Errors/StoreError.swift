@@ -14,10 +14,15 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case notAReplica(path: String)
     /// The file was created by a newer FieldSync (it holds migrations this build does not know).
     case newerFileFormat(path: String)
-    /// The replica was created under another schema than the one the program expects.
+    /// The replica holds another schema family, or a version of it this program never knew
+    /// (older than the first it can upgrade).
     case schemaMismatch(storedName: String, storedVersion: Int, expectedName: String, expectedVersion: Int)
     /// Same schema name and version, but different tables, columns or policies.
     case schemaFingerprintMismatch(name: String, version: Int)
+    /// The replica was written under a newer version of the schema than this program knows.
+    case newerSchema(path: String, fileVersion: Int, programVersion: Int)
+    /// The copy made before upgrading a replica could not be written; nothing was changed.
+    case backupFailed(path: String, reason: String)
     /// A table the schema does not declare.
     case unknownTable(String)
     /// A column the table does not declare.
@@ -70,10 +75,16 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(path) is an SQLite file but not a FieldSync replica"
         case let .newerFileFormat(path):
             "\(path) was written by a newer version of FieldSync; update this program before opening it"
-        case let .schemaMismatch(storedName, storedVersion, expectedName, expectedVersion):
-            "the replica holds schema \(storedName) version \(storedVersion), but this program expects \(expectedName) version \(expectedVersion); use the matching program version"
+        case let .schemaMismatch(storedName, storedVersion, expectedName, expectedVersion) where storedName == expectedName:
+            "the replica file holds case schema version \(storedVersion), which this FieldSync (schema version \(expectedVersion)) cannot open or upgrade: version \(storedVersion) was never released or is no longer supported. The file was not changed; open it with the FieldSync it was made with and export its changes, or ask for a current replica"
+        case let .schemaMismatch(storedName, storedVersion, expectedName, _):
+            "the file holds data of schema \(storedName) version \(storedVersion), not \(expectedName): it is not a replica of this kind of FieldSync. The file was not changed; check the path"
         case let .schemaFingerprintMismatch(name, version):
-            "the replica's schema \(name) version \(version) differs from this program's schema of the same name and version (its tables or policies were changed without a new version)"
+            "the replica file says schema \(name) version \(version), but its tables differ from the released version \(version) (it was made by a development build or altered). The file was not changed; restore the replica from a backup or open it with the build that made it"
+        case let .newerSchema(path, fileVersion, programVersion):
+            "\(path) was written by a newer FieldSync (case schema version \(fileVersion)); this FieldSync knows versions up to \(programVersion). Upgrade FieldSync on this computer, then open it again; the file was not changed"
+        case let .backupFailed(path, reason):
+            "cannot write the copy \(path) that is kept before upgrading the replica (\(reason)); nothing was changed. Free disk space or make the folder writable, then open it again"
         case let .unknownTable(table):
             "table \(table) is not part of the schema"
         case let .unknownColumn(table, column):

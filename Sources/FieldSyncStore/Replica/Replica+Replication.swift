@@ -35,13 +35,25 @@ extension Replica {
     }
 
     /// How many log entries `vector` does not cover (a COUNT over a range per origin).
-    public func changeCount(since vector: VersionVector) throws(StoreError) -> Int {
-        try read { db in try ExportSnapshot(db: db).changeCount(since: vector) }
+    public func changeCount(since vector: VersionVector, only origin: SiteID? = nil) throws(StoreError) -> Int {
+        try read { db in try ExportSnapshot(db: db).changeCount(since: vector, only: origin) }
     }
 
     /// Lowercase hex SHA-256 of the canonical stream of visible data (``StateDigestEncoder``):
     /// equal on two replicas exactly when their case data is equal. Rows are streamed.
     public func digest() throws(StoreError) -> String {
+        try digest(of: catalog)
+    }
+
+    /// The digest of only what `older`, an earlier version of this replica's schema, holds:
+    /// its tables and their columns. Equal to ``digest()`` of a replica on `older` holding the
+    /// same data, so a hub and a station that has not upgraded yet can be compared.
+    public func digest(as older: Schema) throws(StoreError) -> String {
+        precondition(schema.at(version: older.version) == older, "\(older.name) \(older.version) is not a version of this replica's schema")
+        return try digest(of: Catalog(older))
+    }
+
+    private func digest(of catalog: Catalog) throws(StoreError) -> String {
         try read { db in
             let hasher = HasherBox()
             var encoder = StateDigestEncoder { hasher.hasher.update(data: $0) }
@@ -49,7 +61,9 @@ extension Replica {
                 let table = catalog.tables[name]!
                 encoder.beginTable(name)
                 let columns = table.schema.columns
-                var exact: [CellEntry?] = Array(repeating: nil, count: columns.count)
+                // Cell states are indexed by the column's place in this replica's table, of
+                // which an older version's columns are a prefix (versions only append).
+                var exact: [CellEntry?] = Array(repeating: nil, count: self.catalog.tables[name]!.schema.columns.count)
                 let rows = try Row.fetchCursor(db, sql: table.digestSQL)
                 while let row = try rows.next() {
                     encoder.beginRow(row[0])

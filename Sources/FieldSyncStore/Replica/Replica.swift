@@ -34,19 +34,23 @@ public final class Replica: Sendable {
     public let role: ReplicaRole
     /// SHA-256 of ``Schema/canonicalDescription`` (32 bytes).
     public let schemaFingerprint: [UInt8]
+    /// The schema version the file had when ``open(at:schema:wallClock:)`` upgraded it, or
+    /// nil when it was already current (its backup is ``backupPath(of:version:)``).
+    public let upgradedFromVersion: Int?
 
     let writer: any DatabaseWriter
     let catalog: Catalog
     let wallClock: @Sendable () -> UInt64
 
     private init(writer: any DatabaseWriter, schema: Schema, siteID: SiteID, name: String, role: ReplicaRole,
-                 wallClock: @escaping @Sendable () -> UInt64) {
+                 upgradedFromVersion: Int? = nil, wallClock: @escaping @Sendable () -> UInt64) {
         self.writer = writer
         self.schema = schema
         self.siteID = siteID
         self.name = name
         self.role = role
         self.schemaFingerprint = Self.fingerprint(schema)
+        self.upgradedFromVersion = upgradedFromVersion
         self.catalog = Catalog(schema)
         self.wallClock = wallClock
     }
@@ -71,7 +75,16 @@ public final class Replica: Sendable {
         return try initialize(queue, schema: schema, siteID: siteID, name: name, role: role, wallClock: wallClock)
     }
 
-    /// Opens an existing replica file, refusing one created under another schema.
+    /// Opens an existing replica file of `schema` or of one of its earlier versions
+    /// (``Schema/earlier``), upgrading an older file in place.
+    ///
+    /// An older file is first copied next to itself as `<file>.v<N>.bak` (owner-only,
+    /// through SQLite's `VACUUM INTO`, so a WAL database is copied whole), then upgraded in
+    /// ONE transaction: the tables and columns each later version adds are created and the
+    /// file's schema version and fingerprint are updated. If anything fails, the file is
+    /// exactly as it was. A file of a newer version than `schema`, of a version this
+    /// program never knew, or whose tables differ from the released version it names is
+    /// refused, and the error says what to do.
     public static func open(at path: String, schema: Schema, wallClock: @escaping @Sendable () -> UInt64) throws(StoreError) -> Replica {
         guard FileManager.default.fileExists(atPath: path) else { throw .fileMissing(path: path) }
         return try StoreError.catching {
@@ -80,23 +93,92 @@ public final class Replica: Sendable {
             let isReplica = try pool.read { db in try db.tableExists("fs_replica") }
             guard isReplica else { throw StoreError.notAReplica(path: path) }
             if try pool.read({ db in try migrator.hasBeenSuperseded(db) }) { throw StoreError.newerFileFormat(path: path) }
+            let stored = try storedSchema(pool, path: path, expected: schema)
+            let storeMigrationsPending = try pool.read { db in try !migrator.hasCompletedMigrations(db) }
+            if stored.version < schema.version || storeMigrationsPending {
+                try backUp(pool, to: backupPath(of: path, version: stored.version))
+            }
             try migrator.migrate(pool)
+            if stored.version < schema.version { try upgrade(pool, from: stored, to: schema) }
             let row = try pool.read { db in
-                try Row.fetchOne(db, sql: "SELECT site_id, name, role, schema_name, schema_version, schema_fingerprint FROM fs_replica WHERE id = 1")
+                try Row.fetchOne(db, sql: "SELECT site_id, name, role FROM fs_replica WHERE id = 1")
             }
             guard let row else { throw StoreError.notAReplica(path: path) }
-            let storedName: String = row[3], storedVersion: Int = row[4]
-            guard storedName == schema.name, storedVersion == schema.version else {
-                throw StoreError.schemaMismatch(storedName: storedName, storedVersion: storedVersion,
-                                                expectedName: schema.name, expectedVersion: schema.version)
-            }
-            guard [UInt8](row[5] as Data) == fingerprint(schema) else {
-                throw StoreError.schemaFingerprintMismatch(name: storedName, version: storedVersion)
-            }
             guard let site = SiteID(bytes: [UInt8](row[0] as Data)), let role = ReplicaRole(rawValue: row[2]) else {
                 throw StoreError.corrupt(reason: "the replica's site id or role is malformed")
             }
-            return Replica(writer: pool, schema: schema, siteID: site, name: row[1], role: role, wallClock: wallClock)
+            return Replica(writer: pool, schema: schema, siteID: site, name: row[1], role: role,
+                           upgradedFromVersion: stored.version < schema.version ? stored.version : nil, wallClock: wallClock)
+        }
+    }
+
+    /// Where ``open(at:schema:wallClock:)`` keeps the copy of a file of schema `version`
+    /// before upgrading it: `replica.sqlite.v2.bak`.
+    public static func backupPath(of path: String, version: Int) -> String { "\(path).v\(version).bak" }
+
+    /// The released version of `expected`'s family that the file holds, recognised by name,
+    /// version and fingerprint; refuses anything else.
+    private static func storedSchema(_ pool: DatabasePool, path: String, expected schema: Schema) throws -> Schema {
+        let row = try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT schema_name, schema_version, schema_fingerprint FROM fs_replica WHERE id = 1")
+        }
+        guard let row else { throw StoreError.notAReplica(path: path) }
+        let storedName: String = row[0], storedVersion: Int = row[1]
+        if storedName == schema.name, storedVersion > schema.version {
+            throw StoreError.newerSchema(path: path, fileVersion: storedVersion, programVersion: schema.version)
+        }
+        guard storedName == schema.name, let known = schema.at(version: storedVersion) else {
+            throw StoreError.schemaMismatch(storedName: storedName, storedVersion: storedVersion,
+                                            expectedName: schema.name, expectedVersion: schema.version)
+        }
+        guard [UInt8](row[2] as Data) == fingerprint(known) else {
+            throw StoreError.schemaFingerprintMismatch(name: storedName, version: storedVersion)
+        }
+        return known
+    }
+
+    /// Copies the whole database (WAL included) to `backupPath`, readable by its owner only.
+    /// The copy is written under a temporary name and renamed, so a crash never leaves half
+    /// a backup under the real name.
+    private static func backUp(_ pool: DatabasePool, to backupPath: String) throws {
+        let files = FileManager.default
+        let temporary = backupPath + ".partial"
+        try? files.removeItem(atPath: temporary)
+        // An empty file of mode 0600 first: SQLite keeps the mode of a file it writes into,
+        // so the copy of personal data is never readable by others, not even for a moment.
+        guard files.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+            throw StoreError.backupFailed(path: backupPath, reason: "the folder is not writable")
+        }
+        do {
+            try pool.vacuum(into: temporary)
+            if files.fileExists(atPath: backupPath) { try files.removeItem(atPath: backupPath) }
+            try files.moveItem(atPath: temporary, toPath: backupPath)
+        } catch {
+            try? files.removeItem(atPath: temporary)
+            throw StoreError.backupFailed(path: backupPath, reason: (error as? DatabaseError)?.message ?? "\(type(of: error))")
+        }
+    }
+
+    /// Applies every named step from `stored` to `schema` in ONE transaction: each step's
+    /// new tables and columns (steps only add), then the file's schema version and
+    /// fingerprint. Existing rows keep their values; new columns are null in them.
+    private static func upgrade(_ pool: DatabasePool, from stored: Schema, to schema: Schema) throws {
+        try pool.write { db in
+            // Another process may have upgraded the file since it was read: then there is
+            // nothing left to do (the write lock makes this check and the steps one unit).
+            let current = try Int.fetchOne(db, sql: "SELECT schema_version FROM fs_replica WHERE id = 1")
+            guard current == stored.version else { return }
+            for version in (stored.version + 1)...schema.version {
+                guard let before = schema.at(version: version - 1), let after = schema.at(version: version) else {
+                    throw StoreError.schemaMismatch(storedName: stored.name, storedVersion: stored.version,
+                                                    expectedName: schema.name, expectedVersion: schema.version)
+                }
+                let step = after.additions(since: before)
+                for table in step.tables { try db.execute(sql: TableCatalog(table).createSQL) }
+                for (table, column) in step.columns { try db.execute(sql: TableCatalog.addColumnSQL(table: table, column: column)) }
+            }
+            try db.execute(sql: "UPDATE fs_replica SET schema_version = ?, schema_fingerprint = ? WHERE id = 1",
+                           arguments: [schema.version, fingerprint(schema).data])
         }
     }
 

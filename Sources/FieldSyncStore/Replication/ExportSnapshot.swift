@@ -16,14 +16,14 @@ public struct ExportSnapshot {
         try SiteDirectory(db).vector
     }
 
-    /// Per table, how many log entries `since` does not cover.
+    /// Per table, how many log entries `since` does not cover (of `origin` only, when given).
     ///
     /// The table is read from the head of each record (its first field), without decoding
     /// the rest; names are counted as bytes and turned into strings once per table.
-    public func counts(since: VersionVector) throws -> [String: Int] {
+    public func counts(since: VersionVector, only origin: SiteID? = nil) throws -> [String: Int] {
         var byName: [[UInt8]: Int] = [:]
         let stmt = try db.cachedStatement(sql: "SELECT record FROM fs_changes WHERE site_no = ? AND seq > ?")
-        for (no, site) in try originsInOrder() {
+        for (no, site) in try originsInOrder(only: origin) {
             let rows = try Row.fetchCursor(stmt, arguments: [no, since[site].sql])
             while let row = try rows.next() {
                 let name: [UInt8]? = try row.withUnsafeData(atIndex: 0) { data -> [UInt8]? in
@@ -44,11 +44,11 @@ public struct ExportSnapshot {
         return counts
     }
 
-    /// How many log entries `since` does not cover.
-    public func changeCount(since: VersionVector) throws -> Int {
+    /// How many log entries `since` does not cover (of `origin` only, when given).
+    public func changeCount(since: VersionVector, only origin: SiteID? = nil) throws -> Int {
         var total = 0
         let stmt = try db.cachedStatement(sql: "SELECT COUNT(*) FROM fs_changes WHERE site_no = ? AND seq > ?")
-        for (no, site) in try originsInOrder() {
+        for (no, site) in try originsInOrder(only: origin) {
             total += try Int.fetchOne(stmt, arguments: [no, since[site].sql]) ?? 0
         }
         return total
@@ -56,13 +56,15 @@ public struct ExportSnapshot {
 
     /// Hands every log entry with `sequence > since[origin]` to `body`, ordered by (origin,
     /// sequence), in batches of at most `batchSize`. Only one batch is in memory at a time.
-    public func forEachBatch(since: VersionVector, batchSize: Int, _ body: ([Change]) throws -> Void) throws {
+    /// With `origin`, only that origin's entries: a station sends only its own changes (A1).
+    public func forEachBatch(since: VersionVector, only origin: SiteID? = nil, batchSize: Int,
+                             _ body: ([Change]) throws -> Void) throws {
         precondition(batchSize > 0, "batchSize must be positive")
         var batch: [Change] = []
         batch.reserveCapacity(batchSize)
         var decoder = ChangeDecoder()
         let stmt = try db.cachedStatement(sql: "SELECT seq, record FROM fs_changes WHERE site_no = ? AND seq > ? ORDER BY seq")
-        for (no, site) in try originsInOrder() {
+        for (no, site) in try originsInOrder(only: origin) {
             let rows = try Row.fetchCursor(stmt, arguments: [no, since[site].sql])
             while let row = try rows.next() {
                 let seq = UInt64(sql: row[0])
@@ -90,8 +92,8 @@ public struct ExportSnapshot {
     }
 
     /// Interned sites in site-id byte order (the order of ``ChangeID``).
-    private func originsInOrder() throws -> [(Int64, SiteID)] {
+    private func originsInOrder(only origin: SiteID?) throws -> [(Int64, SiteID)] {
         let sites = try SiteDirectory(db)
-        return sites.siteOf.sorted { $0.value < $1.value }.map { ($0.key, $0.value) }
+        return sites.siteOf.sorted { $0.value < $1.value }.map { ($0.key, $0.value) }.filter { origin == nil || $0.1 == origin }
     }
 }

@@ -44,6 +44,11 @@ struct TableCatalog: Sendable {
         return "CREATE TABLE \(Self.quote(schema.name))(\((["\"id\" TEXT PRIMARY KEY NOT NULL"] + cols).joined(separator: ", ")))"
     }
 
+    /// The `ALTER TABLE … ADD COLUMN` of a column a schema version adds to an existing table.
+    static func addColumnSQL(table: String, column: ColumnSchema) -> String {
+        "ALTER TABLE \(quote(table)) ADD COLUMN \(quote(column.name)) \(column.type.rawValue.uppercased())"
+    }
+
     static func quote(_ identifier: String) -> String { "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
     static func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
 }

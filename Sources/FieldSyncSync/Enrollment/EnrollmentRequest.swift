@@ -15,6 +15,11 @@ public struct EnrollmentRequest: Sendable, Equatable {
     public let signingKey: SigningPublicKey
     public let agreementKey: AgreementPublicKey
     public let createdAtMillis: UInt64
+    /// The case schema version of the station's FieldSync, so that the hub writes its first
+    /// return bundle in a version the station can read. A hint, outside the signature (so
+    /// requests of earlier releases, which lack it, stay valid): the signed header of each
+    /// bundle from the station overrides it. Nil in a request of an earlier release.
+    public var schemaVersion: Int? = nil
 
     /// The bytes the station signs: a fixed label and every field, length-prefixed. Nil
     /// when a name is too long for its prefix (the caller checks names first; this keeps
@@ -40,6 +45,7 @@ public struct EnrollmentRequest: Sendable, Equatable {
         var agreementKey: String
         var createdAtMillis: UInt64
         var signature: String
+        var schemaVersion: Int?
     }
 
     /// Refuses a station name or township code a request, and later a bundle, cannot carry.
@@ -63,12 +69,12 @@ public struct EnrollmentRequest: Sendable, Equatable {
         return (request, signature)
     }
 
-    public static func write(for identity: NodeIdentity, atMillis: UInt64, to path: String) throws(SyncError) {
+    public static func write(for identity: NodeIdentity, atMillis: UInt64, schemaVersion: Int? = nil, to path: String) throws(SyncError) {
         let (request, signature) = make(for: identity, atMillis: atMillis)
         let file = File(site: request.site.hex, name: request.name, township: request.township,
                         signingKey: Hex.encode(request.signingKey.rawRepresentation),
                         agreementKey: Hex.encode(request.agreementKey.rawRepresentation),
-                        createdAtMillis: atMillis, signature: Hex.encode(signature))
+                        createdAtMillis: atMillis, signature: Hex.encode(signature), schemaVersion: schemaVersion)
         try AtomicFile.write(JSON.encode(file), to: path)
     }
 
@@ -83,11 +89,12 @@ public struct EnrollmentRequest: Sendable, Equatable {
               let signingKey = try? SigningPublicKey(rawRepresentation: sk),
               let agreementKey = try? AgreementPublicKey(rawRepresentation: ak)
         else { throw .requestInvalid("a key or the signature is malformed") }
-        let request = EnrollmentRequest(site: site, name: file.name, township: file.township, signingKey: signingKey,
+        var request = EnrollmentRequest(site: site, name: file.name, township: file.township, signingKey: signingKey,
                                         agreementKey: agreementKey, createdAtMillis: file.createdAtMillis)
         guard let signed = request.signedBytes, signingKey.isValidSignature(sig, for: signed) else {
             throw .requestInvalid("its signature does not match its key (the file was changed)")
         }
+        request.schemaVersion = file.schemaVersion
         return request
     }
 }

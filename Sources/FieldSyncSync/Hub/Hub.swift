@@ -76,6 +76,7 @@ public final class Hub: Sendable {
                                         hubAgreementKey: identity.agreementKey.publicKey, stationSite: request.site,
                                         stationSigningKey: request.signingKey, enrolledAtMillis: existing?.enrolledAtMillis ?? now)
             try enrollment.write(to: out, signedBy: identity.signingKey)
+            if let version = request.schemaVersion { try noteSchemaVersion(version, of: request.site) }
             Self.logger.info("station enrolled", metadata: ["station": "\(request.site)", "township": "\(request.township)"])
             return enrollment
         }
@@ -101,7 +102,9 @@ public final class Hub: Sendable {
         let stations = try stations()
         var signer: Peer?
         do {
-            return try mergeChecked(path: path, file: file, stations: stations, signer: &signer, afterEachBatch: afterEachBatch)
+            let result = try mergeChecked(path: path, file: file, stations: stations, signer: &signer, afterEachBatch: afterEachBatch)
+            try noteSchemaVersion(result.header.schemaVersion, of: result.header.sender)
+            return result
         } catch {
             if case let .reusedSequence(_, sequence, _) = error, let signer {
                 try divergence(of: signer, at: sequence, file: file)
@@ -188,17 +191,46 @@ public final class Hub: Sendable {
     }
 
     /// Writes the return bundle for one station.
+    ///
+    /// The bundle is written for the station's case schema version (``schema(of:)``):
+    /// changes it cannot hold yet wait, and the result says how many.
     public func returnBundle(for station: Peer, to out: String) throws(SyncError) -> ExportResult {
         try BundleExport.write(from: replica, identity: identity, to: station, kind: .hubToStation, out: out,
-                               wallClock: wallClock, fileCode: station.township ?? station.site.short)
+                               wallClock: wallClock, fileCode: station.township ?? station.site.short, for: try schema(of: station.site))
     }
+
+    /// The case schema the station's FieldSync runs, as far as the hub knows: the newest
+    /// version named by a bundle merged from it or by its enrollment request, capped at the
+    /// hub's own. A station the hub knows nothing about (enrolled before the hub upgraded)
+    /// is taken to run the oldest version the hub knows, which it can always read.
+    public func schema(of station: SiteID) throws(SyncError) -> Schema {
+        let recorded = try SyncError.catching { try replica.setting(Self.schemaVersionKey(station)).flatMap { Int($0) } }
+        return replica.schema.at(version: min(recorded ?? 0, replica.schema.version)) ?? replica.schema.oldest
+    }
+
+    /// Records that `station` runs case schema `version`, unless a newer one is recorded
+    /// (an old bundle delivered late does not move a station back). Kept in `fs_settings`
+    /// so no store migration is needed.
+    func noteSchemaVersion(_ version: Int, of station: SiteID) throws(SyncError) {
+        try SyncError.catching {
+            let key = Self.schemaVersionKey(station)
+            if let recorded = try replica.setting(key).flatMap({ Int($0) }), recorded >= version { return }
+            try replica.setSetting(key, String(version))
+        }
+    }
+
+    static func schemaVersionKey(_ station: SiteID) -> String { "station-schema-version:\(station.hex)" }
 
     /// The hub's sync state and, for each station, how many changes it has yet to receive.
     public func status() throws(SyncError) -> NodeStatus {
         try SyncError.catching {
             let peers = try stations().map { peer in
-                PeerStatus(peer: peer, changesPending: try replica.changeCount(since: peer.knownVector),
-                           largestClockSkew: try ClockSkewLog.largest(from: peer.site, in: replica))
+                let schema = try schema(of: peer.site)
+                let waiting = schema.version < replica.schema.version
+                    ? try replica.exportSnapshot { try BundleSchema.heldBack(in: $0, since: peer.knownVector, for: schema) } : [:]
+                return PeerStatus(peer: peer, changesPending: try replica.changeCount(since: peer.knownVector),
+                                  largestClockSkew: try ClockSkewLog.largest(from: peer.site, in: replica),
+                                  schemaVersion: schema.version, waitingForUpgrade: waiting)
             }
             return NodeStatus(name: identity.name, site: identity.site, role: .hub, township: nil, vector: try replica.vector(),
                               changesOwed: 0, hubName: nil, lastExport: try replica.exportedBundles(limit: 1).first,

@@ -9,11 +9,14 @@ import Darwin
 
 // A free function, so that the C call is not shadowed by `AtomicFile.write`.
 private func posixWrite(_ fd: Int32, _ p: UnsafeRawPointer?, _ n: Int) -> Int { write(fd, p, n) }
+import Logging
 
 /// The files of one replica's folder: `replica.sqlite` (the case data and sync metadata)
 /// and `identity.json` (the replica's private keys, readable by its owner only).
 public struct NodeFolder: Sendable {
     public let path: String
+
+    static let logger = Logger(label: "fieldsync.replica")
 
     public init(_ path: String) { self.path = path }
 
@@ -32,7 +35,14 @@ public struct NodeFolder: Sendable {
         guard identity.role == role else { throw .notAFolderOfThisKind(path, expected: role) }
         // Replicas made by an older FieldSync were readable by every local user.
         ReplicaFile.restrictToOwner(replicaPath)
-        do { return (identity, try Replica.open(at: replicaPath, schema: schema, wallClock: wallClock)) } catch { throw .store(error) }
+        let replica: Replica
+        do { replica = try Replica.open(at: replicaPath, schema: schema, wallClock: wallClock) } catch { throw .store(error) }
+        if let old = replica.upgradedFromVersion {
+            Self.logger.notice("replica upgraded", metadata: [
+                "from": "\(old)", "to": "\(schema.version)", "backup": "\(Replica.backupPath(of: replicaPath, version: old))",
+            ])
+        }
+        return (identity, replica)
     }
 
     /// Creates the folder (and parents) if needed.

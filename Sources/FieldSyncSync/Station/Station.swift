@@ -52,7 +52,7 @@ public final class Station: Sendable {
                                          role: .station, wallClock: wallClock)
         } catch { throw .store(error) }
         try identity.save(to: folder.identityPath)
-        try EnrollmentRequest.write(for: identity, atMillis: wallClock(), to: requestPath)
+        try EnrollmentRequest.write(for: identity, atMillis: wallClock(), schemaVersion: schema.version, to: requestPath)
         return Station(folder: folder, identity: identity, replica: replica, wallClock: wallClock)
     }
 
@@ -180,7 +180,8 @@ public final class Station: Sendable {
     public func status() throws(SyncError) -> NodeStatus {
         try SyncError.catching {
             let hub = try hub()
-            let owed = try replica.changeCount(since: hub.map { try replica.knownVector(of: $0.site) } ?? .empty)
+            // Only its own changes: a station sends no other (A1).
+            let owed = try replica.changeCount(since: hub.map { try replica.knownVector(of: $0.site) } ?? .empty, only: identity.site)
             return NodeStatus(name: identity.name, site: identity.site, role: .station, township: identity.township,
                               vector: try replica.vector(), changesOwed: owed, hubName: hub?.name,
                               lastExport: try replica.exportedBundles(limit: 1).first,
@@ -212,4 +213,16 @@ public struct PeerStatus: Sendable {
     public let changesPending: Int
     /// The largest clock difference seen in this station's bundles (hubs only).
     public var largestClockSkew: ClockSkew? = nil
+    /// The case schema version the station runs, as far as the hub knows.
+    public var schemaVersion: Int
+    /// Of ``changesPending``, those the station cannot hold until it upgrades, per table.
+    public var waitingForUpgrade: [String: Int] = [:]
+
+    /// How many changes wait for the station's upgrade.
+    public var waitingForUpgradeCount: Int { waitingForUpgrade.values.reduce(0, +) }
+
+    /// One line for an operator when changes wait for the station's upgrade, else nil.
+    public var upgradeNotice: String? {
+        UpgradeNotice.text(waiting: waitingForUpgrade, recipient: peer.name, version: schemaVersion)
+    }
 }

@@ -10,6 +10,32 @@ public struct ExportResult: Sendable {
     public let header: BundleHeader
     public let recipientName: String
     public let recipientSite: SiteID
+    /// Changes the recipient lacks but cannot hold yet, per table: they belong to tables or
+    /// columns added after the recipient's case schema version (``recipientSchemaVersion``),
+    /// so they were left out and wait until the recipient upgrades. Empty when none.
+    public var waitingForUpgrade: [String: Int] = [:]
+    /// The case schema version the bundle was written for (the recipient's).
+    public var recipientSchemaVersion: Int
+
+    /// How many changes wait for the recipient's upgrade.
+    public var waitingForUpgradeCount: Int { waitingForUpgrade.values.reduce(0, +) }
+
+    /// One line for an operator when changes wait for the recipient's upgrade, else nil.
+    public var upgradeNotice: String? {
+        UpgradeNotice.text(waiting: waitingForUpgrade, recipient: recipientName, version: recipientSchemaVersion)
+    }
+}
+
+/// The words an operator reads when changes wait for a station to upgrade FieldSync.
+enum UpgradeNotice {
+    static func text(waiting: [String: Int], recipient: String, version: Int) -> String? {
+        let total = waiting.values.reduce(0, +)
+        guard total > 0 else { return nil }
+        let tables = waiting.keys.sorted().joined(separator: ", ")
+        return "\(total) change\(total == 1 ? "" : "s") (\(tables)) wait\(total == 1 ? "s" : "") until \(recipient) upgrades FieldSync: "
+            + "it runs case schema version \(version), which has no place for them. They are kept at the hub and sent with the first "
+            + "return bundle after the station has upgraded and sent a bundle; until then, later changes from the same hub or station are sent again each time."
+    }
 }
 
 /// Writes one bundle from a replica to one peer: every change the peer is not known to
@@ -21,8 +47,14 @@ public struct ExportResult: Sendable {
 enum BundleExport {
     static let logger = Logger(label: "fieldsync.export")
 
+    /// Writes the bundle for a peer on `schema` (an earlier version of the replica's, or
+    /// nil for the replica's own): the header names that version and its fingerprint, and
+    /// changes to tables or columns it lacks are left out and counted in
+    /// ``ExportResult/waitingForUpgrade``.
     static func write(from replica: Replica, identity: NodeIdentity, to peer: Peer, kind: BundleKind,
-                      out: String, wallClock: WallClock, fileCode: String) throws(SyncError) -> ExportResult {
+                      out: String, wallClock: WallClock, fileCode: String, for schema: Schema? = nil) throws(SyncError) -> ExportResult {
+        let target = schema ?? replica.schema
+        let downcast = target.version < replica.schema.version
         return try SyncError.catching(file: out) {
             let recipients = try [
                 BundleRecipient(site: peer.site, key: AgreementPublicKey(rawRepresentation: peer.agreementKey)),
@@ -50,19 +82,30 @@ enum BundleExport {
             // out before it loses anything; normally that is one duplicate.
             var from = since
             if kind == .hubToStation, since[peer.site] > 0 { from[peer.site] = since[peer.site] - 1 }
-            let header: BundleHeader = try replica.exportSnapshot { snapshot in
+            // A station sends only its own changes (A1): the hub would refuse any other's,
+            // and a station cannot vouch for them.
+            let only = kind == .stationToHub ? identity.site : nil
+            let (header, waiting): (BundleHeader, [String: Int]) = try replica.exportSnapshot { snapshot in
                 let vector = try snapshot.vector()
+                var counts = try snapshot.counts(since: from, only: only)
+                var waiting: [String: Int] = [:]
+                if downcast {
+                    waiting = try BundleSchema.heldBack(in: snapshot, since: from, for: target)  // hub to station only
+                    for (table, n) in waiting { counts[table, default: 0] -= n }
+                }
                 let draft = BundleDraft(
                     kind: kind, sender: identity.site, senderName: identity.name,
                     created: created,
-                    schemaName: replica.schema.name, schemaVersion: replica.schema.version,
-                    schemaFingerprint: replica.schemaFingerprint, recipients: recipients,
+                    schemaName: target.name, schemaVersion: target.version,
+                    schemaFingerprint: Replica.fingerprint(target), recipients: recipients,
                     senderVector: vector, assumedVector: since,
                     acknowledgement: kind == .hubToStation ? vector : nil,
-                    tableCounts: try snapshot.counts(since: from))
+                    tableCounts: counts)
                 let writer = try BundleWriter(path: path, draft: draft, signingKey: identity.signingKey)
-                try snapshot.forEachBatch(since: from, batchSize: 4096) { try writer.append(contentsOf: $0) }
-                return try writer.finish()
+                try snapshot.forEachBatch(since: from, only: only, batchSize: 4096) { batch in
+                    try writer.append(contentsOf: downcast ? batch.filter(target.holds) : batch)
+                }
+                return (try writer.finish(), waiting)
             }
             try replica.recordExport(BundleRecord(bundleID: header.bundleID.bytes, peer: peer.site, createdStamp: header.created,
                                                   atMillis: now, changeCount: header.totalChanges,
@@ -70,8 +113,10 @@ enum BundleExport {
                                      sequence: sequence)
             logger.info("bundle written", metadata: [
                 "bundle": "\(header.bundleID.hex)", "to": "\(peer.site)", "changes": "\(header.totalChanges)",
+                "schema": "\(target.version)", "waiting": "\(waiting.values.reduce(0, +))",
             ])
-            return ExportResult(path: path, header: header, recipientName: peer.name, recipientSite: peer.site)
+            return ExportResult(path: path, header: header, recipientName: peer.name, recipientSite: peer.site,
+                                waitingForUpgrade: waiting, recipientSchemaVersion: target.version)
         }
     }
 

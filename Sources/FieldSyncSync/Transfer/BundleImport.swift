@@ -43,7 +43,8 @@ public struct ImportResult: Sendable {
 /// 1. the signer's key (at a fixed place in the file) must belong to a trusted peer;
 /// 2. the whole file's digest and signature are checked before anything is parsed;
 /// 3. the signed header must be of the expected direction, from that peer, addressed to
-///    this replica, under this replica's schema;
+///    this replica, under this replica's schema or a released older version of it
+///    (``BundleSchema``);
 /// 4. every frame is decrypted, inflated and parsed once, so the whole file is proven
 ///    sound before a single change is applied;
 /// 5. the changes are applied in one transaction with the bookkeeping (the peer's vector,
@@ -68,9 +69,7 @@ enum BundleImport {
             guard header.kind == kind else { throw SyncError.wrongDirection(file: signed, expected: kind) }
             guard header.sender == peer.site else { throw SyncError.senderMismatch(file: signed) }
             guard header.recipients.contains(where: { $0.site == identity.site }) else { throw SyncError.notAddressedToUs(file: signed) }
-            guard header.schemaFingerprint == replica.schemaFingerprint, header.schemaName == replica.schema.name else {
-                throw SyncError.schemaMismatch(file: signed, bundleVersion: header.schemaVersion, ourVersion: replica.schema.version)
-            }
+            let declared = try BundleSchema.recognise(header, by: replica, file: signed)
             if try replica.hasImported(bundleID: header.bundleID.bytes) {
                 logger.info("bundle already imported", metadata: ["bundle": "\(header.bundleID.hex)"])
                 return ImportResult(path: path, header: header, senderName: peer.name, outcome: .alreadyImported,
@@ -83,6 +82,7 @@ enum BundleImport {
                 tx.mergeGuard = plan.mergeGuard
                 var batches = 0
                 try readable.forEachBatch { changes in
+                    if declared.version < replica.schema.version { try BundleSchema.checkHeld(changes, by: declared, in: replica, file: name) }
                     try tx.apply(changes)
                     batches += 1
                     try afterEachBatch?(batches)

@@ -122,17 +122,34 @@ struct DigestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "digest",
         abstract: "Print the SHA-256 state digest of a replica's case data: equal digests, equal data.",
-        discussion: "Example:\n  fieldsync digest st-lushaer")
+        discussion: """
+        While a county upgrades, a station not yet upgraded prints the digest of its older case \
+        schema; --schema-version gives the hub's digest of what that version holds, to compare.
+
+        Examples:
+          fieldsync digest st-lushaer
+          fieldsync digest hub-huangzhong --schema-version 2
+        """)
     @Argument(help: "A station or hub folder.") var dir: String
+    @Option(name: .customLong("schema-version"), help: "Digest only the tables and columns of this earlier case schema version.")
+    var schemaVersion: Int?
     @OptionGroup var output: OutputOptions
 
     struct DigestJSON: Encodable { let replica: String, name: String, digest: String }
+
+    func validate() throws {
+        if let schemaVersion, CaseworkSchema.schema.at(version: schemaVersion) == nil {
+            let released = CaseworkSchema.schema.earlier.map(\.version) + [CaseworkSchema.schema.version]
+            throw ValidationError("--schema-version must be a released case schema version: \(released.map(String.init).joined(separator: ", "))")
+        }
+    }
 
     func run() throws {
         try reporting {
             let identity = try NodeIdentity.load(from: NodeFolder(dir).identityPath)
             let digest = try SyncError.catching {
-                try Replica.open(at: NodeFolder(dir).replicaPath, schema: CaseworkSchema.schema, wallClock: SystemWallClock.now).digest()
+                let replica = try Replica.open(at: NodeFolder(dir).replicaPath, schema: CaseworkSchema.schema, wallClock: SystemWallClock.now)
+                return try schemaVersion.map { try replica.digest(as: CaseworkSchema.version($0)) } ?? replica.digest()
             }
             if output.json { printJSON(DigestJSON(replica: dir, name: identity.name, digest: digest)) } else { print(digest) }
         }

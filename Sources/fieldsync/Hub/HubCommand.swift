@@ -108,7 +108,10 @@ struct HubExport: ParsableCommand {
             let results = try hub.exportReturnBundles(to: outDir) { done, total, name in progress.update(done, total, "writing for \(name)") }
             progress.finish()
             if output.json { printJSON(results.map(ExportJSON.init)) } else {
-                for r in results { print("wrote \(r.path): \(r.header.totalChanges) changes for \(r.recipientName)") }
+                for r in results {
+                    print("wrote \(r.path): \(r.header.totalChanges) changes for \(r.recipientName)")
+                    if let notice = r.upgradeNotice { print("  note: \(notice)") }
+                }
             }
         }
     }

@@ -208,7 +208,8 @@ enum StatusText {
         Swift.print("open conflicts: \(s.openConflicts)")
         for p in s.peers {
             let skew = p.largestClockSkew.map { "  largest clock skew \(ClockText.signed($0.millis)) (seen \(ISOTime.format(millis: $0.atMillis)))" } ?? ""
-            Swift.print("  \(p.peer.township ?? "")  \(p.peer.name)  \(p.changesPending) changes to send\(p.peer.revokedAtMillis != nil ? "  (revoked)" : "")\(skew)")
+            Swift.print("  \(p.peer.township ?? "")  \(p.peer.name)  \(p.changesPending) changes to send\(p.peer.revokedAtMillis != nil ? "  (revoked)" : "")  schema v\(p.schemaVersion)\(skew)")
+            if let notice = p.upgradeNotice { Swift.print("    note: \(notice)") }
         }
     }
 }

@@ -23,6 +23,7 @@ struct StatusJSON: Encodable {
     struct SkewJSON: Encodable { let millis: Int64, seenAt: String }
     struct PeerJSON: Encodable {
         let name: String, site: String, township: String?, changesPending: Int, revoked: Bool
+        let schemaVersion: Int, waitingForUpgrade: Int, waitingForUpgradeByTable: [String: Int], notice: String?
         /// The largest difference between a bundle's created stamp and the hub's clock (positive: station ahead).
         var largestClockSkew: SkewJSON? = nil
     }
@@ -38,6 +39,8 @@ struct StatusJSON: Encodable {
         stations = s.role == .hub ? s.peers.map {
             PeerJSON(name: $0.peer.name, site: $0.peer.site.hex, township: $0.peer.township,
                      changesPending: $0.changesPending, revoked: $0.peer.revokedAtMillis != nil,
+                     schemaVersion: $0.schemaVersion, waitingForUpgrade: $0.waitingForUpgradeCount,
+                     waitingForUpgradeByTable: $0.waitingForUpgrade, notice: $0.upgradeNotice,
                      largestClockSkew: $0.largestClockSkew.map { SkewJSON(millis: $0.millis, seenAt: ISOTime.format(millis: $0.atMillis)) })
         } : nil
     }
@@ -79,9 +82,12 @@ struct ImportJSON: Encodable {
 
 struct ExportJSON: Encodable {
     let file: String, bundle: String, recipient: String, changes: Int, tableCounts: [String: Int]
+    let schemaVersion: Int, waitingForUpgrade: Int, waitingForUpgradeByTable: [String: Int], notice: String?
     init(_ r: ExportResult) {
         file = r.path; bundle = r.header.bundleID.hex; recipient = r.recipientName
         changes = r.header.totalChanges; tableCounts = r.header.tableCounts
+        schemaVersion = r.recipientSchemaVersion; waitingForUpgrade = r.waitingForUpgradeCount
+        waitingForUpgradeByTable = r.waitingForUpgrade; notice = r.upgradeNotice
     }
 }
 
