@@ -12,7 +12,9 @@ import XCTest
 /// Among the random operations are the county's hazards: an insider (a station's key
 /// signing changes as another station, beyond its authority, or reusing a number), which
 /// the hub must refuse leaving nothing behind; and station 0's laptop restored from an
-/// older copy of itself, which must end repaired with nothing lost (S13).
+/// older copy of itself, which must end repaired with nothing lost (S13); and a laptop
+/// whose date jumps two days ahead and back, whose bundles the hub refuses meanwhile (M5)
+/// until the caseworker corrects the date and runs the clock repair.
 final class ConvergencePropertyTests: XCTestCase {
     /// Seeds run in CI; `FIELDSYNC_SEEDS=N` runs more, `FIELDSYNC_SEED=S` replays one.
     var seeds: [UInt64] {
@@ -24,31 +26,35 @@ final class ConvergencePropertyTests: XCTestCase {
     override func setUp() { TestLogging.bootstrap() }
 
     func testRandomOperationsAndDeliveryConvergeAndEverythingIsAcknowledged() throws {
-        var restores = 0, insiders = 0
+        var restores = 0, insiders = 0, skewedRuns = 0
         for seed in seeds {
             let run = try runScenario(seed: seed)
             restores += run.restored ? 1 : 0
+            skewedRuns += run.skewed ? 1 : 0
             insiders += run.insiders
         }
         // The hazards must really be among the operations, not just possible.
         if seeds.count >= 20 {
             XCTAssertGreaterThan(restores, 0, "no run restored a laptop")
+            XCTAssertGreaterThan(skewedRuns, 0, "no run had a laptop's date jump ahead")
             XCTAssertGreaterThan(insiders, seeds.count, "too few insider bundles were tried")
         }
     }
 
     @discardableResult
-    func runScenario(seed: UInt64) throws -> (restored: Bool, insiders: Int) {
+    func runScenario(seed: UInt64) throws -> (restored: Bool, insiders: Int, skewed: Bool) {
         var rng = SeededGenerator(seed: seed)
         let folder = TemporaryFolder("fieldsync-prop")
         defer { folder.cleanUp() }
         let clock = ManualClock()
+        let skews = Skews()
         // Laptops disagree about the time by up to a few minutes: within the skew bound.
         let offsets = (0..<3).map { _ in Int64.random(in: -300_000...300_000, using: &rng) }
         var county = try County.create(
             at: folder.path, hubName: "hub",
             stations: (0..<3).map { .init(name: "station \($0)", township: "63010610\($0)") },
-            wallClock: clock.wallClock(), stationClocks: offsets.map { clock.wallClock(offset: $0) })
+            wallClock: clock.wallClock(),
+            stationClocks: (0..<3).map { i in { [skews] in UInt64(Int64(clock.now) + offsets[i] + skews[i]) } })
         let stick = folder.sub("stick")
         var toHub: [String] = []      // bundles written, not yet delivered (or delivered and kept for duplicates)
         var toStation: [Int: [String]] = [:]
@@ -57,11 +63,23 @@ final class ConvergencePropertyTests: XCTestCase {
         let context = "seed \(seed) (replay with FIELDSYNC_SEED=\(seed))"
         var backup: String?          // a copy of station 0's folder, taken once
         var restored = false
+        var skewed = false
+        /// The caseworker corrects the date, then repairs the clock when the station says so.
+        func correctClock(_ i: Int) throws {
+            skews[i] = 0
+            let verdict = try county.stations[i].clockReport().verdict
+            XCTAssertTrue(skewed || verdict == .ok || verdict == .noHubTime, "a laptop whose date was never wrong needs no repair: \(verdict), \(context)")
+            if verdict == .repairNeeded { try county.stations[i].repairClock() }
+        }
         var insiders = 0
         /// Merges a bundle at the hub; a restored copy's bundle that reuses numbers is refused (S13), nothing else is.
         func merge(_ path: String) throws {
             do { try county.hub.merge(bundleAt: path) } catch let error {
-                guard restored, case .reusedSequence = error else { throw error }
+                switch error {
+                case .reusedSequence where restored: break
+                case .clockAhead where skewed: break
+                default: throw error
+                }
             }
         }
         /// Imports a return bundle; a restored copy that learns where its history parts repairs (the caseworker's command).
@@ -91,6 +109,14 @@ final class ConvergencePropertyTests: XCTestCase {
             case 60..<65:
                 if let id = try station.replica.rowIDs(table: "household", limit: nil).randomElement(using: &rng) {
                     try station.delete(table: "household", id: id)
+                }
+            case 69 where s != 0:
+                // Station s's date jumps two days ahead (beyond the hub's bound), or back.
+                if skews[s] == 0 {
+                    skews[s] = 2 * 24 * 3_600_000
+                    skewed = true
+                } else {
+                    try correctClock(s)
                 }
             case 65..<70:
                 if let id = try station.replica.rowIDs(table: "household", limit: nil).randomElement(using: &rng) {
@@ -160,6 +186,7 @@ final class ConvergencePropertyTests: XCTestCase {
         for path in toHub.shuffled(using: &rng) { try merge(path) }
 
         var rounds = 0
+        for i in 0..<3 { try correctClock(i) }
         for round in 1...6 {
             rounds = round
             for (i, station) in county.stations.enumerated() { try merge(station.export(to: stick + "/final-\(round)-s\(i).fsb").path) }
@@ -167,6 +194,7 @@ final class ConvergencePropertyTests: XCTestCase {
                 try deliver(county.hub.returnBundle(for: try XCTUnwrap(county.hub.replica.peer(station.identity.site)),
                                                     to: stick + "/final-down-\(round)-\(i).fsb").path, to: i)
             }
+            for i in 0..<3 { try correctClock(i) }   // a repair refused before any return bundle runs now
             if try county.isQuiet(), try county.stations.allSatisfy({ try $0.restoreState() == nil }) { break }
         }
         let hubDigest = try county.hub.replica.digest()
@@ -175,11 +203,11 @@ final class ConvergencePropertyTests: XCTestCase {
             XCTAssertEqual(try station.status().changesOwed, 0, "\(station.identity.name) still owes changes, \(context)")
             XCTAssertEqual(try station.replica.vector(), try county.hub.replica.vector(), "vectors differ, \(context)")
         }
-        XCTAssertLessThanOrEqual(rounds, restored ? 4 : 2, "quiet should take two rounds at most (four after a restore), \(context)")
+        XCTAssertLessThanOrEqual(rounds, restored || skewed ? 4 : 2, "quiet should take two rounds at most (four after a restore or a clock repair), \(context)")
         // Replaying every bundle ever written changes nothing once converged.
         for path in try BundleFiles.expand([stick]).filter({ $0.contains("/up") }) { try merge(path) }
         XCTAssertEqual(try county.hub.replica.digest(), hubDigest, "replay changed the hub, \(context)")
-        return (restored, insiders)
+        return (restored, insiders, skewed)
     }
 
     func randomValue(for column: String, _ rng: inout SeededGenerator) -> Value {
@@ -228,5 +256,17 @@ final class ConvergencePropertyTests: XCTestCase {
         XCTAssertThrowsError(try county.hub.merge(bundleAt: path), "an insider's bundle was merged, \(context)")
         XCTAssertEqual(try county.hub.replica.digest(), digest, "an insider's bundle changed the hub, \(context)")
         XCTAssertEqual(try county.hub.replica.vector(), vector, "an insider's bundle moved the hub's vector, \(context)")
+    }
+}
+
+/// Per-station date errors a test sets while the stations run (milliseconds).
+final class Skews: @unchecked Sendable {
+    // @unchecked: `values` is only touched under `lock`.
+    private let lock = NSLock()
+    private var values: [Int64] = [0, 0, 0]
+
+    subscript(i: Int) -> Int64 {
+        get { lock.withLock { values[i] } }
+        set { lock.withLock { values[i] = newValue } }
     }
 }

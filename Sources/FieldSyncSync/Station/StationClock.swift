@@ -95,6 +95,13 @@ public enum StationClock {
     /// just says how long ago the hub was last heard from.
     public static let warningBoundMillis: UInt64 = 60 * 60 * 1000
 
+    /// How far ahead of the wall clock a change may be stamped and still count as on time:
+    /// the same hour. A station's hybrid clock legitimately runs a few minutes ahead of its
+    /// own wall clock after it has merged changes from a laptop whose clock is a little
+    /// fast; re-stamping those would gain nothing, and could touch changes the hub has
+    /// merged but not yet acknowledged (which it would then refuse as reused numbers).
+    public static let futureToleranceMillis: UInt64 = warningBoundMillis
+
     /// How far the wall clock may be from the last hub time for `station clock --repair`
     /// to trust it: the hub's own bound (M5, 24 hours). Further off, the machine's date
     /// itself is suspect, and re-stamping from it could put the changes in the future again.
@@ -173,8 +180,8 @@ extension Station {
                 wallMillis: wall, replicaClock: try replica.lastStamp(),
                 lastHubTime: lastImport?.createdStamp, lastHubBundle: lastImport?.fileName,
                 acknowledged: acknowledged, owedChanges: owed.count,
-                owedInFuture: owed.filter { $0.stamp.millis > wall }.count,
-                acknowledgedInFuture: own.filter { $0.sequence <= acknowledged && $0.stamp.millis > wall }.count,
+                owedInFuture: owed.filter { $0.stamp.millis > wall &+ StationClock.futureToleranceMillis }.count,
+                acknowledgedInFuture: own.filter { $0.sequence <= acknowledged && $0.stamp.millis > wall &+ StationClock.futureToleranceMillis }.count,
                 exportedSinceLastImport: lastExport != nil && (lastImport == nil || lastExport!.atMillis >= lastImport!.atMillis))
         }
     }
@@ -199,18 +206,19 @@ extension Station {
             throw .clockRepairRefused(.wallClockLooksWrong(wallMillis: report.wallMillis, hubMillis: hubTime.millis))
         }
         let wall = report.wallMillis
+        let late = wall &+ StationClock.futureToleranceMillis
         let site = identity.site
         return try SyncError.catching {
             let before = try replica.lastStamp()
             let owed = try replica.ownChanges(after: report.acknowledged)
-            guard owed.contains(where: { $0.stamp.millis > wall }) else {
+            guard owed.contains(where: { $0.stamp.millis > late }) else {
                 return StationClockRepair(restamped: 0, replicaClockBefore: before, replicaClockAfter: before)
             }
             // The greatest stamp the repair keeps: every received change, every acknowledged
             // one (even if ahead: it cannot be recalled), the owed ones not in the future,
             // and the hub's own clock as last seen.
             let floor = max(try replica.greatestStamp(excludingOwnAfter: report.acknowledged),
-                            owed.filter { $0.stamp.millis <= wall }.map(\.stamp).max() ?? .zero,
+                            owed.filter { $0.stamp.millis <= late }.map(\.stamp).max() ?? .zero,
                             hubTime)
             var clock = HybridClock(last: floor)
             var moved: [HybridTimestamp: HybridTimestamp] = [:]
@@ -218,7 +226,7 @@ extension Station {
             try replica.rewriteOwnChanges(after: report.acknowledged, lowerClockTo: floor) { changes in
                 changes.map { change in
                     var c = change
-                    if change.stamp.millis > wall {
+                    if change.stamp.millis > late {
                         // Changes written together (one stamp) keep sharing one stamp.
                         if moved[change.stamp] == nil { moved[change.stamp] = clock.tick(wallMillis: wall) }
                         c.stamp = moved[change.stamp]!
