@@ -28,7 +28,11 @@ final class ConvergencePropertyTests: XCTestCase {
     func testRandomOperationsAndDeliveryConvergeAndEverythingIsAcknowledged() throws {
         var restores = 0, insiders = 0, skewedRuns = 0
         for seed in seeds {
-            let run = try runScenario(seed: seed)
+            let run: (restored: Bool, insiders: Int, skewed: Bool)
+            do { run = try runScenario(seed: seed) } catch {
+                XCTFail("seed \(seed) (replay with FIELDSYNC_SEED=\(seed)): \(error)")
+                throw error
+            }
             restores += run.restored ? 1 : 0
             skewedRuns += run.skewed ? 1 : 0
             insiders += run.insiders
@@ -54,7 +58,8 @@ final class ConvergencePropertyTests: XCTestCase {
             at: folder.path, hubName: "hub",
             stations: (0..<3).map { .init(name: "station \($0)", township: "63010610\($0)") },
             wallClock: clock.wallClock(),
-            stationClocks: (0..<3).map { i in { [skews] in UInt64(Int64(clock.now) + offsets[i] + skews[i]) } })
+            stationClocks: (0..<3).map { i in { [skews] in UInt64(Int64(clock.now) + offsets[i] + skews[i]) } },
+            seed: seed)   // seeded identities too, so a seed replays exactly
         let stick = folder.sub("stick")
         var toHub: [String] = []      // bundles written, not yet delivered (or delivered and kept for duplicates)
         var toStation: [Int: [String]] = [:]

@@ -103,6 +103,24 @@ final class RestoredStationTests: SyncTestCase {
         XCTAssertEqual(try addresses(county.hub.replica).count, 8)
     }
 
+    func testACopyTakenBeforeTheStationsFirstChangeIsRepairedToo() throws {
+        let county = try makeCounty()
+        let laptop = county.stations[0]
+        let copy = try backup(laptop, to: "empty-backup")
+        try register(laptop, 2)
+        try trip(county, laptop)
+        let restored = try Station.open(at: copy, wallClock: clock.wallClock())
+        try register(restored, 2)
+        XCTAssertThrowsError(try county.hub.merge(bundleAt: export(restored)))
+        try restored.importBundle(at: returnBundle(county, for: restored))
+        XCTAssertEqual(try restored.restoreState()?.agreedThrough, 0, "the histories part at the very first change")
+        XCTAssertEqual(try restored.repairRestoredCopy().renamedRows, 2, "every row of the copy gets a new id")
+        try trip(county, restored)
+        try trip(county, restored)
+        try assertConverged(county, restored)
+        XCTAssertEqual(try addresses(county.hub.replica).count, 4)
+    }
+
     func testARestoredStationThatImportsBeforeExportingIsToldAndRepairedAfterOneTrip() throws {
         let county = try makeCounty()
         let laptop = county.stations[0]

@@ -162,8 +162,9 @@ extension Station {
         guard let hub = try hub() else { throw .notJoined }
         let site = identity.site
         return try SyncError.catching {
-            let mine = try replica.loggedChanges(origin: site, in: 1...max(1, agreed))
-            let before = RowIDGenerator.highestNumber(in: Array(mine.values), site: site) ?? 0
+            // The shared history (none when the copy parted at its very first change).
+            let shared = agreed == 0 ? [:] : try replica.loggedChanges(origin: site, in: 1...agreed)
+            let before = RowIDGenerator.highestNumber(in: Array(shared.values), site: site) ?? 0
             let divergent = try replica.ownChanges(after: agreed)
             // Rows first made on this copy after the parting: own ids numbered past every
             // id of the shared history.
