@@ -17,7 +17,7 @@ struct Fieldsync: ParsableCommand {
           fieldsync demo
 
         A caseworker's day: fieldsync station household add …, apply, check, decide, give, due DIR
-        A station's day:  fieldsync station record …, fieldsync station export DIR --out /media/usb/
+        A station's day:  fieldsync station export DIR --out /media/usb/, fieldsync station import DIR FILE, fieldsync station status DIR
         The hub's day:    fieldsync hub merge HUB /media/usb, fieldsync hub export HUB --out-dir /media/usb/return
         """,
         version: "0.1.0",

@@ -124,7 +124,8 @@ final class SchemaUpgradeSyncTests: SyncTestCase {
         let county = try makeCounty(stations: 1)
         let station = try Station.open(at: county.stations[0].folder.path, schema: v4, wallClock: clock.wallClock())
         // A newer program declares the authority of its new table; the store write stands for it.
-        try station.replica.write(table: "pet", rowID: "\(station.identity.site.short)-000001", values: ["kind": .text("yak")])
+        try Replica.open(at: station.folder.replicaPath, schema: v4, wallClock: clock.wallClock())
+            .write(table: "pet", rowID: "\(station.identity.site.short)-000001", values: ["kind": .text("yak")])
         let bundle = try station.export(to: folder.sub("up.fsb"))
         XCTAssertEqual(bundle.header.schemaVersion, 4)
         let before = try snapshot(county.hub.replica)
@@ -181,7 +182,9 @@ final class SchemaUpgradeSyncTests: SyncTestCase {
     func testBundleThatNamesAnOlderVersionButCarriesANewerTableIsRefused() throws {
         let county = try makeCounty(stations: 1)
         let station = county.stations[0]
-        try station.replica.write(table: "case_transfer", rowID: "\(station.identity.site.short)-000001", values: ["household_id": .text("h")])
+        // The store under a modified program: no authority between it and the file.
+        try Replica.open(at: station.folder.replicaPath, schema: station.replica.schema, wallClock: clock.wallClock())
+            .write(table: "case_transfer", rowID: "\(station.identity.site.short)-000001", values: ["household_id": .text("h")])
         // Written for version 2 without leaving out what version 2 lacks: a false header.
         let peer = try XCTUnwrap(station.hub())
         let path = folder.sub("forged.fsb")

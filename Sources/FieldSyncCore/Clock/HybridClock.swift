@@ -36,6 +36,12 @@ public struct HybridClock: Sendable {
         }
     }
 
+    /// Absorbs a stamp without checking its skew: for stamps a trusted peer has already
+    /// checked against its own bound (a station taking the hub's bundle, M5).
+    public mutating func absorb(remote: HybridTimestamp) {
+        if remote > last { last = remote }
+    }
+
     /// Absorbs a stamp received from another replica, after checking its skew.
     public mutating func observe(remote: HybridTimestamp, from site: SiteID, wallMillis: UInt64) throws(ClockError) {
         try check(remote: remote, from: site, wallMillis: wallMillis)

@@ -68,16 +68,21 @@ public struct CaseworkAuthority: WriteAuthority {
         public let columns: [String: ValueRule]
         /// Columns a new row must set, and that no write may set to null.
         public let required: Set<String>
-        /// Values of a column only the hub may write (a county decision, R8).
+        /// Values of a column only the hub may write (a county decision, R8). A row holding
+        /// one of them is the hub's from then on: a station may not change the column back,
+        /// nor the columns in ``lockedByHubValue``, nor delete the row.
         public let hubOnlyValues: [String: Set<String>]
+        /// The columns a hub-only value locks against stations (the decision it records).
+        public let lockedByHubValue: Set<String>
 
         init(_ writers: Writers = .stationsAndHub, stationMayDelete: Bool = false, required: Set<String> = [],
-             hubOnlyValues: [String: Set<String>] = [:], _ columns: [String: ValueRule]) {
+             hubOnlyValues: [String: Set<String>] = [:], lockedByHubValue: Set<String> = [], _ columns: [String: ValueRule]) {
             self.writers = writers
             self.stationMayDelete = stationMayDelete
             self.columns = columns
             self.required = required
             self.hubOnlyValues = hubOnlyValues
+            self.lockedByHubValue = lockedByHubValue
         }
     }
 
@@ -100,7 +105,8 @@ public struct CaseworkAuthority: WriteAuthority {
             "care_grade": codes(CareGrade.self),
         ]),
         "application": TableRules(stationMayDelete: true, required: ["household_id", "category"],
-                                  hubOnlyValues: ["decided_by": [DecisionLevel.county.rawValue]], [
+                                  hubOnlyValues: ["decided_by": [DecisionLevel.county.rawValue]],
+                                  lockedByHubValue: ["status", "decided_at", "category", "amount"], [
             "household_id": .rowReference, "category": codes(AssistanceCategory.self), "channel": codes(ApplicationChannel.self),
             "received_at": .moment, "emergency": .flag, "status": codes(ApplicationStatus.self), "amount": .yuanReal,
             "applicant_member_id": .rowReference, "replied_at": .moment, "helped_at": .moment, "decided_at": .moment,
@@ -199,6 +205,29 @@ public struct CaseworkAuthority: WriteAuthority {
             return AuthorityViolation(rule: "A3 delete", table: table.name,
                                       reason: "a station may not delete rows of \(table.name)",
                                       reasonZh: "乡镇社工站无权删除 \(table.name) 的记录")
+        }
+        return nil
+    }
+
+    public func checkExisting(table: TableSchema, current: [Value], kind: Change.Kind, column: String,
+                              writer: ReplicaRole) -> AuthorityViolation? {
+        guard writer == .station else { return nil }
+        if table.kind == .appendOnly {
+            // Records of what happened are written once, whole, by the replica that records
+            // them (M3); a later write could only rewrite history (a smaller stamp wins).
+            return AuthorityViolation(rule: "A3 append-only record", table: table.name, column: column.isEmpty ? nil : column,
+                                      reason: "this record already exists and is never changed; record a new one instead",
+                                      reasonZh: "该记录已存在，不能修改，请另行新增记录")
+        }
+        guard let rules = Self.tables[table.name] else { return nil }
+        for (lockColumn, reserved) in rules.hubOnlyValues {
+            guard let index = table.columns.firstIndex(where: { $0.name == lockColumn }),
+                  case let .text(value) = current[index], reserved.contains(value) else { continue }
+            if kind == .delete || column == lockColumn || rules.lockedByHubValue.contains(column) {
+                return AuthorityViolation(rule: "A4 county decision", table: table.name, column: kind == .delete ? nil : column,
+                                          reason: "the county hub has decided this record (R8); only the hub may change or delete it",
+                                          reasonZh: "县级中心已作出决定（R8），只有县级中心可以修改或删除该记录")
+            }
         }
         return nil
     }

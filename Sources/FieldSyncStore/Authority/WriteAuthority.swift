@@ -14,6 +14,11 @@ public protocol WriteAuthority: Sendable {
     func checkWrite(table: TableSchema, column: ColumnSchema, value: Value, writer: ReplicaRole) -> AuthorityViolation?
     /// Checks the deletion of a row of `table` by a replica of role `writer`.
     func checkDelete(table: TableSchema, writer: ReplicaRole) -> AuthorityViolation?
+    /// Checks a change to a row that already exists (`current`: its values in the table's
+    /// column order): an append-only record written by someone else, a county decision a
+    /// station would overturn. Called for every new change to an existing, visible row.
+    func checkExisting(table: TableSchema, current: [Value], kind: Change.Kind, column: String,
+                       writer: ReplicaRole) -> AuthorityViolation?
     /// Checks a row that a group of changes has just created: `values` in the table's
     /// column order, as the row holds them after the group (required columns, say).
     func checkNewRow(table: TableSchema, values: [Value], writer: ReplicaRole) -> AuthorityViolation?
@@ -79,6 +84,16 @@ public struct MergeGuard: Sendable {
     /// station whose own history disagrees with the hub's does not take the hub's
     /// version of its own changes until the disagreement is repaired (rule S13).
     public var withheldOrigin: SiteID?
+    /// Whether received stamps are held to the clock bound (M5). The hub checks every
+    /// station's changes against its own clock; a station takes what the hub merged
+    /// without checking again, or one fast laptop (accepted, within the hub's bound) would
+    /// cut off every station whose clock is a little slow.
+    public var boundsClock = true
+    /// The highest sequence of ``onlyOrigin`` the bundle may carry: a station's own
+    /// changes in a bundle run without a gap from at most one past what the receiver
+    /// holds, so none can lie further than the bundle's size past it (A2). A change
+    /// numbered far beyond could never be acknowledged and would stop its numbering.
+    public var highestSequence: UInt64?
 
     public init(onlyOrigin: SiteID?, authority: (any WriteAuthority)?, writer: ReplicaRole, withheldOrigin: SiteID? = nil) {
         self.onlyOrigin = onlyOrigin

@@ -32,6 +32,24 @@ extension Replica {
             }
             let changed = exists ? given.filter { state.values[$0.index] != $0.value } : given
             guard !changed.isEmpty else { return [] }
+            if let authority = writeAuthority {
+                // What the hub would refuse at merge is refused here, before it is stored.
+                var after = state.values
+                for (index, value) in changed {
+                    let column = tableCatalog.schema.columns[index]
+                    if var violation = authority.checkWrite(table: tableCatalog.schema, column: column, value: value, writer: role)
+                        ?? (exists ? authority.checkExisting(table: tableCatalog.schema, current: state.values, kind: .set,
+                                                            column: column.name, writer: role) : nil) {
+                        violation.rowID = rowID
+                        throw StoreError.unauthorized(violation)
+                    }
+                    after[index] = value
+                }
+                if !exists, var violation = authority.checkNewRow(table: tableCatalog.schema, values: after, writer: role) {
+                    violation.rowID = rowID
+                    throw StoreError.unauthorized(violation)
+                }
+            }
             var meta = try ReplicaMeta(db)
             var sites = try SiteDirectory(db)
             let siteNo = try sites.intern(siteID, db)
@@ -78,6 +96,12 @@ extension Replica {
             var state = try store.load(tableCatalog, rowID)
             if state.isDeleted { throw StoreError.rowDeleted(table: table, rowID: rowID) }
             guard state.hasCells else { throw StoreError.rowNotFound(table: table, rowID: rowID) }
+            if let authority = writeAuthority,
+               var violation = authority.checkDelete(table: tableCatalog.schema, writer: role)
+                ?? authority.checkExisting(table: tableCatalog.schema, current: state.values, kind: .delete, column: "", writer: role) {
+                violation.rowID = rowID
+                throw StoreError.unauthorized(violation)
+            }
             var meta = try ReplicaMeta(db)
             var sites = try SiteDirectory(db)
             let siteNo = try sites.intern(siteID, db)

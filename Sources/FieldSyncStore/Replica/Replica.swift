@@ -38,13 +38,20 @@ public final class Replica: Sendable {
     /// nil when it was already current (its backup is ``backupPath(of:version:)``).
     public let upgradedFromVersion: Int?
 
+    /// The rules every local write of this replica is checked against before anything is
+    /// stored (``guarded(by:)``): a station refuses locally what its hub would refuse at
+    /// merge, so nothing it accepted can later make it unable to sync.
+    public let writeAuthority: (any WriteAuthority)?
+
     let writer: any DatabaseWriter
     let catalog: Catalog
     let wallClock: @Sendable () -> UInt64
 
     private init(writer: any DatabaseWriter, schema: Schema, siteID: SiteID, name: String, role: ReplicaRole,
-                 upgradedFromVersion: Int? = nil, wallClock: @escaping @Sendable () -> UInt64) {
+                 upgradedFromVersion: Int? = nil, writeAuthority: (any WriteAuthority)? = nil,
+                 wallClock: @escaping @Sendable () -> UInt64) {
         self.writer = writer
+        self.writeAuthority = writeAuthority
         self.schema = schema
         self.siteID = siteID
         self.name = name
@@ -53,6 +60,13 @@ public final class Replica: Sendable {
         self.upgradedFromVersion = upgradedFromVersion
         self.catalog = Catalog(schema)
         self.wallClock = wallClock
+    }
+
+    /// The same replica (same file and connection pool), whose local writes are checked
+    /// against `authority` as a replica of its role.
+    public func guarded(by authority: any WriteAuthority) -> Replica {
+        Replica(writer: writer, schema: schema, siteID: siteID, name: name, role: role,
+                upgradedFromVersion: upgradedFromVersion, writeAuthority: authority, wallClock: wallClock)
     }
 
     /// The SHA-256 of the schema's canonical description: what bundles carry to refuse another schema.

@@ -42,11 +42,16 @@ public struct ImportTransaction {
             if let only = mergeGuard.onlyOrigin, change.origin != only {
                 throw .foreignOrigin(origin: change.origin, sequence: change.sequence)
             }
+            if let highest = mergeGuard.highestSequence, change.sequence > highest {
+                throw .invalidChange(table: change.table, reason: "change number \(change.sequence) of \(change.origin) leaves a gap no station's numbering can have (rule A2)")
+            }
             if let authority = mergeGuard.authority,
                let violation = authority.check(change, table: try catalog.table(change.table).schema, writer: mergeGuard.writer) {
                 throw .unauthorized(violation)
             }
-            do { try meta.clock.check(remote: change.stamp, from: change.origin, wallMillis: wall) } catch { throw .clock(error) }
+            if mergeGuard.boundsClock {
+                do { try meta.clock.check(remote: change.stamp, from: change.origin, wallMillis: wall) } catch { throw .clock(error) }
+            }
         }
     }
 
@@ -90,7 +95,11 @@ public struct ImportTransaction {
                     meta.nextSequence = change.sequence + 1
                 }
                 if change.stamp > meta.clock.last {
-                    try meta.clock.observe(remote: change.stamp, from: change.origin, wallMillis: wall)
+                    if mergeGuard.boundsClock {
+                        try meta.clock.observe(remote: change.stamp, from: change.origin, wallMillis: wall)
+                    } else {
+                        meta.clock.absorb(remote: change.stamp)
+                    }
                 }
                 let siteNo = try sites.intern(change.origin, db)
                 if change.sequence <= sites.contiguous[siteNo]! {
@@ -115,6 +124,12 @@ public struct ImportTransaction {
                     sites.noteInserted(siteNo, sequence: change.sequence)
                 }
                 if state == nil { state = try store.load(table, first.rowID) }
+                if let authority = mergeGuard.authority, state!.stored, !state!.isDeleted,
+                   var violation = authority.checkExisting(table: table.schema, current: state!.values, kind: change.kind,
+                                                           column: change.column, writer: mergeGuard.writer) {
+                    violation.rowID = change.rowID
+                    throw StoreError.unauthorized(violation)
+                }
                 try merge(change, siteNo: siteNo, baseSiteNo: baseSiteNo ?? 0, table: table, state: &state!, store: store, wall: wall)
             }
             if let state {
@@ -174,6 +189,7 @@ public struct ImportTransaction {
     /// heard of, which is what lets a peer take its vector as the newest (S6), even from
     /// a laptop restored from an older copy whose own clock had fallen behind.
     public mutating func observe(_ stamp: HybridTimestamp, from site: SiteID) throws(StoreError) {
+        guard mergeGuard.boundsClock else { return meta.clock.absorb(remote: stamp) }
         do { try meta.clock.observe(remote: stamp, from: site, wallMillis: wallClock()) } catch { throw .clock(error) }
     }
 

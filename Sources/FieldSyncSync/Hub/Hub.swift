@@ -122,7 +122,11 @@ public final class Hub: Sendable {
         try SyncError.catching {
             let agreed = sequence - 1
             let held = try replica.vector()[station.site]
-            if let recorded = try replica.setting(Self.divergenceKey(station.site)).flatMap(UInt64.init), agreed >= recorded {
+            // The copy that was repaired numbers its work from the restore point on; the
+            // other laptop, still working on the history the hub held then, parts from the
+            // hub's history exactly there. A copy restored again later (from an older or a
+            // newer backup) parts elsewhere and is repaired like the first time.
+            if let recorded = try replica.setting(Self.divergenceKey(station.site)).flatMap(UInt64.init), agreed == recorded {
                 Self.logger.warning("second laptop for one station", metadata: ["station": "\(station.site)", "sequence": "\(sequence)"])
                 throw SyncError.secondLaptop(sender: station.displayName, sequence: sequence, file: file)
             }
@@ -144,9 +148,12 @@ public final class Hub: Sendable {
             if peer.revokedAtMillis != nil { throw .revokedSigner(name: peer.operatorName, file: file) }
             found = peer
             return peer
-        }, plan: { peer, _, _ in
-            // A station speaks only for itself (A1), and only within its authority (A3–A4).
-            ImportPlan(MergeGuard(onlyOrigin: peer.site, authority: CaseworkAuthority(), writer: .station), observeCreated: true)
+        }, plan: { peer, header, _ in
+            // A station speaks only for itself (A1), numbers its changes without gaps (A2),
+            // and writes only within its authority (A3–A4).
+            var guarding = MergeGuard(onlyOrigin: peer.site, authority: CaseworkAuthority(), writer: .station)
+            guarding.highestSequence = try replica.highestLogged(origin: peer.site) + UInt64(header.totalChanges)
+            return ImportPlan(guarding, observeCreated: true)
         }, afterEachBatch: afterEachBatch)
     }
 

@@ -85,9 +85,12 @@ enum OwnHistory {
             if let highestRow { try tx.raiseSetting(RowIDGenerator.settingKey, toAtLeast: highestRow + 1) }
         }
         let comingBack = try own.contains { try replica.loggedChanges(origin: site, in: $0.sequence...$0.sequence).isEmpty }
+        // The hub held every station's changes to the clock bound when it merged them (M5).
+        var fromHub = MergeGuard.none
+        fromHub.boundsClock = false
         switch verdict {
         case .none:
-            return ImportPlan(MergeGuard.none, observeCreated: comingBack, inTransaction: { tx in
+            return ImportPlan(fromHub, observeCreated: comingBack, inTransaction: { tx in
                 try raiseRowCounter(&tx)
                 try tx.setSetting(RestoreState.settingKey, nil)
             })
@@ -98,7 +101,8 @@ enum OwnHistory {
             var capped = acknowledgement
             let known = try replica.knownVector(of: header.sender)[site]
             capped[site] = min(acknowledgement[site], state.agreedThrough ?? known)
-            return ImportPlan(MergeGuard(onlyOrigin: nil, authority: nil, writer: .hub, withheldOrigin: site),
+            fromHub.withheldOrigin = site
+            return ImportPlan(fromHub,
                               acknowledgement: capped, observeCreated: true, inTransaction: { tx in
                 try raiseRowCounter(&tx)
                 try tx.setSetting(RestoreState.settingKey, state.encoded)
@@ -174,20 +178,10 @@ extension Station {
                     renamed[change.rowID] = try RowIDGenerator.next(for: replica, site: site)
                 }
             }
-            let references = Set(CaseworkAuthority.tables.flatMap { table, rules in
-                rules.columns.compactMap { column, rule in
-                    if case .rowReference = rule { return "\(table).\(column)" } else { return nil }
-                }
-            })
             try replica.rewriteOwnChanges(after: agreed) { old in
                 old.enumerated().map { i, change in
-                    var value = change.value
-                    if case let .text(text) = value, references.contains("\(change.table).\(change.column)"), let new = renamed[text] {
-                        value = .text(new)
-                    }
-                    return Change(table: change.table, rowID: renamed[change.rowID] ?? change.rowID, kind: change.kind,
-                                  column: change.column, value: value, stamp: change.stamp, origin: site,
-                                  sequence: state.hubHolds + UInt64(i) + 1, base: change.base)
+                    OwnHistory.renumbered(change, to: state.hubHolds + UInt64(i) + 1, renamed: renamed,
+                                          references: OwnHistory.referenceColumns)
                 }
             }
             // What the hub acknowledged of the parted history is not this copy's: owe
@@ -200,5 +194,106 @@ extension Station {
             return RestoreRepair(renumbered: divergent.count, renamedRows: renamed.count,
                                  toReceive: state.hubHolds - agreed)
         }
+    }
+}
+
+/// What taking back a stick of this station's own, written before the laptop was restored,
+/// recovered (rule S13).
+public struct RecoveredExport: Sendable, Equatable {
+    /// Changes on the stick that no replica holds, now numbered after this station's own.
+    public let recovered: Int
+    /// Rows those changes created, given new ids (references follow).
+    public let renamedRows: Int
+}
+
+extension Station {
+    /// Takes back the work on one of this station's own exports that the replica no
+    /// longer holds: a stick written before the laptop was restored from an older copy,
+    /// delivered late. The hub refuses such a stick (its numbers are used again by the
+    /// restored copy's work); its changes would otherwise exist nowhere.
+    ///
+    /// Changes the replica holds byte for byte are skipped. The others keep their stamps
+    /// and content, are numbered after every number of this station the replica or the hub
+    /// holds, and the rows they created get new ids (references follow), exactly as
+    /// ``repairRestoredCopy()`` does; then they are owed to the hub like any new work.
+    /// Returns zero recovered when the replica already holds everything on the stick.
+    public func recoverOwnExport(at path: String) throws(SyncError) -> RecoveredExport {
+        let site = identity.site
+        guard try restoreState() == nil else { throw .invalidInput(try restoreState()!.notice) }
+        guard let hub = try hub() else { throw .notJoined }
+        let file = (path as NSString).lastPathComponent
+        return try SyncError.catching(file: file) {
+            let unverified = try UnverifiedBundle.open(path: path)
+            guard unverified.signerKey == identity.signingKey.publicKey else { throw SyncError.ownExport(file: file) }
+            let verified = try unverified.verify()
+            guard verified.header.sender == site else { throw SyncError.senderMismatch(file: file) }
+            var stick: [Change] = []
+            try verified.open(as: site, key: identity.agreementKey).forEachBatch { batch in
+                stick += batch.filter { $0.origin == site }
+            }
+            stick.sort { $0.sequence < $1.sequence }
+            guard let low = stick.first?.sequence, let high = stick.last?.sequence else {
+                return RecoveredExport(recovered: 0, renamedRows: 0)
+            }
+            let held = try replica.loggedChanges(origin: site, in: low...high)
+            // Taken back already (under new numbers, maybe renamed rows)? A write is known by its
+            // stamp, table, column and value; the restored copy's own work has later stamps.
+            let mine = Set(try replica.ownChanges(after: 0).map(OwnHistory.writeKey))
+            let lost = stick.filter { change in
+                (held[change.sequence].map { !OwnHistory.same($0, change) } ?? true) && !mine.contains(OwnHistory.writeKey(change))
+            }
+            guard let first = lost.first?.sequence else { return RecoveredExport(recovered: 0, renamedRows: 0) }
+            let shared = first <= 1 ? [:] : try replica.loggedChanges(origin: site, in: 1...(first - 1))
+            let before = RowIDGenerator.highestNumber(in: Array(shared.values), site: site) ?? 0
+            if let highest = RowIDGenerator.highestNumber(in: lost, site: site) {
+                // New ids must pass every id of the lost work and of the replica alike.
+                while Int(try replica.setting(RowIDGenerator.settingKey) ?? "1") ?? 1 <= highest {
+                    _ = try RowIDGenerator.next(for: replica, site: site)
+                }
+            }
+            var renamed: [String: String] = [:]
+            for change in lost {
+                if let n = RowIDGenerator.number(of: change.rowID, site: site), n > before, renamed[change.rowID] == nil {
+                    renamed[change.rowID] = try RowIDGenerator.next(for: replica, site: site)
+                }
+            }
+            let references = OwnHistory.referenceColumns
+            let after = max(try replica.highestLogged(origin: site), try replica.knownVector(of: hub.site)[site])
+            try replica.rewriteOwnChanges(after: after) { _ in
+                lost.enumerated().map { i, change in
+                    OwnHistory.renumbered(change, to: after + UInt64(i) + 1, renamed: renamed, references: references)
+                }
+            }
+            OwnHistory.logger.notice("lost work taken back from an old export", metadata: [
+                "recovered": "\(lost.count)", "renamedRows": "\(renamed.count)",
+            ])
+            return RecoveredExport(recovered: lost.count, renamedRows: renamed.count)
+        }
+    }
+}
+
+extension OwnHistory {
+    /// The `table.column`s that hold row ids (declared `.rowReference`): they follow a rename.
+    static let referenceColumns: Set<String> = Set(CaseworkAuthority.tables.flatMap { table, rules in
+        rules.columns.compactMap { column, rule in
+            if case .rowReference = rule { return "\(table).\(column)" } else { return nil }
+        }
+    })
+
+    /// What identifies one write whatever its number or (renamed) row: when it was made,
+    /// where, and what it wrote.
+    static func writeKey(_ change: Change) -> String {
+        "\(change.stamp.rawValue) \(change.kind.rawValue) \(change.table).\(change.column) \(change.value.encoded)"
+    }
+
+    /// `change` under a new number, its row and references renamed by `renamed`.
+    static func renumbered(_ change: Change, to sequence: UInt64, renamed: [String: String], references: Set<String>) -> Change {
+        var value = change.value
+        if case let .text(text) = value, references.contains("\(change.table).\(change.column)"), let new = renamed[text] {
+            value = .text(new)
+        }
+        return Change(table: change.table, rowID: renamed[change.rowID] ?? change.rowID, kind: change.kind,
+                      column: change.column, value: value, stamp: change.stamp, origin: change.origin,
+                      sequence: sequence, base: change.base)
     }
 }

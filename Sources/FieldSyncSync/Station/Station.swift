@@ -27,7 +27,9 @@ public final class Station: Sendable {
     init(folder: NodeFolder, identity: NodeIdentity, replica: Replica, wallClock: @escaping WallClock) {
         self.folder = folder
         self.identity = identity
-        self.replica = replica
+        // Every local write (the casework verbs included) is checked as the hub will check
+        // it at merge (A3–A4), so nothing a station stores is later refused.
+        self.replica = replica.guarded(by: CaseworkAuthority())
         self.wallClock = wallClock
     }
 
@@ -95,28 +97,9 @@ public final class Station: Sendable {
     /// are the casework service's; this generic write is for tests, the demo and tools.
     @discardableResult
     public func record(table: String, id: String? = nil, values: [String: Value]) throws(SyncError) -> (rowID: String, changes: [Change]) {
-        try checkAuthority(table: table, id: id, values: values)
         let rowID: String
         if let id { rowID = id } else { rowID = try nextRowID() }
         do { return (rowID, try replica.write(table: table, rowID: rowID, values: values)) } catch { throw .store(error) }
-    }
-
-    private func checkAuthority(table name: String, id: String?, values: [String: Value]) throws(SyncError) {
-        guard let table = replica.schema.table(name) else { throw .store(.unknownTable(name)) }
-        let authority = CaseworkAuthority()
-        for (columnName, value) in values.sorted(by: { $0.key < $1.key }) {
-            guard let column = table.column(columnName) else { throw .store(.unknownColumn(table: name, column: columnName)) }
-            guard column.accepts(value) else { throw .store(.typeMismatch(table: name, column: columnName, expected: column.type)) }
-            if let violation = authority.checkWrite(table: table, column: column, value: value, writer: .station) {
-                throw .store(.unauthorized(violation))
-            }
-        }
-        let isNew: Bool
-        if let id { isNew = (try SyncError.catching { try replica.row(table: name, rowID: id) }) == nil } else { isNew = true }
-        if isNew, let violation = authority.checkNewRow(table: table, values: table.columns.map { values[$0.name] ?? .null },
-                                                         writer: .station) {
-            throw .store(.unauthorized(violation))
-        }
     }
 
     /// A fresh row id from the domain's one generator (`<site short>-<counter>`).
@@ -127,9 +110,6 @@ public final class Station: Sendable {
     /// Deletes one row (a tombstone that reaches every replica).
     @discardableResult
     public func delete(table: String, id: String) throws(SyncError) -> Change {
-        if let schema = replica.schema.table(table), let violation = CaseworkAuthority().checkDelete(table: schema, writer: .station) {
-            throw .store(.unauthorized(violation))
-        }
         do { return try replica.delete(table: table, rowID: id) } catch { throw .store(error) }
     }
 

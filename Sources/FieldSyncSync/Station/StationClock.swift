@@ -95,12 +95,14 @@ public enum StationClock {
     /// just says how long ago the hub was last heard from.
     public static let warningBoundMillis: UInt64 = 60 * 60 * 1000
 
-    /// How far ahead of the wall clock a change may be stamped and still count as on time:
-    /// the same hour. A station's hybrid clock legitimately runs a few minutes ahead of its
-    /// own wall clock after it has merged changes from a laptop whose clock is a little
-    /// fast; re-stamping those would gain nothing, and could touch changes the hub has
-    /// merged but not yet acknowledged (which it would then refuse as reused numbers).
-    public static let futureToleranceMillis: UInt64 = warningBoundMillis
+    /// How far ahead of the wall clock an owed change must be stamped for the repair to
+    /// re-stamp it: the hub's bound (M5, 24 hours). Such a change was certainly refused by
+    /// the hub, so giving it a new stamp under the same number cannot collide with a copy
+    /// the hub holds. A change less far ahead was, or will be, accepted (the bound allows
+    /// it): re-stamping it could touch a change the hub merged but has not yet
+    /// acknowledged, which the hub would then refuse as a reused number. A hybrid clock
+    /// also runs a little ahead of its own wall clock after merging a fast laptop's changes.
+    public static let futureToleranceMillis: UInt64 = HybridClock.defaultMaxForwardSkewMillis
 
     /// How far the wall clock may be from the last hub time for `station clock --repair`
     /// to trust it: the hub's own bound (M5, 24 hours). Further off, the machine's date
@@ -181,7 +183,7 @@ extension Station {
                 lastHubTime: lastImport?.createdStamp, lastHubBundle: lastImport?.fileName,
                 acknowledged: acknowledged, owedChanges: owed.count,
                 owedInFuture: owed.filter { $0.stamp.millis > wall &+ StationClock.futureToleranceMillis }.count,
-                acknowledgedInFuture: own.filter { $0.sequence <= acknowledged && $0.stamp.millis > wall &+ StationClock.futureToleranceMillis }.count,
+                acknowledgedInFuture: own.filter { $0.sequence <= acknowledged && $0.stamp.millis > wall &+ StationClock.warningBoundMillis }.count,
                 exportedSinceLastImport: lastExport != nil && (lastImport == nil || lastExport!.atMillis >= lastImport!.atMillis))
         }
     }

@@ -156,7 +156,18 @@ struct StationImport: ParsableCommand {
     func run() throws {
         try reporting {
             let station = try Station.open(at: dir)
-            let result = try station.importBundle(at: file)
+            let result: ImportResult
+            do { result = try station.importBundle(at: file) } catch SyncError.ownExport {
+                // The station's own export: if it holds work the replica has lost (written
+                // before the laptop was restored from a copy), take it back (S13).
+                let recovered = try station.recoverOwnExport(at: file)
+                guard recovered.recovered > 0 else { throw SyncError.ownExport(file: (file as NSString).lastPathComponent) }
+                if output.json { printJSON(RecoveredJSON(recovered: recovered.recovered, renamedRows: recovered.renamedRows)) } else {
+                    print("已取回 recovered: \(recovered.recovered) changes from this station's own export that no replica holds "
+                          + "(written before the laptop was restored); \(recovered.renamedRows) rows got new ids. Export now.")
+                }
+                return
+            }
             if output.json { printJSON(ImportJSON(result)) } else { print(ImportSummary.line(result)) }
             warnIfRestored(station)
         }

@@ -40,6 +40,11 @@ struct StationRepair: ParsableCommand {
     }
 }
 
+struct RecoveredJSON: Encodable {
+    let recovered: Int
+    let renamedRows: Int
+}
+
 struct RepairJSON: Encodable {
     let renumbered: Int
     let renamedRows: Int

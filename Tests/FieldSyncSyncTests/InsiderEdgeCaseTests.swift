@@ -1,0 +1,105 @@
+import FieldSyncCore
+import FieldSyncDomain
+import FieldSyncStore
+@testable import FieldSyncSync
+import FieldSyncTestSupport
+import Foundation
+import XCTest
+
+/// what a modified station program can still make the hub merge.
+final class InsiderEdgeCaseTests: SyncTestCase {
+    func forged(_ county: County, _ s: Int, _ changes: (SiteID, UInt64, HybridTimestamp) -> [Change]) throws -> String {
+        let station = county.stations[s]
+        let (sequence, stamp) = try InsiderBundle.next(of: station)
+        return try InsiderBundle.write(from: station, changes: changes(station.identity.site, sequence, stamp),
+                                       to: folder.sub("insider-\(UInt32.random(in: 0...UInt32.max)).fsb"))
+    }
+
+    /// The county refuses (R8) a temporary-assistance application beyond township authority at the hub;
+    /// the station's modified program turns the county's refusal into a township approval.
+    func testAStationCannotOverturnTheCountysDecisionOrRewriteAnAppendOnlyRecord() throws {
+        let county = try makeCounty()
+        let station = county.stations[0]
+        let h = try station.record(table: "household", values: ["township": .text("630106100"), "address": .text("阳坡村1号")]).rowID
+        let a = try station.record(table: "application", values: ["household_id": .text(h), "category": .text("temporary"),
+                                                                   "channel": .text("window"), "amount": .real(8000),
+                                                                   "status": .text("received")]).rowID
+        try county.hub.merge(bundleAt: station.export(to: folder.sub("up1.fsb")).path)
+        let hubCasework = Casework(replica: county.hub.replica, now: { Date() })
+        let d = try hubCasework.decide(application: a, approve: false, reasons: "县级复核不予批准", level: .county, at: Date())
+        let peer = try XCTUnwrap(county.hub.replica.peer(station.identity.site))
+        try station.importBundle(at: county.hub.returnBundle(for: peer, to: folder.sub("down1.fsb")).path)
+        XCTAssertEqual(try county.hub.replica.row(table: "decision", rowID: d)?["level"], .text("county"))
+
+        let path = try forged(county, 0) { site, seq, stamp in
+            [.set("decision", d, "approve", .integer(1), stamp: stamp, origin: site, sequence: seq),
+             .set("decision", d, "level", .text("township"), stamp: stamp, origin: site, sequence: seq + 1),
+             .set("decision", d, "amount_fen", .integer(800_000), stamp: stamp, origin: site, sequence: seq + 2),
+             .set("application", a, "status", .text("approved"), stamp: stamp, origin: site, sequence: seq + 3),
+             .set("application", a, "decided_by", .text("township"), stamp: stamp, origin: site, sequence: seq + 4)]
+        }
+        XCTAssertThrowsError(try county.hub.merge(bundleAt: path)) { XCTAssertTrue("\($0)".contains("A3"), "\($0)") }
+        // Decisions are append-only: the first (smallest) version of a cell wins. Stamp the forgery in the past.
+        let past = try forged(county, 0) { site, seq, _ in
+            let old = HybridTimestamp(millis: 1_000, counter: 0)
+            return [.set("decision", d, "approve", .integer(1), stamp: old, origin: site, sequence: seq + 5),
+                    .set("decision", d, "level", .text("township"), stamp: old, origin: site, sequence: seq + 6),
+                    .set("decision", d, "amount_fen", .integer(800_000), stamp: old, origin: site, sequence: seq + 7)]
+        }
+        XCTAssertThrowsError(try county.hub.merge(bundleAt: past))
+        let row2 = try county.hub.replica.row(table: "decision", rowID: d)
+        XCTAssertEqual(row2?["level"], .text("county"), "a station must not turn the county's decision into its own")
+        XCTAssertEqual(row2?["approve"], .integer(0), "a station must not reverse the county's refusal")
+    }
+
+    /// Structural extremes of sequence numbers signed by an enrolled station.
+    func testExtremeSequenceNumbersAreRefusedOrHarmless() throws {
+        let county = try makeCounty()
+        let station = county.stations[0]
+        try station.record(table: "household", values: ["township": .text("630106100"), "address": .text("阳坡村1号")])
+        try county.hub.merge(bundleAt: station.export(to: folder.sub("up1.fsb")).path)
+        for seq in [UInt64.max, UInt64.max - 1, 0] {
+            let path = try InsiderBundle.write(from: station, changes: [
+                .set("household", "\(station.identity.site.short)-9\(seq % 1000)", "township", .text("630106100"),
+                     stamp: try station.replica.issueStamp(), origin: station.identity.site, sequence: seq)],
+                to: folder.sub("seq-\(seq).fsb"))
+            XCTAssertThrowsError(try county.hub.merge(bundleAt: path), "sequence \(seq)")
+        }
+        let peer = try XCTUnwrap(county.hub.replica.peer(station.identity.site))
+        try station.importBundle(at: county.hub.returnBundle(for: peer, to: folder.sub("down.fsb")).path)
+        try station.record(table: "household", values: ["township": .text("630106100"), "address": .text("阳坡村2号")])
+        try county.hub.merge(bundleAt: station.export(to: folder.sub("up2.fsb")).path)
+    }
+}
+
+import FieldSyncBundle
+final class CreatedStampBoundTests: SyncTestCase {
+    /// A bundle whose header `created` stamp is ten years ahead (changes stamped normally).
+    func testABundleCreatedFarInTheFutureDoesNotDragTheHubsClock() throws {
+        let county = try makeCounty()
+        let station = county.stations[0]
+        let hub = try XCTUnwrap(station.hub())
+        let (seq, stamp) = try InsiderBundle.next(of: station)
+        let changes: [Change] = [.set("household", "\(station.identity.site.short)-000001", "township", .text("630106100"),
+                                      stamp: stamp, origin: station.identity.site, sequence: seq)]
+        let recipients = try [
+            BundleRecipient(site: hub.site, key: AgreementPublicKey(rawRepresentation: hub.agreementKey)),
+            BundleRecipient(site: station.identity.site, key: station.identity.agreementKey.publicKey),
+        ]
+        var vector = try station.replica.vector()
+        vector[station.identity.site] = seq
+        let future = HybridTimestamp(millis: stamp.millis + 10 * 365 * 86_400_000, counter: 0)
+        let draft = BundleDraft(kind: .stationToHub, sender: station.identity.site, senderName: station.identity.name,
+                                created: future, schemaName: station.replica.schema.name,
+                                schemaVersion: station.replica.schema.version, schemaFingerprint: station.replica.schemaFingerprint,
+                                recipients: recipients, senderVector: vector,
+                                assumedVector: try station.replica.knownVector(of: hub.site), tableCounts: ["household": 1])
+        let path = folder.sub("future-created.fsb")
+        let writer = try BundleWriter(path: path, draft: draft, signingKey: station.identity.signingKey)
+        try writer.append(contentsOf: changes)
+        _ = try writer.finish()
+        XCTAssertThrowsError(try county.hub.merge(bundleAt: path), "a bundle dated ten years ahead is refused (M5)")
+        let hubStamp = try county.hub.replica.issueStamp()
+        XCTAssertLessThan(hubStamp.millis, stamp.millis + 86_400_000, "the hub's clock must not be dragged 10 years ahead")
+    }
+}
