@@ -212,4 +212,93 @@ final class RestoredStationTests: SyncTestCase {
         XCTAssertThrowsError(try county.hub.merge(bundleAt: export(first)))
         XCTAssertEqual(try county.hub.replica.digest(), before)
     }
+
+    /// Follows the README's way out as far as it goes: export (refused), import, repair, trips.
+    func recover(_ county: County, _ station: Station) throws -> [String] {
+        var log: [String] = []
+        for round in 0..<4 {
+            do { try county.hub.merge(bundleAt: export(station)); log.append("r\(round) merge ok") }
+            catch { log.append("r\(round) merge refused: \(error)") }
+            try station.importBundle(at: returnBundle(county, for: station))
+            if let state = try station.restoreState() {
+                log.append("r\(round) restoreState agreed=\(String(describing: state.agreedThrough))")
+                do { _ = try station.repairRestoredCopy(); log.append("r\(round) repaired") }
+                catch { log.append("r\(round) repair refused: \(error)") }
+            }
+        }
+        return log
+    }
+
+    /// Restored once (repaired, fine), then restored again from a copy taken after the first repair.
+    func testAStationRestoredTwiceIsRepairedTwiceAndLosesNothing() throws {
+        let county = try makeCounty()
+        let laptop = county.stations[0]
+        try register(laptop, 1)
+        try trip(county, laptop)
+        let copy1 = try backup(laptop, to: "backup1")
+        try register(laptop, 2)
+        try trip(county, laptop)
+        let restored = try Station.open(at: copy1, wallClock: clock.wallClock())
+        try register(restored, 1)
+        _ = try recover(county, restored)
+        XCTAssertEqual(try addresses(county.hub.replica).count, 4)
+        // A second backup, more work synced, and the second backup put back.
+        let copy2 = try backup(restored, to: "backup2")
+        try register(restored, 2)
+        try trip(county, restored)
+        let again = try Station.open(at: copy2, wallClock: clock.wallClock())
+        try register(again, 1)
+        _ = try recover(county, again)
+        XCTAssertEqual(try addresses(county.hub.replica).count, 7, "the household made after the second restore reaches the hub")
+        XCTAssertEqual(try again.replica.digest(), try county.hub.replica.digest())
+        XCTAssertNil(try again.restoreState())
+    }
+
+    /// A stick exported before the restore (its work exists only on that stick) delivered after the restored laptop synced.
+    func testAStickFromBeforeTheRestoreDeliveredLateIsTakenBackAtTheStation() throws {
+        let county = try makeCounty()
+        let laptop = county.stations[0]
+        try register(laptop, 1)
+        try trip(county, laptop)
+        let copy = try backup(laptop, to: "backup")
+        try register(laptop, 2)
+        let lateStick = try export(laptop)          // stays in a drawer
+        let restored = try Station.open(at: copy, wallClock: clock.wallClock())
+        try register(restored, 1)
+        try trip(county, restored)                   // new numbers for the hub: merged
+        var late = "merged"
+        do { try county.hub.merge(bundleAt: lateStick) } catch { late = "\(error)" }
+        XCTAssertTrue(late.contains("import it at the station"), late)
+        // The caseworker imports the stick at the station: its work is taken back as new changes.
+        let taken = try restored.recoverOwnExport(at: lateStick)
+        XCTAssertEqual(taken.renamedRows, 2)
+        XCTAssertEqual(try restored.recoverOwnExport(at: lateStick).recovered, 0, "taking it back twice takes nothing")
+        _ = try recover(county, restored)
+        try register(restored, 1)
+        _ = try recover(county, restored)
+        XCTAssertEqual(try addresses(county.hub.replica).count, 5, "the late stick's two households and the restored laptop's two")
+        XCTAssertEqual(try restored.replica.digest(), try county.hub.replica.digest())
+    }
+
+    /// A bundle exported after the restore but before the repair, delivered after the repair, then a second restore.
+    func testAStickFromBeforeTheRepairDeliveredLateChangesNothingAndWorkContinues() throws {
+        let county = try makeCounty()
+        let laptop = county.stations[0]
+        try register(laptop, 1)
+        try trip(county, laptop)
+        let copy = try backup(laptop, to: "backup")
+        try register(laptop, 2)
+        try trip(county, laptop)
+        let restored = try Station.open(at: copy, wallClock: clock.wallClock())
+        try register(restored, 1)
+        let preRepair = try export(restored)
+        _ = try recover(county, restored)
+        var late = "merged"
+        do { try county.hub.merge(bundleAt: preRepair) } catch { late = "\(error)" }
+        try register(restored, 1)
+        _ = try recover(county, restored)
+        XCTAssertEqual(try addresses(county.hub.replica).count, 5)
+        XCTAssertEqual(try restored.replica.digest(), try county.hub.replica.digest())
+        XCTAssertNil(try restored.restoreState())
+    }
 }

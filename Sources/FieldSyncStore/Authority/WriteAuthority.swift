@@ -14,6 +14,10 @@ public protocol WriteAuthority: Sendable {
     func checkWrite(table: TableSchema, column: ColumnSchema, value: Value, writer: ReplicaRole) -> AuthorityViolation?
     /// Checks the deletion of a row of `table` by a replica of role `writer`.
     func checkDelete(table: TableSchema, writer: ReplicaRole) -> AuthorityViolation?
+    /// The rules of one table in a form checked by column position, without looking up
+    /// names: what the hub's merge uses for every change (``ImportTransaction``), so that
+    /// the checks cost little next to the write itself. `nil` for a table without rules.
+    func compiled(for table: TableSchema) -> (any CompiledTableAuthority)?
     /// Checks a change to a row that already exists (`current`: its values in the table's
     /// column order): an append-only record written by someone else, a county decision a
     /// station would overturn. Called for every new change to an existing, visible row.
@@ -22,6 +26,14 @@ public protocol WriteAuthority: Sendable {
     /// Checks a row that a group of changes has just created: `values` in the table's
     /// column order, as the row holds them after the group (required columns, say).
     func checkNewRow(table: TableSchema, values: [Value], writer: ReplicaRole) -> AuthorityViolation?
+}
+
+/// One table's write rules, by column position (see ``WriteAuthority/compiled(for:)``).
+public protocol CompiledTableAuthority: Sendable {
+    /// Checks a cell write of column `index` (in the table's column order).
+    func checkWrite(column index: Int, value: Value, writer: ReplicaRole) -> AuthorityViolation?
+    /// Checks a row deletion.
+    func checkDelete(writer: ReplicaRole) -> AuthorityViolation?
 }
 
 /// A change that the authority rules refuse: which rule, on which table and column, and

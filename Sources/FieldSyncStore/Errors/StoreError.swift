@@ -94,7 +94,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .invalidChange(table, reason):
             "a change to table \(table) is invalid: \(reason)"
         case let .nameTooLong(what, size, limit):
-            "\(what) 过长（\(size) 字节，上限 \(limit) 字节），未保存 / \(what) is \(size) bytes, over the limit of \(limit) bytes; nothing was saved — shorten it"
+            "\(what) 过长（\(size) 字节，上限 \(limit) 字节），未保存 / \(what) is \(size) bytes, over the limit of \(limit) bytes; nothing was read or saved — shorten it"
         case let .valueTooLong(table, column, size, limit):
             "字段 \(table).\(column) 过长（\(size) 字节，上限 \(limit) 字节），未保存 / field \(table).\(column) is \(size) bytes, over the limit of \(limit) bytes a bundle can carry; nothing was saved — shorten it"
         case .busy:

@@ -37,17 +37,36 @@ public struct ImportTransaction {
     /// the clock's bound (``HybridClock/defaultMaxForwardSkewMillis``).
     public mutating func check(_ changes: [Change]) throws(StoreError) {
         let wall = wallClock()
+        // Changes come grouped by row, so the table (and its compiled rules) is looked up
+        // once per run of the same table, not once per change.
+        var tableName = ""
+        var table: TableCatalog?
+        var rules: (any CompiledTableAuthority)?
         for change in changes {
-            try ChangeValidation.validate(change, catalog)
+            if table == nil || change.table != tableName {
+                table = try catalog.table(change.table)
+                tableName = change.table
+                rules = mergeGuard.authority?.compiled(for: table!.schema)
+            }
+            let column = try ChangeValidation.validate(change, table!)
             if let only = mergeGuard.onlyOrigin, change.origin != only {
                 throw .foreignOrigin(origin: change.origin, sequence: change.sequence)
             }
             if let highest = mergeGuard.highestSequence, change.sequence > highest {
                 throw .invalidChange(table: change.table, reason: "change number \(change.sequence) of \(change.origin) leaves a gap no station's numbering can have (rule A2)")
             }
-            if let authority = mergeGuard.authority,
-               let violation = authority.check(change, table: try catalog.table(change.table).schema, writer: mergeGuard.writer) {
-                throw .unauthorized(violation)
+            if mergeGuard.authority != nil {
+                let violation: AuthorityViolation?
+                if let rules {
+                    violation = column.map { rules.checkWrite(column: $0, value: change.value, writer: mergeGuard.writer) }
+                        ?? rules.checkDelete(writer: mergeGuard.writer)
+                } else {
+                    violation = mergeGuard.authority!.check(change, table: table!.schema, writer: mergeGuard.writer)
+                }
+                if var violation {
+                    violation.rowID = change.rowID
+                    throw .unauthorized(violation)
+                }
             }
             if mergeGuard.boundsClock {
                 do { try meta.clock.check(remote: change.stamp, from: change.origin, wallMillis: wall) } catch { throw .clock(error) }
@@ -230,9 +249,18 @@ public struct ImportTransaction {
 /// The structural checks every change passes before it touches the database.
 enum ChangeValidation {
     static func validate(_ change: Change, _ catalog: Catalog) throws(StoreError) {
-        let table = try catalog.table(change.table)
+        _ = try validate(change, try catalog.table(change.table))
+    }
+
+    /// Validates `change` against its table; returns the written column's position (nil for a delete).
+    @discardableResult
+    static func validate(_ change: Change, _ table: TableCatalog) throws(StoreError) -> Int? {
         guard !change.rowID.isEmpty else { throw .invalidChange(table: change.table, reason: "empty row id") }
         guard change.sequence > 0 else { throw .invalidChange(table: change.table, reason: "sequence 0 from station \(change.origin)") }
+        // Sequences are stored as SQLite integers (signed 64-bit): a larger one would sort below 1.
+        guard change.sequence <= UInt64(Int64.max) else {
+            throw .invalidChange(table: change.table, reason: "sequence beyond 2^63 from station \(change.origin)")
+        }
         switch change.kind {
         case .set:
             guard let index = table.columnIndex[change.column] else {
@@ -242,11 +270,13 @@ enum ChangeValidation {
             guard column.accepts(change.value) else {
                 throw .typeMismatch(table: change.table, column: change.column, expected: column.type)
             }
+            return index
         case .delete:
             guard table.schema.kind == .mutable else { throw .appendOnlyDelete(table: change.table) }
             guard change.column.isEmpty, change.value == .null else {
                 throw .invalidChange(table: change.table, reason: "a delete carries a column or a value")
             }
+            return nil
         }
     }
 }

@@ -152,7 +152,10 @@ public final class Hub: Sendable {
             // A station speaks only for itself (A1), numbers its changes without gaps (A2),
             // and writes only within its authority (A3–A4).
             var guarding = MergeGuard(onlyOrigin: peer.site, authority: CaseworkAuthority(), writer: .station)
-            guarding.highestSequence = try replica.highestLogged(origin: peer.site) + UInt64(header.totalChanges)
+            // From what the hub holds, or what the station believes it holds (a hub restored
+            // from a backup holds less), the bundle's own changes run without a gap.
+            let start = max(try replica.highestLogged(origin: peer.site), header.assumedVector[peer.site])
+            guarding.highestSequence = start &+ UInt64(header.totalChanges)
             return ImportPlan(guarding, observeCreated: true)
         }, afterEachBatch: afterEachBatch)
     }

@@ -28,7 +28,7 @@ public enum InputFile {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw .io("cannot read \(what) \(path): \(String(cString: strerror(errno)))") }
         guard (st.st_mode & S_IFMT) == S_IFREG else {
-            throw .invalidInput("\(path) is \(kind(of: st.st_mode)), not a \(what) file; give the path of the file itself")
+            throw .invalidInput("\(path) is \(kind(of: st.st_mode)), not the \(what) file; give the path of the file itself")
         }
         guard Int(st.st_size) <= limit else {
             throw .invalidInput("\(path) is too large (\(st.st_size) bytes) to be a FieldSync \(what): those are at most \(limit) bytes; check that it is the right file")

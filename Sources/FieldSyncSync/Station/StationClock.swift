@@ -72,7 +72,9 @@ public struct StationClockReport: Sendable {
                 lines.append("修复后，修复前导出的包作废（县中心会以“序号重复”拒收），请删除；若县中心已合并了最近一次导出，请先导入其回传包 / after the repair, bundles exported before it are void (the hub refuses them as reused sequence numbers): discard them. If the hub did merge the last export, import its return bundle before repairing.")
             }
         }
-        if acknowledgedInFuture > 0 {
+        // With the machine's date itself wrong, "in the future" means "after this wrong date":
+        // saying the hub accepted them within its bound would mislead.
+        if acknowledgedInFuture > 0, verdict != .wallClockLooksWrong {
             lines.append("\(acknowledgedInFuture) 条已被县中心确认的修改时间戳在未来（不超过 24 小时），无法撤回，时钟走过后即无影响 / \(acknowledgedInFuture) acknowledged changes are stamped in the future; they cannot be recalled (the hub accepted them within its 24-hour bound, so they are at most 24 hours ahead) and stop mattering once the clock passes them.")
         }
         return lines
