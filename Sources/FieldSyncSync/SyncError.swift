@@ -30,6 +30,9 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
     case restoreNotLocated
     /// S13: a second laptop works as the same station.
     case secondLaptop(sender: String, sequence: UInt64, file: String)
+    /// A change of the bundle is malformed for this replica's schema (an unknown table or
+    /// column, a value of the wrong type, a number no station can have).
+    case contentRefused(sender: String, StoreError, file: String)
     /// A1: the bundle carries a change whose origin is not its signer.
     case foreignChanges(sender: String, file: String)
     /// A2: a change number of the sender is already held with other content.
@@ -103,6 +106,8 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
             return "还不知道本站记录从哪里开始与县级中心不一致：请先导出并交给县级中心合并，再导入县级中心的下一个返回包，然后再修复 / the hub has not yet said where its copy of this station's changes parts from this replica's: export, have the hub merge the bundle, import the hub's next return bundle, then repair."
         case let .secondLaptop(sender, sequence, file):
             return "\(file) from \(sender) reuses change number \(sequence) after this station was already repaired once from a restored copy: two laptops are working as the same station. Nothing was applied and nothing will be merged from this laptop. Keep one laptop as this station; enroll the other as a new station (`fieldsync station init`) and re-enter its work there."
+        case let .contentRefused(sender, error, file):
+            return "\(file) from \(sender) was refused: \(error). Nothing was applied."
         case let .foreignChanges(sender, file):
             return "\(file) from \(sender) carries changes labelled as made by another station; a station may only send its own changes (rule A1). Nothing was applied. A station running a FieldSync older than this hub's re-sends other stations' changes after the hub was restored from a backup: upgrade FieldSync on that station. Otherwise the program on that laptop may have been modified: check it before accepting its bundles."
         case let .reusedSequence(sender, sequence, file):
@@ -147,6 +152,8 @@ extension SyncError {
             case let .reusedSequence(_, sequence): throw SyncError.reusedSequence(sender: peer.displayName, sequence: sequence, file: file)
             case let .unauthorized(violation): throw SyncError.unauthorized(sender: peer.displayName, violation, file: file)
             case let .clock(clock): throw SyncError.clockAhead(sender: peer.name, township: peer.township, file: file, clock)
+            case .invalidChange, .unknownTable, .unknownColumn, .typeMismatch, .appendOnlyDelete:
+                throw SyncError.contentRefused(sender: peer.displayName, error, file: file)
             default: throw error
             }
         }

@@ -176,7 +176,7 @@ final class ConvergencePropertyTests: XCTestCase {
                     toStation[i, default: []].append(try county.hub.returnBundle(for: try XCTUnwrap(county.hub.replica.peer(station.identity.site)),
                                                                                   to: stick + "/down\(exportCount).fsb").path)
                 }
-                for (i, station) in county.stations.enumerated() {
+                for i in county.stations.indices {
                     var pending = toStation[i, default: []].shuffled(using: &rng)
                     let take = Int.random(in: 0...pending.count, using: &rng)
                     for path in pending.prefix(take) where Int.random(in: 0..<10, using: &rng) > 0 {
