@@ -286,9 +286,15 @@ final class CaseworkServiceTests: XCTestCase {
         XCTAssertCaseworkError(.invalidAmount(field: "amount")) {
             try cw.apply(household: h, category: "temporary", channel: "window", amount: "12.345", receivedAt: self.june30)
         }
-        XCTAssertCaseworkError(.invalidAmount(field: "monthly_income")) {
+        XCTAssertCaseworkError(.invalidWholeYuan(field: "monthly_income")) {
             try cw.editHousehold(h, HouseholdChanges(monthlyIncomeYuan: "-5"), at: self.july1)
         }
+        for tooMuch in ["99999999999999999999", "100000001", "1200.50"] {
+            XCTAssertCaseworkError(.invalidWholeYuan(field: "monthly_income")) {
+                try cw.editHousehold(h, HouseholdChanges(monthlyIncomeYuan: tooMuch), at: self.july1)
+            }
+        }
+        XCTAssertTrue(CaseworkError.invalidWholeYuan(field: "monthly_income").description.contains("100,000,000"))
         XCTAssertCaseworkError(.notFound(table: "household", id: "nope")) {
             try cw.apply(household: "nope", category: "temporary", channel: "window", receivedAt: self.june30)
         }

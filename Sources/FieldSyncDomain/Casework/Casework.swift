@@ -132,8 +132,8 @@ public struct Casework: Sendable {
 
     /// The v1 `monthly_income` column holds whole yuan.
     static func wholeYuan(_ text: String, field: String) throws(CaseworkError) -> Int64 {
-        let m = try money(text, field: field)
-        guard m.fen % 100 == 0 else { throw .invalidAmount(field: field) }
+        guard !text.isEmpty else { throw .missing(field: field) }
+        guard let m = Money(yuanText: text), m.fen % 100 == 0 else { throw .invalidWholeYuan(field: field) }
         return m.fen / 100
     }
 }

@@ -29,6 +29,8 @@ public enum CaseworkError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidTimestamp(field: String)
     /// Not an amount in yuan with at most two decimals, at least 0.
     case invalidAmount(field: String)
+    /// A field kept in whole yuan (v1 `monthly_income`) was given fen or is out of range.
+    case invalidWholeYuan(field: String)
     /// Not a nine-digit township code.
     case invalidTownshipCode(field: String)
     /// Not one of the allowed codes; the allowed codes are listed (they are not personal).
@@ -104,7 +106,9 @@ public enum CaseworkError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .invalidTimestamp(f):
             "字段 \(f) 的时间格式不正确，请按 2026-11-29T09:30:00+08:00 的格式填写 / field \(f): not a valid time; write it like 2026-11-29T09:30:00+08:00, with the UTC offset"
         case let .invalidAmount(f):
-            "字段 \(f) 的金额不正确，请填写不小于0、最多两位小数的元数（如 1200.50） / field \(f): not a valid amount; enter yuan, at least 0, at most two decimals, e.g. 1200.50"
+            "字段 \(f) 的金额不正确，请填写 0 至 1 亿元、最多两位小数的元数（如 1200.50） / field \(f): not a valid amount; enter yuan from 0 to 100,000,000, at most two decimals, e.g. 1200.50"
+        case let .invalidWholeYuan(f):
+            "字段 \(f) 以整元记录，请填写 0 至 1 亿之间的整数元（如 1200） / field \(f): kept in whole yuan; enter a whole number of yuan from 0 to 100,000,000, e.g. 1200"
         case let .invalidTownshipCode(f):
             "字段 \(f) 应为9位乡镇(街道)行政区划代码，请核对 / field \(f): a township code has 9 digits; check it"
         case let .notAChoice(f, allowed):
