@@ -280,6 +280,18 @@ final class CaseworkServiceTests: XCTestCase {
         }
     }
 
+    func testADeletedHouseholdIsSaidToBeDeletedNotMissing() throws {
+        let cw = try makeCasework()
+        let (h, _) = try cw.sampleHousehold()
+        try cw.replica.delete(table: "household", rowID: h)
+        XCTAssertCaseworkError(.deleted(table: "household", id: h)) {
+            try cw.editHousehold(h, HouseholdChanges(monthlyIncomeYuan: "100"), at: self.july1)
+        }
+        XCTAssertCaseworkError(.notFound(table: "household", id: "never-0")) {
+            try cw.editHousehold("never-0", HouseholdChanges(monthlyIncomeYuan: "100"), at: self.july1)
+        }
+    }
+
     func testAmountsAreValidatedWithTheirFieldName() throws {
         let cw = try makeCasework()
         let (h, _) = try cw.sampleHousehold()

@@ -105,9 +105,15 @@ public struct Casework: Sendable {
         guard !id.isEmpty else { throw .missing(field: "\(table)_id") }
         try wrap { () throws(StoreError) in try Replica.checkEncodable(table: table, rowID: id) }
         guard let row = try wrap({ () throws(StoreError) in try replica.row(table: table, rowID: id) }) else {
-            throw .notFound(table: table, id: id)
+            throw try absence(table, id)
         }
         return row
+    }
+
+    /// Why a row is not there: never created, or deleted.
+    public func absence(_ table: String, _ id: String) throws(CaseworkError) -> CaseworkError {
+        try wrap { () throws(StoreError) in try replica.isDeleted(table: table, rowID: id) } ? .deleted(table: table, id: id)
+            : .notFound(table: table, id: id)
     }
 
     func insert(_ table: String, _ values: [String: Value]) throws(CaseworkError) -> String {

@@ -52,6 +52,8 @@ public enum CaseworkError: Error, Sendable, Equatable, CustomStringConvertible {
     // MARK: Records
     /// No row with that id in that table.
     case notFound(table: String, id: String)
+    /// The row existed and was deleted (a deletion reaches every replica and stays).
+    case deleted(table: String, id: String)
     /// The application already has a decision; record a new application or a review.
     case alreadyDecided(application: String)
 
@@ -123,6 +125,8 @@ public enum CaseworkError: Error, Sendable, Equatable, CustomStringConvertible {
             "字段 \(f) 的时间早于 \(table) 记录的 \(column)，事情不能先于其所属或所依据的记录发生，请核对时间 / field \(f): earlier than the \(table)'s \(column); an event cannot precede the record it belongs to or depends on; check the time"
         case let .notFound(table, id):
             "找不到 \(table) 记录 \(id)，请核对编号 / \(table) \(id) does not exist; check the id"
+        case let .deleted(table, id):
+            "\(table) 记录 \(id) 已被删除，删除会同步到所有副本且不能撤销 / \(table) \(id) was deleted; a deletion reaches every replica and cannot be undone"
         case let .alreadyDecided(a):
             "申请 \(a) 已审核确认，不能重复决定；如需变更请办理复核 / application \(a) is already decided; record a review to change it"
         case let .economicCheckRequired(c):

@@ -135,7 +135,11 @@ public enum StationClock {
         let bound = Int64(warningBoundMillis)
         if let skew = report.wallMinusHubMillis, let hub = report.lastHubTime, skew.magnitude > warningBoundMillis {
             let (zh, en) = skew > 0 ? ("晚", "ahead of") : ("早", "behind")
-            return "fieldsync: 警告 warning: 本机时钟 \(wall) 比最后一次从县中心看到的时间 \(ISOTime.format(millis: hub.millis)) \(zh) \(span(skew.magnitude)) / this machine's clock \(wall) is \(span(skew.magnitude)) \(en) the last time seen from the hub \(ISOTime.format(millis: hub.millis)); if the date is wrong, correct it and run `fieldsync station clock \(dir)`"
+            // The hub's time travels on hybrid clocks, which a laptop that runs fast (within
+            // the hub's 24-hour bound) pushes ahead: "behind" may be the hub's, not ours.
+            let (zhCheck, enCheck) = skew > 0 ? ("", "") : ("（若另一站的电脑时钟偏快，县中心的时间也可能偏快，改日期前请先与可靠时钟核对）",
+                                                          " (the hub's time runs ahead too when another station's laptop is fast: check a trusted clock before changing the date)")
+            return "fieldsync: 警告 warning: 本机时钟 \(wall) 比最后一次从县中心看到的时间 \(ISOTime.format(millis: hub.millis)) \(zh) \(span(skew.magnitude))\(zhCheck) / this machine's clock \(wall) is \(span(skew.magnitude)) \(en) the last time seen from the hub \(ISOTime.format(millis: hub.millis))\(enCheck); if the date is wrong, correct it and run `fieldsync station clock \(dir)`"
         }
         if report.replicaMinusWallMillis > bound {
             return "fieldsync: 警告 warning: 副本时钟 \(ISOTime.format(millis: report.replicaClock.millis)) 比本机时钟 \(wall) 快 \(span(UInt64(report.replicaMinusWallMillis))) / the replica clock \(ISOTime.format(millis: report.replicaClock.millis)) is \(span(UInt64(report.replicaMinusWallMillis))) ahead of this machine's clock \(wall): run `fieldsync station clock \(dir)`"

@@ -67,7 +67,7 @@ struct HouseholdShow: ParsableCommand {
     func run() throws {
         try reporting {
             let casework = try stationCasework(dir)
-            guard let household = try casework.household(id) else { throw CaseworkError.notFound(table: "household", id: id) }
+            guard let household = try casework.household(id) else { throw try casework.absence("household", id) }
             let members = try casework.members(household: id)
             let applications = try casework.applications(household: id)
             let decisions = try Dictionary(uniqueKeysWithValues: applications.map { ($0.id, try casework.decisions(application: $0.id)) })
