@@ -36,6 +36,11 @@ class CLITestCase: XCTestCase {
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
+        return try collect(process)
+    }
+
+    /// Runs `process` to its end and returns its status and output.
+    func collect(_ process: Process) throws -> Run {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -333,18 +333,6 @@ final class InputBoundsCommandLineTests: CLITestCase {
         return try collect(process)
     }
 
-    private func collect(_ process: Process) throws -> Run {
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                   stderr: String(decoding: errData, as: UTF8.self))
-    }
-
     /// Another process (Python's sqlite3) that holds a write transaction on `path` for
     /// `seconds`; returns once the lock is taken.
     func holdWriteLock(on path: String, seconds: Double) throws -> Process {

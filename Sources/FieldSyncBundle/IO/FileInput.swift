@@ -33,25 +33,13 @@ final class FileInput {
         }
         guard (st.st_mode & S_IFMT) == S_IFREG else {
             close(fd)
-            throw .io(path: path, reason: "not a regular file (\(Self.kind(of: st.st_mode))); give the path of a .fsb bundle file")
+            throw .io(path: path, reason: "not a regular file (\(FileKind.describe(st.st_mode))); give the path of a .fsb bundle file")
         }
         size = Int(st.st_size)
         buffer = [UInt8](repeating: 0, count: 64 * 1024)
     }
 
     deinit { close(fd) }
-
-    /// What a file that is not a regular file is, for a message.
-    static func kind(of mode: mode_t) -> String {
-        switch mode & S_IFMT {
-        case S_IFDIR: "a folder"
-        case S_IFIFO: "a pipe"
-        case S_IFSOCK: "a socket"
-        case S_IFCHR, S_IFBLK: "a device"
-        case S_IFLNK: "a symbolic link"
-        default: "not a regular file"
-        }
-    }
 
     /// Moves to `offset`.
     func seek(to offset: Int) {

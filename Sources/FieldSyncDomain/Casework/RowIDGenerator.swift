@@ -18,6 +18,12 @@ public enum RowIDGenerator {
         return "\(site.short)-\(String(repeating: "0", count: max(0, 6 - digits.count)))\(digits)"
     }
 
+    /// Moves the counter past `number`, so that no id up to it is issued again.
+    public static func reserve(through number: Int, for replica: Replica) throws(StoreError) {
+        let next = Int(try replica.setting(settingKey) ?? "1") ?? 1
+        if next <= number { try replica.setSetting(settingKey, String(number + 1)) }
+    }
+
     /// The counter of an id this generator issued for `site` (`a1b2c3d4-000042` → 42), or nil.
     public static func number(of id: String, site: SiteID) -> Int? {
         let prefix = site.short + "-"

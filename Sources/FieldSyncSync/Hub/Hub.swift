@@ -272,7 +272,7 @@ public enum BundleFiles {
                     let file = (path as NSString).appendingPathComponent(name)
                     var entry = stat()
                     guard stat(file, &entry) == 0 else { skipped?(file, "a broken link"); continue }
-                    guard (entry.st_mode & S_IFMT) == S_IFREG else { skipped?(file, "\(InputFile.kind(of: entry.st_mode)), not a bundle file"); continue }
+                    guard (entry.st_mode & S_IFMT) == S_IFREG else { skipped?(file, "\(FileKind.describe(entry.st_mode)), not a bundle file"); continue }
                     found.append(file)
                 }
                 guard !found.isEmpty else { throw .noBundles(path) }
@@ -280,7 +280,7 @@ public enum BundleFiles {
             case S_IFREG:
                 files.append(path)
             default:
-                throw .invalidInput("\(path) is \(InputFile.kind(of: st.st_mode)), not a bundle file; give a .fsb file or a folder of them")
+                throw .invalidInput("\(path) is \(FileKind.describe(st.st_mode)), not a bundle file; give a .fsb file or a folder of them")
             }
         }
         return files

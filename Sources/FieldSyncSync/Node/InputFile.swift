@@ -1,3 +1,4 @@
+import FieldSyncBundle
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -28,7 +29,7 @@ public enum InputFile {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw .io("cannot read \(what) \(path): \(String(cString: strerror(errno)))") }
         guard (st.st_mode & S_IFMT) == S_IFREG else {
-            throw .invalidInput("\(path) is \(kind(of: st.st_mode)), not the \(what) file; give the path of the file itself")
+            throw .invalidInput("\(path) is \(FileKind.describe(st.st_mode)), not the \(what) file; give the path of the file itself")
         }
         guard Int(st.st_size) <= limit else {
             throw .invalidInput("\(path) is too large (\(st.st_size) bytes) to be a FieldSync \(what): those are at most \(limit) bytes; check that it is the right file")
@@ -51,14 +52,4 @@ public enum InputFile {
         return data
     }
 
-    /// What a file that is not a regular file is, for a message.
-    static func kind(of mode: mode_t) -> String {
-        switch mode & S_IFMT {
-        case S_IFDIR: "a folder"
-        case S_IFIFO: "a pipe"
-        case S_IFSOCK: "a socket"
-        case S_IFCHR, S_IFBLK: "a device"
-        default: "not a regular file"
-        }
-    }
 }

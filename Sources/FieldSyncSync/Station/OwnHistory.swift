@@ -84,7 +84,8 @@ enum OwnHistory {
         let raiseRowCounter: (inout ImportTransaction) throws -> Void = { tx in
             if let highestRow { try tx.raiseSetting(RowIDGenerator.settingKey, toAtLeast: highestRow + 1) }
         }
-        let comingBack = try own.contains { try replica.loggedChanges(origin: site, in: $0.sequence...$0.sequence).isEmpty }
+        let held = try own.first.map { try replica.loggedChanges(origin: site, in: $0.sequence...own.last!.sequence) } ?? [:]
+        let comingBack = own.contains { held[$0.sequence] == nil }
         // The hub held every station's changes to the clock bound when it merged them (M5).
         var fromHub = MergeGuard.none
         fromHub.boundsClock = false
@@ -150,6 +151,22 @@ extension Station {
         try SyncError.catching { try replica.setting(RestoreState.settingKey).flatMap(RestoreState.init(encoded:)) }
     }
 
+    /// New ids for the rows that `changes` (made after own change number `shared`, on a
+    /// history that parted from the hub's there) created: this station's ids numbered
+    /// past every id of the shared history. Rows of the shared history keep theirs.
+    func newIDs(forRowsMadeIn changes: [Change], after shared: UInt64) throws -> [String: String] {
+        let site = identity.site
+        let history = shared == 0 ? [:] : try replica.loggedChanges(origin: site, in: 1...shared)
+        let before = RowIDGenerator.highestNumber(in: Array(history.values), site: site) ?? 0
+        var renamed: [String: String] = [:]
+        for change in changes {
+            if let n = RowIDGenerator.number(of: change.rowID, site: site), n > before, renamed[change.rowID] == nil {
+                renamed[change.rowID] = try RowIDGenerator.next(for: replica, site: site)
+            }
+        }
+        return renamed
+    }
+
     /// Repairs a replica restored from an older copy (rule S13): the changes made on this
     /// copy after its history parted from the hub's are renumbered after every number the
     /// hub holds, the rows they created get new ids (and every reference to them
@@ -166,18 +183,8 @@ extension Station {
         guard let hub = try hub() else { throw .notJoined }
         let site = identity.site
         return try SyncError.catching {
-            // The shared history (none when the copy parted at its very first change).
-            let shared = agreed == 0 ? [:] : try replica.loggedChanges(origin: site, in: 1...agreed)
-            let before = RowIDGenerator.highestNumber(in: Array(shared.values), site: site) ?? 0
             let divergent = try replica.ownChanges(after: agreed)
-            // Rows first made on this copy after the parting: own ids numbered past every
-            // id of the shared history.
-            var renamed: [String: String] = [:]
-            for change in divergent {
-                if let n = RowIDGenerator.number(of: change.rowID, site: site), n > before, renamed[change.rowID] == nil {
-                    renamed[change.rowID] = try RowIDGenerator.next(for: replica, site: site)
-                }
-            }
+            let renamed = try newIDs(forRowsMadeIn: divergent, after: agreed)
             try replica.rewriteOwnChanges(after: agreed) { old in
                 old.enumerated().map { i, change in
                     OwnHistory.renumbered(change, to: state.hubHolds + UInt64(i) + 1, renamed: renamed,
@@ -243,20 +250,11 @@ extension Station {
                 (held[change.sequence].map { !OwnHistory.same($0, change) } ?? true) && !mine.contains(OwnHistory.writeKey(change))
             }
             guard let first = lost.first?.sequence else { return RecoveredExport(recovered: 0, renamedRows: 0) }
-            let shared = first <= 1 ? [:] : try replica.loggedChanges(origin: site, in: 1...(first - 1))
-            let before = RowIDGenerator.highestNumber(in: Array(shared.values), site: site) ?? 0
             if let highest = RowIDGenerator.highestNumber(in: lost, site: site) {
                 // New ids must pass every id of the lost work and of the replica alike.
-                while Int(try replica.setting(RowIDGenerator.settingKey) ?? "1") ?? 1 <= highest {
-                    _ = try RowIDGenerator.next(for: replica, site: site)
-                }
+                try RowIDGenerator.reserve(through: highest, for: replica)
             }
-            var renamed: [String: String] = [:]
-            for change in lost {
-                if let n = RowIDGenerator.number(of: change.rowID, site: site), n > before, renamed[change.rowID] == nil {
-                    renamed[change.rowID] = try RowIDGenerator.next(for: replica, site: site)
-                }
-            }
+            let renamed = try newIDs(forRowsMadeIn: lost, after: first - 1)
             let references = OwnHistory.referenceColumns
             let after = max(try replica.highestLogged(origin: site), try replica.knownVector(of: hub.site)[site])
             try replica.rewriteOwnChanges(after: after) { _ in
