@@ -9,12 +9,12 @@ import XCTest
 
 /// A county upgrades one laptop at a time: the hub first, stations weeks later
 /// (sync-protocol.md §8). Older and newer programs are played by passing an earlier
-/// `CaseworkSchema.version(_:)`, or a version 4 made here, to `open`.
+/// `CaseworkSchema.version(_:)`, or a next version made here, to `open`.
 final class SchemaUpgradeSyncTests: SyncTestCase {
     let v2 = CaseworkSchema.version(2)
-    let v3 = CaseworkSchema.schema
-    /// A release that does not exist yet: version 3 plus one table.
-    let v4 = CaseworkSchema.schema.migrating("v4 test: household pets", addingTables: [
+    let latest = CaseworkSchema.schema
+    /// A release that does not exist yet: the latest version plus one table.
+    let next = CaseworkSchema.schema.migrating("test: household pets", addingTables: [
         TableSchema(name: "pet", columns: [ColumnSchema("household_id", .text), ColumnSchema("kind", .text)]),
     ])
 
@@ -25,7 +25,7 @@ final class SchemaUpgradeSyncTests: SyncTestCase {
                           schema: v2, wallClock: clock.wallClock())
     }
 
-    /// The hub's laptop gets the new release: the same folder opened with version 3.
+    /// The hub's laptop gets the new release: the same folder opened with the latest version.
     private func upgradeHub(_ county: County) throws -> Hub {
         try Hub.open(at: county.hub.folder.path, wallClock: clock.wallClock())
     }
@@ -37,11 +37,11 @@ final class SchemaUpgradeSyncTests: SyncTestCase {
         ])
     }
 
-    func testHubUpgradedToVersion3MergesBundlesFromStationsStillOnVersion2() throws {
+    func testUpgradedHubMergesBundlesFromStationsStillOnVersion2() throws {
         let county = try countyOnVersion2(stations: 2)
         for station in county.stations { try addHouseholds(station, count: 3) }
         let hub = try upgradeHub(county)
-        XCTAssertEqual(hub.replica.schema.version, 3)
+        XCTAssertEqual(hub.replica.schema.version, latest.version)
         XCTAssertTrue(FileManager.default.fileExists(atPath: Replica.backupPath(of: hub.folder.replicaPath, version: 2)))
         for (i, station) in county.stations.enumerated() {
             let bundle = try station.export(to: folder.sub("up-\(i).fsb"))
@@ -101,13 +101,13 @@ final class SchemaUpgradeSyncTests: SyncTestCase {
 
         // Weeks later the station's laptop gets the new release.
         let upgraded = try Station.open(at: station.folder.path, wallClock: clock.wallClock())
-        XCTAssertEqual(upgraded.replica.schema.version, 3)
+        XCTAssertEqual(upgraded.replica.schema.version, latest.version)
         XCTAssertTrue(FileManager.default.fileExists(atPath: Replica.backupPath(of: upgraded.folder.replicaPath, version: 2)))
         XCTAssertEqual(try upgraded.replica.digest(as: v2), try hub.replica.digest(as: v2))
         try hub.merge(bundleAt: try upgraded.export(to: folder.sub("up-3.fsb")).path)
-        XCTAssertEqual(try hub.schema(of: upgraded.identity.site).version, 3, "learned from the station's v3 bundle")
+        XCTAssertEqual(try hub.schema(of: upgraded.identity.site).version, latest.version, "learned from the station's upgraded bundle")
         let after = try hub.returnBundle(for: try XCTUnwrap(hub.replica.peer(upgraded.identity.site)), to: folder.sub("down-3.fsb"))
-        XCTAssertEqual(after.header.schemaVersion, 3)
+        XCTAssertEqual(after.header.schemaVersion, latest.version)
         XCTAssertEqual(after.header.tableCounts["case_transfer"], 6)
         XCTAssertTrue(after.waitingForUpgrade.isEmpty)
         XCTAssertNil(after.upgradeNotice)
@@ -120,34 +120,34 @@ final class SchemaUpgradeSyncTests: SyncTestCase {
         XCTAssertEqual(quiet.waitingForUpgradeCount, 0)
     }
 
-    func testStationOnVersion4IsRefusedByAHubOnVersion3WithAMessageToUpgradeTheHub() throws {
+    func testStationOnANewerVersionIsRefusedByTheHubWithAMessageToUpgradeTheHub() throws {
         let county = try makeCounty(stations: 1)
-        let station = try Station.open(at: county.stations[0].folder.path, schema: v4, wallClock: clock.wallClock())
+        let station = try Station.open(at: county.stations[0].folder.path, schema: next, wallClock: clock.wallClock())
         // A newer program declares the authority of its new table; the store write stands for it.
-        try Replica.open(at: station.folder.replicaPath, schema: v4, wallClock: clock.wallClock())
+        try Replica.open(at: station.folder.replicaPath, schema: next, wallClock: clock.wallClock())
             .write(table: "pet", rowID: "\(station.identity.site.short)-000001", values: ["kind": .text("yak")])
         let bundle = try station.export(to: folder.sub("up.fsb"))
-        XCTAssertEqual(bundle.header.schemaVersion, 4)
+        XCTAssertEqual(bundle.header.schemaVersion, next.version)
         let before = try snapshot(county.hub.replica)
         XCTAssertThrowsError(try county.hub.merge(bundleAt: bundle.path)) { error in
             guard case let SyncError.schemaNewer(_, theirs, ours, receiver)? = error as? SyncError else { return XCTFail("\(error)") }
-            XCTAssertEqual([theirs, ours], [4, 3])
+            XCTAssertEqual([theirs, ours], [next.version, latest.version])
             XCTAssertEqual(receiver, .hub)
             XCTAssertTrue("\(error)".contains("Upgrade FieldSync on the hub"), "\(error)")
             XCTAssertTrue("\(error)".contains("Nothing was applied"), "\(error)")
         }
         XCTAssertEqual(try snapshot(county.hub.replica), before)
-        XCTAssertEqual(try county.hub.schema(of: station.identity.site).version, 3, "a refused bundle teaches the hub nothing")
+        XCTAssertEqual(try county.hub.schema(of: station.identity.site).version, latest.version, "a refused bundle teaches the hub nothing")
     }
 
-    func testStationOnVersion3RefusesAReturnBundleOfVersion4WithAMessageToUpgradeTheStation() throws {
+    func testStationRefusesAReturnBundleOfANewerVersionWithAMessageToUpgradeTheStation() throws {
         let county = try makeCounty(stations: 1)
-        let hub = try Hub.open(at: county.hub.folder.path, schema: v4, wallClock: clock.wallClock())
+        let hub = try Hub.open(at: county.hub.folder.path, schema: next, wallClock: clock.wallClock())
         try hub.replica.write(table: "pet", rowID: "p1", values: ["kind": .text("yak")])
-        // The hub was told (wrongly: a reinstalled laptop) that the station runs version 4.
-        try hub.noteSchemaVersion(4, of: county.stations[0].identity.site)
+        // The hub was told (wrongly: a reinstalled laptop) that the station runs the next version.
+        try hub.noteSchemaVersion(next.version, of: county.stations[0].identity.site)
         let back = try hub.returnBundle(for: try XCTUnwrap(hub.stations().first), to: folder.sub("down.fsb"))
-        XCTAssertEqual(back.header.schemaVersion, 4)
+        XCTAssertEqual(back.header.schemaVersion, next.version)
         let station = county.stations[0]
         let before = try snapshot(station.replica)
         XCTAssertThrowsError(try station.importBundle(at: back.path)) { error in
@@ -176,7 +176,7 @@ final class SchemaUpgradeSyncTests: SyncTestCase {
         let upgraded = try Station.open(at: county.stations[0].folder.path, wallClock: clock.wallClock())
         try hub.merge(bundleAt: try upgraded.export(to: folder.sub("new.fsb")).path)
         try hub.merge(bundleAt: old.path)
-        XCTAssertEqual(try hub.schema(of: upgraded.identity.site).version, 3)
+        XCTAssertEqual(try hub.schema(of: upgraded.identity.site).version, latest.version)
     }
 
     func testBundleThatNamesAnOlderVersionButCarriesANewerTableIsRefused() throws {
@@ -202,7 +202,7 @@ final class SchemaUpgradeSyncTests: SyncTestCase {
         let before = try snapshot(county.hub.replica)
         XCTAssertThrowsError(try county.hub.merge(bundleAt: path)) { error in
             guard case let SyncError.schemaMismatch(_, theirs, ours)? = error as? SyncError else { return XCTFail("\(error)") }
-            XCTAssertEqual([theirs, ours], [2, 3])
+            XCTAssertEqual([theirs, ours], [2, latest.version])
             XCTAssertTrue("\(error)".contains("Nothing was applied"), "\(error)")
         }
         XCTAssertEqual(try snapshot(county.hub.replica), before)

@@ -156,6 +156,14 @@ public struct CaseworkAuthority: WriteAuthority {
             "household_id": .rowReference, "from_township": .township, "to_township": .township, "transferred_at": .moment,
             "note": .free, "decided_by": codes(DecisionLevel.self),
         ]),
+        "notice": TableRules(.hubOnly, required: ["township", "kind"], [
+            "township": .township, "household_id": .rowReference, "kind": codes(NoticeKind.self),
+            "subject_table": .free, "subject_row": .rowReference, "subject_column": .free, "detail": .free,
+            "reference": .free, "created_at": .moment,
+        ]),
+        "case_release": TableRules(required: ["household_id", "transfer_id", "township"], [
+            "household_id": .rowReference, "transfer_id": .rowReference, "township": .township, "released_at": .moment,
+        ]),
         "rule_parameter": TableRules(.hubOnly, required: ["name", "effective_from", "value"], [
             "name": codes(RuleParameter.self), "effective_from": .date, "value": .free, "note": .free,
         ]),

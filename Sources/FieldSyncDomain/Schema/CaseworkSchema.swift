@@ -33,7 +33,8 @@ public enum CaseworkSchema {
     /// is their count, so the version in a bundle is derived from them. Frozen once
     /// released: each step only adds tables or columns (``Schema/migrating(_:addingTables:addingColumns:)``),
     /// and a change is always a new step at the end.
-    public static let migrations = ["v1 minimal case tables", "v2 casework domain", "v3 case transfer"]
+    public static let migrations = ["v1 minimal case tables", "v2 casework domain", "v3 case transfer",
+                                    "v4 notices and case releases"]
 
     /// 户: a household. `township` is the township holding the case: normally where the
     /// hukou is, the place of residence for a residence-permit holder (R9).
@@ -234,6 +235,37 @@ public enum CaseworkSchema {
         ColumnSchema("decided_by", .text),               // who decided, e.g. county
     ])
 
+    /// 通知: a notice from the county hub to one station, delivered with that station's scope
+    /// (its `township`): an edit of the station's that was overruled or is under review, a
+    /// conflict resolved, a case transferred in or out, a possible duplicate applicant, a
+    /// county decision that took precedence. Append-only and written by the hub only: a
+    /// notice is an event, and a station cannot send one. `detail` is words for the
+    /// caseworker (Chinese and English) and never holds a personal value; the case is named
+    /// by its row id. Added in version 4.
+    public static let notice = TableSchema(name: "notice", kind: .appendOnly, columns: [
+        ColumnSchema("township", .text),                 // the station it is for (乡镇代码)
+        ColumnSchema("household_id", .text),             // the case concerned, or null
+        ColumnSchema("kind", .text),                     // NoticeKind
+        ColumnSchema("subject_table", .text),            // the record concerned, when one is
+        ColumnSchema("subject_row", .text),
+        ColumnSchema("subject_column", .text),
+        ColumnSchema("detail", .text),                   // bilingual words, no personal value
+        ColumnSchema("reference", .text),                // conflict number, transfer id, duplicate group
+        ColumnSchema("created_at", .text),               // ISO-8601 with offset
+    ])
+
+    /// 移交确认: a station's record that it learned of a transfer of one of its cases away
+    /// and removed the case from its replica. Its place in the station's own numbering is
+    /// what lets the hub tell the station's edits made while the case was still its own
+    /// (accepted, whenever they arrive) from edits made afterwards (refused). Append-only,
+    /// written by stations. Added in version 4.
+    public static let caseRelease = TableSchema(name: "case_release", kind: .appendOnly, columns: [
+        ColumnSchema("household_id", .text),             // the case transferred away
+        ColumnSchema("transfer_id", .text),              // the case_transfer row it answers
+        ColumnSchema("township", .text),                 // the releasing station's township
+        ColumnSchema("released_at", .text),              // ISO-8601 with offset
+    ])
+
     /// Version 2, the first released schema (frozen: its fingerprint is what every v2
     /// replica file and bundle carries).
     static let version2 = Schema(name: "fieldsync.casework", version: 2,
@@ -241,15 +273,16 @@ public enum CaseworkSchema {
                                           referral, referralFeedback, visit, review, monitoringFlag, spotCheck,
                                           caseNote, ruleParameter])
 
-    /// The schema of this release: version 3, with every released version before it in
+    /// The schema of this release: version 4, with every released version before it in
     /// ``Schema/earlier``.
     public static let schema: Schema = {
         let latest = version2.migrating(migrations[2], addingTables: [caseTransfer])
+            .migrating(migrations[3], addingTables: [notice, caseRelease])
         precondition(latest.version == migrations.count, "CaseworkSchema.migrations and the schema's versions disagree")
         return latest
     }()
 
-    /// The casework schema as released at `version` (2 or 3), with the versions before it:
+    /// The casework schema as released at `version` (2, 3 or 4), with the versions before it:
     /// what the FieldSync of that release knew. Tests pass an older one to ``Station`` or
     /// ``Hub`` to play a laptop that has not been upgraded yet.
     public static func version(_ version: Int) -> Schema {

@@ -100,3 +100,23 @@ public enum FeedbackOutcome: String, CaseworkCode {
 public enum ReviewOutcome: String, CaseworkCode {
     case `continue`, adjust, terminate
 }
+
+/// What a notice from the hub tells a station (table `notice`, schema version 4).
+public enum NoticeKind: String, CaseworkCode {
+    /// An edit of the station's lost to another value and is in the county's review queue.
+    case underReview
+    /// An edit of the station's did not take effect: a county decision or a settled status
+    /// took precedence, or a concurrent delete removed the record.
+    case overruled
+    /// The county resolved a conflict on one of the station's cases.
+    case resolved
+    /// A case was transferred to this station.
+    case transferredIn
+    /// A case of this station was transferred to another township.
+    case transferredOut
+    /// A member of one of this station's cases has the same ID number as a person in
+    /// another household or another open application (matched by keyed hash).
+    case duplicate
+    /// The county decided an application of this station's.
+    case countyDecision
+}

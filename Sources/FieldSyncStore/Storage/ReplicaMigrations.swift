@@ -110,6 +110,46 @@ enum ReplicaMigrations {
                     file_name TEXT NOT NULL);
                 """)
         }
+        migrator.registerMigration("v2 scope feeds and conflict review") { db in
+            try db.execute(sql: """
+                -- Each township's feed (rules P1–P8 of the sync protocol): runs of log entries
+                -- (one origin, consecutive sequences, one row) filed under the scope of the row
+                -- they change, at a position from the replica's arrival counter. A hub's return
+                -- bundle to a station carries the station's feed above the position the station
+                -- acknowledged; a transfer files a case's whole history again, at new positions,
+                -- under the receiving township. `scope` is a township code or '*' (county-wide);
+                -- `case_id` the household, null for county-wide and addressed rows; `pinned` rows
+                -- reach the township even after its case has moved away (the transfer itself).
+                CREATE TABLE fs_feed(
+                    scope TEXT NOT NULL,
+                    pos INTEGER NOT NULL,
+                    site_no INTEGER NOT NULL,
+                    seq_lo INTEGER NOT NULL,
+                    seq_hi INTEGER NOT NULL,
+                    case_id TEXT,
+                    pinned INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY(scope, pos)) WITHOUT ROWID;
+                CREATE INDEX fs_feed_by_case ON fs_feed(case_id) WHERE case_id IS NOT NULL;
+                -- Which township holds each case, kept when the household is deleted so that
+                -- the rows hanging from it can still be placed.
+                CREATE TABLE fs_case(
+                    case_id TEXT PRIMARY KEY NOT NULL,
+                    township TEXT NOT NULL) WITHOUT ROWID;
+                -- Cases a station removed from its replica after a transfer away: a local
+                -- write to one is refused naming the township it went to.
+                CREATE TABLE fs_evicted(
+                    case_id TEXT PRIMARY KEY NOT NULL,
+                    township TEXT,
+                    transfer_id TEXT,
+                    at_millis INTEGER NOT NULL) WITHOUT ROWID;
+                -- Conflict review: why a conflict was recorded, and who resolved it, when, how, why.
+                ALTER TABLE fs_conflicts ADD COLUMN kind TEXT NOT NULL DEFAULT 'concurrent';
+                ALTER TABLE fs_conflicts ADD COLUMN resolved_at INTEGER;
+                ALTER TABLE fs_conflicts ADD COLUMN resolved_by TEXT;
+                ALTER TABLE fs_conflicts ADD COLUMN resolution TEXT;
+                ALTER TABLE fs_conflicts ADD COLUMN resolution_note TEXT;
+                """)
+        }
         return migrator
     }
 }
