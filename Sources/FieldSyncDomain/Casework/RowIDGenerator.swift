@@ -19,6 +19,14 @@ public enum RowIDGenerator {
     }
 
     /// Moves the counter past `number`, so that no id up to it is issued again.
+    /// The same inside an import's transaction (a station's release of a case it evicts).
+    public static func next(in tx: inout ImportTransaction, site: SiteID) throws(StoreError) -> String {
+        let n = Int(try tx.setting(settingKey) ?? "1") ?? 1
+        try tx.setSetting(settingKey, String(n + 1))
+        let digits = String(n)
+        return "\(site.short)-\(String(repeating: "0", count: max(0, 6 - digits.count)))\(digits)"
+    }
+
     public static func reserve(through number: Int, for replica: Replica) throws(StoreError) {
         let next = Int(try replica.setting(settingKey) ?? "1") ?? 1
         if next <= number { try replica.setSetting(settingKey, String(number + 1)) }

@@ -35,7 +35,8 @@ public struct CaseworkScope: ScopeDeclaration {
         "member": direct, "application": direct, "economic_check": direct, "decision": direct,
         "assistance": direct, "referral": direct, "visit": direct, "review": direct,
         "monitoring_flag": direct, "spot_check": direct, "case_note": direct, "case_transfer": direct,
-        "case_release": direct,
+        // A release is the releasing station's record, kept with it after the case has gone.
+        "case_release": .addressed("township"),
         "referral_feedback": .linked([("referral_id", "referral")]),
         "notice": .addressed("township"),
         "rule_parameter": .county,

@@ -106,6 +106,14 @@ public struct MergeGuard: Sendable {
     /// holds, so none can lie further than the bundle's size past it (A2). A change
     /// numbered far beyond could never be acknowledged and would stop its numbering.
     public var highestSequence: UInt64?
+    /// The scope of the station that sent the changes: each row it touches must be one of
+    /// its township's cases or addressed to it (P4–P5). `nil` for a hub's bundle.
+    public var scope: ScopeCheck?
+    /// When set, only changes of this origin are applied; the others are counted as
+    /// duplicates. A station takes only its own changes from a return bundle that brings
+    /// nothing new of its feed (P7): everything else in it was received before, or left
+    /// with a case transferred away.
+    public var appliesOnlyOrigin: SiteID?
 
     public init(onlyOrigin: SiteID?, authority: (any WriteAuthority)?, writer: ReplicaRole, withheldOrigin: SiteID? = nil) {
         self.onlyOrigin = onlyOrigin

@@ -102,6 +102,18 @@ extension Replica {
         try read { db in try String.fetchOne(db, sql: "SELECT value FROM fs_settings WHERE key = ?", arguments: [key]) }
     }
 
+    /// Every setting whose key starts with `prefix`, by key.
+    public func settings(withPrefix prefix: String) throws(StoreError) -> [String: String] {
+        try read { db in
+            var result: [String: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT key, value FROM fs_settings WHERE substr(key, 1, ?) = ?",
+                                        arguments: [prefix.count, prefix]) {
+                result[row[0]] = row[1]
+            }
+            return result
+        }
+    }
+
     /// Sets a setting, or removes it when `value` is nil.
     public func setSetting(_ key: String, _ value: String?) throws(StoreError) {
         try write { db in

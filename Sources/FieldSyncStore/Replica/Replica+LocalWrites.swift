@@ -10,113 +10,24 @@ extension Replica {
     /// receiver can tell a sequential edit from a concurrent one.
     @discardableResult
     public func write(table: String, rowID: String, values: [String: Value]) throws(StoreError) -> [Change] {
-        try Self.checkEncodable(table: table, rowID: rowID)
-        let tableCatalog = try catalog.table(table)
-        var given: [(index: Int, value: Value)] = []
-        for (column, value) in values {
-            try Self.checkEncodable(table: table, column: column, value: value)
-            guard let index = tableCatalog.columnIndex[column] else { throw .unknownColumn(table: table, column: column) }
-            let schema = tableCatalog.schema.columns[index]
-            guard schema.accepts(value) else { throw .typeMismatch(table: table, column: column, expected: schema.type) }
-            given.append((index, value))
-        }
-        given.sort { $0.index < $1.index }
-        let wall = wallClock()
-        return try write { db in
-            let store = RowStore(db: db)
-            var state = try store.load(tableCatalog, rowID)
-            if state.isDeleted { throw StoreError.rowDeleted(table: table, rowID: rowID) }
-            let exists = state.hasCells
-            if exists, tableCatalog.schema.kind == .appendOnly {
-                throw StoreError.appendOnlyRowCannotChange(table: table, rowID: rowID)
-            }
-            let changed = exists ? given.filter { state.values[$0.index] != $0.value } : given
-            guard !changed.isEmpty else { return [] }
-            if let authority = writeAuthority {
-                // What the hub would refuse at merge is refused here, before it is stored.
-                var after = state.values
-                for (index, value) in changed {
-                    let column = tableCatalog.schema.columns[index]
-                    if var violation = authority.checkWrite(table: tableCatalog.schema, column: column, value: value, writer: role)
-                        ?? (exists ? authority.checkExisting(table: tableCatalog.schema, current: state.values, kind: .set,
-                                                            column: column.name, writer: role) : nil) {
-                        violation.rowID = rowID
-                        throw StoreError.unauthorized(violation)
-                    }
-                    after[index] = value
-                }
-                if !exists, var violation = authority.checkNewRow(table: tableCatalog.schema, values: after, writer: role) {
-                    violation.rowID = rowID
-                    throw StoreError.unauthorized(violation)
-                }
-            }
-            var meta = try ReplicaMeta(db)
-            var sites = try SiteDirectory(db)
-            let siteNo = try sites.intern(siteID, db)
-            let stamp = meta.clock.tick(wallMillis: wall)
-            var changes: [Change] = []
-            changes.reserveCapacity(changed.count)
-            for (index, value) in changed {
-                let column = tableCatalog.schema.columns[index]
-                var base: CellVersion?
-                var baseSiteNo: Int64 = 0
-                if column.policy == .reviewed, let current = state.cells[index] {
-                    base = try current.version(sites)
-                    baseSiteNo = current.siteNo
-                }
-                let change = Change.set(table, rowID, column.name, value, stamp: stamp, origin: siteID,
-                                        sequence: meta.nextSequence, base: base)
-                meta.nextSequence += 1
-                meta.arrival += 1
-                _ = try store.appendToLog(change, siteNo: siteNo, baseSiteNo: base == nil ? nil : baseSiteNo, arrival: meta.arrival)
-                sites.noteInserted(siteNo, sequence: change.sequence)
-                state.cells[index] = CellEntry(stamp: stamp.rawValue, siteNo: siteNo, baseSiteNo: baseSiteNo,
-                                               baseStamp: base?.stamp.rawValue ?? 0, exactReal: value.exactRealBits)
-                state.values[index] = value
-                changes.append(change)
-            }
-            state.cellsChanged = true
-            state.valuesChanged = true
-            try store.save(tableCatalog, rowID, state)
-            try sites.advanceAndSave(db)
-            try meta.save(db)
-            return changes
-        }
+        try transaction { tx throws(StoreError) in try tx.write(table: table, rowID: rowID, values: values) }
     }
 
     /// Deletes a row: a tombstone that wins over every write to the row, earlier or later.
     @discardableResult
     public func delete(table: String, rowID: String) throws(StoreError) -> Change {
-        try Self.checkEncodable(table: table, rowID: rowID)
-        let tableCatalog = try catalog.table(table)
-        guard tableCatalog.schema.kind == .mutable else { throw .appendOnlyDelete(table: table) }
+        try transaction { tx throws(StoreError) in try tx.delete(table: table, rowID: rowID) }
+    }
+
+    /// Runs `body` in ONE write transaction in which it may make several local writes
+    /// (``LocalTransaction``): all of them are stored, or none.
+    public func transaction<T>(_ body: (inout LocalTransaction) throws(StoreError) -> T) throws(StoreError) -> T {
         let wall = wallClock()
         return try write { db in
-            let store = RowStore(db: db)
-            var state = try store.load(tableCatalog, rowID)
-            if state.isDeleted { throw StoreError.rowDeleted(table: table, rowID: rowID) }
-            guard state.hasCells else { throw StoreError.rowNotFound(table: table, rowID: rowID) }
-            if let authority = writeAuthority,
-               var violation = authority.checkDelete(table: tableCatalog.schema, writer: role)
-                ?? authority.checkExisting(table: tableCatalog.schema, current: state.values, kind: .delete, column: "", writer: role) {
-                violation.rowID = rowID
-                throw StoreError.unauthorized(violation)
-            }
-            var meta = try ReplicaMeta(db)
-            var sites = try SiteDirectory(db)
-            let siteNo = try sites.intern(siteID, db)
-            let change = Change.delete(table, rowID, stamp: meta.clock.tick(wallMillis: wall), origin: siteID, sequence: meta.nextSequence)
-            meta.nextSequence += 1
-            meta.arrival += 1
-            _ = try store.appendToLog(change, siteNo: siteNo, baseSiteNo: nil, arrival: meta.arrival)
-            sites.noteInserted(siteNo, sequence: change.sequence)
-            state.tombStamp = change.stamp.rawValue
-            state.tombSiteNo = siteNo
-            state.tombstoneChanged = true
-            try store.save(tableCatalog, rowID, state)
-            try sites.advanceAndSave(db)
-            try meta.save(db)
-            return change
+            var tx = try LocalTransaction(db: db, replica: self, wallMillis: wall)
+            let result = try body(&tx)
+            try tx.finish()
+            return result
         }
     }
 

@@ -15,7 +15,7 @@ extension Replica {
     public func importChanges<T>(_ body: (inout ImportTransaction) throws -> T) throws -> (T, ApplyReport) {
         do {
             return try writer.write { db in
-                var transaction = try ImportTransaction(db: db, catalog: catalog, ownSite: siteID, wallClock: wallClock)
+                var transaction = try ImportTransaction(db: db, catalog: catalog, ownSite: siteID, scope: scope, wallClock: wallClock)
                 let result = try body(&transaction)
                 try transaction.finish()
                 return (result, transaction.report)
@@ -53,7 +53,10 @@ extension Replica {
         return try digest(of: Catalog(older))
     }
 
-    private func digest(of catalog: Catalog) throws(StoreError) -> String {
+    /// The digest of `catalog`'s tables, of the rows `include` accepts (all when nil);
+    /// `include` gets the row's values in the table's column order.
+    func digest(of catalog: Catalog,
+                include: ((Database, TableCatalog, String, [Value]) throws -> Bool)? = nil) throws(StoreError) -> String {
         try read { db in
             let hasher = HasherBox()
             var encoder = StateDigestEncoder { hasher.hasher.update(data: $0) }
@@ -64,23 +67,24 @@ extension Replica {
                 // Cell states are indexed by the column's place in this replica's table, of
                 // which an older version's columns are a prefix (versions only append).
                 var exact: [CellEntry?] = Array(repeating: nil, count: self.catalog.tables[name]!.schema.columns.count)
+                var values = Array(repeating: Value.null, count: columns.count)
                 let rows = try Row.fetchCursor(db, sql: table.digestSQL)
                 while let row = try rows.next() {
-                    encoder.beginRow(row[0])
+                    let rowID: String = row[0]
                     if table.hasRealColumns, let blob = row[columns.count + 1] as Data? {
                         for i in exact.indices { exact[i] = nil }
                         try RowState.decodeCells([UInt8](blob), into: &exact)
                     }
                     for (position, index) in table.digestOrder.enumerated() {
-                        let column = columns[index]
-                        let value: Value
                         if table.hasRealColumns, let bits = exact[index]?.exactReal {
-                            value = .real(Double(bitPattern: bits))
+                            values[index] = .real(Double(bitPattern: bits))
                         } else {
-                            value = Value(row[position + 1] as DatabaseValue, type: column.type)
+                            values[index] = Value(row[position + 1] as DatabaseValue, type: columns[index].type)
                         }
-                        encoder.cell(column.name, value)
                     }
+                    if let include, !(try include(db, self.catalog.tables[name]!, rowID, values)) { continue }
+                    encoder.beginRow(rowID)
+                    for index in table.digestOrder { encoder.cell(columns[index].name, values[index]) }
                 }
             }
             encoder.flush()

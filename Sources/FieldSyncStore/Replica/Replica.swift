@@ -43,15 +43,21 @@ public final class Replica: Sendable {
     /// merge, so nothing it accepted can later make it unable to sync.
     public let writeAuthority: (any WriteAuthority)?
 
+    /// Where rows belong (``ScopeDeclaration``) and, for a station, its township: when set,
+    /// every logged change is filed into the township feeds, and a station's local writes
+    /// are held to its own cases (``scoped(by:township:)``).
+    public let scope: ReplicaScope?
+
     let writer: any DatabaseWriter
     let catalog: Catalog
     let wallClock: @Sendable () -> UInt64
 
     private init(writer: any DatabaseWriter, schema: Schema, siteID: SiteID, name: String, role: ReplicaRole,
-                 upgradedFromVersion: Int? = nil, writeAuthority: (any WriteAuthority)? = nil,
+                 upgradedFromVersion: Int? = nil, writeAuthority: (any WriteAuthority)? = nil, scope: ReplicaScope? = nil,
                  wallClock: @escaping @Sendable () -> UInt64) {
         self.writer = writer
         self.writeAuthority = writeAuthority
+        self.scope = scope
         self.schema = schema
         self.siteID = siteID
         self.name = name
@@ -66,7 +72,20 @@ public final class Replica: Sendable {
     /// against `authority` as a replica of its role.
     public func guarded(by authority: any WriteAuthority) -> Replica {
         Replica(writer: writer, schema: schema, siteID: siteID, name: name, role: role,
-                upgradedFromVersion: upgradedFromVersion, writeAuthority: authority, wallClock: wallClock)
+                upgradedFromVersion: upgradedFromVersion, writeAuthority: authority, scope: scope, wallClock: wallClock)
+    }
+
+    /// The same replica, filing every change it logs into the township feeds by
+    /// `declaration` (a hub serves each station its feed; a station finds a case's rows
+    /// by it when the case is transferred away). With `township` (a station's), local
+    /// writes are held to that township's cases (P4–P6). A log written before feeds
+    /// existed (an upgraded file) is filed here, once.
+    public func scoped(by declaration: any ScopeDeclaration, township: String?) throws(StoreError) -> Replica {
+        let scoped = Replica(writer: writer, schema: schema, siteID: siteID, name: name, role: role,
+                             upgradedFromVersion: upgradedFromVersion, writeAuthority: writeAuthority,
+                             scope: ReplicaScope(declaration: declaration, township: township), wallClock: wallClock)
+        try scoped.fileUnfiledLog()
+        return scoped
     }
 
     /// The SHA-256 of the schema's canonical description: what bundles carry to refuse another schema.

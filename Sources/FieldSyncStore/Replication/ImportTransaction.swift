@@ -16,6 +16,10 @@ public struct ImportTransaction {
     let ownSite: SiteID
     var sites: SiteDirectory
     var meta: ReplicaMeta
+    /// Files each merged row's new log entries into the township feeds (P1–P3), when the
+    /// replica is scoped.
+    var filer: FeedFiler?
+    let scope: ReplicaScope?
 
     /// What ``apply(_:)`` did so far in this transaction.
     public private(set) var report = ApplyReport()
@@ -23,13 +27,15 @@ public struct ImportTransaction {
     /// writer's authority. Set it before the first ``apply(_:)``.
     public var mergeGuard: MergeGuard = .none
 
-    init(db: Database, catalog: Catalog, ownSite: SiteID, wallClock: @escaping @Sendable () -> UInt64) throws {
+    init(db: Database, catalog: Catalog, ownSite: SiteID, scope: ReplicaScope?, wallClock: @escaping @Sendable () -> UInt64) throws {
         self.db = db
         self.catalog = catalog
         self.ownSite = ownSite
         self.wallClock = wallClock
+        self.scope = scope
         sites = try SiteDirectory(db)
         meta = try ReplicaMeta(db)
+        filer = scope.map { FeedFiler(db: db, catalog: catalog, declaration: $0.declaration) }
     }
 
     /// Validates changes without writing: known tables and columns, value types, no delete
@@ -105,9 +111,17 @@ public struct ImportTransaction {
             while end < changes.endIndex, changes[end].rowID == first.rowID, changes[end].table == first.table { end += 1 }
             let table = try catalog.table(first.table)
             var state: RowState?
-            for change in changes[i..<end] {
+            var before: (existed: Bool, deleted: Bool, values: [Value])?
+            var logged: [LoggedChange] = []
+            var groupStart = -1
+            for (offset, change) in changes[i..<end].enumerated() {
                 if let withheld = mergeGuard.withheldOrigin, change.origin == withheld {
                     report.withheld += 1
+                    continue
+                }
+                if let only = mergeGuard.appliesOnlyOrigin, change.origin != only {
+                    // Already received, or released with a case transferred away (P7).
+                    report.duplicate += 1
                     continue
                 }
                 if change.origin == ownSite, change.sequence >= meta.nextSequence {
@@ -142,7 +156,12 @@ public struct ImportTransaction {
                     }
                     sites.noteInserted(siteNo, sequence: change.sequence)
                 }
-                if state == nil { state = try store.load(table, first.rowID) }
+                if filer != nil { logged.append(LoggedChange(siteNo: siteNo, sequence: change.sequence, arrival: meta.arrival)) }
+                if groupStart < 0 { groupStart = i + offset }
+                if state == nil {
+                    state = try store.load(table, first.rowID)
+                    before = (state!.stored && state!.hasCells, state!.isDeleted, state!.values)
+                }
                 if let authority = mergeGuard.authority, state!.stored, !state!.isDeleted,
                    var violation = authority.checkExisting(table: table.schema, current: state!.values, kind: change.kind,
                                                            column: change.column, writer: mergeGuard.writer) {
@@ -158,12 +177,33 @@ public struct ImportTransaction {
                     throw StoreError.unauthorized(violation)
                 }
                 try store.save(table, first.rowID, state)
+                if !logged.isEmpty, let before {
+                    try file(table, first.rowID, state: state, before: before, logged: logged, changes: changes[groupStart..<end])
+                }
             }
             i = end
         }
         try store.flushLog()
         try sites.advanceAndSave(db)
         try meta.save(db)
+    }
+
+    /// Files a merged row's new log entries into the feeds and, when the changes come from
+    /// a station (``MergeGuard/scope``), checks that the row is within its scope (P4–P5).
+    private mutating func file(_ table: TableCatalog, _ rowID: String, state: RowState,
+                               before: (existed: Bool, deleted: Bool, values: [Value]),
+                               logged: [LoggedChange], changes: ArraySlice<Change>) throws {
+        guard var filer else { return }
+        defer { self.filer = filer }
+        let previous = before.existed ? try filer.place(table, rowID: rowID, values: before.values) : nil
+        var place = try filer.place(table, rowID: rowID, values: state.values)
+        // A deleted row keeps the place it had (its values are gone, its case is not).
+        if place.rowScope == .unknown, let previous { place = previous }
+        if let check = mergeGuard.scope {
+            try check.check(table, rowID: rowID, existed: before.existed, isDeleted: state.isDeleted, before: previous, after: place,
+                            beforeValues: before.values, afterValues: state.values, changes: changes, filer: &filer)
+        }
+        try filer.file(logged, at: place)
     }
 
     private mutating func merge(_ change: Change, siteNo: Int64, baseSiteNo: Int64, table: TableCatalog,
@@ -221,6 +261,11 @@ public struct ImportTransaction {
                 try db.execute(sql: "DELETE FROM fs_settings WHERE key = ?", arguments: [key])
             }
         }
+    }
+
+    /// A setting's value in this transaction, nil when unset.
+    public func setting(_ key: String) throws(StoreError) -> String? {
+        try StoreError.catching { try String.fetchOne(db, sql: "SELECT value FROM fs_settings WHERE key = ?", arguments: [key]) }
     }
 
     /// Raises an integer setting to at least `value` (a counter that must stay above

@@ -37,3 +37,10 @@ public protocol ScopeDeclaration: Sendable {
     func scope(of table: String, rowID: String, value: (String) -> Value?,
                lookUp: (String, String, String) throws -> Value?) rethrows -> RowScope
 }
+
+/// A replica's scope configuration: the declaration, and the township of a station.
+public struct ReplicaScope: Sendable {
+    public let declaration: any ScopeDeclaration
+    /// The station's township; nil for a hub, which holds every case.
+    public let township: String?
+}

@@ -94,6 +94,12 @@ struct SiteDirectory {
         }
     }
 
+    /// Sets a counter outright: a feed's position (P6), or a lower value after a case's
+    /// log entries were removed from a station (P8).
+    mutating func setContiguous(_ no: Int64, _ value: UInt64) {
+        contiguous[no] = value
+    }
+
     var vector: VersionVector {
         var v = VersionVector.empty
         for (no, c) in contiguous where c > 0 { v[siteOf[no]!] = c }

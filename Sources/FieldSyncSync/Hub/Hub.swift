@@ -26,10 +26,11 @@ public final class Hub: Sendable {
     let wallClock: WallClock
     static let logger = Logger(label: "fieldsync.hub")
 
-    init(folder: NodeFolder, identity: NodeIdentity, replica: Replica, wallClock: @escaping WallClock) {
+    init(folder: NodeFolder, identity: NodeIdentity, replica: Replica, wallClock: @escaping WallClock) throws(SyncError) {
         self.folder = folder
         self.identity = identity
-        self.replica = replica
+        // The hub files every change into the township feeds it serves (P1–P3).
+        self.replica = try Scoping.apply(to: replica, township: nil)
         self.wallClock = wallClock
     }
 
@@ -46,7 +47,7 @@ public final class Hub: Sendable {
             let replica = try Replica.create(at: folder.replicaPath, schema: schema, siteID: identity.site, name: name,
                                              role: .hub, wallClock: wallClock)
             try identity.save(to: folder.identityPath)
-            return Hub(folder: folder, identity: identity, replica: replica, wallClock: wallClock)
+            return try Hub(folder: folder, identity: identity, replica: replica, wallClock: wallClock)
         }
     }
 
@@ -54,7 +55,7 @@ public final class Hub: Sendable {
                             wallClock: @escaping WallClock = SystemWallClock.now) throws(SyncError) -> Hub {
         let folder = NodeFolder(path)
         let (identity, replica) = try folder.open(as: .hub, schema: schema, wallClock: wallClock)
-        return Hub(folder: folder, identity: identity, replica: replica, wallClock: wallClock)
+        return try Hub(folder: folder, identity: identity, replica: replica, wallClock: wallClock)
     }
 
     /// Enrolls the station that made `request` and writes its enrollment file to `out`.
@@ -148,15 +149,24 @@ public final class Hub: Sendable {
             if peer.revokedAtMillis != nil { throw .revokedSigner(name: peer.operatorName, file: file) }
             found = peer
             return peer
-        }, plan: { peer, header, _ in
+        }, plan: { peer, header, bundle in
             // A station speaks only for itself (A1), numbers its changes without gaps (A2),
-            // and writes only within its authority (A3–A4).
+            // writes only within its authority (A3–A4) and its township's cases (P4–P5).
             var guarding = MergeGuard(onlyOrigin: peer.site, authority: CaseworkAuthority(), writer: .station)
             // From what the hub holds, or what the station believes it holds (a hub restored
             // from a backup holds less), the bundle's own changes run without a gap.
             let start = max(try replica.highestLogged(origin: peer.site), header.assumedVector[peer.site])
             guarding.highestSequence = start &+ UInt64(header.totalChanges)
-            return ImportPlan(guarding, observeCreated: true)
+            let scope = try scopeCheck(for: peer, header: header, bundle: bundle)
+            guarding.scope = scope?.0
+            return ImportPlan(guarding, observeCreated: true, inTransaction: { tx in
+                // Releases are remembered by their first sequence, so that a later bundle's
+                // changes to the case are judged against them (P5).
+                for (household, sequence) in scope?.1 ?? [:] {
+                    let key = Self.releaseKeyPrefix(peer.site) + household
+                    try tx.setSetting(key, String(min(sequence, try tx.setting(key).flatMap(UInt64.init) ?? .max)))
+                }
+            })
         }, afterEachBatch: afterEachBatch)
     }
 
@@ -205,8 +215,10 @@ public final class Hub: Sendable {
     /// The bundle is written for the station's case schema version (``schema(of:)``):
     /// changes it cannot hold yet wait, and the result says how many.
     public func returnBundle(for station: Peer, to out: String) throws(SyncError) -> ExportResult {
-        try BundleExport.write(from: replica, identity: identity, to: station, kind: .hubToStation, out: out,
-                               wallClock: wallClock, fileCode: station.township ?? station.site.short, for: try schema(of: station.site))
+        let feed = try servesScope(to: station) ? feedSite(of: station).map { BundleExport.ScopedFeed(site: $0, township: station.township!) } : nil
+        return try BundleExport.write(from: replica, identity: identity, to: station, kind: .hubToStation, out: out,
+                                      wallClock: wallClock, fileCode: station.township ?? station.site.short,
+                                      for: try schema(of: station.site), feed: feed)
     }
 
     /// The case schema the station's FieldSync runs, as far as the hub knows: the newest
@@ -238,7 +250,8 @@ public final class Hub: Sendable {
                 let schema = try schema(of: peer.site)
                 let waiting = schema.version < replica.schema.version
                     ? try replica.exportSnapshot { try BundleSchema.heldBack(in: $0, since: peer.knownVector, for: schema) } : [:]
-                return PeerStatus(peer: peer, changesPending: try replica.changeCount(since: peer.knownVector),
+                let pending = try servesScope(to: peer) ? try changesPending(forScoped: peer) : try replica.changeCount(since: peer.knownVector)
+                return PeerStatus(peer: peer, changesPending: pending,
                                   largestClockSkew: try ClockSkewLog.largest(from: peer.site, in: replica),
                                   schemaVersion: schema.version, waitingForUpgrade: waiting)
             }

@@ -24,12 +24,12 @@ public final class Station: Sendable {
     public let replica: Replica
     let wallClock: WallClock
 
-    init(folder: NodeFolder, identity: NodeIdentity, replica: Replica, wallClock: @escaping WallClock) {
+    init(folder: NodeFolder, identity: NodeIdentity, replica: Replica, wallClock: @escaping WallClock) throws(SyncError) {
         self.folder = folder
         self.identity = identity
         // Every local write (the casework verbs included) is checked as the hub will check
-        // it at merge (A3–A4), so nothing a station stores is later refused.
-        self.replica = replica.guarded(by: CaseworkAuthority())
+        // it at merge (A3–A4, P4–P6), so nothing a station stores is later refused.
+        self.replica = try Scoping.apply(to: replica.guarded(by: CaseworkAuthority()), township: identity.township)
         self.wallClock = wallClock
     }
 
@@ -55,7 +55,7 @@ public final class Station: Sendable {
         } catch { throw .store(error) }
         try identity.save(to: folder.identityPath)
         try EnrollmentRequest.write(for: identity, atMillis: wallClock(), schemaVersion: schema.version, to: requestPath)
-        return Station(folder: folder, identity: identity, replica: replica, wallClock: wallClock)
+        return try Station(folder: folder, identity: identity, replica: replica, wallClock: wallClock)
     }
 
     /// Opens an existing station folder.
@@ -63,7 +63,7 @@ public final class Station: Sendable {
                             wallClock: @escaping WallClock = SystemWallClock.now) throws(SyncError) -> Station {
         let folder = NodeFolder(path)
         let (identity, replica) = try folder.open(as: .station, schema: schema, wallClock: wallClock)
-        return Station(folder: folder, identity: identity, replica: replica, wallClock: wallClock)
+        return try Station(folder: folder, identity: identity, replica: replica, wallClock: wallClock)
     }
 
     /// The hub this station has joined, if any.
@@ -135,7 +135,7 @@ public final class Station: Sendable {
         }, plan: { _, header, readable in
             // The hub speaks for every replica of the county and has checked each station's
             // authority; what it says of this station's own changes is checked here (S13).
-            try OwnHistory.plan(for: self, header: header, readable: readable)
+            try scoped(OwnHistory.plan(for: self, header: header, readable: readable), header: header, hub: hub)
         }, afterEachBatch: afterEachBatch)
     }
 

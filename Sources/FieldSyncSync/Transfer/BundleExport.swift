@@ -52,7 +52,8 @@ enum BundleExport {
     /// changes to tables or columns it lacks are left out and counted in
     /// ``ExportResult/waitingForUpgrade``.
     static func write(from replica: Replica, identity: NodeIdentity, to peer: Peer, kind: BundleKind,
-                      out: String, wallClock: WallClock, fileCode: String, for schema: Schema? = nil) throws(SyncError) -> ExportResult {
+                      out: String, wallClock: WallClock, fileCode: String, for schema: Schema? = nil,
+                      feed: ScopedFeed? = nil) throws(SyncError) -> ExportResult {
         let target = schema ?? replica.schema
         let downcast = target.version < replica.schema.version
         return try SyncError.catching(file: out) {
@@ -85,9 +86,22 @@ enum BundleExport {
             // A station sends only its own changes (A1): the hub would refuse any other's,
             // and a station cannot vouch for them.
             let only = kind == .stationToHub ? identity.site : nil
+            if let feed {
+                // A scoped station (P3): its own changes from the anchor, then its township's feed.
+                from = VersionVector([peer.site: from[peer.site]])
+            }
             let (header, waiting): (BundleHeader, [String: Int]) = try replica.exportSnapshot { snapshot in
-                let vector = try snapshot.vector()
+                var vector = try snapshot.vector()
+                let only = feed != nil ? peer.site : only
                 var counts = try snapshot.counts(since: from, only: only)
+                if let feed {
+                    let through = try snapshot.feedPosition()
+                    if through > 0 { vector[feed.site] = through }
+                    let held = since[feed.site]
+                    for (table, n) in try snapshot.feedCounts(township: feed.township, after: held, excluding: peer.site) {
+                        counts[table, default: 0] += n
+                    }
+                }
                 var waiting: [String: Int] = [:]
                 if downcast {
                     waiting = try BundleSchema.heldBack(in: snapshot, since: from, for: target)  // hub to station only
@@ -105,6 +119,11 @@ enum BundleExport {
                 try snapshot.forEachBatch(since: from, only: only, batchSize: 4096) { batch in
                     try writer.append(contentsOf: downcast ? batch.filter(target.holds) : batch)
                 }
+                if let feed {
+                    try snapshot.forEachFeedBatch(township: feed.township, after: since[feed.site], excluding: peer.site, batchSize: 4096) { batch in
+                        try writer.append(contentsOf: batch)
+                    }
+                }
                 return (try writer.finish(), waiting)
             }
             try replica.recordExport(BundleRecord(bundleID: header.bundleID.bytes, peer: peer.site, createdStamp: header.created,
@@ -118,6 +137,12 @@ enum BundleExport {
             return ExportResult(path: path, header: header, recipientName: peer.name, recipientSite: peer.site,
                                 waitingForUpgrade: waiting, recipientSchemaVersion: target.version)
         }
+    }
+
+    /// A scoped station's feed (P3): its pseudo-origin and township.
+    struct ScopedFeed {
+        let site: SiteID
+        let township: String
     }
 
     static func isFolder(_ path: String) -> Bool {

@@ -125,14 +125,19 @@ struct DigestCommand: ParsableCommand {
         discussion: """
         While a county upgrades, a station not yet upgraded prints the digest of its older case \
         schema; --schema-version gives the hub's digest of what that version holds, to compare.
+        Each station holds only its township's cases: --township gives the digest of one \
+        township's scope (its cases, the notices addressed to it, county-wide parameters), which \
+        equals the digest of that township's station once they have synced.
 
         Examples:
           fieldsync digest st-lushaer
+          fieldsync digest hub-huangzhong --township 630106100
           fieldsync digest hub-huangzhong --schema-version 2
         """)
     @Argument(help: "A station or hub folder.") var dir: String
     @Option(name: .customLong("schema-version"), help: "Digest only the tables and columns of this earlier case schema version.")
     var schemaVersion: Int?
+    @Option(help: ArgumentHelp("Digest only this township's scope (9-digit code).", valueName: "TOWNSHIP")) var township: String?
     @OptionGroup var output: OutputOptions
 
     struct DigestJSON: Encodable { let replica: String, name: String, digest: String }
@@ -142,6 +147,10 @@ struct DigestCommand: ParsableCommand {
             let released = CaseworkSchema.schema.earlier.map(\.version) + [CaseworkSchema.schema.version]
             throw ValidationError("--schema-version must be a released case schema version: \(released.map(String.init).joined(separator: ", "))")
         }
+        if township != nil, schemaVersion != nil { throw ValidationError("give --township or --schema-version, not both") }
+        if let township, !TownshipCode.isValid(township) {
+            throw ValidationError("乡镇代码无效 / --township must be a 9-digit township code, e.g. 630106100")
+        }
     }
 
     func run() throws {
@@ -149,6 +158,7 @@ struct DigestCommand: ParsableCommand {
             let identity = try NodeIdentity.load(from: NodeFolder(dir).identityPath)
             let digest = try SyncError.catching {
                 let replica = try Replica.open(at: NodeFolder(dir).replicaPath, schema: CaseworkSchema.schema, wallClock: SystemWallClock.now)
+                if let township { return try replica.scoped(by: CaseworkScope(), township: nil).digest(township: township) }
                 return try schemaVersion.map { try replica.digest(as: CaseworkSchema.version($0)) } ?? replica.digest()
             }
             if output.json { printJSON(DigestJSON(replica: dir, name: identity.name, digest: digest)) } else { print(digest) }

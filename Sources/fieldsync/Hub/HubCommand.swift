@@ -10,7 +10,7 @@ struct HubCommand: ParsableCommand {
         commandName: "hub",
         abstract: "Run the county hub: enroll stations, merge their bundles, write return bundles, decide county cases, set parameters.",
         subcommands: [HubInit.self, HubEnroll.self, HubMerge.self, HubExport.self, HubStatus.self, HubConflicts.self,
-                      HubDecide.self, HubParams.self]
+                      HubDecide.self, HubParams.self, HubTransfer.self]
     )
 }
 

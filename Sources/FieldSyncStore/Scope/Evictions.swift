@@ -1,0 +1,131 @@
+import FieldSyncCore
+import Foundation
+import GRDB
+
+/// A case a station removed from its replica because the county transferred it away (P8).
+public struct EvictedCase: Sendable, Equatable {
+    public let household: String
+    /// The township that holds it now.
+    public let township: String
+    /// The `case_transfer` row that moved it, when the station held it.
+    public let transferID: String?
+}
+
+/// The station side of a transfer away: removing the case from the replica — a local
+/// eviction, not a delete (deletes replicate) — and refusing later local writes to it.
+enum Evictions {
+    /// The township an evicted case went to, or nil when the case was not evicted here.
+    static func township(ofEvicted household: String, _ db: Database) throws -> String? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT township FROM fs_evicted WHERE case_id = ?"), arguments: [household]) else {
+            return nil
+        }
+        let township: String? = row[0]
+        return township ?? "?"
+    }
+
+    static func violation(_ table: String, _ rowID: String, household: String, movedTo township: String) -> AuthorityViolation {
+        AuthorityViolation(
+            rule: "P8 transferred", table: table, rowID: rowID,
+            reason: "household \(household) was transferred to township \(township) by the county and is no longer held by this station; "
+                + "that township's station records its casework now",
+            reasonZh: "户 \(household) 已由县级中心移交至乡镇 \(township)，本站不再保存该个案；请由该乡镇社工站办理")
+    }
+}
+
+extension ImportTransaction {
+    /// Takes a return bundle's feed positions (P6): when the bundle starts at or below what
+    /// the station holds (`from`), the station now holds its feed through `through`.
+    public mutating func advanceFeed(_ feed: SiteID, from: UInt64, through: UInt64) throws(StoreError) {
+        try StoreError.catching {
+            let no = try sites.intern(feed, db)
+            let held = sites.contiguous[no] ?? 0
+            if from <= held, through > held { sites.setContiguous(no, through) }
+        }
+    }
+
+    /// Removes from this station's replica every case its township no longer holds (P8):
+    /// the case's rows, their merge state and conflicts, and every other replica's log
+    /// entries of them. The station's own log entries stay: they are its own history,
+    /// which S13 compares with the hub's. A case that came back (transferred in again) is
+    /// no longer refused. Returns the cases removed now.
+    public mutating func evictCasesOutside(township: String) throws(StoreError) -> [EvictedCase] {
+        guard let declaration = scope?.declaration else { return [] }
+        return try StoreError.catching {
+            let caseTable = try catalog.table(declaration.caseTable)
+            let townshipColumn = TableCatalog.quote(declaration.caseTownshipColumn)
+            try db.execute(sql: "DELETE FROM fs_evicted WHERE case_id IN (SELECT \"id\" FROM \(TableCatalog.quote(caseTable.schema.name)) WHERE \(townshipColumn) = ?)",
+                           arguments: [township])
+            var moved: [String: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT \"id\", \(townshipColumn) FROM \(TableCatalog.quote(caseTable.schema.name)) WHERE \(townshipColumn) IS NOT ?",
+                                        arguments: [township]) {
+                moved[row[0]] = (row[1] as String?) ?? "?"
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT case_id, township FROM fs_case WHERE township <> ?", arguments: [township]) {
+                moved[row[0], default: row[1]] = moved[row[0]] ?? row[1]
+            }
+            guard !moved.isEmpty else { return [] }
+            let own = try sites.intern(ownSite, db)
+            var evicted: [EvictedCase] = []
+            for household in moved.keys.sorted() {
+                evicted.append(try evict(household, movedTo: moved[household]!, ownSiteNo: own))
+            }
+            filer?.forgetCached()
+            return evicted
+        }
+    }
+
+    private mutating func evict(_ household: String, movedTo township: String, ownSiteNo: Int64) throws -> EvictedCase {
+        let transferID = try catalog.tables["case_transfer"].flatMap { _ in
+            try String.fetchOne(db, sql: "SELECT \"id\" FROM \"case_transfer\" WHERE \"household_id\" = ? ORDER BY \"transferred_at\" DESC, \"id\" DESC LIMIT 1",
+                                arguments: [household])
+        }
+        let runs = try Row.fetchAll(db, sql: "SELECT site_no, seq_lo, seq_hi FROM fs_feed WHERE case_id = ?", arguments: [household])
+        var rows = Set<RowKey>()
+        var decoder = ChangeDecoder()
+        for run in runs {
+            let siteNo: Int64 = run[0], low: Int64 = run[1], high: Int64 = run[2]
+            let records = try Row.fetchCursor(db.cachedStatement(sql: "SELECT record FROM fs_changes WHERE site_no = ? AND seq BETWEEN ? AND ?"),
+                                              arguments: [siteNo, low, high])
+            while let record = try records.next() {
+                var reader = ByteReader([UInt8](record[0] as Data))
+                let change = try decoder.decode(from: &reader)
+                rows.insert(RowKey(table: change.table, rowID: change.rowID))
+            }
+            guard siteNo != ownSiteNo else { continue }
+            try db.cachedStatement(sql: "DELETE FROM fs_changes WHERE site_no = ? AND seq BETWEEN ? AND ?").execute(arguments: [siteNo, low, high])
+            if UInt64(sql: low) <= (sites.contiguous[siteNo] ?? 0) { sites.setContiguous(siteNo, UInt64(sql: low) - 1) }
+        }
+        rows.insert(RowKey(table: scope!.declaration.caseTable, rowID: household))
+        for row in rows {
+            guard let table = catalog.tables[row.table] else { continue }
+            try db.cachedStatement(sql: table.deleteRowSQL).execute(arguments: [row.rowID])
+            try db.cachedStatement(sql: "DELETE FROM fs_rows WHERE tbl = ? AND row_id = ?").execute(arguments: [row.table, row.rowID])
+            try db.cachedStatement(sql: "DELETE FROM fs_conflicts WHERE tbl = ? AND row_id = ?").execute(arguments: [row.table, row.rowID])
+        }
+        try db.execute(sql: "DELETE FROM fs_feed WHERE case_id = ?", arguments: [household])
+        try db.execute(sql: "DELETE FROM fs_case WHERE case_id = ?", arguments: [household])
+        try db.execute(sql: "INSERT OR REPLACE INTO fs_evicted(case_id, township, transfer_id, at_millis) VALUES (?, ?, ?, ?)",
+                       arguments: [household, township, transferID, wallClock().sql])
+        return EvictedCase(household: household, township: township, transferID: transferID)
+    }
+
+    /// Makes local writes of this replica inside the import's transaction (a station's
+    /// release of a case it evicted): stamped, numbered and logged like any local write.
+    public mutating func writeLocal(_ body: (inout LocalTransaction) throws(StoreError) -> Void, replica: Replica) throws(StoreError) {
+        try StoreError.catching {
+            try sites.advanceAndSave(db)
+            try meta.save(db)
+            var local = try LocalTransaction(db: db, replica: replica, wallMillis: wallClock())
+            try body(&local)
+            try local.finish()
+            sites = try SiteDirectory(db)
+            meta = try ReplicaMeta(db)
+        }
+    }
+}
+
+/// A row of one table.
+struct RowKey: Hashable {
+    let table: String
+    let rowID: String
+}

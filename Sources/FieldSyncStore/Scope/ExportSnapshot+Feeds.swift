@@ -1,0 +1,80 @@
+import FieldSyncCore
+import Foundation
+import GRDB
+
+extension ExportSnapshot {
+    /// The position the feeds have reached at this snapshot: every entry filed so far has a
+    /// position at or below it (positions come from the replica's arrival counter).
+    public func feedPosition() throws -> UInt64 {
+        UInt64(sql: try Int64.fetchOne(db, sql: "SELECT arrival_counter FROM fs_replica WHERE id = 1") ?? 0)
+    }
+
+    /// How many changes of `township`'s feed above `position` ``forEachFeedBatch`` hands
+    /// out, per table.
+    public func feedCounts(township: String, after position: UInt64, excluding origin: SiteID) throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        try forEachFeedBatch(township: township, after: position, excluding: origin, batchSize: 4096) { batch in
+            for change in batch { counts[change.table, default: 0] += 1 }
+        }
+        return counts
+    }
+
+    /// Hands out, in batches, the changes of `township`'s feed filed above `position`
+    /// (rule P3): runs filed under the township or county-wide, in position order, each
+    /// change once; leaving out the changes of `origin` (the station's own, which a return
+    /// bundle carries from its anchor, S13) and the changes of cases the township no longer
+    /// holds, except pinned entries (the record of a transfer away).
+    public func forEachFeedBatch(township: String, after position: UInt64, excluding origin: SiteID, batchSize: Int,
+                                 _ body: ([Change]) throws -> Void) throws {
+        let sites = try SiteDirectory(db)
+        let excluded = sites.numberOf[origin]
+        var holders: [String: String?] = [:]
+        var seen = Set<RunKey>()
+        var batch: [Change] = []
+        var decoder = ChangeDecoder()
+        let entries = try Row.fetchCursor(db, sql: """
+            SELECT pos, site_no, seq_lo, seq_hi, case_id, pinned FROM fs_feed
+            WHERE scope IN (?, '*') AND pos > ? ORDER BY pos
+            """, arguments: [township, position.sql])
+        let holderStatement = try db.cachedStatement(sql: "SELECT township FROM fs_case WHERE case_id = ?")
+        let rangeStatement = try db.cachedStatement(sql: "SELECT seq, record FROM fs_changes WHERE site_no = ? AND seq BETWEEN ? AND ? ORDER BY seq")
+        while let entry = try entries.next() {
+            let siteNo: Int64 = entry[1]
+            if siteNo == excluded { continue }
+            let low: Int64 = entry[2], high: Int64 = entry[3]
+            guard seen.insert(RunKey(siteNo: siteNo, low: low)).inserted else { continue }
+            if let household: String = entry[4], entry[5] as Int64 == 0 {
+                if holders[household] == nil { holders[household] = try String.fetchOne(holderStatement, arguments: [household]) }
+                guard holders[household]! == township else { continue }
+            }
+            let site = try sites.site(siteNo)
+            let rows = try Row.fetchCursor(rangeStatement, arguments: [siteNo, low, high])
+            while let row = try rows.next() {
+                let change: Change
+                do {
+                    var r = ByteReader([UInt8](row[1] as Data))
+                    change = try decoder.decode(from: &r)
+                    try r.finish("log record")
+                } catch {
+                    throw StoreError.corrupt(reason: "a log record: \(error)")
+                }
+                guard change.origin == site, change.sequence == UInt64(sql: row[0] as Int64) else {
+                    throw StoreError.corrupt(reason: "a log record's origin or sequence differs from its key")
+                }
+                batch.append(change)
+                if batch.count == batchSize {
+                    try body(batch)
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+        }
+        if !batch.isEmpty { try body(batch) }
+    }
+}
+
+/// One filed run, by origin and first sequence: a run filed again (a case that came
+/// back) is sent once.
+private struct RunKey: Hashable {
+    let siteNo: Int64
+    let low: Int64
+}

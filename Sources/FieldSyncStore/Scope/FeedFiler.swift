@@ -1,0 +1,108 @@
+import FieldSyncCore
+import Foundation
+import GRDB
+
+/// Where one row stands in the feeds: the feed it is filed under and the case it belongs to.
+struct FeedPlace: Equatable {
+    /// A township code, ``FeedFiler/countyScope`` or ``FeedFiler/unplacedScope``.
+    var scope: String
+    /// The household the row hangs from, when it is part of a case.
+    var caseID: String?
+    /// What the declaration said.
+    var rowScope: RowScope
+}
+
+/// Files logged changes into the township feeds (`fs_feed`) and keeps the case table
+/// (`fs_case`) current, inside one write transaction (rules P1–P3 of the sync protocol).
+///
+/// A run is consecutive sequences of one origin on one row, filed as one entry: a bulk
+/// import writes one feed entry per row, not one per cell.
+struct FeedFiler {
+    let db: Database
+    let catalog: Catalog
+    let declaration: any ScopeDeclaration
+    /// Case → township, read or written in this transaction.
+    private var townships: [String: String?] = [:]
+
+    /// The scope of county-wide rows.
+    static let countyScope = "*"
+    /// Where a row no declaration places is filed: no station's feed.
+    static let unplacedScope = "?"
+
+    init(db: Database, catalog: Catalog, declaration: any ScopeDeclaration) {
+        self.db = db
+        self.catalog = catalog
+        self.declaration = declaration
+    }
+
+    /// The township holding `household`, nil when the replica has never held it.
+    mutating func township(ofCase household: String) throws -> String? {
+        if let known = townships[household] { return known }
+        let township = try String.fetchOne(db.cachedStatement(sql: "SELECT township FROM fs_case WHERE case_id = ?"), arguments: [household])
+        townships[household] = township
+        return township
+    }
+
+    /// Records that `household` is held by `township` (its township column was set).
+    mutating func setTownship(_ township: String, ofCase household: String) throws {
+        if case let known?? = townships[household], known == township { return }
+        try db.cachedStatement(sql: "INSERT INTO fs_case(case_id, township) VALUES (?, ?) ON CONFLICT(case_id) DO UPDATE SET township = excluded.township")
+            .execute(arguments: [household, township])
+        townships[household] = township
+    }
+
+    /// Forgets the cached township of every case (after rows were removed outside the filer).
+    mutating func forgetCached() { townships.removeAll() }
+
+    /// Places a row from its current values (schema order), updating the case table first
+    /// when the row is a household that names its township.
+    mutating func place(_ table: TableCatalog, rowID: String, values: [Value]) throws -> FeedPlace {
+        if table.schema.name == declaration.caseTable,
+           let index = table.columnIndex[declaration.caseTownshipColumn], case let .text(code) = values[index] {
+            try setTownship(code, ofCase: rowID)
+        }
+        let rowScope = try declaration.scope(of: table.schema.name, rowID: rowID, value: { column in
+            table.columnIndex[column].map { values[$0] }.flatMap { $0 == .null ? nil : $0 }
+        }, lookUp: { other, id, column in try lookUp(other, id, column) })
+        switch rowScope {
+        case .county: return FeedPlace(scope: Self.countyScope, caseID: nil, rowScope: rowScope)
+        case let .township(code): return FeedPlace(scope: code, caseID: nil, rowScope: rowScope)
+        case let .household(id): return FeedPlace(scope: try township(ofCase: id) ?? Self.unplacedScope, caseID: id, rowScope: rowScope)
+        case .unknown: return FeedPlace(scope: Self.unplacedScope, caseID: nil, rowScope: rowScope)
+        }
+    }
+
+    /// Another row's column, from its user table (nil when the row or value is absent).
+    private func lookUp(_ table: String, _ rowID: String, _ column: String) throws -> Value? {
+        guard let other = catalog.tables[table], let index = other.columnIndex[column] else { return nil }
+        let sql = "SELECT \(TableCatalog.quote(column)) FROM \(TableCatalog.quote(table)) WHERE \"id\" = ?"
+        guard let value = try DatabaseValue.fetchOne(db.cachedStatement(sql: sql), arguments: [rowID]) else { return nil }
+        let decoded = Value(value, type: other.schema.columns[index].type)
+        return decoded == .null ? nil : decoded
+    }
+
+    /// Files `logged` (changes of one row just logged, each with the arrival number it got)
+    /// under `place`, one entry per run of consecutive sequences of one origin.
+    func file(_ logged: [LoggedChange], at place: FeedPlace, pinned: Bool = false) throws {
+        var i = 0
+        while i < logged.count {
+            var end = i + 1
+            while end < logged.count, logged[end].siteNo == logged[i].siteNo, logged[end].sequence == logged[end - 1].sequence + 1 { end += 1 }
+            try insert(scope: place.scope, position: logged[i].arrival, siteNo: logged[i].siteNo,
+                       low: logged[i].sequence, high: logged[end - 1].sequence, caseID: place.caseID, pinned: pinned)
+            i = end
+        }
+    }
+
+    func insert(scope: String, position: Int64, siteNo: Int64, low: UInt64, high: UInt64, caseID: String?, pinned: Bool) throws {
+        try db.cachedStatement(sql: "INSERT INTO fs_feed(scope, pos, site_no, seq_lo, seq_hi, case_id, pinned) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [scope, position, siteNo, low.sql, high.sql, caseID, pinned ? 1 : 0])
+    }
+}
+
+/// A change just written to the log: its origin's site number, sequence and arrival number.
+struct LoggedChange {
+    var siteNo: Int64
+    var sequence: UInt64
+    var arrival: Int64
+}

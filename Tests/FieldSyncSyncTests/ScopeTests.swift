@@ -1,0 +1,82 @@
+import FieldSyncCore
+import FieldSyncDomain
+import FieldSyncStore
+@testable import FieldSyncSync
+import XCTest
+
+/// Each station holds only its township's cases (P1–P8 of the sync protocol).
+final class ScopeTests: SyncTestCase {
+    func testEachStationHoldsOnlyItsOwnTownshipsCasesAndItsDigestEqualsTheHubsForItsTownship() throws {
+        let county = try makeCounty(stations: 3)
+        for station in county.stations { try addHouseholds(station, count: 3) }
+        try county.hub.replica.write(table: "rule_parameter", rowID: "param:dibaoUrbanMonthly:2026-01-01", values: [
+            "name": .text("dibaoUrbanMonthly"), "effective_from": .text("2026-01-01"), "value": .text("820")])
+        try county.syncUntilQuiet(stick: folder.sub("stick"))
+        for station in county.stations {
+            let township = try XCTUnwrap(station.identity.township)
+            XCTAssertEqual(try station.replica.rowIDs(table: "household", limit: nil).count, 3, township)
+            XCTAssertNotNil(try station.replica.row(table: "rule_parameter", rowID: "param:dibaoUrbanMonthly:2026-01-01"), "county-wide")
+            XCTAssertEqual(try station.replica.digest(), try county.hub.replica.digest(township: township), township)
+            XCTAssertEqual(try station.replica.digest(township: township), try station.replica.digest())
+        }
+        XCTAssertEqual(try county.hub.replica.rowIDs(table: "household", limit: nil).count, 9)
+        XCTAssertTrue(try county.isQuiet(), "nothing owed means nothing owed")
+    }
+
+    func testAStationCannotRegisterAHouseholdForAnotherTownship() throws {
+        let county = try makeCounty(stations: 2)
+        XCTAssertThrowsError(try county.stations[0].record(table: "household", values: [
+            "township": .text(county.stations[1].identity.township!), "hukou": .text("rural")])) { error in
+            XCTAssertTrue("\(error)".contains("that township's station"), "\(error)")
+            XCTAssertTrue("\(error)".contains("fieldsync hub transfer"), "\(error)")
+        }
+    }
+
+    func testATransferMovesTheWholeCaseAndTheGivingStationKeepsNothingOfIt() throws {
+        let county = try makeCounty(stations: 2)
+        let (giver, taker) = (county.stations[0], county.stations[1])
+        let ids = try addHouseholds(giver, count: 2)
+        try giver.record(table: "member", values: ["household_id": .text(ids[0]), "name": .text("马明")])
+        try county.syncUntilQuiet(stick: folder.sub("s1"))
+        // The giver edits the case, not yet knowing it will move; the stick is still in its bag.
+        try giver.record(table: "household", id: ids[0], values: ["village": .text("新村")])
+        let late = try giver.export(to: folder.sub("late.fsb"))
+        let moved = try county.hub.transfer(household: ids[0], to: taker.identity.township!, note: "迁居")
+        XCTAssertEqual(moved.fromTownship, giver.identity.township)
+        try county.deliverReturnBundles(via: folder.sub("d1"))
+        XCTAssertNil(try giver.replica.row(table: "household", rowID: ids[0]), "evicted at the giving station")
+        XCTAssertNotNil(try taker.replica.row(table: "household", rowID: ids[0]), "the whole case arrived")
+        XCTAssertEqual(try taker.replica.rowIDs(table: "member", limit: nil).count, 1)
+        // Writing to it now is refused with the township it went to.
+        XCTAssertThrowsError(try giver.record(table: "household", id: ids[0], values: ["village": .text("x")])) { error in
+            XCTAssertTrue("\(error)".contains(taker.identity.township!), "\(error)")
+        }
+        // The edit made before the giver learned of the transfer still arrives.
+        try county.hub.merge(bundleAt: late.path)
+        try county.syncUntilQuiet(stick: folder.sub("s2"))
+        XCTAssertEqual(try taker.replica.row(table: "household", rowID: ids[0])?["village"], .text("新村"))
+        for station in county.stations {
+            XCTAssertEqual(try station.replica.digest(), try county.hub.replica.digest(township: station.identity.township!))
+        }
+        XCTAssertTrue(try county.isQuiet())
+    }
+
+    func testAnEditMadeAfterTheStationLearnedOfTheTransferIsRefusedByTheHub() throws {
+        let county = try makeCounty(stations: 2)
+        let (giver, taker) = (county.stations[0], county.stations[1])
+        let ids = try addHouseholds(giver, count: 1)
+        try county.syncUntilQuiet(stick: folder.sub("s1"))
+        try county.hub.transfer(household: ids[0], to: taker.identity.township!)
+        try county.deliverReturnBundles(via: folder.sub("d1"))
+        // A modified laptop writes to the case anyway, through the bare store.
+        let bare = try Replica.open(at: giver.folder.replicaPath, schema: giver.replica.schema, wallClock: clock.wallClock())
+        try bare.write(table: "household", rowID: ids[0], values: ["village": .text("x")])
+        let forged = try giver.export(to: folder.sub("forged.fsb"))
+        let before = try snapshot(county.hub.replica)
+        XCTAssertThrowsError(try county.hub.merge(bundleAt: forged.path)) { error in
+            XCTAssertTrue("\(error)".contains(ids[0]), "names the case: \(error)")
+            XCTAssertTrue("\(error)".contains(giver.identity.name), "names the station: \(error)")
+        }
+        XCTAssertEqual(try snapshot(county.hub.replica), before, "nothing of the bundle applied")
+    }
+}
