@@ -5,9 +5,12 @@ import FieldSyncTestSupport
 import Foundation
 import XCTest
 
-/// SYSTEM.md properties 1–4 over the real loop: three stations and a hub, seeded random
+/// SYSTEM.md properties 1–6 over the real loop: three stations and a hub, seeded random
 /// inserts, updates and deletes, bundles delivered in random order with duplicates and
-/// losses (lost bundles are never delivered; later exports re-send their changes).
+/// losses (lost bundles are never delivered; later exports re-send their changes). Each
+/// station holds only its township's cases (P1–P8): the county hub edits and deletes case
+/// data too, and transfers cases between townships while the stations keep working on
+/// them; at the end each station's digest equals the hub's digest of its township.
 ///
 /// Among the random operations are the county's hazards: an insider (a station's key
 /// signing changes as another station, beyond its authority, or reusing a number), which
@@ -26,9 +29,9 @@ final class ConvergencePropertyTests: XCTestCase {
     override func setUp() { TestLogging.bootstrap() }
 
     func testRandomOperationsAndDeliveryConvergeAndEverythingIsAcknowledged() throws {
-        var restores = 0, insiders = 0, skewedRuns = 0
+        var restores = 0, insiders = 0, skewedRuns = 0, transfers = 0
         for seed in seeds {
-            let run: (restored: Bool, insiders: Int, skewed: Bool)
+            let run: (restored: Bool, insiders: Int, skewed: Bool, transfers: Int)
             do { run = try runScenario(seed: seed) } catch {
                 XCTFail("seed \(seed) (replay with FIELDSYNC_SEED=\(seed)): \(error)")
                 throw error
@@ -36,17 +39,19 @@ final class ConvergencePropertyTests: XCTestCase {
             restores += run.restored ? 1 : 0
             skewedRuns += run.skewed ? 1 : 0
             insiders += run.insiders
+            transfers += run.transfers
         }
         // The hazards must really be among the operations, not just possible.
         if seeds.count >= 20 {
             XCTAssertGreaterThan(restores, 0, "no run restored a laptop")
             XCTAssertGreaterThan(skewedRuns, 0, "no run had a laptop's date jump ahead")
             XCTAssertGreaterThan(insiders, seeds.count, "too few insider bundles were tried")
+            XCTAssertGreaterThan(transfers, seeds.count, "too few transfers raced the stations' edits")
         }
     }
 
     @discardableResult
-    func runScenario(seed: UInt64) throws -> (restored: Bool, insiders: Int, skewed: Bool) {
+    func runScenario(seed: UInt64) throws -> (restored: Bool, insiders: Int, skewed: Bool, transfers: Int) {
         var rng = SeededGenerator(seed: seed)
         let folder = TemporaryFolder("fieldsync-prop")
         defer { folder.cleanUp() }
@@ -77,6 +82,7 @@ final class ConvergencePropertyTests: XCTestCase {
             if verdict == .repairNeeded { try county.stations[i].repairClock() }
         }
         var insiders = 0
+        var transfers = 0
         /// Merges a bundle at the hub; a restored copy's bundle that reuses numbers is refused (S13), nothing else is.
         func merge(_ path: String) throws {
             do { try county.hub.merge(bundleAt: path) } catch let error {
@@ -89,8 +95,34 @@ final class ConvergencePropertyTests: XCTestCase {
         }
         /// Imports a return bundle; a restored copy that learns where its history parts repairs (the caseworker's command).
         func deliver(_ path: String, to i: Int) throws {
-            try county.stations[i].importBundle(at: path)
-            if try county.stations[i].restoreState()?.agreedThrough != nil { try county.stations[i].repairRestoredCopy() }
+            let watch = ProcessInfo.processInfo.environment["FIELDSYNC_WATCH"]
+            func show(_ when: String) throws {
+                guard let watch else { return }
+                let r = county.stations[i].replica
+                print("WATCH s\(i) \(when) \((path as NSString).lastPathComponent): township \(try r.row(table: "household", rowID: watch)?["township"] ?? .null) case \(try r.township(ofCase: watch) ?? "-") evicted \(try r.evictedTo(household: watch) ?? "-") restore \(String(describing: try county.stations[i].restoreState()))")
+            }
+            let result = try county.stations[i].importBundle(at: path)
+            try show("imported")
+            if try county.stations[i].restoreState()?.agreedThrough != nil { try county.stations[i].repairRestoredCopy(); try show("repaired") }
+            // After every import, a station holds only its township's cases (P8).
+            let station = county.stations[i]
+            for id in try station.replica.rowIDs(table: "household", limit: nil)
+            // A part-row without a township is allowed while a restored copy is repaired: a change
+            // of the hub to a household can arrive before the station's own record of it (S13).
+            where ![.text(station.identity.township!), .null].contains(try station.replica.row(table: "household", rowID: id)?["township"] ?? .null) {
+                XCTFail("\(station.identity.name) holds household \(id) of another township after importing \((path as NSString).lastPathComponent) "
+                        + "(\(result.report); its township \(try station.replica.row(table: "household", rowID: id)?["township"] ?? .null), "
+                        + "evicted to \(try station.replica.evictedTo(household: id) ?? "-")), \(context)")
+                if ProcessInfo.processInfo.environment["FIELDSYNC_DEBUG"] != nil {
+                    let own = station.identity.site
+                    let mine = try station.replica.loggedChanges(origin: own, in: 1...(try station.replica.highestLogged(origin: own)))
+                    print("DEBUG own changes to \(id):", mine.values.filter { $0.rowID == id }.sorted { $0.sequence < $1.sequence }.map { "\($0)" })
+                    for site in [own] + county.stations.map(\.identity.site) + [county.hub.identity.site] {
+                        let all = try county.hub.replica.loggedChanges(origin: site, in: 1...max(1, try county.hub.replica.highestLogged(origin: site)))
+                        print("DEBUG hub log of \(site) for \(id):", all.values.filter { $0.rowID == id || (try? county.hub.replica.row(table: $0.table, rowID: $0.rowID)?["household_id"]) == .text(id) }.sorted { $0.sequence < $1.sequence }.map { "\($0)" })
+                    }
+                }
+            }
         }
 
         for _ in 0..<operations {
@@ -152,6 +184,25 @@ final class ConvergencePropertyTests: XCTestCase {
                     county.stations[0] = try Station.open(at: copy, wallClock: clock.wallClock(offset: offsets[0]))
                     restored = true
                 }
+            case 73 where Bool.random(using: &rng):
+                // The county corrects or deletes a case directly, racing the station that holds it.
+                if let id = try county.hub.replica.rowIDs(table: "household", limit: nil).randomElement(using: &rng) {
+                    if Int.random(in: 0..<6, using: &rng) == 0 {
+                        try county.hub.replica.delete(table: "household", rowID: id)
+                    } else {
+                        let column = ["address", "monthly_income", "category", "status"].randomElement(using: &rng)!
+                        try county.hub.replica.write(table: "household", rowID: id, values: [column: randomValue(for: column, &rng)])
+                    }
+                }
+            case 93..<96:
+                // The county moves a case to another township while its station may still be editing it.
+                if let id = try county.hub.replica.rowIDs(table: "household", limit: nil).randomElement(using: &rng) {
+                    let to = "63010610\(Int.random(in: 0..<3, using: &rng))"
+                    if try county.hub.replica.row(table: "household", rowID: id)?["township"] != .text(to) {
+                        try county.hub.transfer(household: id, to: to)
+                        transfers += 1
+                    }
+                }
             case 73..<75:
                 // The hub writes too: county decisions and rule parameters originate there.
                 let day = Int.random(in: 1...28, using: &rng)
@@ -203,16 +254,69 @@ final class ConvergencePropertyTests: XCTestCase {
             if try county.isQuiet(), try county.stations.allSatisfy({ try $0.restoreState() == nil }) { break }
         }
         let hubDigest = try county.hub.replica.digest()
+        let hubVector = try county.hub.replica.vector()
         for station in county.stations {
-            XCTAssertEqual(try station.replica.digest(), hubDigest, "\(station.identity.name) diverged, \(context)")
+            let township = station.identity.township!
+            if try station.replica.digest() != county.hub.replica.digest(township: township) {
+                XCTFail("\(station.identity.name) diverged from the hub's copy of its township, \(context): "
+                        + (try difference(station.replica, county.hub.replica, township: township)))
+            }
             XCTAssertEqual(try station.status().changesOwed, 0, "\(station.identity.name) still owes changes, \(context)")
-            XCTAssertEqual(try station.replica.vector(), try county.hub.replica.vector(), "vectors differ, \(context)")
+            XCTAssertEqual(try station.replica.vector()[station.identity.site], hubVector[station.identity.site], "own vector entry differs, \(context)")
+            for id in try station.replica.rowIDs(table: "household", limit: nil) {
+                XCTAssertEqual(try station.replica.row(table: "household", rowID: id)?["township"], .text(township),
+                               "\(station.identity.name) holds another township's case, \(context)")
+            }
         }
         XCTAssertLessThanOrEqual(rounds, restored || skewed ? 4 : 2, "quiet should take two rounds at most (four after a restore or a clock repair), \(context)")
         // Replaying every bundle ever written changes nothing once converged.
         for path in try BundleFiles.expand([stick]).filter({ $0.contains("/up") }) { try merge(path) }
         XCTAssertEqual(try county.hub.replica.digest(), hubDigest, "replay changed the hub, \(context)")
-        return (restored, insiders, skewed)
+        return (restored, insiders, skewed, transfers)
+    }
+
+    /// Which rows differ between a station and the hub's copy of its township (ids and
+    /// columns only), to say where a divergence is.
+    func difference(_ station: Replica, _ hub: Replica, township: String) throws -> String {
+        var lines: [String] = []
+        for table in station.schema.tables.map(\.name) {
+            let mine = Set(try station.rowIDs(table: table, limit: nil))
+            var theirs = Set<String>()
+            for id in try hub.rowIDs(table: table, limit: nil) {
+                guard let row = try hub.row(table: table, rowID: id) else { continue }
+                let household: String? = table == "household" ? id : { if case let .text(h)? = row["household_id"] { return h } else { return nil } }()
+                let inScope: Bool
+                if table == "rule_parameter" { inScope = true }
+                else if table == "notice" || table == "case_release" { inScope = row["township"] == .text(township) }
+                else if let household { inScope = try hub.township(ofCase: household) == township }
+                else { inScope = false }
+                if inScope { theirs.insert(id) }
+            }
+            for id in mine.subtracting(theirs).sorted() {
+                let row = try station.row(table: table, rowID: id)
+                let household: String = table == "household" ? id : { if case let .text(h)? = row?["household_id"] { return h } else { return "?" } }()
+                lines.append("\(table)/\(id) only at the station (household \(household): hub township \(try hub.township(ofCase: household) ?? "-"), "
+                             + "station township \(try station.township(ofCase: household) ?? "-"), hub row \(try hub.row(table: table, rowID: id) == nil ? "absent" : "present"), "
+                             + "hub household \(try hub.isDeleted(table: "household", rowID: household) ? "deleted" : "live"))")
+            }
+            for id in theirs.subtracting(mine).sorted() { lines.append("\(table)/\(id) only at the hub") }
+            for id in mine.intersection(theirs).sorted() {
+                let a = try station.row(table: table, rowID: id), b = try hub.row(table: table, rowID: id)
+                if a != b, ProcessInfo.processInfo.environment["FIELDSYNC_DEBUG"] != nil {
+                    for site in try hub.peers().map(\.site) + [try XCTUnwrap(station.peers().first).site] {
+                        let all = try hub.loggedChanges(origin: site, in: 1...max(1, try hub.highestLogged(origin: site)))
+                        print("DEBUG hub log of \(site):", all.values.filter { $0.rowID == id }.sorted { $0.sequence < $1.sequence }.map { "\($0)" })
+                        let held = try station.loggedChanges(origin: site, in: 1...max(1, try hub.highestLogged(origin: site)))
+                        print("DEBUG station log of \(site):", held.values.filter { $0.rowID == id }.sorted { $0.sequence < $1.sequence }.map { "\($0)" })
+                    }
+                }
+                if a != b {
+                    let columns = (a ?? [:]).keys.filter { a?[$0] != b?[$0] }.sorted()
+                    lines.append("\(table)/\(id) differs in \(columns) station \(columns.map { "\(a?[$0] ?? .null)" }) hub \(columns.map { "\(b?[$0] ?? .null)" })")
+                }
+            }
+        }
+        return lines.prefix(12).joined(separator: "; ")
     }
 
     func randomValue(for column: String, _ rng: inout SeededGenerator) -> Value {
@@ -243,7 +347,13 @@ final class ConvergencePropertyTests: XCTestCase {
         let other = county.stations[(s + 1) % 3].identity.site
         let held = try county.hub.replica.vector()[site]
         let changes: [Change]
-        switch Int.random(in: 0..<4, using: &rng) {
+        switch Int.random(in: 0..<5, using: &rng) {
+        case 4:
+            // A modified laptop writes another township's case (P4), under its own next number.
+            guard let id = try county.hub.replica.rowIDs(table: "household", limit: nil)
+                .first(where: { try county.hub.replica.row(table: "household", rowID: $0)?["township"] != .text(station.identity.township!) })
+            else { return }
+            changes = [.set("household", id, "village", .text("x"), stamp: stamp, origin: site, sequence: sequence)]
         case 0:
             changes = [.set("household", "\(other.short)-999999", "township", .text("630106100"), stamp: stamp, origin: other,
                             sequence: try county.hub.replica.vector()[other] + 1)]

@@ -195,6 +195,13 @@ public struct ImportTransaction {
                                logged: [LoggedChange], changes: ArraySlice<Change>) throws {
         guard var filer else { return }
         defer { self.filer = filer }
+        // A deleted household still moves with a transfer: its rows hang from it wherever
+        // it went, and a station must know to let them go (P8).
+        if state.isDeleted, table.schema.name == filer.declaration.caseTable,
+           let moved = changes.last(where: { $0.kind == .set && $0.column == filer.declaration.caseTownshipColumn }),
+           case let .text(code) = moved.value {
+            try filer.setTownship(code, ofCase: rowID)
+        }
         let previous = before.existed ? try filer.place(table, rowID: rowID, values: before.values) : nil
         var place = try filer.place(table, rowID: rowID, values: state.values)
         // A deleted row keeps the place it had (its values are gone, its case is not).

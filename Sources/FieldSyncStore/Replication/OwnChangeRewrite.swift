@@ -80,6 +80,7 @@ extension Replica {
             sites = try SiteDirectory(db)
             try sites.advanceAndSave(db)
             let greatest = try OwnChangeRewrite.rebuildRows(db, catalog: catalog, sites: &sites)
+            if let scope { try FeedRebuild.afterRebuild(db, catalog: catalog, declaration: scope.declaration, ownSiteNo: ownNo) }
             let keep = floor ?? meta.clock.last
             meta.clock = HybridClock(last: max(keep, greatest))
             try meta.save(db)

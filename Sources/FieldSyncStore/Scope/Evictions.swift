@@ -53,18 +53,41 @@ extension ImportTransaction {
         return try StoreError.catching {
             let caseTable = try catalog.table(declaration.caseTable)
             let townshipColumn = TableCatalog.quote(declaration.caseTownshipColumn)
-            try db.execute(sql: "DELETE FROM fs_evicted WHERE case_id IN (SELECT \"id\" FROM \(TableCatalog.quote(caseTable.schema.name)) WHERE \(townshipColumn) = ?)",
-                           arguments: [township])
+            let own = try sites.intern(ownSite, db)
+            // A case that came back (transferred in again): the hub sends every other
+            // replica's changes of it again, and the station merges its own kept ones anew.
+            // Came back means another replica (the hub's transfer) set the township to this
+            // one: the station's own record of the household (its creation, returned by the
+            // hub to a restored copy) does not bring a released case back.
+            let store = RowStore(db: db)
+            let townshipIndex = caseTable.columnIndex[declaration.caseTownshipColumn]!
+            for household in try String.fetchAll(db, sql: """
+                SELECT e.case_id FROM fs_evicted e JOIN \(TableCatalog.quote(caseTable.schema.name)) h ON h."id" = e.case_id
+                WHERE h.\(townshipColumn) = ?
+                """, arguments: [township]) {
+                guard let writer = try store.load(caseTable, household).cells[townshipIndex]?.siteNo, writer != own else { continue }
+                try mergeOwnChangesAgain(of: household, ownSiteNo: own)
+                try db.execute(sql: "DELETE FROM fs_evicted WHERE case_id = ?", arguments: [household])
+            }
             var moved: [String: String] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT \"id\", \(townshipColumn) FROM \(TableCatalog.quote(caseTable.schema.name)) WHERE \(townshipColumn) IS NOT ?",
+            // A household without a township is a part-row (a change of the hub arrived before
+            // the station's own record of the household, held back during a repair, S13):
+            // it is the station's until a township says otherwise.
+            for row in try Row.fetchAll(db, sql: "SELECT \"id\", \(townshipColumn) FROM \(TableCatalog.quote(caseTable.schema.name)) WHERE \(townshipColumn) <> ?",
                                         arguments: [township]) {
-                moved[row[0]] = (row[1] as String?) ?? "?"
+                moved[row[0]] = row[1]
             }
             for row in try Row.fetchAll(db, sql: "SELECT case_id, township FROM fs_case WHERE township <> ?", arguments: [township]) {
                 moved[row[0], default: row[1]] = moved[row[0]] ?? row[1]
             }
+            // A released case whose rows came back (the station's own changes of it, returned
+            // by the hub to a laptop restored from a copy) is let go again.
+            for row in try Row.fetchAll(db, sql: """
+                SELECT e.case_id, e.township FROM fs_evicted e JOIN \(TableCatalog.quote(caseTable.schema.name)) h ON h."id" = e.case_id
+                """) {
+                moved[row[0], default: (row[1] as String?) ?? "?"] = moved[row[0]] ?? ((row[1] as String?) ?? "?")
+            }
             guard !moved.isEmpty else { return [] }
-            let own = try sites.intern(ownSite, db)
             var evicted: [EvictedCase] = []
             for household in moved.keys.sorted() {
                 evicted.append(try evict(household, movedTo: moved[household]!, ownSiteNo: own))
@@ -102,11 +125,38 @@ extension ImportTransaction {
             try db.cachedStatement(sql: "DELETE FROM fs_rows WHERE tbl = ? AND row_id = ?").execute(arguments: [row.table, row.rowID])
             try db.cachedStatement(sql: "DELETE FROM fs_conflicts WHERE tbl = ? AND row_id = ?").execute(arguments: [row.table, row.rowID])
         }
-        try db.execute(sql: "DELETE FROM fs_feed WHERE case_id = ?", arguments: [household])
+        // The own entries stay filed under the case: a later rebuild from the log finds
+        // their rows by them and removes them again (FeedRebuild).
+        try db.execute(sql: "DELETE FROM fs_feed WHERE case_id = ? AND site_no <> ?", arguments: [household, ownSiteNo])
         try db.execute(sql: "DELETE FROM fs_case WHERE case_id = ?", arguments: [household])
         try db.execute(sql: "INSERT OR REPLACE INTO fs_evicted(case_id, township, transfer_id, at_millis) VALUES (?, ?, ?, ?)",
                        arguments: [household, township, transferID, wallClock().sql])
         return EvictedCase(household: household, township: township, transferID: transferID)
+    }
+
+    /// Merges this station's own logged changes of `household` into its rows again: they
+    /// stayed in the log when the case was released, and the log does not take a change
+    /// twice, so a case that comes back gets them from here.
+    private mutating func mergeOwnChangesAgain(of household: String, ownSiteNo: Int64) throws {
+        let store = RowStore(db: db)
+        var states: [RowKey: RowState] = [:]
+        var decoder = ChangeDecoder()
+        for run in try Row.fetchAll(db, sql: "SELECT seq_lo, seq_hi FROM fs_feed WHERE case_id = ? AND site_no = ? ORDER BY seq_lo",
+                                    arguments: [household, ownSiteNo]) {
+            let records = try Row.fetchCursor(db, sql: "SELECT record FROM fs_changes WHERE site_no = ? AND seq BETWEEN ? AND ?",
+                                              arguments: [ownSiteNo, run[0] as Int64, run[1] as Int64])
+            while let record = try records.next() {
+                var reader = ByteReader([UInt8](record[0] as Data))
+                let change = try decoder.decode(from: &reader)
+                guard let table = catalog.tables[change.table] else { continue }
+                let key = RowKey(table: change.table, rowID: change.rowID)
+                var state = try states[key] ?? store.load(table, change.rowID)
+                let baseSiteNo = try change.base.map { try sites.intern($0.site, db) } ?? 0
+                _ = try state.merge(change, siteNo: ownSiteNo, baseSiteNo: baseSiteNo, table: table, sites: sites)
+                states[key] = state
+            }
+        }
+        for (key, state) in states { try store.save(catalog.tables[key.table]!, key.rowID, state) }
     }
 
     /// Makes local writes of this replica inside the import's transaction (a station's

@@ -160,11 +160,11 @@ public final class Hub: Sendable {
             let scope = try scopeCheck(for: peer, header: header, bundle: bundle)
             guarding.scope = scope?.0
             return ImportPlan(guarding, observeCreated: true, inTransaction: { tx in
-                // Releases are remembered by their first sequence, so that a later bundle's
-                // changes to the case are judged against them (P5).
+                // The latest release of each case is remembered, so that a later bundle's
+                // changes to the case are judged against it (P5).
                 for (household, sequence) in scope?.1 ?? [:] {
                     let key = Self.releaseKeyPrefix(peer.site) + household
-                    try tx.setSetting(key, String(min(sequence, try tx.setting(key).flatMap(UInt64.init) ?? .max)))
+                    try tx.setSetting(key, String(max(sequence, try tx.setting(key).flatMap(UInt64.init) ?? 0)))
                 }
             })
         }, afterEachBatch: afterEachBatch)

@@ -19,9 +19,13 @@ extension Hub {
 
     /// The scope check for a station's bundle (P4–P5): its changes must stay within its
     /// township's cases, except changes it made while a case transferred away was still
-    /// its own — numbered before its release of the case (a `case_release` row, in this
-    /// bundle or merged before), or, before any release, made before the station received
-    /// the transfer (its feed position in the bundle is below the transfer's).
+    /// its own — numbered before its latest release of the case (a `case_release` row, in
+    /// this bundle or merged before), or, before any release, made before the station
+    /// received the transfer (its feed position in the bundle is below the transfer's).
+    ///
+    /// The latest release, not the first: a laptop restored from a copy taken before the
+    /// transfer works on the case again until it learns of the transfer a second time; its
+    /// repair numbers that work after the first release, and its second release after it.
     func scopeCheck(for station: Peer, header: BundleHeader, bundle: ReadableBundle) throws -> (ScopeCheck, [String: UInt64])? {
         guard replica.scope != nil, let township = station.township, Scoping.isScoped(replica.schema),
               header.schemaVersion >= Scoping.firstScopedVersion else { return nil }
@@ -38,8 +42,8 @@ extension Hub {
             }
             for (row, id) in household {
                 let sequence = firstSequence[row]!
-                inBundle[id] = min(inBundle[id] ?? .max, sequence)
-                releases[id] = min(releases[id] ?? .max, sequence)
+                inBundle[id] = max(inBundle[id] ?? 0, sequence)
+                releases[id] = max(releases[id] ?? 0, sequence)
             }
         }
         let cursor = feedSite(of: station).map { header.senderVector[$0] } ?? 0

@@ -27,25 +27,39 @@ extension Station {
         let from = header.assumedVector[feed], through = header.senderVector[feed]
         if through > 0, through <= held { plan.mergeGuard.appliesOnlyOrigin = identity.site }
         let earlier = plan.inTransaction
-        let site = identity.site, replica = self.replica, wallClock = self.wallClock
-        plan.inTransaction = { tx in
+        plan.inTransaction = { [self] tx in
             try earlier?(&tx)
             if through > 0 { try tx.advanceFeed(feed, from: from, through: through) }
-            let evicted = try tx.evictCasesOutside(township: township)
-            guard !evicted.isEmpty else { return }
-            Self.scopeLogger.info("cases transferred away removed", metadata: ["count": "\(evicted.count)"])
-            let now = Timestamp(Date(timeIntervalSince1970: Double(wallClock()) / 1000)).description
-            for gone in evicted {
-                let id = try RowIDGenerator.next(in: &tx, site: site)
-                try tx.writeLocal({ local throws(StoreError) in
-                    try local.write(table: "case_release", rowID: id, values: [
-                        "household_id": .text(gone.household), "transfer_id": .text(gone.transferID ?? gone.household),
-                        "township": .text(township), "released_at": .text(now),
-                    ])
-                }, replica: replica)
-            }
+            try letGoOfCasesTransferredAway(&tx, township: township)
         }
         return plan
+    }
+
+    /// Removes every case the station's township no longer holds and records a release of
+    /// each, in the transaction `tx` (P8).
+    func letGoOfCasesTransferredAway(_ tx: inout ImportTransaction, township: String) throws {
+        let evicted = try tx.evictCasesOutside(township: township)
+        guard !evicted.isEmpty else { return }
+        Self.scopeLogger.info("cases transferred away removed", metadata: ["count": "\(evicted.count)"])
+        let now = Timestamp(Date(timeIntervalSince1970: Double(wallClock()) / 1000)).description
+        for gone in evicted {
+            let id = try RowIDGenerator.next(in: &tx, site: identity.site)
+            try tx.writeLocal({ local throws(StoreError) in
+                try local.write(table: "case_release", rowID: id, values: [
+                    "household_id": .text(gone.household), "transfer_id": .text(gone.transferID ?? gone.household),
+                    "township": .text(township), "released_at": .text(now),
+                ])
+            }, replica: replica)
+        }
+    }
+
+    /// After the rows were rebuilt from the log (a clock repair, a restored copy's repair),
+    /// a case the rebuild shows in another township is let go as an import would (P8).
+    func letGoOfCasesTransferredAway() throws(SyncError) {
+        guard replica.scope != nil, let township = identity.township else { return }
+        try SyncError.catching {
+            _ = try replica.importChanges { tx in try letGoOfCasesTransferredAway(&tx, township: township) }
+        }
     }
 
     static let scopeLogger = Logger(label: "fieldsync.scope")

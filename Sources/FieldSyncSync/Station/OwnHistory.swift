@@ -195,6 +195,7 @@ extension Station {
             // everything after the agreed point again.
             try replica.lowerKnownVector(of: hub.site, origin: site, to: agreed)
             try replica.setSetting(RestoreState.settingKey, nil)
+            try letGoOfCasesTransferredAway()
             OwnHistory.logger.notice("restored copy repaired", metadata: [
                 "renumbered": "\(divergent.count)", "renamedRows": "\(renamed.count)",
             ])

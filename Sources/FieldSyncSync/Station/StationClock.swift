@@ -244,6 +244,7 @@ extension Station {
                     return c
                 }
             }
+            try letGoOfCasesTransferredAway()
             return StationClockRepair(restamped: restamped, replicaClockBefore: before, replicaClockAfter: try replica.lastStamp())
         }
     }
