@@ -8,8 +8,12 @@ extension Replica {
     ///
     /// For a `reviewed` column the change carries the version it replaces as `base`, so a
     /// receiver can tell a sequential edit from a concurrent one.
+    ///
+    /// `resolving` records a person's decision on a conflict in the same transaction, so a
+    /// resolution is never recorded without its write, nor the write without it.
     @discardableResult
-    public func write(table: String, rowID: String, values: [String: Value]) throws(StoreError) -> [Change] {
+    public func write(table: String, rowID: String, values: [String: Value],
+                      resolving: ConflictResolution? = nil) throws(StoreError) -> [Change] {
         try Self.checkEncodable(table: table, rowID: rowID)
         let tableCatalog = try catalog.table(table)
         var given: [(index: Int, value: Value)] = []
@@ -26,6 +30,7 @@ extension Replica {
             let store = RowStore(db: db)
             var state = try store.load(tableCatalog, rowID)
             if state.isDeleted { throw StoreError.rowDeleted(table: table, rowID: rowID) }
+            if let resolving { try Self.markResolved(resolving, in: db) }
             let exists = state.hasCells
             if exists, tableCatalog.schema.kind == .appendOnly {
                 throw StoreError.appendOnlyRowCannotChange(table: table, rowID: rowID)
