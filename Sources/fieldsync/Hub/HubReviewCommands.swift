@@ -133,8 +133,8 @@ enum ConflictReviewText {
 
     static func print(_ r: ConflictReview, reveal: Bool) {
         Swift.print("#\(r.number)  \(r.kind)  \(r.field)  row \(r.rowID)  户 case \(r.household ?? "?")  detected \(ISOTime.format(millis: r.detectedAtMillis))")
-        Swift.print("  kept   \(value(r.winner, isDelete: r.kind == .lostToDelete))  by \(r.winner.writer.displayName)  at \(ISOTime.format(millis: r.winner.atMillis))")
-        Swift.print("  other  \(value(r.loser, isDelete: false))  by \(r.loser.writer.displayName)  at \(ISOTime.format(millis: r.loser.atMillis))")
+        Swift.print("  winner \(value(r.winner, isDelete: r.kind == .lostToDelete))  by \(r.winner.writer.displayName)  at \(ISOTime.format(millis: r.winner.atMillis))")
+        Swift.print("  loser  \(value(r.loser, isDelete: false))  by \(r.loser.writer.displayName)  at \(ISOTime.format(millis: r.loser.atMillis))")
         if let s = r.resolution {
             let note = s.note.map { "; note: \(reveal ? $0 : masked)" } ?? ""
             Swift.print("  resolved \(ISOTime.format(millis: s.atMillis)) by \(s.by): \(s.resolution)\(note)")
