@@ -152,6 +152,20 @@ final class ConflictReviewTests: SyncTestCase {
         }
     }
 
+    func testConflictMarkedReviewedWithoutAResolutionCountsAsResolved() throws {
+        let race = try concurrentIncomeEdits()
+        let hub = race.county.hub
+        let number = try XCTUnwrap(try hub.conflictReviews().first?.number)
+        try hub.replica.resolveConflict(id: number)
+        let review = try hub.conflictReview(number)
+        XCTAssertTrue(review.isResolved)
+        XCTAssertNil(review.resolution)
+        XCTAssertThrowsError(try hub.resolve(conflict: number, keep: .side("loser"))) { error in
+            guard case SyncError.review(.alreadyResolved(number, nil)) = error else { return XCTFail("\(error)") }
+        }
+        XCTAssertEqual(try hub.replica.row(table: "household", rowID: race.household)?["monthly_income"], .integer(980))
+    }
+
     func testBadNewValueIsRefusedNamingTheFieldAndNothingIsWritten() throws {
         let race = try concurrentIncomeEdits()
         let hub = race.county.hub
@@ -220,7 +234,7 @@ final class ConflictNoticeWordsTests: XCTestCase {
         }
         return ConflictReview(number: 7, kind: kind, table: "application", rowID: "r-1", column: "status", household: "h-1",
                               winner: side(winner, kind == .lostToDelete ? .null : .text("approved")), loser: side(loser, .text("closed")),
-                              detectedAtMillis: 0, resolution: nil, isPersonal: false)
+                              detectedAtMillis: 0, isResolved: false, resolution: nil, isPersonal: false)
     }
 
     func testConcurrentConflictPutsBothStationsEditsUnderReview() {

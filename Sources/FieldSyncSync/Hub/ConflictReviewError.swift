@@ -7,7 +7,7 @@ public enum ConflictReviewError: Error, Sendable, Equatable, CustomStringConvert
     /// No conflict has this number.
     case notFound(number: Int64)
     /// The conflict was resolved before: a decision is recorded once.
-    case alreadyResolved(number: Int64, atMillis: UInt64)
+    case alreadyResolved(number: Int64, atMillis: UInt64?)
     /// The row was deleted; a delete is final (M2), so no value can be written to it.
     case rowDeleted(number: Int64, field: String, rowID: String)
     /// `--keep` named neither side: not `winner`, `loser`, nor a side's township or station.
@@ -22,7 +22,8 @@ public enum ConflictReviewError: Error, Sendable, Equatable, CustomStringConvert
         case let .notFound(n):
             return "没有编号为 \(n) 的冲突 / there is no conflict number \(n); `fieldsync hub conflicts HUB --all` lists them"
         case let .alreadyResolved(n, at):
-            return "冲突 #\(n) 已于 \(ISOTime.format(millis: at)) 处理，不能再次处理 / conflict #\(n) was already resolved at \(ISOTime.format(millis: at)); to change the value now, resolve a newer conflict or have the station edit the case"
+            let when = at.map { ISOTime.format(millis: $0) }
+            return "冲突 #\(n) 已\(when.map { "于 \($0) " } ?? "")处理，不能再次处理 / conflict #\(n) was already resolved\(when.map { " at \($0)" } ?? ""); to change the value now, resolve a newer conflict or have the station edit the case"
         case let .rowDeleted(n, field, row):
             return "冲突 #\(n) 所在的记录 \(row) 已被删除，删除不可撤销，无法写入 \(field)；可用 --keep winner 确认删除，或在工作站重新登记 / the record \(row) of conflict #\(n) has been deleted and a delete is final, so \(field) cannot be written; confirm the delete (--keep winner when the delete won) or register the record again at the station"
         case let .unknownSide(n, sides):

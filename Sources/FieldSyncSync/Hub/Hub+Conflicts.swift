@@ -82,13 +82,16 @@ public struct ConflictReview: Sendable, Equatable {
     public let winner: ConflictSide
     public let loser: ConflictSide
     public let detectedAtMillis: UInt64
+    /// Whether a person has dealt with it.
+    public let isResolved: Bool
+    /// Who resolved it, when, how and why; nil while open, and for a conflict marked
+    /// reviewed by a FieldSync that did not record resolutions.
     public let resolution: ConflictResolution?
     /// Whether the column holds personal data (its values are masked unless revealed).
     public let isPersonal: Bool
 
     /// `household.monthly_income`.
     public var field: String { "\(table).\(column)" }
-    public var isResolved: Bool { resolution != nil }
 }
 
 extension Hub {
@@ -121,7 +124,7 @@ extension Hub {
         return ConflictReview(number: record.id, kind: ConflictKind(rawValue: entry.kind), table: record.table, rowID: record.rowID,
                               column: record.column, household: try household(of: record.table, rowID: record.rowID),
                               winner: side(record.winner), loser: side(record.loser), detectedAtMillis: record.detectedAtMillis,
-                              resolution: entry.resolution, isPersonal: personal)
+                              isResolved: record.resolved, resolution: entry.resolution, isPersonal: personal)
     }
 
     /// The household a row belongs to, as ``CaseworkScope`` places it, looked up in the

@@ -48,8 +48,8 @@ extension Hub {
         try InputCheck.name(by, field: "operator (--by)")
         return try SyncError.catching {
             let review = try conflictReview(number, reveal: true)
-            if let resolution = review.resolution {
-                throw SyncError.review(.alreadyResolved(number: number, atMillis: resolution.atMillis))
+            if review.isResolved {
+                throw SyncError.review(.alreadyResolved(number: number, atMillis: review.resolution?.atMillis))
             }
             let (outcome, value) = try Self.choose(choice, in: review, schema: replica.schema)
             let resolution = ConflictResolution(conflictID: number, atMillis: wallClock(), by: by, resolution: outcome.rawValue,

@@ -138,6 +138,8 @@ enum ConflictReviewText {
         if let s = r.resolution {
             let note = s.note.map { "; note: \(reveal ? $0 : masked)" } ?? ""
             Swift.print("  resolved \(ISOTime.format(millis: s.atMillis)) by \(s.by): \(s.resolution)\(note)")
+        } else if r.isResolved {
+            Swift.print("  marked reviewed (no resolution recorded)")
         } else {
             Swift.print("  open: fieldsync hub resolve HUB \(r.number) --keep winner|loser | --value X")
         }
