@@ -213,6 +213,14 @@ final class ConflictReviewTests: SyncTestCase {
         XCTAssertEqual(notices.first?.wordsEn, "a case was transferred to this station")
         XCTAssertEqual(notices.first?.reference, "transfer-1")
         XCTAssertEqual(try county.stations[0].notices(), [], "addressed to the other township")
+
+        let before = try snapshot(county.hub.replica)
+        XCTAssertThrowsError(try county.hub.postNotice(NoticeDraft(township: "鲁沙尔", household: id, kind: .duplicate,
+                                                                   detailZh: "疑似重复", detailEn: "possible duplicate", reference: nil))) { error in
+            guard case SyncError.store(.unauthorized(let violation)) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(violation.field, "notice.township")
+        }
+        XCTAssertEqual(try snapshot(county.hub.replica), before, "a notice to no township is not written")
     }
 }
 

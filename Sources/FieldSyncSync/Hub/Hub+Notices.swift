@@ -45,7 +45,6 @@ extension Hub {
     @discardableResult
     public func postNotice(_ notice: NoticeDraft) throws(SyncError) -> String {
         try SyncError.catching {
-            let id = try RowIDGenerator.next(for: replica, site: identity.site)
             var values: [String: Value] = [
                 "township": .text(notice.township), "kind": .text(notice.kind.rawValue), "detail": .text(notice.detail),
                 "created_at": .text(Timestamp(Date(timeIntervalSince1970: Double(wallClock()) / 1000)).description),
@@ -55,6 +54,17 @@ extension Hub {
                                    ("reference", notice.reference)] {
                 if let text { values[column] = .text(text) }
             }
+            // The hub's replica checks no write; a notice is checked as A4 would check it
+            // (a township code, a known kind), so no station ever receives a malformed one.
+            if let table = replica.schema.table("notice") {
+                for (name, value) in values {
+                    guard let column = table.column(name),
+                          let violation = CaseworkAuthority().checkWrite(table: table, column: column, value: value, writer: .hub)
+                    else { continue }
+                    throw StoreError.unauthorized(violation)
+                }
+            }
+            let id = try RowIDGenerator.next(for: replica, site: identity.site)
             try replica.write(table: "notice", rowID: id, values: values)
             Self.logger.info("notice posted", metadata: ["township": "\(notice.township)", "kind": "\(notice.kind.rawValue)"])
             return id
