@@ -59,6 +59,8 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
     case returnBundleOfAnotherHub(file: String, hubName: String)
     /// A hub was given a station's bundle, signed by a station it has not enrolled.
     case unenrolledStation(file: String, stationName: String)
+    /// The hub refused to resolve a conflict (`hub resolve`); nothing was written.
+    case review(ConflictReviewError)
 
     public var description: String {
         switch self {
@@ -135,6 +137,8 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
             return "\(file) is a return bundle from another hub, \(hubName), not from this hub; it was not applied. Check where the stick came from."
         case let .unenrolledStation(file, stationName):
             return "\(file) is a bundle from station \(stationName), which this hub has not enrolled; it was not applied. Enroll the station with its request (fieldsync hub enroll), then merge again."
+        case let .review(error):
+            return error.description
         }
     }
 }

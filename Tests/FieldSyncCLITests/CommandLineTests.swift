@@ -6,7 +6,7 @@ final class CommandLineTests: CLITestCase {
     static let leaves = [
         ["station", "init"], ["station", "join"], ["station", "delete"], ["station", "show"],
         ["station", "export"], ["station", "import"], ["station", "status"], ["station", "clock"], ["station", "repair"],
-        ["hub", "init"], ["hub", "enroll"], ["hub", "merge"], ["hub", "export"], ["hub", "status"], ["hub", "conflicts"],
+        ["hub", "init"], ["hub", "enroll"], ["hub", "merge"], ["hub", "export"], ["hub", "status"], ["hub", "conflicts"], ["hub", "resolve"], ["station", "notices"],
         ["bundle", "inspect"], ["bundle", "verify"], ["digest"], ["demo"],
         ["station", "household", "add"], ["station", "household", "show"], ["station", "household", "list"],
         ["station", "household", "edit"], ["station", "member", "add"], ["station", "apply"], ["station", "reply"],

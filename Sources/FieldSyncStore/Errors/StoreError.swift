@@ -60,6 +60,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case bundleAlreadyRecorded(bundleID: String)
     /// No conflict with that id.
     case conflictNotFound(id: Int64)
+    /// The conflict was already resolved; a decision is recorded once.
+    case conflictAlreadyResolved(id: Int64)
     /// The stored metadata could not be read back (damaged or hand-edited file).
     case corrupt(reason: String)
     /// SQLite failed; `code` is the SQLite extended result code.
@@ -119,6 +121,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "bundle \(bundleID) is already recorded"
         case let .conflictNotFound(id):
             "there is no conflict number \(id)"
+        case let .conflictAlreadyResolved(id):
+            "冲突 #\(id) 已经处理过 / conflict #\(id) was already resolved; `fieldsync hub conflicts HUB --all` shows how"
         case let .corrupt(reason):
             "the replica file is damaged: \(reason)"
         case let .database(message, code):

@@ -225,3 +225,11 @@ extension LocalTransaction {
         }
     }
 }
+
+extension LocalTransaction {
+    /// Records a person's decision on a conflict in this transaction (with the write that
+    /// carries it out).
+    public mutating func markResolved(_ resolution: ConflictResolution) throws(StoreError) {
+        try StoreError.catching { try Replica.markResolved(resolution, in: db) }
+    }
+}

@@ -8,9 +8,16 @@ extension Replica {
     ///
     /// For a `reviewed` column the change carries the version it replaces as `base`, so a
     /// receiver can tell a sequential edit from a concurrent one.
+    ///
+    /// `resolving` records a person's decision on a conflict in the same transaction, so a
+    /// resolution is never recorded without its write, nor the write without it.
     @discardableResult
-    public func write(table: String, rowID: String, values: [String: Value]) throws(StoreError) -> [Change] {
-        try transaction { tx throws(StoreError) in try tx.write(table: table, rowID: rowID, values: values) }
+    public func write(table: String, rowID: String, values: [String: Value],
+                      resolving: ConflictResolution? = nil) throws(StoreError) -> [Change] {
+        try transaction { tx throws(StoreError) in
+            if let resolving { try tx.markResolved(resolving) }
+            return try tx.write(table: table, rowID: rowID, values: values)
+        }
     }
 
     /// Deletes a row: a tombstone that wins over every write to the row, earlier or later.

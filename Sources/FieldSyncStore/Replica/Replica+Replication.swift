@@ -94,28 +94,7 @@ extension Replica {
 
     /// Recorded conflicts, oldest first; only unresolved ones unless `includeResolved`.
     public func conflicts(includeResolved: Bool) throws(StoreError) -> [ConflictRecord] {
-        try read { db in
-            let sql = """
-                SELECT id, tbl, row_id, col, winner_stamp, winner_site, winner_value, winner_base_stamp, winner_base_site,
-                       loser_stamp, loser_site, loser_value, loser_base_stamp, loser_base_site, detected_at, resolved
-                FROM fs_conflicts \(includeResolved ? "" : "WHERE resolved = 0") ORDER BY id
-                """
-            return try Row.fetchAll(db, sql: sql).map { row in
-                func state(_ offset: Int) throws -> CellState {
-                    guard let site = SiteID(bytes: [UInt8](row[offset + 1] as Data)) else { throw StoreError.corrupt(reason: "a conflict names a malformed site") }
-                    let value = try Value.decode(encoded: [UInt8](row[offset + 2] as Data))
-                    var base: CellVersion?
-                    if let stamp: Int64 = row[offset + 3], let data: Data = row[offset + 4], let baseSite = SiteID(bytes: [UInt8](data)) {
-                        base = CellVersion(stamp: HybridTimestamp(rawValue: UInt64(sql: stamp)), site: baseSite)
-                    }
-                    return CellState(version: CellVersion(stamp: HybridTimestamp(rawValue: UInt64(sql: row[offset])), site: site),
-                                     value: value, base: base)
-                }
-                return ConflictRecord(id: row[0], table: row[1], rowID: row[2], column: row[3],
-                                      winner: try state(4), loser: try state(9),
-                                      detectedAtMillis: UInt64(sql: row[14]), resolved: row[15])
-            }
-        }
+        try conflictEntries(includeResolved: includeResolved).map(\.record)
     }
 
     /// Marks a conflict resolved; the data is not touched (the winner stays).

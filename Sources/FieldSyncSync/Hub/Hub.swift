@@ -103,7 +103,7 @@ public final class Hub: Sendable {
         let stations = try stations()
         var signer: Peer?
         do {
-            let result = try mergeChecked(path: path, file: file, stations: stations, signer: &signer, afterEachBatch: afterEachBatch)
+            let result = try withConflictNotices { () throws(SyncError) in try mergeChecked(path: path, file: file, stations: stations, signer: &signer, afterEachBatch: afterEachBatch) }
             try noteSchemaVersion(result.header.schemaVersion, of: result.header.sender)
             return result
         } catch {

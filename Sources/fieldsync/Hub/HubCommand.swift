@@ -9,7 +9,7 @@ struct HubCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hub",
         abstract: "Run the county hub: enroll stations, merge their bundles, write return bundles, decide county cases, set parameters.",
-        subcommands: [HubInit.self, HubEnroll.self, HubMerge.self, HubExport.self, HubStatus.self, HubConflicts.self,
+        subcommands: [HubInit.self, HubEnroll.self, HubMerge.self, HubExport.self, HubStatus.self, HubConflicts.self, HubResolve.self,
                       HubDecide.self, HubParams.self, HubTransfer.self]
     )
 }
@@ -128,54 +128,6 @@ struct HubStatus: ParsableCommand {
         try reporting {
             let status = try Hub.open(at: dir).status()
             if output.json { printJSON(StatusJSON(status)) } else { StatusText.print(status) }
-        }
-    }
-}
-
-struct HubConflicts: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "conflicts",
-        abstract: "List concurrent different edits of reviewed fields (both values kept), or resolve one.",
-        discussion: """
-        The replicas already agree on the winner (the later edit); this queue is for a person \
-        to confirm it or correct it with a new edit at a station.
-
-        Example:
-          fieldsync hub conflicts hub-huangzhong
-          fieldsync hub conflicts hub-huangzhong --resolve 3
-        """)
-    @Argument(help: "The hub folder.") var dir: String
-    @Option(help: "Mark conflict N as reviewed.") var resolve: Int64?
-    @Flag(help: "Include resolved conflicts.") var all = false
-    @OptionGroup var output: OutputOptions
-
-    struct ConflictJSON: Encodable {
-        let id: Int64, table: String, row: String, column: String, resolved: Bool
-        let winner: ValueJSON, winnerVersion: String, loser: ValueJSON, loserVersion: String
-    }
-
-    func run() throws {
-        try reporting {
-            let hub = try Hub.open(at: dir)
-            if let resolve {
-                try SyncError.catching { try hub.replica.resolveConflict(id: resolve) }
-                print("conflict \(resolve) marked as reviewed")
-                return
-            }
-            let conflicts = try SyncError.catching { try hub.replica.conflicts(includeResolved: all) }
-            if output.json {
-                printJSON(conflicts.map {
-                    ConflictJSON(id: $0.id, table: $0.table, row: $0.rowID, column: $0.column, resolved: $0.resolved,
-                                 winner: ValueJSON(value: $0.winner.value), winnerVersion: $0.winner.version.description,
-                                 loser: ValueJSON(value: $0.loser.value), loserVersion: $0.loser.version.description)
-                })
-            } else if conflicts.isEmpty {
-                print("no open conflicts")
-            } else {
-                for c in conflicts {
-                    print("#\(c.id) \(c.table) \(c.rowID) \(c.column): kept \(c.winner.value) (\(c.winner.version)), other \(c.loser.value) (\(c.loser.version))\(c.resolved ? " [reviewed]" : "")")
-                }
-            }
         }
     }
 }

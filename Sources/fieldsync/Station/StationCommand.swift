@@ -22,7 +22,7 @@ struct StationCommand: ParsableCommand {
                       StationDecide.self, StationGive.self, StationVisit.self, StationRefer.self, StationFeedback.self,
                       StationReview.self, StationDue.self,
                       StationDelete.self, StationShow.self,
-                      StationExport.self, StationImport.self, StationStatus.self, StationClockCommand.self, StationRepair.self]
+                      StationExport.self, StationImport.self, StationStatus.self, StationNotices.self, StationClockCommand.self, StationRepair.self]
     )
 }
 
@@ -187,7 +187,7 @@ struct StationStatus: ParsableCommand {
         try reporting {
             let station = try Station.open(at: dir)
             let status = try station.status()
-            if output.json { printJSON(StatusJSON(status)) } else { StatusText.print(status) }
+            if output.json { printJSON(StatusJSON(status)) } else { StatusText.print(status); try NoticeCount.print(station) }
             warnIfRestored(station)
         }
     }
