@@ -47,4 +47,25 @@ final class SampleCountyTests: XCTestCase {
         XCTAssertEqual(a, b)
         XCTAssertNotEqual(a.digest, c.digest)
     }
+
+    /// Each station holds only its township's cases (P1), and a station's own writes to
+    /// another township's case are refused, so the generator works each station on its own.
+    func testEachSampleStationHoldsOnlyItsOwnTownshipsHouseholdsAndMatchesTheHubForIt() throws {
+        let folder = TemporaryFolder("fieldsync-sample")
+        defer { folder.cleanUp() }
+        let root = folder.sub("county")
+        let summary = try SampleCounty(root: root, plan: .init(seed: 5, townships: 3, householdsPerTownship: 4)).generate()
+        XCTAssertTrue(summary.converged)
+        let hub = try Hub.open(at: (root as NSString).appendingPathComponent("hub"))
+        XCTAssertEqual(try hub.replica.rowIDs(table: "household", limit: nil).count, 12)
+        for town in SyntheticNames.townships.prefix(3) {
+            let station = try Station.open(at: (root as NSString).appendingPathComponent("stations/\(town.code)"))
+            let households = try station.replica.rowIDs(table: "household", limit: nil)
+            XCTAssertEqual(households.count, 4, town.code)
+            for id in households {
+                XCTAssertEqual(try station.replica.row(table: "household", rowID: id)?["township"], .text(town.code))
+            }
+            XCTAssertEqual(try station.replica.digest(), try hub.replica.digest(township: town.code), town.code)
+        }
+    }
 }

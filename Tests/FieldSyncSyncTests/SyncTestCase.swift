@@ -51,4 +51,13 @@ class SyncTestCase: XCTestCase {
             ]).rowID
         }
     }
+
+    /// Every station's replica equals the hub's replica of its township's scope (P1).
+    func assertEachStationMatchesTheHubForItsTownship(_ county: County, file: StaticString = #filePath, line: UInt = #line) throws {
+        for station in county.stations {
+            let township = try XCTUnwrap(station.identity.township)
+            XCTAssertEqual(try station.replica.digest(), try county.hub.replica.digest(township: township), township, file: file, line: line)
+        }
+        XCTAssertTrue(try county.isQuiet(), "nothing owed", file: file, line: line)
+    }
 }

@@ -6,8 +6,9 @@ import Foundation
 /// Generates a realistic synthetic county of Qinghai: a hub (湟中区民政局), one station per
 /// township, households with members, and a year of casework — applications through every
 /// channel, economic status checks, decisions, payments, visits and referrals — all made
-/// through the casework service, so every rule of the plan is respected. Then the stations
-/// sync with the hub until every replica holds the same cases.
+/// through the casework service, so every rule of the plan is respected; each station works
+/// only on its own township's households, the only cases it holds. Then the stations sync
+/// with the hub until each holds what the hub holds for its township.
 ///
 /// Everything is synthetic and marked so: names are drawn from lists, ID numbers use the
 /// non-existent area code 639900, amounts are round plausible figures. The same seed gives
@@ -81,7 +82,8 @@ public struct SampleCounty {
         try county.deliverReturnBundles(via: stick + "/return")
         try county.syncUntilQuiet(stick: (root as NSString).appendingPathComponent("sync-rounds"))
         summary.digest = try SyncError.catching { try county.hub.replica.digest() }
-        summary.converged = try county.isQuiet() && county.stations.allSatisfy { (try? $0.replica.digest()) == summary.digest }
+        let stationsMatch = try SyncError.catching { try county.stationsMatchTheHub() }
+        summary.converged = try county.isQuiet() && stationsMatch
         return summary
     }
 

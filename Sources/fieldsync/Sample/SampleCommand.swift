@@ -18,9 +18,10 @@ struct SampleCommand: ParsableCommand {
             discussion: """
             Households (1–7 members, Han, Hui, Tibetan and Tu names), applications through \
             every channel, economic status checks, decisions, payments, visits and referrals, \
-            made through the casework rules; then every station syncs with the hub. All data \
-            is synthetic (ID numbers in the non-existent area 639900). The same seed gives the \
-            same county and the same state digest.
+            made through the casework rules, each station on its own township's households; \
+            then every station syncs with the hub until it holds what the hub holds for its \
+            township. All data is synthetic (ID numbers in the non-existent area 639900). The \
+            same seed gives the same county and the same state digest.
 
             Example:
               fieldsync sample county ./county --seed 7
@@ -51,7 +52,7 @@ struct SampleCommand: ParsableCommand {
                     print("\(summary.townships) townships, \(summary.households) households, \(summary.members) members")
                     print("\(summary.applications) applications, \(summary.checks) checks, \(summary.decisions) decisions, \(summary.payments) payments, \(summary.visits) visits, \(summary.referrals) referrals")
                     print("\(summary.leftForTheCounty) applications above the township's authority wait for the county (`fieldsync hub decide`)")
-                    print("state digest \(summary.digest) \(summary.converged ? "(every replica converged)" : "(NOT converged)")")
+                    print("state digest \(summary.digest) \(summary.converged ? "(every station converged with the hub on its township)" : "(NOT converged)")")
                     print("bundles: \(outdir)/bundles; hub: \(outdir)/hub; stations: \(outdir)/stations/<township code>")
                 }
                 if !summary.converged { throw ExitCode(1) }
