@@ -365,6 +365,13 @@ def main():
     if count != invalid["numberOfTests"]:
         print("numberOfTests differs"); failures += 1
     print(f"v1-invalid: {count} tests")
+    scope = json.load(open(os.path.join(HERE, "sync-v2-scope.json"), encoding="utf-8"))
+    for f in scope["feedSites"]:
+        # sync-protocol.md P6: SHA-256("fieldsync feed v1" || 0x00 || hub site || township UTF-8), first 16 bytes.
+        derived = hashlib.sha256(b"fieldsync feed v1\x00" + bytes.fromhex(f["hubSite"]) + f["township"].encode("utf-8")).digest()[:16]
+        if derived.hex() != f["feedSite"]:
+            print("feed site differs for", f["hubSite"], f["township"]); failures += 1
+    print(f"sync-v2-scope: {len(scope['feedSites'])} feed sites")
     print("FAILED" if failures else "all vectors agree")
     return 1 if failures else 0
 
