@@ -37,6 +37,18 @@ public struct NoticeDraft: Sendable, Equatable {
     /// How `detail` holds the words: the Chinese line, a newline, the English line
     /// (``StationNotice`` splits them again).
     var detail: String { "\(detailZh)\n\(detailEn)" }
+
+    /// The notice as a `notice` row written at `createdAt` (ISO-8601 with offset).
+    func rowValues(createdAt: String) -> [String: Value] {
+        var values: [String: Value] = [
+            "township": .text(township), "kind": .text(kind.rawValue), "detail": .text(detail), "created_at": .text(createdAt),
+        ]
+        for (column, text) in [("household_id", household), ("subject_table", subjectTable),
+                               ("subject_row", subjectRow), ("subject_column", subjectColumn), ("reference", reference)] {
+            if let text { values[column] = .text(text) }
+        }
+        return values
+    }
 }
 
 extension Hub {
@@ -45,15 +57,7 @@ extension Hub {
     @discardableResult
     public func postNotice(_ notice: NoticeDraft) throws(SyncError) -> String {
         try SyncError.catching {
-            var values: [String: Value] = [
-                "township": .text(notice.township), "kind": .text(notice.kind.rawValue), "detail": .text(notice.detail),
-                "created_at": .text(Timestamp(Date(timeIntervalSince1970: Double(wallClock()) / 1000)).description),
-            ]
-            for (column, text) in [("household_id", notice.household), ("subject_table", notice.subjectTable),
-                                   ("subject_row", notice.subjectRow), ("subject_column", notice.subjectColumn),
-                                   ("reference", notice.reference)] {
-                if let text { values[column] = .text(text) }
-            }
+            let values = notice.rowValues(createdAt: Timestamp(Date(timeIntervalSince1970: Double(wallClock()) / 1000)).description)
             // The hub's replica checks no write; a notice is checked as A4 would check it
             // (a township code, a known kind), so no station ever receives a malformed one.
             if let table = replica.schema.table("notice") {

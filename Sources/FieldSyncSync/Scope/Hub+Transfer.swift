@@ -39,16 +39,12 @@ extension Hub {
         let receiving = try stations().first { $0.township == township && $0.revokedAtMillis == nil }
         let ids = try SyncError.catching { try (0..<3).map { _ in try RowIDGenerator.next(for: replica, site: identity.site) } }
         let now = Timestamp(Date(timeIntervalSince1970: Double(wallClock()) / 1000)).description
-        return try SyncError.catching {
-            try replica.transaction { tx throws(StoreError) -> TransferResult in
-                guard let row = try tx.row(table: "household", rowID: household) else {
-                    throw StoreError.rowNotFound(table: "household", rowID: household)
-                }
-                guard case let .text(from) = row["township"] ?? .null else {
-                    throw StoreError.invalidChange(table: "household", reason: "household \(household) names no township")
-                }
-                guard from != township else {
-                    throw StoreError.invalidChange(table: "household", reason: "household \(household) is already held by township \(township)")
+        let from = try transferable(household, to: township)
+        do {
+            return try replica.transaction { tx throws(StoreError) -> TransferResult in
+                // Checked again inside the transaction: another command may have moved it since.
+                guard case .text(from)? = try tx.row(table: "household", rowID: household)?["township"] else {
+                    throw StoreError.invalidChange(table: "household", reason: "household \(household) changed while it was being transferred; try again")
                 }
                 let sent = try tx.refile(case: household, to: township)
                 var pinned = try tx.write(table: "household", rowID: household, values: ["township": .text(township)])
@@ -59,20 +55,40 @@ extension Hub {
                 if let note, !note.isEmpty { record["note"] = .text(note) }
                 pinned += try tx.write(table: "case_transfer", rowID: ids[0], values: record)
                 try tx.pin(pinned, under: from, case: household)
-                for (id, kind, to) in [(ids[1], NoticeKind.transferredOut, from), (ids[2], NoticeKind.transferredIn, township)] {
-                    try tx.write(table: "notice", rowID: id, values: [
-                        "township": .text(to), "household_id": .text(household), "kind": .text(kind.rawValue),
-                        "subject_table": .text("case_transfer"), "subject_row": .text(ids[0]),
-                        "detail": .text(kind == .transferredOut
-                            ? "户 \(household) 已由县级中心移交至乡镇 \(township)，本站下次导入后将不再保存该个案 / household \(household) was transferred by the county to township \(township); this station no longer holds it after its next import."
-                            : "户 \(household) 已由县级中心从乡镇 \(from) 移交至本站，下次导入后即可办理 / household \(household) was transferred by the county from township \(from) to this station; its whole case arrives with the next import."),
-                        "reference": .text(ids[0]), "created_at": .text(now),
-                    ])
-                }
+                let notices = [
+                    NoticeDraft(township: from, household: household, kind: .transferredOut, subjectTable: "case_transfer", subjectRow: ids[0],
+                                detailZh: "户 \(household) 已由县级中心移交至乡镇 \(township)，本站下次导入后将不再保存该个案",
+                                detailEn: "household \(household) was transferred by the county to township \(township); this station no longer holds it after its next import.",
+                                reference: ids[0]),
+                    NoticeDraft(township: township, household: household, kind: .transferredIn, subjectTable: "case_transfer", subjectRow: ids[0],
+                                detailZh: "户 \(household) 已由县级中心从乡镇 \(from) 移交至本站，整个个案随下一个回传数据包送达",
+                                detailEn: "household \(household) was transferred by the county from township \(from) to this station; its whole case arrives with the next return bundle.",
+                                reference: ids[0]),
+                ]
+                for (id, notice) in zip(ids[1...], notices) { try tx.write(table: "notice", rowID: id, values: notice.rowValues(createdAt: now)) }
                 Self.logger.info("case transferred", metadata: ["household": "\(household)", "from": "\(from)", "to": "\(township)"])
                 return TransferResult(household: household, fromTownship: from, toTownship: township, transferID: ids[0],
                                       changesToSend: sent + pinned.count, receivingStation: receiving?.name)
             }
+        } catch {
+            throw .store(error)
         }
+    }
+
+    /// The township holding `household`, or why it cannot be transferred to `township`, in
+    /// Chinese and English (the household is named by its row id, never by a name).
+    private func transferable(_ household: String, to township: String) throws(SyncError) -> String {
+        let row = try SyncError.catching { try replica.row(table: "household", rowID: household) }
+        func refuse(_ zh: String, _ en: String) -> SyncError { .invalidInput("\(zh) / \(en). Nothing was changed.") }
+        guard let row else {
+            throw refuse("户 \(household) 不存在或已删除，无法移交", "household \(household) does not exist or was deleted: nothing to transfer")
+        }
+        guard case let .text(from)? = row["township"] else {
+            throw refuse("户 \(household) 没有乡镇代码，无法移交", "household \(household) names no township: it cannot be transferred")
+        }
+        guard from != township else {
+            throw refuse("户 \(household) 已属于乡镇 \(township)，无需移交", "household \(household) is already held by township \(township): nothing to transfer")
+        }
+        return from
     }
 }
