@@ -15,7 +15,8 @@ extension Replica {
     public func importChanges<T>(_ body: (inout ImportTransaction) throws -> T) throws -> (T, ApplyReport) {
         do {
             return try writer.write { db in
-                var transaction = try ImportTransaction(db: db, catalog: catalog, ownSite: siteID, wallClock: wallClock)
+                var transaction = try ImportTransaction(db: db, catalog: catalog, ownSite: siteID, ranking: try mergeRanking(db),
+                                                        wallClock: wallClock)
                 let result = try body(&transaction)
                 try transaction.finish()
                 return (result, transaction.report)
@@ -93,7 +94,7 @@ extension Replica {
         try read { db in
             let sql = """
                 SELECT id, tbl, row_id, col, winner_stamp, winner_site, winner_value, winner_base_stamp, winner_base_site,
-                       loser_stamp, loser_site, loser_value, loser_base_stamp, loser_base_site, detected_at, resolved
+                       loser_stamp, loser_site, loser_value, loser_base_stamp, loser_base_site, detected_at, resolved, kind
                 FROM fs_conflicts \(includeResolved ? "" : "WHERE resolved = 0") ORDER BY id
                 """
             return try Row.fetchAll(db, sql: sql).map { row in
@@ -107,9 +108,10 @@ extension Replica {
                     return CellState(version: CellVersion(stamp: HybridTimestamp(rawValue: UInt64(sql: row[offset])), site: site),
                                      value: value, base: base)
                 }
+                guard let kind = ConflictKind(rawValue: row[16]) else { throw StoreError.corrupt(reason: "a conflict has an unknown kind") }
                 return ConflictRecord(id: row[0], table: row[1], rowID: row[2], column: row[3],
                                       winner: try state(4), loser: try state(9),
-                                      detectedAtMillis: UInt64(sql: row[14]), resolved: row[15])
+                                      detectedAtMillis: UInt64(sql: row[14]), resolved: row[15], kind: kind)
             }
         }
     }

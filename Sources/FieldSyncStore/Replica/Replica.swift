@@ -43,15 +43,21 @@ public final class Replica: Sendable {
     /// merge, so nothing it accepted can later make it unable to sync.
     public let writeAuthority: (any WriteAuthority)?
 
+    /// Which writes take precedence over which in every merge of this replica (rule M7,
+    /// ``ranked(by:)``): nil for plain last-writer-wins. Held by the replica, like its
+    /// write authority, so that local writes, imports and rebuilds all rank the same way.
+    let precedence: CompiledPrecedence?
+
     let writer: any DatabaseWriter
     let catalog: Catalog
     let wallClock: @Sendable () -> UInt64
 
     private init(writer: any DatabaseWriter, schema: Schema, siteID: SiteID, name: String, role: ReplicaRole,
                  upgradedFromVersion: Int? = nil, writeAuthority: (any WriteAuthority)? = nil,
-                 wallClock: @escaping @Sendable () -> UInt64) {
+                 precedence: CompiledPrecedence? = nil, wallClock: @escaping @Sendable () -> UInt64) {
         self.writer = writer
         self.writeAuthority = writeAuthority
+        self.precedence = precedence
         self.schema = schema
         self.siteID = siteID
         self.name = name
@@ -66,7 +72,21 @@ public final class Replica: Sendable {
     /// against `authority` as a replica of its role.
     public func guarded(by authority: any WriteAuthority) -> Replica {
         Replica(writer: writer, schema: schema, siteID: siteID, name: name, role: role,
-                upgradedFromVersion: upgradedFromVersion, writeAuthority: authority, wallClock: wallClock)
+                upgradedFromVersion: upgradedFromVersion, writeAuthority: authority, precedence: precedence, wallClock: wallClock)
+    }
+
+    /// The same replica (same file and connection pool), whose merges rank writes by
+    /// `precedence` (rule M7). Every replica of a schema must be given the same one, or
+    /// replicas stop converging: the sync layer does it where it opens a replica.
+    public func ranked(by precedence: any MergePrecedence) -> Replica {
+        Replica(writer: writer, schema: schema, siteID: siteID, name: name, role: role,
+                upgradedFromVersion: upgradedFromVersion, writeAuthority: writeAuthority,
+                precedence: CompiledPrecedence(precedence, schema: schema), wallClock: wallClock)
+    }
+
+    /// The ranking of this replica's merges in the transaction of `db` (nil without a precedence).
+    func mergeRanking(_ db: Database) throws -> MergeRanking? {
+        try precedence.map { try MergeRanking($0, db) }
     }
 
     /// The SHA-256 of the schema's canonical description: what bundles carry to refuse another schema.

@@ -29,7 +29,9 @@ public final class Hub: Sendable {
     init(folder: NodeFolder, identity: NodeIdentity, replica: Replica, wallClock: @escaping WallClock) {
         self.folder = folder
         self.identity = identity
-        self.replica = replica
+        // Every merge ranks writes as the stations' do (M7): county decisions first,
+        // statuses forward only.
+        self.replica = replica.ranked(by: CaseworkPrecedence())
         self.wallClock = wallClock
     }
 
