@@ -135,10 +135,14 @@ struct HubStatus: ParsableCommand {
 struct HubConflicts: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conflicts",
-        abstract: "List concurrent different edits of reviewed fields (both values kept), or resolve one.",
+        abstract: "List edits for review (both values kept), or resolve one.",
         discussion: """
-        The replicas already agree on the winner (the later edit); this queue is for a person \
-        to confirm it or correct it with a new edit at a station.
+        Kinds: concurrent (different edits of a reviewed field, neither made on top of the \
+        other: the later edit is kept), overruled (a stale edit that would have moved a status \
+        back, or a station's write against the county's: the county's or the later status is \
+        kept, rule M7), lostToDelete (an edit of a reviewed field a concurrent delete removed). \
+        The replicas already agree on the winner; this queue is for a person to confirm it or \
+        correct it with a new edit.
 
         Example:
           fieldsync hub conflicts hub-huangzhong
@@ -151,6 +155,8 @@ struct HubConflicts: ParsableCommand {
 
     struct ConflictJSON: Encodable {
         let id: Int64, table: String, row: String, column: String, resolved: Bool
+        /// concurrent, overruled (M7) or lostToDelete (M2; the winner is the delete, value null).
+        let kind: String
         let winner: ValueJSON, winnerVersion: String, loser: ValueJSON, loserVersion: String
     }
 
@@ -166,14 +172,14 @@ struct HubConflicts: ParsableCommand {
             if output.json {
                 printJSON(conflicts.map {
                     ConflictJSON(id: $0.id, table: $0.table, row: $0.rowID, column: $0.column, resolved: $0.resolved,
-                                 winner: ValueJSON(value: $0.winner.value), winnerVersion: $0.winner.version.description,
+                                 kind: $0.kind.rawValue, winner: ValueJSON(value: $0.winner.value), winnerVersion: $0.winner.version.description,
                                  loser: ValueJSON(value: $0.loser.value), loserVersion: $0.loser.version.description)
                 })
             } else if conflicts.isEmpty {
                 print("no open conflicts")
             } else {
                 for c in conflicts {
-                    print("#\(c.id) \(c.table) \(c.rowID) \(c.column): kept \(c.winner.value) (\(c.winner.version)), other \(c.loser.value) (\(c.loser.version))\(c.resolved ? " [reviewed]" : "")")
+                    print("#\(c.id) [\(c.kind.rawValue)] \(c.table) \(c.rowID) \(c.column): kept \(c.winner.value) (\(c.winner.version)), other \(c.loser.value) (\(c.loser.version))\(c.resolved ? " [reviewed]" : "")")
                 }
             }
         }
