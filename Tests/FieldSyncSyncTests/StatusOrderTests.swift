@@ -85,6 +85,20 @@ final class StatusOrderTests: SyncTestCase {
         XCTAssertEqual(review.first?.loser.value, .text("checking"))
         XCTAssertEqual(review.first?.loser.version.site, county.stations[0].identity.site)
         try assertConverged(county)
+        // The township learns it from the hub's notice, which names the field but no value.
+        let notices = try self.notices(county.stations[0].replica)
+        XCTAssertEqual(notices.count, 1)
+        XCTAssertEqual(notices.first?["township"], .text(county.stations[0].identity.township!))
+        XCTAssertEqual(notices.first?["kind"], .text(NoticeKind.overruled.rawValue))
+        XCTAssertEqual(notices.first?["subject_row"], .text(a))
+        XCTAssertEqual(notices.first?["subject_column"], .text("status"))
+        XCTAssertEqual(notices.first?["household_id"], try county.hub.replica.row(table: "application", rowID: a)?["household_id"])
+        XCTAssertFalse("\(notices.first?["detail"] ?? .null)".contains("checking"), "a notice carries no value")
+    }
+
+    /// The notices a replica holds.
+    func notices(_ replica: Replica) throws -> [[String: Value]] {
+        try replica.rowIDs(table: "notice", limit: nil).compactMap { try replica.row(table: "notice", rowID: $0) }
     }
 
     /// The township approves and the county rejects the same application, each without
@@ -117,6 +131,11 @@ final class StatusOrderTests: SyncTestCase {
             XCTAssertEqual(review.first?.winner.value, .text("rejected"))
             XCTAssertEqual(review.first?.loser.value, .text("approved"))
             try assertConverged(county)
+            // One notice tells the deciding township that the county's decision stands.
+            let township = Value.text(county.stations[0].identity.township!)
+            let notices = try self.notices(county.stations[0].replica).filter { $0["township"] == township }
+            XCTAssertEqual(notices.map { $0["subject_row"] }, [.text(a)], "county decided first: \(countyDecidesFirst)")
+            XCTAssertEqual(notices.first?["kind"], .text(NoticeKind.overruled.rawValue))
         }
     }
 
@@ -219,6 +238,10 @@ final class StatusOrderTests: SyncTestCase {
             XCTAssertEqual(review.first?.winner.version.site, county.stations[1].identity.site)
             XCTAssertEqual(review.first?.loser.value, .integer(1350))
             XCTAssertTrue(try county.hub.replica.isDeleted(table: "household", rowID: h))
+            let notices = try self.notices(county.hub.replica)
+            XCTAssertEqual(notices.map { $0["township"] }, [.text(county.stations[0].identity.township!)], "to the station that edited")
+            XCTAssertEqual(notices.first?["household_id"], .text(h))
+            XCTAssertEqual(notices.first?["subject_column"], .text("monthly_income"))
         }
     }
 }

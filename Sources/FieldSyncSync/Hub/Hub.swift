@@ -106,6 +106,7 @@ public final class Hub: Sendable {
         do {
             let result = try mergeChecked(path: path, file: file, stations: stations, signer: &signer, afterEachBatch: afterEachBatch)
             try noteSchemaVersion(result.header.schemaVersion, of: result.header.sender)
+            try noticeOverruledEdits()
             return result
         } catch {
             if case let .reusedSequence(_, sequence, _) = error, let signer {
