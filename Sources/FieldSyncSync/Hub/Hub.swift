@@ -106,7 +106,10 @@ public final class Hub: Sendable {
         do {
             let result = try mergeChecked(path: path, file: file, stations: stations, signer: &signer, afterEachBatch: afterEachBatch)
             try noteSchemaVersion(result.header.schemaVersion, of: result.header.sender)
-            try noticeOverruledEdits()
+            // The merge is committed: a notice that cannot be written now is written after the next merge.
+            do { try noticeOverruledEdits() } catch {
+                Self.logger.warning("notices to stations not written yet", metadata: ["error": "\(error)"])
+            }
             return result
         } catch {
             if case let .reusedSequence(_, sequence, _) = error, let signer {
