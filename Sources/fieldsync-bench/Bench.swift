@@ -60,6 +60,7 @@ struct Bench {
         let hubPath = dir + "/hub.sqlite"
         let hub = try Replica.create(at: hubPath, schema: schema, siteID: SiteID(bytes: Array(repeating: 0xAA, count: 16))!,
                                      name: "bench hub", role: .hub, wallClock: workload.wallClock)
+            .ranked(by: CaseworkPrecedence()) // as a real hub merges (M7)
         var report = ApplyReport()
         let merge = try FieldSyncBench.measure {
             (_, report) = try hub.importChanges { tx in

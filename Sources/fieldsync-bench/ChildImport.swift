@@ -42,6 +42,7 @@ enum ChildImport {
         let hubSite = SiteID(bytes: Array(repeating: 0xBB, count: 16))!
         let replica = try Replica.create(at: dbPath, schema: CaseworkSchema.schema, siteID: hubSite, name: "bench child",
                                          role: .hub, wallClock: { Workload.baseMillis + 3_600_000 })
+            .ranked(by: CaseworkPrecedence()) // as a real hub merges (M7)
         let seconds = try FieldSyncBench.measure {
             let readable = try UnverifiedBundle.open(path: bundle).verify().open(as: hubSite, key: key)
             _ = try replica.importChanges { tx in

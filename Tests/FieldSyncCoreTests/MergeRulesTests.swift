@@ -81,4 +81,24 @@ final class MergeRulesTests: XCTestCase {
             }
         }
     }
+
+    /// M7: a settled status (rank 3) written earlier holds against a stale edit (rank 1)
+    /// with a later version, in both arrival orders, and the stale edit is overruled.
+    func testGreaterRankWinsOverGreaterVersionAndTheStaleEditIsOverruled() {
+        let settled = CellState(version: v(10, a), value: .text("settled"))
+        let stale = CellState(version: v(20, b), value: .text("open"))
+        let high = MergeRank(authority: 0, stage: 3), low = MergeRank(authority: 0, stage: 1)
+        let staleArrives = MergeRules.merge(incoming: stale.version, value: stale.value, base: nil, rank: low,
+                                            into: settled, currentRank: high, policy: .reviewed, tableKind: .mutable)
+        XCTAssertEqual(staleArrives, CellMergeOutcome(wins: false, conflict: .overruled))
+        let settledArrives = MergeRules.merge(incoming: settled.version, value: settled.value, base: nil, rank: high,
+                                              into: stale, currentRank: low, policy: .reviewed, tableKind: .mutable)
+        XCTAssertEqual(settledArrives, CellMergeOutcome(wins: true, conflict: .overruled))
+    }
+
+    /// The county's authority ranks before the stage: a county "approved" beats a township "closed".
+    func testAuthorityRanksBeforeStage() {
+        XCTAssertLessThan(MergeRank(authority: 0, stage: 6), MergeRank(authority: 1, stage: 5))
+        XCTAssertLessThan(MergeRank(authority: 1, stage: 2), MergeRank(authority: 1, stage: 3))
+    }
 }

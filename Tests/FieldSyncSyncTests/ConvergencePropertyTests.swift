@@ -1,4 +1,5 @@
 import FieldSyncCore
+import FieldSyncDomain
 import FieldSyncStore
 @testable import FieldSyncSync
 import FieldSyncTestSupport
@@ -17,7 +18,9 @@ import XCTest
 /// the hub must refuse leaving nothing behind; and station 0's laptop restored from an
 /// older copy of itself, which must end repaired with nothing lost (S13); and a laptop
 /// whose date jumps two days ahead and back, whose bundles the hub refuses meanwhile (M5)
-/// until the caseworker corrects the date and runs the clock repair.
+/// until the caseworker corrects the date and runs the clock repair. Applications move
+/// forward as each station sees them while the county decides some at the hub, so stale
+/// status edits and township writes against the county's meet precedence (M7).
 final class ConvergencePropertyTests: XCTestCase {
     /// Seeds run in CI; `FIELDSYNC_SEEDS=N` runs more, `FIELDSYNC_SEED=S` replays one.
     var seeds: [UInt64] {
@@ -29,9 +32,9 @@ final class ConvergencePropertyTests: XCTestCase {
     override func setUp() { TestLogging.bootstrap() }
 
     func testRandomOperationsAndDeliveryConvergeAndEverythingIsAcknowledged() throws {
-        var restores = 0, insiders = 0, skewedRuns = 0, transfers = 0
+        var restores = 0, insiders = 0, skewedRuns = 0, overruled = 0, countyDecisions = 0, transfers = 0
         for seed in seeds {
-            let run: (restored: Bool, insiders: Int, skewed: Bool, transfers: Int)
+            let run: Run
             do { run = try runScenario(seed: seed) } catch {
                 XCTFail("seed \(seed) (replay with FIELDSYNC_SEED=\(seed)): \(error)")
                 throw error
@@ -39,6 +42,8 @@ final class ConvergencePropertyTests: XCTestCase {
             restores += run.restored ? 1 : 0
             skewedRuns += run.skewed ? 1 : 0
             insiders += run.insiders
+            overruled += run.overruled
+            countyDecisions += run.countyDecisions
             transfers += run.transfers
         }
         // The hazards must really be among the operations, not just possible.
@@ -47,11 +52,25 @@ final class ConvergencePropertyTests: XCTestCase {
             XCTAssertGreaterThan(skewedRuns, 0, "no run had a laptop's date jump ahead")
             XCTAssertGreaterThan(insiders, seeds.count, "too few insider bundles were tried")
             XCTAssertGreaterThan(transfers, seeds.count, "too few transfers raced the stations' edits")
+            XCTAssertGreaterThan(countyDecisions, 0, "the county never decided an application")
+            XCTAssertGreaterThan(overruled, 0, "no stale status edit or township write met precedence (M7)")
         }
     }
 
+    /// What one seed's run exercised.
+    struct Run {
+        var restored: Bool
+        var insiders: Int
+        var skewed: Bool
+        /// Writes the hub recorded as overruled by precedence (M7).
+        var overruled: Int
+        var countyDecisions: Int
+        /// Cases the county moved between townships while their stations kept working.
+        var transfers: Int
+    }
+
     @discardableResult
-    func runScenario(seed: UInt64) throws -> (restored: Bool, insiders: Int, skewed: Bool, transfers: Int) {
+    func runScenario(seed: UInt64) throws -> Run {
         var rng = SeededGenerator(seed: seed)
         let folder = TemporaryFolder("fieldsync-prop")
         defer { folder.cleanUp() }
@@ -81,8 +100,7 @@ final class ConvergencePropertyTests: XCTestCase {
             XCTAssertTrue(skewed || verdict == .ok || verdict == .noHubTime, "a laptop whose date was never wrong needs no repair: \(verdict), \(context)")
             if verdict == .repairNeeded { try county.stations[i].repairClock() }
         }
-        var insiders = 0
-        var transfers = 0
+        var insiders = 0, countyDecisions = 0, transfers = 0
         /// Merges a bundle at the hub; a restored copy's bundle that reuses numbers is refused (S13), nothing else is.
         func merge(_ path: String) throws {
             do { try county.hub.merge(bundleAt: path) } catch let error {
@@ -137,7 +155,14 @@ final class ConvergencePropertyTests: XCTestCase {
                     "monthly_income": .integer(Int64.random(in: 0...5_000, using: &rng)),
                     "category": .text(["dibao", "tekun", "temporary"].randomElement(using: &rng)!),
                 ])
-            case 30..<60:
+            case 55..<60:
+                // A station moves an application forward as it sees it; another may have moved it further.
+                if let id = try station.replica.rowIDs(table: "application", limit: nil).randomElement(using: &rng),
+                   let row = try station.replica.row(table: "application", rowID: id), row["decided_by"] != .text("county"),
+                   let next = laterStatus(than: row["status"], &rng) {
+                    try station.record(table: "application", id: id, values: ["status": .text(next)])
+                }
+            case 30..<55:
                 let ids = try station.replica.rowIDs(table: "household", limit: nil)
                 if let id = ids.randomElement(using: &rng) {
                     let column = ["address", "monthly_income", "category", "status"].randomElement(using: &rng)!
@@ -154,6 +179,12 @@ final class ConvergencePropertyTests: XCTestCase {
                     skewed = true
                 } else {
                     try correctClock(s)
+                }
+            case 68:
+                if let id = try station.replica.rowIDs(table: "household", limit: nil).randomElement(using: &rng) {
+                    try station.record(table: "application", values: [
+                        "household_id": .text(id), "category": .text("temporary"), "status": .text("received"),
+                    ])
                 }
             case 65..<70:
                 if let id = try station.replica.rowIDs(table: "household", limit: nil).randomElement(using: &rng) {
@@ -203,8 +234,20 @@ final class ConvergencePropertyTests: XCTestCase {
                         transfers += 1
                     }
                 }
-            case 73..<75:
-                // The hub writes too: county decisions and rule parameters originate there.
+            case 74:
+                // A county decision at the hub, whatever the stations did meanwhile; like the
+                // casework verb, only on an application the hub does not hold decided or closed.
+                if let id = try county.hub.replica.rowIDs(table: "application", limit: nil).randomElement(using: &rng),
+                   let row = try county.hub.replica.row(table: "application", rowID: id),
+                   ![Value.text("approved"), .text("rejected"), .text("closed")].contains(row["status"] ?? .null) {
+                    try county.hub.replica.write(table: "application", rowID: id, values: [
+                        "status": .text(Bool.random(using: &rng) ? "approved" : "rejected"), "decided_by": .text("county"),
+                        "decided_at": .text("2026-11-29T10:00:00+08:00"),
+                    ])
+                    countyDecisions += 1
+                }
+            case 73:
+                // The hub writes too: rule parameters originate there.
                 let day = Int.random(in: 1...28, using: &rng)
                 try county.hub.replica.write(table: "rule_parameter", rowID: "param:townshipTemporaryCeilingYuan:2027-01-\(day)",
                                              values: ["name": .text("townshipTemporaryCeilingYuan"),
@@ -272,7 +315,16 @@ final class ConvergencePropertyTests: XCTestCase {
         // Replaying every bundle ever written changes nothing once converged.
         for path in try BundleFiles.expand([stick]).filter({ $0.contains("/up") }) { try merge(path) }
         XCTAssertEqual(try county.hub.replica.digest(), hubDigest, "replay changed the hub, \(context)")
-        return (restored, insiders, skewed, transfers)
+        let overruled = try county.hub.replica.conflicts(includeResolved: true).filter { $0.kind == .overruled }.count
+        return Run(restored: restored, insiders: insiders, skewed: skewed, overruled: overruled, countyDecisions: countyDecisions,
+                   transfers: transfers)
+    }
+
+    /// A status of a later stage than `current` (CaseworkStatusOrder), nil at the last.
+    func laterStatus(than current: Value?, _ rng: inout SeededGenerator) -> String? {
+        let stages = CaseworkStatusOrder.application.map { $0.map(\.rawValue) }
+        guard case let .text(status)? = current, let stage = stages.firstIndex(where: { $0.contains(status) }) else { return nil }
+        return stages[(stage + 1)...].joined().randomElement(using: &rng)
     }
 
     /// Which rows differ between a station and the hub's copy of its township (ids and

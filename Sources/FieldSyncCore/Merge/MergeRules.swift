@@ -16,14 +16,22 @@ public struct CellState: Sendable, Hashable {
 public struct CellMergeOutcome: Sendable, Equatable {
     /// Whether the incoming write becomes the cell's value.
     public var wins: Bool
-    /// Whether the two writes were concurrent and different on a reviewed column (or on
-    /// an append-only row, which should never be written twice).
-    public var isConflict: Bool
+    /// Why the two writes go to the review queue, if they do: concurrent and different on
+    /// a reviewed column (or on an append-only row, which should never be written twice),
+    /// or the greater version overruled by rank (M7).
+    public var conflict: ConflictKind?
+
+    public init(wins: Bool, conflict: ConflictKind?) {
+        self.wins = wins
+        self.conflict = conflict
+    }
 
     public init(wins: Bool, isConflict: Bool) {
-        self.wins = wins
-        self.isConflict = isConflict
+        self.init(wins: wins, conflict: isConflict ? .concurrent : nil)
     }
+
+    /// Whether the two writes are recorded as a conflict of any kind.
+    public var isConflict: Bool { conflict != nil }
 }
 
 /// The merge rules, as pure functions: the part every replica must evaluate identically.
@@ -39,10 +47,15 @@ public struct CellMergeOutcome: Sendable, Equatable {
 ///   (remove-wins). A delete and a concurrent edit therefore converge to "deleted" on
 ///   every replica in every order; the edit stays in the change log, not in the data.
 ///   Deletes are not accepted for append-only tables.
+/// - Ranked columns of mutable tables (M7): the write with the greater
+///   `(``MergeRank``, version)` wins, still a max over a total order. A write whose
+///   greater version loses by rank is recorded as ``ConflictKind/overruled``.
 public enum MergeRules {
-    /// Merges an incoming write (version, value, base) into the current state of a cell.
-    public static func merge(incoming version: CellVersion, value: Value, base: CellVersion?,
-                             into current: CellState?, policy: ColumnPolicy, tableKind: TableKind) -> CellMergeOutcome {
+    /// Merges an incoming write (version, value, base, rank) into the current state of a
+    /// cell (whose write has rank `currentRank`).
+    public static func merge(incoming version: CellVersion, value: Value, base: CellVersion?, rank: MergeRank = .zero,
+                             into current: CellState?, currentRank: MergeRank = .zero,
+                             policy: ColumnPolicy, tableKind: TableKind) -> CellMergeOutcome {
         guard let current else { return CellMergeOutcome(wins: true, isConflict: false) }
         if version == current.version { return CellMergeOutcome(wins: false, isConflict: false) }
         let differs = value != current.value
@@ -50,7 +63,10 @@ public enum MergeRules {
         case .appendOnly:
             return CellMergeOutcome(wins: version < current.version, isConflict: differs)
         case .mutable:
-            let wins = version > current.version
+            let newer = version > current.version
+            let wins = rank != currentRank ? rank > currentRank : newer
+            // The greater version lost by rank: a stale edit the rank keeps from taking effect.
+            if wins != newer, differs { return CellMergeOutcome(wins: wins, conflict: .overruled) }
             guard policy == .reviewed, differs else { return CellMergeOutcome(wins: wins, isConflict: false) }
             // Sequential edits are not conflicts: the newer write was made on top of the older.
             let incomingSawCurrent = base == current.version

@@ -80,7 +80,9 @@ public enum CaseworkSchema {
 
     /// 申请: one application for one category. Category, status and amount are reviewed:
     /// the station and the county may both act on a case (R8), and their disagreement is
-    /// exactly what the county must see. `replied_at` (R4) and `helped_at` (R5) stop the
+    /// exactly what the county must see. The status only moves forward, and on the columns
+    /// a county decision covers the county's write comes first (``CaseworkStatusOrder``,
+    /// ``CaseworkPrecedence``: rule M7). `replied_at` (R4) and `helped_at` (R5) stop the
     /// clocks of ``DueList``.
     public static let application = TableSchema(name: "application", columns: [
         ColumnSchema("household_id", .text),
@@ -141,7 +143,8 @@ public enum CaseworkSchema {
 
     /// 分办/转办: a referral to a department, with its feedback due date (R13). Mutable
     /// (it can be withdrawn); the status is reviewed because a withdrawal racing a
-    /// department's answer is worth a look. Feedback itself is a separate append-only row.
+    /// department's answer is worth a look; the status never goes back to `referred`
+    /// (``CaseworkStatusOrder``). Feedback itself is a separate append-only row.
     public static let referral = TableSchema(name: "referral", columns: [
         ColumnSchema("application_id", .text),
         ColumnSchema("household_id", .text),

@@ -7,8 +7,9 @@ public enum ApplicationChannel: String, CaseworkCode {
     case window, phone, hotline12349, activeDiscovery, publicServantReport, placeOfResidence
 }
 
-/// Where an application stands. A decided application does not go back by a stale edit:
-/// the column is `reviewed`, so concurrent changes reach the county's conflict queue.
+/// Where an application stands. It only moves forward (``CaseworkStatusOrder``): a
+/// decided application does not go back by a stale edit, which reaches the county's
+/// review queue as overruled instead (rule M7).
 public enum ApplicationStatus: String, CaseworkCode {
     case received, answered, checking, approved, rejected, referredToCounty, closed
 }

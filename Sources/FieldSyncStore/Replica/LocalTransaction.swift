@@ -78,6 +78,15 @@ public struct LocalTransaction {
                 throw StoreError.unauthorized(violation)
             }
         }
+        if let ranking = try replica.mergeRanking(db), let rankings = ranking.columns(of: table) {
+            for (index, value) in changed {
+                if var violation = try Replica.precedenceViolation(of: value, by: replica.siteID, table: tableCatalog.schema, column: index,
+                                                                   state: state, rankings: rankings, ranking: ranking, sites: sites) {
+                    violation.rowID = rowID
+                    throw StoreError.unauthorized(violation)
+                }
+            }
+        }
         let siteNo = try sites.intern(replica.siteID, db)
         let stamp = meta.clock.tick(wallMillis: wall)
         var changes: [Change] = []

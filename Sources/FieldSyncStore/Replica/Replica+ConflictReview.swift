@@ -94,8 +94,9 @@ extension Replica {
                              value: value, base: base)
         }
         let id: Int64 = row[0]
+        guard let kind = ConflictKind(rawValue: row[16]) else { throw StoreError.corrupt(reason: "a conflict has an unknown kind") }
         let record = ConflictRecord(id: id, table: row[1], rowID: row[2], column: row[3], winner: try state(4), loser: try state(9),
-                                    detectedAtMillis: UInt64(sql: row[14]), resolved: row[15])
+                                    detectedAtMillis: UInt64(sql: row[14]), resolved: row[15], kind: kind)
         var resolution: ConflictResolution?
         if record.resolved, let at: Int64 = row[17] {
             resolution = ConflictResolution(conflictID: id, atMillis: UInt64(sql: at), by: row[18] ?? "", resolution: row[19] ?? "",

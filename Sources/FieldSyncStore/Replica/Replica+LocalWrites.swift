@@ -20,6 +20,27 @@ extension Replica {
         }
     }
 
+    /// Refuses a local write that would lose the merge by rank (M7) to what the cell holds:
+    /// stored, it would win here (it has the newest stamp) and lose on every other replica.
+    /// Its writer saw the value it would move back, so it is refused rather than recorded.
+    static func precedenceViolation(of value: Value, by writer: SiteID, table: TableSchema, column index: Int, state: RowState,
+                                    rankings: [ColumnRanking?], ranking: MergeRanking, sites: SiteDirectory) throws -> AuthorityViolation? {
+        guard let columnRanking = rankings[index], let cell = state.cells[index] else { return nil }
+        let currentFromHub = ranking.hubSites.contains(try sites.site(cell.siteNo))
+        let current = columnRanking.rank(of: state.values[index], fromHub: currentFromHub)
+        let incoming = columnRanking.rank(of: value, fromHub: ranking.hubSites.contains(writer))
+        guard incoming < current else { return nil }
+        let column = table.columns[index].name
+        if incoming.authority < current.authority {
+            return AuthorityViolation(rule: "M7 county precedence", table: table.name, column: column,
+                                      reason: "the county hub set this field; only the hub may change it (ask the county)",
+                                      reasonZh: "\(column) 已由县级中心确定，只有县级中心可以修改，请联系县级中心")
+        }
+        return AuthorityViolation(rule: "M7 status order", table: table.name, column: column,
+                                  reason: "this field has already moved to a later stage and never moves back; ask the county to correct it",
+                                  reasonZh: "\(column) 已进入后续阶段，不能退回；如需更正，请联系县级中心")
+    }
+
     /// Deletes a row: a tombstone that wins over every write to the row, earlier or later.
     @discardableResult
     public func delete(table: String, rowID: String) throws(StoreError) -> Change {

@@ -15,7 +15,8 @@ extension Replica {
     public func importChanges<T>(_ body: (inout ImportTransaction) throws -> T) throws -> (T, ApplyReport) {
         do {
             return try writer.write { db in
-                var transaction = try ImportTransaction(db: db, catalog: catalog, ownSite: siteID, scope: scope, wallClock: wallClock)
+                var transaction = try ImportTransaction(db: db, catalog: catalog, ownSite: siteID, scope: scope,
+                                                        ranking: try mergeRanking(db), wallClock: wallClock)
                 let result = try body(&transaction)
                 try transaction.finish()
                 return (result, transaction.report)

@@ -47,6 +47,10 @@ public final class Replica: Sendable {
     /// every logged change is filed into the township feeds, and a station's local writes
     /// are held to its own cases (``scoped(by:township:)``).
     public let scope: ReplicaScope?
+    /// Which writes take precedence over which in every merge of this replica (rule M7,
+    /// ``ranked(by:)``): nil for plain last-writer-wins. Held by the replica, like its
+    /// write authority, so that local writes, imports and rebuilds all rank the same way.
+    let precedence: CompiledPrecedence?
 
     let writer: any DatabaseWriter
     let catalog: Catalog
@@ -54,10 +58,11 @@ public final class Replica: Sendable {
 
     private init(writer: any DatabaseWriter, schema: Schema, siteID: SiteID, name: String, role: ReplicaRole,
                  upgradedFromVersion: Int? = nil, writeAuthority: (any WriteAuthority)? = nil, scope: ReplicaScope? = nil,
-                 wallClock: @escaping @Sendable () -> UInt64) {
+                 precedence: CompiledPrecedence? = nil, wallClock: @escaping @Sendable () -> UInt64) {
         self.writer = writer
         self.writeAuthority = writeAuthority
         self.scope = scope
+        self.precedence = precedence
         self.schema = schema
         self.siteID = siteID
         self.name = name
@@ -72,7 +77,8 @@ public final class Replica: Sendable {
     /// against `authority` as a replica of its role.
     public func guarded(by authority: any WriteAuthority) -> Replica {
         Replica(writer: writer, schema: schema, siteID: siteID, name: name, role: role,
-                upgradedFromVersion: upgradedFromVersion, writeAuthority: authority, scope: scope, wallClock: wallClock)
+                upgradedFromVersion: upgradedFromVersion, writeAuthority: authority, scope: scope, precedence: precedence,
+                wallClock: wallClock)
     }
 
     /// The same replica, filing every change it logs into the township feeds by
@@ -83,9 +89,24 @@ public final class Replica: Sendable {
     public func scoped(by declaration: any ScopeDeclaration, township: String?) throws(StoreError) -> Replica {
         let scoped = Replica(writer: writer, schema: schema, siteID: siteID, name: name, role: role,
                              upgradedFromVersion: upgradedFromVersion, writeAuthority: writeAuthority,
-                             scope: ReplicaScope(declaration: declaration, township: township), wallClock: wallClock)
+                             scope: ReplicaScope(declaration: declaration, township: township), precedence: precedence,
+                             wallClock: wallClock)
         try scoped.fileUnfiledLog()
         return scoped
+    }
+
+    /// The same replica (same file and connection pool), whose merges rank writes by
+    /// `precedence` (rule M7). Every replica of a schema must be given the same one, or
+    /// replicas stop converging: the sync layer does it where it opens a replica.
+    public func ranked(by precedence: any MergePrecedence) -> Replica {
+        Replica(writer: writer, schema: schema, siteID: siteID, name: name, role: role,
+                upgradedFromVersion: upgradedFromVersion, writeAuthority: writeAuthority, scope: scope,
+                precedence: CompiledPrecedence(precedence, schema: schema), wallClock: wallClock)
+    }
+
+    /// The ranking of this replica's merges in the transaction of `db` (nil without a precedence).
+    func mergeRanking(_ db: Database) throws -> MergeRanking? {
+        try precedence.map { try MergeRanking($0, db) }
     }
 
     /// The SHA-256 of the schema's canonical description: what bundles carry to refuse another schema.

@@ -20,6 +20,8 @@ public struct ImportTransaction {
     /// replica is scoped.
     var filer: FeedFiler?
     let scope: ReplicaScope?
+    /// How writes rank in this replica's merge (M7), read at the start of the transaction.
+    let ranking: MergeRanking?
 
     /// What ``apply(_:)`` did so far in this transaction.
     public private(set) var report = ApplyReport()
@@ -27,10 +29,12 @@ public struct ImportTransaction {
     /// writer's authority. Set it before the first ``apply(_:)``.
     public var mergeGuard: MergeGuard = .none
 
-    init(db: Database, catalog: Catalog, ownSite: SiteID, scope: ReplicaScope?, wallClock: @escaping @Sendable () -> UInt64) throws {
+    init(db: Database, catalog: Catalog, ownSite: SiteID, scope: ReplicaScope?, ranking: MergeRanking?,
+         wallClock: @escaping @Sendable () -> UInt64) throws {
         self.db = db
         self.catalog = catalog
         self.ownSite = ownSite
+        self.ranking = ranking
         self.wallClock = wallClock
         self.scope = scope
         sites = try SiteDirectory(db)
@@ -110,6 +114,7 @@ public struct ImportTransaction {
             var end = i + 1
             while end < changes.endIndex, changes[end].rowID == first.rowID, changes[end].table == first.table { end += 1 }
             let table = try catalog.table(first.table)
+            let rankings = ranking?.columns(of: table.schema.name)
             var state: RowState?
             var before: (existed: Bool, deleted: Bool, values: [Value])?
             var logged: [LoggedChange] = []
@@ -163,12 +168,14 @@ public struct ImportTransaction {
                     before = (state!.stored && state!.hasCells, state!.isDeleted, state!.values)
                 }
                 if let authority = mergeGuard.authority, state!.stored, !state!.isDeleted,
+                   !isSettledByRank(change, table: table, rankings: rankings, state: state!),
                    var violation = authority.checkExisting(table: table.schema, current: state!.values, kind: change.kind,
                                                            column: change.column, writer: mergeGuard.writer) {
                     violation.rowID = change.rowID
                     throw StoreError.unauthorized(violation)
                 }
-                try merge(change, siteNo: siteNo, baseSiteNo: baseSiteNo ?? 0, table: table, state: &state!, store: store, wall: wall)
+                try merge(change, siteNo: siteNo, baseSiteNo: baseSiteNo ?? 0, table: table, rankings: rankings,
+                          state: &state!, store: store, wall: wall)
             }
             if let state {
                 if !state.stored, !state.isDeleted, let authority = mergeGuard.authority,
@@ -213,12 +220,25 @@ public struct ImportTransaction {
         try filer.file(logged, at: place)
     }
 
-    private mutating func merge(_ change: Change, siteNo: Int64, baseSiteNo: Int64, table: TableCatalog,
+    /// Whether `change` writes a county-first column (M7) whose cell a county hub wrote:
+    /// then the write cannot take effect, so the authority check on the existing row (A4,
+    /// "a county decision locks the row") gives way to the merge, which keeps the county's
+    /// value and records the station's write as overruled. A station that decided offline
+    /// while the county decided must still be able to sync.
+    private func isSettledByRank(_ change: Change, table: TableCatalog, rankings: [ColumnRanking?]?, state: RowState) -> Bool {
+        guard change.kind == .set, let ranking, let index = table.columnIndex[change.column],
+              rankings?[index]?.countyFirst == true, let cell = state.cells[index],
+              let site = try? sites.site(cell.siteNo) else { return false }
+        return ranking.hubSites.contains(site) && !ranking.hubSites.contains(change.origin)
+    }
+
+    private mutating func merge(_ change: Change, siteNo: Int64, baseSiteNo: Int64, table: TableCatalog, rankings: [ColumnRanking?]?,
                                 state: inout RowState, store: RowStore, wall: UInt64) throws {
-        let outcome = try state.merge(change, siteNo: siteNo, baseSiteNo: baseSiteNo, table: table, sites: sites)
-        if let (winner, loser) = outcome.conflict {
-            try store.recordConflict(table: table.schema.name, rowID: change.rowID, column: change.column,
-                                     winner: winner, loser: loser, atMillis: wall)
+        let outcome = try state.merge(change, siteNo: siteNo, baseSiteNo: baseSiteNo, table: table, rankings: rankings,
+                                      hubSites: ranking?.hubSites ?? [], sites: sites)
+        for conflict in outcome.conflicts {
+            try store.recordConflict(table: table.schema.name, rowID: change.rowID, column: conflict.column, kind: conflict.kind,
+                                     winner: conflict.winner, loser: conflict.loser, atMillis: wall)
             report.conflicts += 1
         }
         if outcome.applied { report.applied += 1 } else { report.stale += 1 }

@@ -79,7 +79,7 @@ extension Replica {
             try db.execute(sql: "UPDATE fs_sites SET contiguous = 0 WHERE site_no = ?", arguments: [ownNo])
             sites = try SiteDirectory(db)
             try sites.advanceAndSave(db)
-            let greatest = try OwnChangeRewrite.rebuildRows(db, catalog: catalog, sites: &sites)
+            let greatest = try OwnChangeRewrite.rebuildRows(db, catalog: catalog, ranking: try mergeRanking(db), sites: &sites)
             if let scope { try FeedRebuild.afterRebuild(db, catalog: catalog, declaration: scope.declaration, ownSiteNo: ownNo) }
             let keep = floor ?? meta.clock.last
             meta.clock = HybridClock(last: max(keep, greatest))
@@ -112,8 +112,9 @@ enum OwnChangeRewrite {
     }
 
     /// Empties `fs_rows` and the user tables, then merges every logged change again, one
-    /// row's state in memory per touched row. Returns the greatest stamp in the log.
-    static func rebuildRows(_ db: Database, catalog: Catalog, sites: inout SiteDirectory) throws -> HybridTimestamp {
+    /// row's state in memory per touched row, ranking writes as every merge of the replica
+    /// does (M7). Returns the greatest stamp in the log.
+    static func rebuildRows(_ db: Database, catalog: Catalog, ranking: MergeRanking?, sites: inout SiteDirectory) throws -> HybridTimestamp {
         try db.execute(sql: "DELETE FROM fs_rows")
         for name in catalog.sortedNames {
             try db.execute(sql: "DELETE FROM \(TableCatalog.quote(name))")
@@ -129,7 +130,8 @@ enum OwnChangeRewrite {
             let table = try catalog.table(change.table)
             let baseSiteNo = try change.base.map { try sites.intern($0.site, db) } ?? 0
             var state = states[change.table]?[change.rowID] ?? RowState(columnCount: table.schema.columns.count)
-            _ = try state.merge(change, siteNo: siteNo, baseSiteNo: baseSiteNo, table: table, sites: sites)
+            _ = try state.merge(change, siteNo: siteNo, baseSiteNo: baseSiteNo, table: table,
+                                rankings: ranking?.columns(of: change.table), hubSites: ranking?.hubSites ?? [], sites: sites)
             states[change.table, default: [:]][change.rowID] = state
         }
         let store = RowStore(db: db)

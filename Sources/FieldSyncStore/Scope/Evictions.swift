@@ -152,7 +152,8 @@ extension ImportTransaction {
                 let key = RowKey(table: change.table, rowID: change.rowID)
                 var state = try states[key] ?? store.load(table, change.rowID)
                 let baseSiteNo = try change.base.map { try sites.intern($0.site, db) } ?? 0
-                _ = try state.merge(change, siteNo: ownSiteNo, baseSiteNo: baseSiteNo, table: table, sites: sites)
+                _ = try state.merge(change, siteNo: ownSiteNo, baseSiteNo: baseSiteNo, table: table,
+                                    rankings: ranking?.columns(of: change.table), hubSites: ranking?.hubSites ?? [], sites: sites)
                 states[key] = state
             }
         }

@@ -209,13 +209,16 @@ final class RowStore {
         }
     }
 
-    func recordConflict(table: String, rowID: String, column: String, winner: CellState, loser: CellState, atMillis: UInt64) throws {
+    /// Records a conflict for review. For ``ConflictKind/lostToDelete`` the winner is the
+    /// delete: its version and the value null.
+    func recordConflict(table: String, rowID: String, column: String, kind: ConflictKind, winner: CellState, loser: CellState,
+                        atMillis: UInt64) throws {
         try db.cachedStatement(sql: """
-            INSERT INTO fs_conflicts(tbl, row_id, col, winner_stamp, winner_site, winner_value, winner_base_stamp, winner_base_site,
+            INSERT INTO fs_conflicts(tbl, row_id, col, kind, winner_stamp, winner_site, winner_value, winner_base_stamp, winner_base_site,
                                      loser_stamp, loser_site, loser_value, loser_base_stamp, loser_base_site, detected_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [
-                table, rowID, column,
+                table, rowID, column, kind.rawValue,
                 winner.version.stamp.rawValue.sql, Data(winner.version.site.bytes), Data(winner.value.encoded),
                 winner.base?.stamp.rawValue.sql, winner.base.map { Data($0.site.bytes) },
                 loser.version.stamp.rawValue.sql, Data(loser.version.site.bytes), Data(loser.value.encoded),

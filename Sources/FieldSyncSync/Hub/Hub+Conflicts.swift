@@ -3,35 +3,7 @@ import FieldSyncDomain
 import FieldSyncStore
 import Foundation
 
-/// How a conflict came about, as `fs_conflicts.kind` records it.
-public enum ConflictKind: Sendable, Equatable, CustomStringConvertible {
-    /// Two writes made without seeing each other (M4): the later one won, the other waits for a person.
-    case concurrent
-    /// A write lost to precedence (a county decision, a settled status) although it was later.
-    case overruled
-    /// A write to a row that a concurrent delete removed (M2).
-    case lostToDelete
-    /// A kind recorded by a newer FieldSync; shown as it is.
-    case other(String)
-
-    public init(rawValue: String) {
-        switch rawValue {
-        case "concurrent": self = .concurrent
-        case "overruled": self = .overruled
-        case "lostToDelete": self = .lostToDelete
-        default: self = .other(rawValue)
-        }
-    }
-
-    public var rawValue: String {
-        switch self {
-        case .concurrent: "concurrent"
-        case .overruled: "overruled"
-        case .lostToDelete: "lostToDelete"
-        case let .other(raw): raw
-        }
-    }
-
+extension ConflictKind: CustomStringConvertible {
     public var description: String { rawValue }
 
     /// Whether the losing side did not take effect at all (rather than being one of two
@@ -121,7 +93,7 @@ extension Hub {
             ConflictSide(value: personal && !reveal ? nil : cell.value, writer: writers.writer(of: cell.version.site),
                          atMillis: cell.version.stamp.millis, version: cell.version)
         }
-        return ConflictReview(number: record.id, kind: ConflictKind(rawValue: entry.kind), table: record.table, rowID: record.rowID,
+        return ConflictReview(number: record.id, kind: record.kind, table: record.table, rowID: record.rowID,
                               column: record.column, household: try household(of: record.table, rowID: record.rowID),
                               winner: side(record.winner), loser: side(record.loser), detectedAtMillis: record.detectedAtMillis,
                               isResolved: record.resolved, resolution: entry.resolution, isPersonal: personal)

@@ -146,7 +146,7 @@ enum ConflictNoticeWords {
         case .lostToDelete:
             return (.overruled, "本站对 \(field) 的修改未生效：该记录同时已被删除（冲突 #\(n)）；如该记录应当存在，请重新登记",
                     "This station's edit of \(field) did not take effect: the record was deleted at the same time (conflict #\(n)). If it should exist, register it again.")
-        case .concurrent, .other:
+        case .concurrent:
             return (.underReview, "本站对 \(field) 的修改与另一处修改同时发生，已列入县级中心审核（冲突 #\(n)）；处理结果会另行通知，在此之前请勿重复修改",
                     "This station's edit of \(field) was made at the same time as another edit and is in the county hub's review queue (conflict #\(n)). You will be told the outcome; do not edit the field again until then.")
         }

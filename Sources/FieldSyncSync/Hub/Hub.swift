@@ -29,8 +29,10 @@ public final class Hub: Sendable {
     init(folder: NodeFolder, identity: NodeIdentity, replica: Replica, wallClock: @escaping WallClock) throws(SyncError) {
         self.folder = folder
         self.identity = identity
-        // The hub files every change into the township feeds it serves (P1–P3).
-        self.replica = try Scoping.apply(to: replica, township: nil)
+        // The hub files every change into the township feeds it serves (P1–P3), and every
+        // merge ranks writes as the stations' do (M7): county decisions first, statuses
+        // forward only.
+        self.replica = try Scoping.apply(to: replica.ranked(by: CaseworkPrecedence()), township: nil)
         self.wallClock = wallClock
     }
 

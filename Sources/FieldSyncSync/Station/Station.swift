@@ -28,8 +28,10 @@ public final class Station: Sendable {
         self.folder = folder
         self.identity = identity
         // Every local write (the casework verbs included) is checked as the hub will check
-        // it at merge (A3–A4, P4–P6), so nothing a station stores is later refused.
-        self.replica = try Scoping.apply(to: replica.guarded(by: CaseworkAuthority()), township: identity.township)
+        // it at merge (A3–A4, P4–P6), so nothing a station stores is later refused; every
+        // merge ranks writes as the hub's does (M7), so the two converge.
+        self.replica = try Scoping.apply(to: replica.guarded(by: CaseworkAuthority()).ranked(by: CaseworkPrecedence()),
+                                         township: identity.township)
         self.wallClock = wallClock
     }
 

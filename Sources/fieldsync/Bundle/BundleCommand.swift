@@ -76,7 +76,11 @@ struct BundleInspect: ParsableCommand {
         try reporting {
             let identity = try key.map { path throws(SyncError) in try NodeIdentity.load(from: path) }
             let replica: Replica? = try against.map { dir in
-                try SyncError.catching { try Replica.open(at: NodeFolder(dir).replicaPath, schema: CaseworkSchema.schema, wallClock: SystemWallClock.now) }
+                // Ranked as the hub or station that owns it merges (M7), so the dry run reports what a merge would do.
+                try SyncError.catching {
+                    try Replica.open(at: NodeFolder(dir).replicaPath, schema: CaseworkSchema.schema, wallClock: SystemWallClock.now)
+                        .ranked(by: CaseworkPrecedence())
+                }
             }
             let inspection = try BundleInspector.inspect(path: file, identity: identity, recordLimit: limit, dryRunOn: replica)
             let schema = CaseworkSchema.schema
