@@ -9,16 +9,46 @@ import XCTest
 /// The hub's review queue, resolving a conflict by a write that travels back, and the
 /// notices that tell the stations, through real stations, bundles and the hub.
 final class ConflictReviewTests: SyncTestCase {
-    /// Two stations change one household's income without seeing each other's edit.
+    /// One household's income changed by two writers that did not see each other's edit:
+    /// the first (earlier) one loses, the second (later) one wins.
     struct Race {
         let county: County
         let household: String
-        /// Wall times of the two edits: station 0 first (it loses), station 1 later (it wins).
+        /// Wall times of the two edits: the first writer's (it loses), the second's (it wins).
         let firstAt: UInt64, secondAt: UInt64
     }
 
-    func concurrentIncomeEdits() throws -> Race {
+    /// Two stations, through a transfer race. Station 0 changes the income of its case
+    /// (1350) and the bundle stays on a stick; the county transfers the case to station 1,
+    /// which receives it and changes the income (980); then the late stick is merged. Each
+    /// edit was made while the case was its station's own, on top of the same value.
+    func transferRaceOnIncome() throws -> Race {
         let county = try makeCounty(stations: 2)
+        let (giver, taker) = (county.stations[0], county.stations[1])
+        let id = try addHouseholds(giver, count: 1)[0]
+        try county.syncUntilQuiet(stick: folder.sub("s1"))
+        clock.advance(by: 1_000)
+        let firstAt = clock.now
+        try giver.record(table: "household", id: id, values: ["monthly_income": .integer(1350)])
+        let late = try giver.export(to: folder.sub("late.fsb"))
+        clock.advance(by: 1_000)
+        try county.hub.transfer(household: id, to: taker.identity.township!)
+        try county.deliverReturnBundles(via: folder.sub("d1"))
+        clock.advance(by: 1_000)
+        let secondAt = clock.now
+        try taker.record(table: "household", id: id, values: ["monthly_income": .integer(980)])
+        try county.hub.merge(bundleAt: try taker.export(to: folder.sub("taker.fsb")).path)
+        XCTAssertEqual(try county.hub.conflictReviews().count, 0, "nothing concurrent yet: the giver's edit is still on the stick")
+        try county.hub.merge(bundleAt: late.path)
+        XCTAssertEqual(try county.hub.conflictReviews().count, 1, "the late stick's edit and the taker's were made on the same value")
+        try county.syncUntilQuiet(stick: folder.sub("s2"))
+        return Race(county: county, household: id, firstAt: firstAt, secondAt: secondAt)
+    }
+
+    /// The station holding the case and the county hub (a county write) change its income
+    /// concurrently: the station first (1350), the hub later (980).
+    func stationAndCountyEditIncome() throws -> Race {
+        let county = try makeCounty(stations: 1)
         let id = try addHouseholds(county.stations[0], count: 1)[0]
         try county.syncUntilQuiet(stick: folder.sub("s1"))
         clock.advance(by: 1_000)
@@ -26,13 +56,13 @@ final class ConflictReviewTests: SyncTestCase {
         try county.stations[0].record(table: "household", id: id, values: ["monthly_income": .integer(1350)])
         clock.advance(by: 1_000)
         let secondAt = clock.now
-        try county.stations[1].record(table: "household", id: id, values: ["monthly_income": .integer(980)])
+        try county.hub.replica.write(table: "household", rowID: id, values: ["monthly_income": .integer(980)])
         try county.syncUntilQuiet(stick: folder.sub("s2"))
         return Race(county: county, household: id, firstAt: firstAt, secondAt: secondAt)
     }
 
     func testConcurrentIncomeEditsListBothValuesBothStationsBothTimesAndTheCase() throws {
-        let race = try concurrentIncomeEdits()
+        let race = try transferRaceOnIncome()
         let reviews = try race.county.hub.conflictReviews(reveal: true)
         XCTAssertEqual(reviews.count, 1)
         let review = try XCTUnwrap(reviews.first)
@@ -51,18 +81,17 @@ final class ConflictReviewTests: SyncTestCase {
     }
 
     func testPersonalValuesAreMaskedUnlessRevealedAndOtherValuesAreShown() throws {
-        let race = try concurrentIncomeEdits()
+        let race = try stationAndCountyEditIncome()
         let hub = race.county.hub
         let masked = try XCTUnwrap(try hub.conflictReviews().first)
         XCTAssertTrue(masked.isPersonal)
         XCTAssertNil(masked.winner.value)
         XCTAssertNil(masked.loser.value)
 
-        let stations = race.county.stations
         clock.advance(by: 1_000)
-        try stations[0].record(table: "household", id: race.household, values: ["category": .text("tekun")])
+        try race.county.stations[0].record(table: "household", id: race.household, values: ["category": .text("tekun")])
         clock.advance(by: 1_000)
-        try stations[1].record(table: "household", id: race.household, values: ["category": .text("lowIncome")])
+        try hub.replica.write(table: "household", rowID: race.household, values: ["category": .text("lowIncome")])
         try race.county.syncUntilQuiet(stick: folder.sub("s3"))
         let category = try XCTUnwrap(try hub.conflictReviews().first { $0.column == "category" })
         XCTAssertFalse(category.isPersonal)
@@ -70,8 +99,8 @@ final class ConflictReviewTests: SyncTestCase {
         XCTAssertEqual(category.loser.value, .text("tekun"))
     }
 
-    func testResolveKeepingTheLoserWritesOnTopAndPropagatesToEveryStation() throws {
-        let race = try concurrentIncomeEdits()
+    func testResolveKeepingTheLoserWritesOnTopAndPropagatesToTheStationHoldingTheCase() throws {
+        let race = try transferRaceOnIncome()
         let hub = race.county.hub
         let number = try XCTUnwrap(try hub.conflictReviews().first?.number)
         clock.advance(by: 1_000)
@@ -82,9 +111,12 @@ final class ConflictReviewTests: SyncTestCase {
         XCTAssertEqual(Set(resolved.notified), ["630106100", "630106101"])
 
         try race.county.syncUntilQuiet(stick: folder.sub("s3"))
-        for replica in [hub.replica] + race.county.stations.map(\.replica) {
+        let (giver, holder) = (race.county.stations[0], race.county.stations[1])
+        for replica in [hub.replica, holder.replica] {
             XCTAssertEqual(try replica.row(table: "household", rowID: race.household)?["monthly_income"], .integer(1350))
         }
+        XCTAssertNil(try giver.replica.row(table: "household", rowID: race.household), "the kept value does not bring the case back")
+        try assertEachStationMatchesTheHubForItsTownship(race.county)
         XCTAssertEqual(try hub.conflictReviews().count, 0, "the queue is empty")
         let all = try hub.conflictReviews(includeResolved: true, reveal: true)
         XCTAssertEqual(all.count, 1, "the resolving write is sequential, not a new conflict")
@@ -96,7 +128,7 @@ final class ConflictReviewTests: SyncTestCase {
     }
 
     func testKeepTakesATownshipCodeOrStationNameOfOneSide() throws {
-        let race = try concurrentIncomeEdits()
+        let race = try transferRaceOnIncome()
         let hub = race.county.hub
         let number = try XCTUnwrap(try hub.conflictReviews().first?.number)
         XCTAssertThrowsError(try hub.resolve(conflict: number, keep: .side("630199999"))) { error in
@@ -108,10 +140,12 @@ final class ConflictReviewTests: SyncTestCase {
     }
 
     func testStationNoticesShowUnderReviewThenResolvedWithoutEitherValue() throws {
-        let race = try concurrentIncomeEdits()
+        let race = try transferRaceOnIncome()
+        // Station 0 gave the case away; the notices addressed to its township still reach it.
         let station = race.county.stations[0]
+        XCTAssertNil(try station.replica.row(table: "household", rowID: race.household))
         let first = try station.notices()
-        XCTAssertEqual(first.map(\.kind), [.underReview])
+        XCTAssertEqual(first.map(\.kind), [.underReview, .transferredOut], "newest first")
         let notice = try XCTUnwrap(first.first)
         XCTAssertEqual(notice.household, race.household)
         XCTAssertEqual(notice.subject, "household.monthly_income")
@@ -124,21 +158,26 @@ final class ConflictReviewTests: SyncTestCase {
         try race.county.hub.resolve(conflict: number, keep: .side("loser"))
         try race.county.syncUntilQuiet(stick: folder.sub("s3"))
         let after = try station.notices()
-        XCTAssertEqual(after.map(\.kind), [.resolved, .underReview], "newest first")
+        XCTAssertEqual(after.map(\.kind), [.resolved, .underReview, .transferredOut], "newest first")
         XCTAssertTrue(after[0].wordsEn.contains("this station's value was kept"), after[0].wordsEn)
-        XCTAssertTrue(try race.county.stations[1].notices()[0].wordsEn.contains("the other edit's value was kept"))
+        let taker = try race.county.stations[1].notices()
+        XCTAssertEqual(taker.map(\.kind), [.resolved, .underReview, .transferredIn])
+        XCTAssertTrue(taker[0].wordsEn.contains("the other edit's value was kept"), taker[0].wordsEn)
         XCTAssertEqual(try station.notices(kind: .resolved).count, 1)
-        for n in after + (try race.county.stations[1].notices()) {
+        for n in after + taker {
             for value in ["1350", "980"] {
                 XCTAssertFalse(n.wordsZh.contains(value) || n.wordsEn.contains(value), "a notice never holds a value: \(n)")
             }
         }
-        XCTAssertEqual(try race.county.hub.replica.rowIDs(table: "notice", limit: nil).count, 4,
+        let hubNotices = try race.county.hub.replica.rowIDs(table: "notice", limit: nil).compactMap {
+            try race.county.hub.replica.row(table: "notice", rowID: $0)?["reference"]
+        }
+        XCTAssertEqual(hubNotices.filter { $0 == .text(String(number)) }.count, 4,
                        "one underReview and one resolved per station, none again on later merges")
     }
 
     func testResolvingTwiceIsRefused() throws {
-        let race = try concurrentIncomeEdits()
+        let race = try stationAndCountyEditIncome()
         let hub = race.county.hub
         let number = try XCTUnwrap(try hub.conflictReviews().first?.number)
         try hub.resolve(conflict: number, keep: .side("winner"))
@@ -153,7 +192,7 @@ final class ConflictReviewTests: SyncTestCase {
     }
 
     func testConflictMarkedReviewedWithoutAResolutionCountsAsResolved() throws {
-        let race = try concurrentIncomeEdits()
+        let race = try stationAndCountyEditIncome()
         let hub = race.county.hub
         let number = try XCTUnwrap(try hub.conflictReviews().first?.number)
         try hub.replica.resolveConflict(id: number)
@@ -167,7 +206,7 @@ final class ConflictReviewTests: SyncTestCase {
     }
 
     func testBadNewValueIsRefusedNamingTheFieldAndNothingIsWritten() throws {
-        let race = try concurrentIncomeEdits()
+        let race = try stationAndCountyEditIncome()
         let hub = race.county.hub
         let number = try XCTUnwrap(try hub.conflictReviews().first?.number)
         let before = try snapshot(hub.replica)
@@ -184,7 +223,7 @@ final class ConflictReviewTests: SyncTestCase {
     }
 
     func testResolvingAConflictOnADeletedRowIsRefused() throws {
-        let race = try concurrentIncomeEdits()
+        let race = try stationAndCountyEditIncome()
         let hub = race.county.hub
         let number = try XCTUnwrap(try hub.conflictReviews().first?.number)
         clock.advance(by: 1_000)

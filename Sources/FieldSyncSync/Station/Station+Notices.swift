@@ -51,8 +51,9 @@ public struct StationNotice: Sendable, Equatable {
 
 extension Station {
     /// The notices addressed to this station's township, newest first; only of `kind`
-    /// when given. (Until partial replication lands every station holds every notice, so
-    /// the address is what picks this station's.)
+    /// when given. A station receives only those (P1), including notices about a case it
+    /// has since given away; the address is checked here all the same, so a notice never
+    /// shows at a station it was not written for.
     public func notices(kind: NoticeKind? = nil) throws(SyncError) -> [StationNotice] {
         guard let township = identity.township else { return [] }
         return try SyncError.catching {
