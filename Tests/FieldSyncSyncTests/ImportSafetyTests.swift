@@ -121,3 +121,35 @@ final class ImportSafetyTests: SyncTestCase {
         XCTAssertEqual(try station.status().changesOwed, 0)
     }
 }
+
+/// Frames are cut by size, so a row's changes can straddle two frames of a bundle.
+final class FrameBoundaryTests: SyncTestCase {
+    /// A station bundle whose every record is in a frame of its own: each new row (a
+    /// household, an append-only visit) arrives in pieces, and must still be merged as the
+    /// whole row it is — not refused as a new row missing its required fields, nor as a
+    /// change to an existing record.
+    func testRowsSplitAcrossFramesAreMergedWhole() throws {
+        let county = try makeCounty(stations: 1)
+        let station = county.stations[0]
+        let household = try addHouseholds(station, count: 1)[0]
+        try station.record(table: "visit", values: ["household_id": .text(household), "visited_at": .text("2026-11-29T09:00:00+08:00"),
+                                                    "visitor": .text("李芳"), "note": .text("入户")])
+        let peer = try XCTUnwrap(station.hub())
+        let path = folder.sub("one-record-per-frame.fsb")
+        let header = try station.replica.exportSnapshot { snapshot in
+            let draft = BundleDraft(kind: .stationToHub, sender: station.identity.site, senderName: station.identity.name,
+                                    created: try station.replica.issueStamp(), schemaName: station.replica.schema.name,
+                                    schemaVersion: station.replica.schema.version, schemaFingerprint: station.replica.schemaFingerprint,
+                                    recipients: [BundleRecipient(site: peer.site, key: try AgreementPublicKey(rawRepresentation: peer.agreementKey))],
+                                    senderVector: try snapshot.vector(), assumedVector: .empty, acknowledgement: nil,
+                                    tableCounts: try snapshot.counts(since: .empty, only: station.identity.site))
+            let writer = try BundleWriter(path: path, draft: draft, signingKey: station.identity.signingKey, frameTarget: 1)
+            try snapshot.forEachBatch(since: .empty, only: station.identity.site, batchSize: 100) { try writer.append(contentsOf: $0) }
+            return try writer.finish()
+        }
+        XCTAssertEqual(header.frameCount, header.totalChanges, "one record per frame")
+        let merged = try county.hub.merge(bundleAt: path)
+        XCTAssertEqual(merged.report.applied, header.totalChanges)
+        XCTAssertEqual(try county.hub.replica.digest(township: station.identity.township!), try station.replica.digest())
+    }
+}
