@@ -175,6 +175,16 @@ final class DuplicateTests: SyncTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), Data("short".utf8), "a damaged secret is left for the operator")
     }
 
+    func testASeededSampleCountyHasTheSameSecretEveryTimeSoItsNoticesAreReproducible() throws {
+        func secret(_ name: String, seed: UInt64?) throws -> Data {
+            let county = try County.create(at: folder.sub(name), hubName: "湟中区民政局", stations: [], wallClock: clock.wallClock(), seed: seed)
+            return try Data(contentsOf: URL(fileURLWithPath: county.hub.folder.countySecretPath))
+        }
+        XCTAssertEqual(try secret("a", seed: 7), try secret("b", seed: 7))
+        XCTAssertNotEqual(try secret("c", seed: 7), try secret("d", seed: 8))
+        XCTAssertNotEqual(try secret("e", seed: nil), try secret("f", seed: nil))
+    }
+
     func testStationWarnsAtOnceOfAnIDNumberItAlreadyHoldsWithoutTheNumber() throws {
         let county = try makeCounty(stations: 1)
         let station = county.stations[0]

@@ -40,15 +40,17 @@ public struct CountySecret {
         return PersonKey(bytes: Array(HMAC<SHA256>.authenticationCode(for: Data(normalized.utf8), using: key)))
     }
 
-    /// The secret of the hub in `folder`, made (32 random bytes, 0600) if it has none.
+    /// The secret of the hub in `folder`, made (32 random bytes, 0600) if it has none;
+    /// `making` gives the bytes instead (a seeded sample county, whose every key is
+    /// reproducible; never for a real county).
     ///
     /// Two commands on one hub may both find it missing: each writes a private temporary
     /// file and links it into place, which succeeds for one of them only, so both go on
     /// with the same secret. A file that is not exactly 32 bytes is refused, never replaced:
     /// a new secret would change every reference the stations have been told.
-    static func loadOrCreate(in folder: NodeFolder) throws(SyncError) -> CountySecret {
+    static func loadOrCreate(in folder: NodeFolder, making given: [UInt8]? = nil) throws(SyncError) -> CountySecret {
         let path = folder.countySecretPath
-        if !FileManager.default.fileExists(atPath: path) { try create(at: path) }
+        if !FileManager.default.fileExists(atPath: path) { try create(at: path, bytes: given) }
         let data = try InputFile.read(path, what: "county secret", limit: 4096)
         guard data.count == byteCount else {
             throw .countySecretUnusable(path: path, reason: "holds \(data.count) bytes instead of \(byteCount) (damaged or replaced)")
@@ -56,10 +58,11 @@ public struct CountySecret {
         return CountySecret(bytes: Array(data))
     }
 
-    /// Writes a new secret to `path` unless one appeared meanwhile.
-    private static func create(at path: String) throws(SyncError) {
+    /// Writes a new secret (`given`, or random bytes) to `path` unless one appeared meanwhile.
+    private static func create(at path: String, bytes given: [UInt8]?) throws(SyncError) {
         var rng = SystemRandomNumberGenerator()
-        let bytes = (0..<byteCount).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        let bytes = given ?? (0..<byteCount).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        precondition(bytes.count == byteCount, "a county secret is \(byteCount) bytes")
         let dir = (path as NSString).deletingLastPathComponent
         let tmp = (dir as NSString).appendingPathComponent(".county-secret.\(UInt32.random(in: 0...UInt32.max)).tmp")
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)

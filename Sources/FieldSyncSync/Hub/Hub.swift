@@ -36,7 +36,7 @@ public final class Hub: Sendable {
 
     public static func initialize(at path: String, name: String, schema: Schema = CaseworkSchema.schema,
                                   wallClock: @escaping WallClock = SystemWallClock.now,
-                                  identity given: NodeIdentity? = nil) throws(SyncError) -> Hub {
+                                  identity given: NodeIdentity? = nil, countySecret: [UInt8]? = nil) throws(SyncError) -> Hub {
         try InputCheck.name(name, field: "hub name (--name)")
         let folder = NodeFolder(path)
         guard !folder.exists else { throw .folderExists(path) }
@@ -47,7 +47,7 @@ public final class Hub: Sendable {
             let replica = try Replica.create(at: folder.replicaPath, schema: schema, siteID: identity.site, name: name,
                                              role: .hub, wallClock: wallClock)
             try identity.save(to: folder.identityPath)
-            _ = try CountySecret.loadOrCreate(in: folder)
+            _ = try CountySecret.loadOrCreate(in: folder, making: countySecret)
             return try Hub(folder: folder, identity: identity, replica: replica, wallClock: wallClock)
         }
     }
