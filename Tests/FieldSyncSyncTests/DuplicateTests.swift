@@ -173,6 +173,8 @@ final class DuplicateTests: SyncTestCase {
             XCTAssertTrue("\(error)".contains("backup"), "\(error)")
         }
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), Data("short".utf8), "a damaged secret is left for the operator")
+        XCTAssertEqual(try county.hub.status().peers.map { $0.overview?.duplicateGroups }, [nil],
+                       "status still answers, with duplicates unknown")
     }
 
     func testASeededSampleCountyHasTheSameSecretEveryTimeSoItsNoticesAreReproducible() throws {

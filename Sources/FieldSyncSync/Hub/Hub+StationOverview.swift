@@ -17,8 +17,9 @@ public struct StationOverview: Sendable, Equatable {
     public let changesStillOwed: Int?
     /// Unresolved conflicts on rows of the station's cases or notices addressed to it.
     public let openConflicts: Int
-    /// Duplicate groups with a household of the station's township.
-    public let duplicateGroups: Int
+    /// Duplicate groups with a household of the station's township; nil when the county
+    /// secret cannot be read (`hub duplicates` says why), which must not stop `hub status`.
+    public let duplicateGroups: Int?
     /// Applications of the station's township waiting for a county decision.
     public let pendingDecisions: Int
     /// Registered (not deleted) households whose township is the station's.
@@ -28,7 +29,8 @@ public struct StationOverview: Sendable, Equatable {
 /// The county-wide figures `hub status` breaks down by station, read once per status.
 struct CountyFigures {
     let households: [String: Int]
-    let duplicates: [String: Int]
+    /// Nil when the county secret cannot be read.
+    let duplicates: [String: Int]?
     let pending: [String: Int]
     let conflicts: [String: Int]
     let hubVector: VersionVector
@@ -41,7 +43,7 @@ struct CountyFigures {
             let said = peer.knownVector[peer.site], held = hubVector[peer.site]
             return StationOverview(lastReceived: received, lastSent: try replica.exportedBundles(to: peer.site, limit: 1).first,
                                    changesStillOwed: received == nil ? nil : Int(said > held ? said - held : 0),
-                                   openConflicts: conflicts[code] ?? 0, duplicateGroups: duplicates[code] ?? 0,
+                                   openConflicts: conflicts[code] ?? 0, duplicateGroups: duplicates.map { $0[code] ?? 0 },
                                    pendingDecisions: pending[code] ?? 0, householdsInScope: households[code] ?? 0)
         }
     }
@@ -52,11 +54,15 @@ extension Hub {
     /// decisions and open conflicts, each counted per township.
     func countyFigures() throws(SyncError) -> CountyFigures {
         let rows = try CountyRows(replica)
-        var households: [String: Int] = [:], duplicates: [String: Int] = [:], pending: [String: Int] = [:]
+        var households: [String: Int] = [:], duplicates: [String: Int]? = [:], pending: [String: Int] = [:]
         for household in rows.households.values { if let code = household.township { households[code, default: 0] += 1 } }
-        let secret = try CountySecret.loadOrCreate(in: folder)
-        for group in DuplicateScan(rows: rows, secret: secret).groups() {
-            for code in group.townships { duplicates[code, default: 0] += 1 }
+        do {
+            for group in DuplicateScan(rows: rows, secret: try CountySecret.loadOrCreate(in: folder)).groups() {
+                for code in group.townships { duplicates?[code, default: 0] += 1 }
+            }
+        } catch {
+            Self.logger.warning("duplicates not counted: the county secret cannot be used", metadata: ["folder": "\(folder.path)"])
+            duplicates = nil
         }
         for decision in try pendingDecisions(in: rows) { if let code = decision.township { pending[code, default: 0] += 1 } }
         return try SyncError.catching {

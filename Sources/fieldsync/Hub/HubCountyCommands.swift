@@ -126,6 +126,6 @@ enum StationOverviewText {
         let owed = o.changesStillOwed.map { "\($0) changes (as its last bundle said)" } ?? "unknown (no bundle received yet)"
         return ["last received: \(bundle(o.lastReceived)); last sent: \(bundle(o.lastSent))",
                 "still owes the hub: \(owed)",
-                "open conflicts \(o.openConflicts), duplicate groups \(o.duplicateGroups), waiting for the county \(o.pendingDecisions), households \(o.householdsInScope)"]
+                "open conflicts \(o.openConflicts), duplicate groups \(o.duplicateGroups.map(String.init) ?? "unknown (see fieldsync hub duplicates)"), waiting for the county \(o.pendingDecisions), households \(o.householdsInScope)"]
     }
 }

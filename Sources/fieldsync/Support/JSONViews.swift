@@ -28,10 +28,11 @@ struct StatusJSON: Encodable {
         var largestClockSkew: SkewJSON? = nil
         var overview: OverviewJSON? = nil
     }
-    /// ``StationOverview``; `changesStillOwed` is null when no bundle has come from the station yet.
+    /// ``StationOverview``; `changesStillOwed` is null when no bundle has come from the station yet,
+    /// `duplicateGroups` when the county secret cannot be read.
     struct OverviewJSON: Encodable {
         let lastReceived: BundleRecordJSON?, lastSent: BundleRecordJSON?, changesStillOwed: Int?
-        let openConflicts: Int, duplicateGroups: Int, pendingDecisions: Int, householdsInScope: Int
+        let openConflicts: Int, duplicateGroups: Int?, pendingDecisions: Int, householdsInScope: Int
         init(_ o: StationOverview) {
             lastReceived = o.lastReceived.map(BundleRecordJSON.init); lastSent = o.lastSent.map(BundleRecordJSON.init)
             changesStillOwed = o.changesStillOwed; openConflicts = o.openConflicts; duplicateGroups = o.duplicateGroups
