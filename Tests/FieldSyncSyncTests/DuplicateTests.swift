@@ -251,10 +251,10 @@ final class DuplicateTests: SyncTestCase {
             XCTAssertEqual(bundle.recipientSite, station.identity.site)
             try station.importBundle(at: bundle.path)
         }
-        // Both stations change the same income without seeing each other's change: a conflict.
+        // The station and the county change the same income without seeing each other's change: a conflict.
         try county.stations[0].record(table: "household", id: h0, values: ["monthly_income": .integer(700)])
         clock.advance(by: 1_000)
-        try county.stations[1].record(table: "household", id: h0, values: ["monthly_income": .integer(650)])
+        try county.hub.replica.write(table: "household", rowID: h0, values: ["monthly_income": .integer(650)])
         let up1 = try county.stations[1].export(to: folder.sub("up1.fsb")).path
         try county.hub.merge(bundleAt: up1)
         try county.hub.merge(bundleAt: county.stations[0].export(to: folder.sub("up2.fsb")).path)
