@@ -219,12 +219,14 @@ final class DuplicateTests: SyncTestCase {
                          receivedAt: Self.at("2026-10-10T10:00:00+08:00"))   // within township authority
         _ = try c0.apply(household: h0, category: "dibao", channel: "window", receivedAt: Self.at("2026-10-05T10:00:00+08:00"))
         let decided = try c0.apply(household: h0, category: "education", channel: "window", receivedAt: Self.at("2026-10-02T10:00:00+08:00"))
+        let department = try c0.apply(household: h0, category: "housing", channel: "window", receivedAt: Self.at("2026-10-03T10:00:00+08:00"))
+        try c0.refer(application: department, to: "housing", at: Self.at("2026-10-04T10:00:00+08:00"))
         try county.syncUntilQuiet(stick: folder.sub("s1"))
         try Casework(replica: county.hub.replica, now: { Self.now }).decide(application: decided, approve: false, reasons: "县级决定",
                                                                              level: .county, at: Self.at("2026-11-05T10:00:00+08:00"))
 
         let pending = try county.hub.pendingDecisions()
-        XCTAssertEqual(pending.map(\.application), [large, medical], "oldest first; decided and township cases left out")
+        XCTAssertEqual(pending.map(\.application), [large, medical], "oldest first; decided, township and department cases left out")
         XCTAssertEqual(pending.map(\.township), ["630106101", "630106100"])
         XCTAssertEqual(pending.map(\.stationName), ["社工站1", "社工站0"])
         XCTAssertEqual(pending.map(\.category), ["temporary", "medical"])

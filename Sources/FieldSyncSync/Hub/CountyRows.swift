@@ -33,14 +33,21 @@ struct CountyRows {
     /// Members of registered households that have an ID number.
     let members: [Member]
     let applications: [Application]
+    /// Applications referred to a department (分办/转办, R13) by a referral not withdrawn:
+    /// the department decides those, not the county.
+    let referredToDepartment: Set<String>
 
     init(_ replica: Replica) throws(SyncError) {
-        let (householdRows, memberRows, applicationRows) = try SyncError.catching {
+        let (householdRows, memberRows, applicationRows, referralRows) = try SyncError.catching {
             (try replica.scan(table: "household", columns: ["township"]),
              try replica.scan(table: "member", columns: ["household_id", "id_number"]),
              try replica.scan(table: "application", columns: ["household_id", "category", "status", "applicant_member_id",
-                                                              "received_at", "amount"]))
+                                                              "received_at", "amount"]),
+             try replica.scan(table: "referral", columns: ["application_id", "status"]))
         }
+        referredToDepartment = Set(referralRows.compactMap { row in
+            row.values[1].nonEmptyText == "withdrawn" ? nil : row.values[0].nonEmptyText
+        })
         var households: [String: Household] = [:]
         for row in householdRows { households[row.id] = Household(id: row.id, township: row.values[0].nonEmptyText) }
         self.households = households

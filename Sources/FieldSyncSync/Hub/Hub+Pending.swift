@@ -24,11 +24,13 @@ extension Hub {
     /// without a receipt time last).
     ///
     /// Waiting for the county means: not approved, rejected or closed, and either marked
-    /// `referredToCounty` or beyond township authority (R8, ``TownshipAuthority``): an
+    /// `referredToCounty`, or beyond township authority (R8, ``TownshipAuthority``: an
     /// approval of its category and requested amount would be the county's under the
-    /// parameters in force today. The casework verbs refuse such a decision at a station,
-    /// so nothing else moves these cases; the station has no step that records the
-    /// referral, which is why receipt is the start of the wait.
+    /// parameters in force today) and not referred to a department (分办/转办: the
+    /// department answers those, and `station due` follows them under R13). The casework
+    /// verbs refuse such a decision at a station, so nothing else moves these cases; the
+    /// station has no step that records handing one to the county, which is why receipt
+    /// is the start of the wait.
     public func pendingDecisions() throws(SyncError) -> [PendingDecision] {
         try pendingDecisions(in: CountyRows(replica))
     }
@@ -46,7 +48,7 @@ extension Hub {
                   let household = application.household, rows.households[household] != nil else { return nil }
             let referred = application.status == ApplicationStatus.referredToCounty.rawValue
             if !referred {
-                guard let category = AssistanceCategory(rawValue: categoryCode),
+                guard !rows.referredToDepartment.contains(application.id), let category = AssistanceCategory(rawValue: categoryCode),
                       TownshipAuthority.decidingLevel(category: category, amount: application.amount.map(Money.init(yuanReal:)),
                                                       approve: true, on: today, parameters: parameters) == .county else { return nil }
             }

@@ -78,8 +78,9 @@ struct HubPending: ParsableCommand {
         discussion: """
         An application waits for the county when it is not approved, rejected or closed and \
         either is marked referredToCounty or its category and requested amount are beyond \
-        what a township may approve under today's parameters. The wait is counted from \
-        when the station received it. Decide with `fieldsync hub decide`.
+        what a township may approve under today's parameters and it was not referred to a \
+        department (the department answers those). The wait is counted from when the \
+        station received it. Decide with `fieldsync hub decide`.
 
         Example:
           fieldsync hub pending hub-huangzhong
