@@ -90,6 +90,14 @@ final class HubCountyCommandLineTests: CLITestCase {
 
         let exported = try ok(["hub", "export", hub, "--out-dir", folder.sub("down")], environment: verbose)
         assertNothingPersonal(exported)
+        for (station, code) in zip(stations, ["630106100", "630106101"]) {
+            let file = try XCTUnwrap(FileManager.default.contentsOfDirectory(atPath: folder.sub("down")).first { $0.contains(code) })
+            try ok(["station", "import", station, folder.sub("down/") + file])
+            let notices = try ok(["station", "notices", station, "--kind", "duplicate"], environment: verbose)
+            assertNothingPersonal(notices)
+            XCTAssertTrue(notices.stdout.contains("疑似重复人员") && notices.stdout.contains("Possible duplicate person")
+                          && notices.stdout.contains(groups.first?["reference"] as? String ?? "?"), notices.stdout)
+        }
 
         let pending = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(ok(["hub", "pending", hub, "--json"]).stdout.utf8)) as? [[String: Any]])
         XCTAssertEqual(pending.map { $0["application"] as? String }, [medical])

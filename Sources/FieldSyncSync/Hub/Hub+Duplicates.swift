@@ -44,20 +44,12 @@ extension Hub {
     /// Writes `group`'s notice to `township` unless it was written before; true if written.
     private func writeDuplicateNotice(_ group: DuplicateGroup, to township: String, rows: CountyRows) throws(SyncError) -> Bool {
         let id = Self.duplicateNoticeID(reference: group.reference, township: township)
-        return try SyncError.catching {
-            guard try replica.row(table: "notice", rowID: id) == nil else { return false }
-            let words = DuplicateNoticeWords(group: group, township: township, rows: rows)
-            let created = Timestamp(Date(timeIntervalSince1970: TimeInterval(wallClock()) / 1000))
-            var values: [String: Value] = [
-                "township": .text(township), "kind": .text(NoticeKind.duplicate.rawValue),
-                "subject_table": .text(words.subjectTable), "subject_column": .text(words.subjectColumn),
-                "detail": .text(words.detail), "reference": .text(group.reference), "created_at": .text(created.description),
-            ]
-            if let household = words.household { values["household_id"] = .text(household) }
-            if let subject = words.subjectRow { values["subject_row"] = .text(subject) }
-            try replica.write(table: "notice", rowID: id, values: values)
-            return true
-        }
+        guard try SyncError.catching({ try replica.row(table: "notice", rowID: id) }) == nil else { return false }
+        let words = DuplicateNoticeWords(group: group, township: township, rows: rows)
+        try postNotice(NoticeDraft(township: township, household: words.household, kind: .duplicate, subjectTable: words.subjectTable,
+                                   subjectRow: words.subjectRow, subjectColumn: words.subjectColumn, detailZh: words.zh,
+                                   detailEn: words.en, reference: group.reference), id: id)
+        return true
     }
 }
 
@@ -69,7 +61,8 @@ struct DuplicateNoticeWords {
     let subjectTable: String
     let subjectRow: String?
     let subjectColumn: String
-    let detail: String
+    let zh: String
+    let en: String
 
     /// At most this many other records are named; a longer list ends with a count.
     static let namedOthers = 5
@@ -85,15 +78,15 @@ struct DuplicateNoticeWords {
             let member = rows.members.first { group.members.contains($0.id) && $0.household == home }?.id
             subjectRow = member
             let others = group.households.filter { $0 != home }
-            let (zh, en) = Self.name(others, excess: others.count - Self.namedOthers) { other in
+            let (othersZh, othersEn) = Self.name(others, excess: others.count - Self.namedOthers) { other in
                 let there = rows.township(of: other)
                 return there == township ? ("本乡镇户 \(other)", "household \(other) of this township")
                     : ("乡镇 \(there ?? "?") 的户 \(other)", "household \(other) in township \(there ?? "?")")
             }
-            detail = "疑似重复人员（比对号 \(ref)）：本站户 \(home ?? "?") 的成员 \(member ?? "?") 的身份证号（id_number）与\(zh)中的一名成员相同。"
+            zh = "疑似重复人员（比对号 \(ref)）：本站户 \(home ?? "?") 的成员 \(member ?? "?") 的身份证号（id_number）与\(othersZh) 中的一名成员相同。"
                 + "请核对身份证，确认是否同一人；如重复登记，请删除错误的成员记录，并与相关乡镇社工站联系。"
-                + " / Possible duplicate person (match \(ref)): member \(member ?? "?") of household \(home ?? "?") has the same ID number"
-                + " (id_number) as a member of \(en). Check the ID card and whether it is the same person; if it was registered twice,"
+            en = "Possible duplicate person (match \(ref)): member \(member ?? "?") of household \(home ?? "?") has the same ID number"
+                + " (id_number) as a member of \(othersEn). Check the ID card and whether it is the same person; if it was registered twice,"
                 + " delete the wrong member record and contact the other station."
         case .twoOpenApplications:
             subjectTable = "application"
@@ -104,16 +97,16 @@ struct DuplicateNoticeWords {
             household = home
             subjectRow = own
             let others = rows.applications.filter { group.applications.contains($0.id) && $0.id != own }
-            let (zh, en) = Self.name(others, excess: others.count - Self.namedOthers) { other in
+            let (othersZh, othersEn) = Self.name(others, excess: others.count - Self.namedOthers) { other in
                 let there = rows.township(of: other.household)
                 return there == township ? ("本站申请 \(other.id)（户 \(other.household ?? "?")）", "application \(other.id) (household \(other.household ?? "?"))")
                     : ("乡镇 \(there ?? "?") 的申请 \(other.id)（户 \(other.household ?? "?")）",
                        "application \(other.id) (household \(other.household ?? "?"), township \(there ?? "?"))")
             }
             let category = group.category ?? "?"
-            detail = "疑似重复申请（比对号 \(ref)）：本站申请 \(own ?? "?")（户 \(home ?? "?")）与\(zh)为同一人申请同一救助类别（\(category)），均未办结。"
+            zh = "疑似重复申请（比对号 \(ref)）：本站申请 \(own ?? "?")（户 \(home ?? "?")）与\(othersZh) 为同一人申请同一救助类别（\(category)），均未办结。"
                 + "请核实，撤回或结案重复的一份。"
-                + " / Possible duplicate application (match \(ref)): application \(own ?? "?") (household \(home ?? "?")) and \(en)"
+            en = "Possible duplicate application (match \(ref)): application \(own ?? "?") (household \(home ?? "?")) and \(othersEn)"
                 + " are by the same person for the same kind of assistance (category \(category)), and all are still open."
                 + " Check them and close the one entered twice."
         }
