@@ -61,6 +61,8 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
     case unenrolledStation(file: String, stationName: String)
     /// The hub refused to resolve a conflict (`hub resolve`); nothing was written.
     case review(ConflictReviewError)
+    /// The hub's `county-secret` (the key of duplicate matching) exists but cannot be used.
+    case countySecretUnusable(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -139,6 +141,8 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
             return "\(file) is a bundle from station \(stationName), which this hub has not enrolled; it was not applied. Enroll the station with its request (fieldsync hub enroll), then merge again."
         case let .review(error):
             return error.description
+        case let .countySecretUnusable(path, reason):
+            return "\(path) \(reason), so duplicate applicants cannot be matched. Restore the file from the hub's backup; only if there is none, move it away and run the command again: a new secret is made, and duplicate notices already sent are sent again under new references."
         }
     }
 }

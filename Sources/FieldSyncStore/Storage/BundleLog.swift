@@ -18,10 +18,12 @@ enum BundleLog: String {
         try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM \(rawValue) WHERE bundle_id = ?)"), arguments: [bundleID.data]) ?? false
     }
 
-    /// Newest first.
-    func list(_ db: Database, limit: Int) throws -> [BundleRecord] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT bundle_id, peer, created_stamp, at_millis, change_count, file_name FROM \(rawValue) ORDER BY id DESC LIMIT ?"),
-                         arguments: [limit]).map { row in
+    /// Newest first; only those of `peer` when given.
+    func list(_ db: Database, peer: SiteID? = nil, limit: Int) throws -> [BundleRecord] {
+        let filter = peer == nil ? "" : "WHERE peer = ? "
+        let arguments: StatementArguments = peer.map { [$0.bytes.data, limit] } ?? [limit]
+        return try Row.fetchAll(db.cachedStatement(sql: "SELECT bundle_id, peer, created_stamp, at_millis, change_count, file_name FROM \(rawValue) \(filter)ORDER BY id DESC LIMIT ?"),
+                                arguments: arguments).map { row in
             guard let peer = SiteID(bytes: [UInt8](row[1] as Data)) else { throw StoreError.corrupt(reason: "a bundle record names a malformed site") }
             return BundleRecord(bundleID: [UInt8](row[0] as Data), peer: peer, createdStamp: HybridTimestamp(rawValue: UInt64(sql: row[2])),
                                 atMillis: UInt64(sql: row[3]), changeCount: row[4], fileName: row[5])

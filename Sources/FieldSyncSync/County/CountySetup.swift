@@ -34,8 +34,14 @@ public struct County: Sendable {
         }
         let enrollmentDir = (root as NSString).appendingPathComponent("enrollment")
         try NodeFolder(enrollmentDir).create()
+        // The county secret too, from a generator of its own so the identities stay as they were.
+        var secret: [UInt8]?
+        if let seed {
+            var source = SeededGenerator(seed: seed &+ 0xC0_5EC7)
+            secret = (0..<CountySecret.byteCount).map { _ in UInt8.random(in: 0...255, using: &source) }
+        }
         let hub = try Hub.initialize(at: (root as NSString).appendingPathComponent("hub"), name: hubName, schema: schema,
-                                     wallClock: wallClock, identity: identity(hubName, .hub, nil))
+                                     wallClock: wallClock, identity: identity(hubName, .hub, nil), countySecret: secret)
         var stations: [Station] = []
         for (i, plan) in plans.enumerated() {
             let request = (enrollmentDir as NSString).appendingPathComponent("\(plan.township)-request.json")

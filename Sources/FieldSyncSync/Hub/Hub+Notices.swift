@@ -53,9 +53,10 @@ public struct NoticeDraft: Sendable, Equatable {
 
 extension Hub {
     /// Writes `notice` as a new row of `notice` (append-only, hub-only): it reaches the
-    /// station with its next return bundle. Returns the row id.
+    /// station with its next return bundle. Returns the row id: `id` when given, so that a
+    /// notice to be written once (a duplicate group's) can be found again by it.
     @discardableResult
-    public func postNotice(_ notice: NoticeDraft) throws(SyncError) -> String {
+    public func postNotice(_ notice: NoticeDraft, id given: String? = nil) throws(SyncError) -> String {
         try SyncError.catching {
             let values = notice.rowValues(createdAt: Timestamp(Date(timeIntervalSince1970: Double(wallClock()) / 1000)).description)
             // The hub's replica checks no write; a notice is checked as A4 would check it
@@ -68,7 +69,7 @@ extension Hub {
                     throw StoreError.unauthorized(violation)
                 }
             }
-            let id = try RowIDGenerator.next(for: replica, site: identity.site)
+            let id = try given ?? RowIDGenerator.next(for: replica, site: identity.site)
             try replica.write(table: "notice", rowID: id, values: values)
             Self.logger.info("notice posted", metadata: ["township": "\(notice.township)", "kind": "\(notice.kind.rawValue)"])
             return id

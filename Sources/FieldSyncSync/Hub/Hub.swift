@@ -38,7 +38,7 @@ public final class Hub: Sendable {
 
     public static func initialize(at path: String, name: String, schema: Schema = CaseworkSchema.schema,
                                   wallClock: @escaping WallClock = SystemWallClock.now,
-                                  identity given: NodeIdentity? = nil) throws(SyncError) -> Hub {
+                                  identity given: NodeIdentity? = nil, countySecret: [UInt8]? = nil) throws(SyncError) -> Hub {
         try InputCheck.name(name, field: "hub name (--name)")
         let folder = NodeFolder(path)
         guard !folder.exists else { throw .folderExists(path) }
@@ -49,6 +49,7 @@ public final class Hub: Sendable {
             let replica = try Replica.create(at: folder.replicaPath, schema: schema, siteID: identity.site, name: name,
                                              role: .hub, wallClock: wallClock)
             try identity.save(to: folder.identityPath)
+            _ = try CountySecret.loadOrCreate(in: folder, making: countySecret)
             return try Hub(folder: folder, identity: identity, replica: replica, wallClock: wallClock)
         }
     }
@@ -204,6 +205,7 @@ public final class Hub: Sendable {
     public func exportReturnBundles(to folder: String, progress: ((Int, Int, String) -> Void)? = nil) throws(SyncError) -> [ExportResult] {
         try NodeFolder(folder).create()
         let targets = try stations().filter { $0.revokedAtMillis == nil }
+        try flagDuplicates()
         var results: [ExportResult] = []
         for (i, station) in targets.enumerated() {
             progress?(i + 1, targets.count, station.name)
@@ -247,7 +249,8 @@ public final class Hub: Sendable {
 
     /// The hub's sync state and, for each station, how many changes it has yet to receive.
     public func status() throws(SyncError) -> NodeStatus {
-        try SyncError.catching {
+        let county = try countyFigures()
+        return try SyncError.catching {
             let peers = try stations().map { peer in
                 let schema = try schema(of: peer.site)
                 let waiting = schema.version < replica.schema.version
@@ -255,7 +258,8 @@ public final class Hub: Sendable {
                 let pending = try servesScope(to: peer) ? try changesPending(forScoped: peer) : try replica.changeCount(since: peer.knownVector)
                 return PeerStatus(peer: peer, changesPending: pending,
                                   largestClockSkew: try ClockSkewLog.largest(from: peer.site, in: replica),
-                                  schemaVersion: schema.version, waitingForUpgrade: waiting)
+                                  schemaVersion: schema.version, waitingForUpgrade: waiting,
+                                  overview: try county.overview(of: peer, in: replica))
             }
             return NodeStatus(name: identity.name, site: identity.site, role: .hub, township: nil, vector: try replica.vector(),
                               changesOwed: 0, hubName: nil, lastExport: try replica.exportedBundles(limit: 1).first,

@@ -199,6 +199,9 @@ public struct PeerStatus: Sendable {
     public var schemaVersion: Int
     /// Of ``changesPending``, those the station cannot hold until it upgrades, per table.
     public var waitingForUpgrade: [String: Int] = [:]
+    /// The county's view of the station: bundles each way, what it still owes, its
+    /// conflicts, duplicates, pending decisions and households (hubs only).
+    public var overview: StationOverview? = nil
 
     /// How many changes wait for the station's upgrade.
     public var waitingForUpgradeCount: Int { waitingForUpgrade.values.reduce(0, +) }

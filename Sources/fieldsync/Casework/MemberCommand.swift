@@ -1,6 +1,7 @@
 import ArgumentParser
 import FieldSyncDomain
 import FieldSyncSync
+import Foundation
 
 /// `fieldsync station member …`: household members (成员).
 struct MemberCommand: ParsableCommand {
@@ -20,7 +21,9 @@ struct MemberAdd: ParsableCommand {
         birth date and sex are taken from it. A --birth-date given must agree with it and may \
         not be after --at (when the form was filled in; not before the household was \
         registered). Labour capacity counts for the dibao review cycle (R2): the household's \
-        next review follows it.
+        next review follows it. If another member held at this station has the same ID \
+        number, the member is still added and a warning names the other member and household \
+        by row id (on standard error; in --json as `sameIDNumber`).
 
         Example:
           fieldsync station member add st 3f9a0c1e-000001 --name 马明 \\
@@ -51,11 +54,32 @@ struct MemberAdd: ParsableCommand {
     func run() throws {
         try reporting {
             let casework = try stationCasework(dir)
-            let id = try casework.addMember(household: household, MemberInput(
+            let added = try casework.addMemberAndCheckIDNumber(household: household, MemberInput(
                 name: name, idNumber: idNumber, birthDate: birthDate, relation: relation, labourCapacity: labourCapacity,
                 disabilityType: disabilityType, disabilityGrade: disabilityGrade, health: health, student: student,
                 careGrade: careGrade), at: moment.date)
-            printRecorded(id, table: "member", at: moment.date, json: output.json)
+            if output.json {
+                printJSON(MemberAddedJSON(added, at: moment.date))
+            } else {
+                print(added.id)
+                // On standard error, so that `M=$(fieldsync station member add …)` still takes the id alone.
+                if let warning = added.sameIDNumber { FileHandle.standardError.write(Data("fieldsync: \(warning)\n".utf8)) }
+            }
+        }
+    }
+}
+
+/// `member add --json`: the recorded id, and the other members with the same ID number.
+struct MemberAddedJSON: Encodable {
+    struct HolderJSON: Encodable { let member: String, household: String }
+    struct WarningJSON: Encodable { let message: String, others: [HolderJSON] }
+    let id: String, table: String, at: String
+    let sameIDNumber: WarningJSON?
+
+    init(_ added: MemberAddition, at date: Date) {
+        id = added.id; table = "member"; at = Timestamp(date).description
+        sameIDNumber = added.sameIDNumber.map { w in
+            WarningJSON(message: w.description, others: w.others.map { HolderJSON(member: $0.member, household: $0.household) })
         }
     }
 }

@@ -10,7 +10,7 @@ struct HubCommand: ParsableCommand {
         commandName: "hub",
         abstract: "Run the county hub: enroll stations, merge their bundles, write return bundles, decide county cases, set parameters.",
         subcommands: [HubInit.self, HubEnroll.self, HubMerge.self, HubExport.self, HubStatus.self, HubConflicts.self, HubResolve.self,
-                      HubDecide.self, HubParams.self, HubTransfer.self]
+                      HubDecide.self, HubParams.self, HubTransfer.self, HubDuplicates.self, HubPending.self]
     )
 }
 
@@ -120,7 +120,16 @@ struct HubExport: ParsableCommand {
 struct HubStatus: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status", abstract: "The hub, its stations, and what each has yet to receive.",
-        discussion: "Example:\n  fieldsync hub status hub-huangzhong --json")
+        discussion: """
+        Per station: changes to send it, the last bundle received from it and sent to it, the \
+        changes it still owes (what its newest bundle said it held of its own that the hub \
+        lacks; unknown before its first bundle), open conflicts on its cases, duplicate \
+        groups and applications waiting for a county decision in its township, and its \
+        households.
+
+        Example:
+          fieldsync hub status hub-huangzhong --json
+        """)
     @Argument(help: "The hub folder.") var dir: String
     @OptionGroup var output: OutputOptions
 

@@ -221,6 +221,7 @@ enum StatusText {
             let skew = p.largestClockSkew.map { "  largest clock skew \(ClockText.signed($0.millis)) (seen \(ISOTime.format(millis: $0.atMillis)))" } ?? ""
             Swift.print("  \(p.peer.township ?? "")  \(p.peer.name)  \(p.changesPending) changes to send\(p.peer.revokedAtMillis != nil ? "  (revoked)" : "")  schema v\(p.schemaVersion)\(skew)")
             if let notice = p.upgradeNotice { Swift.print("    note: \(notice)") }
+            if let o = p.overview { for line in StationOverviewText.lines(o) { Swift.print("    \(line)") } }
         }
     }
 }

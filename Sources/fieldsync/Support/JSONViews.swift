@@ -26,6 +26,18 @@ struct StatusJSON: Encodable {
         let schemaVersion: Int, waitingForUpgrade: Int, waitingForUpgradeByTable: [String: Int], notice: String?
         /// The largest difference between a bundle's created stamp and the hub's clock (positive: station ahead).
         var largestClockSkew: SkewJSON? = nil
+        var overview: OverviewJSON? = nil
+    }
+    /// ``StationOverview``; `changesStillOwed` is null when no bundle has come from the station yet,
+    /// `duplicateGroups` when the county secret cannot be read.
+    struct OverviewJSON: Encodable {
+        let lastReceived: BundleRecordJSON?, lastSent: BundleRecordJSON?, changesStillOwed: Int?
+        let openConflicts: Int, duplicateGroups: Int?, pendingDecisions: Int, householdsInScope: Int
+        init(_ o: StationOverview) {
+            lastReceived = o.lastReceived.map(BundleRecordJSON.init); lastSent = o.lastSent.map(BundleRecordJSON.init)
+            changesStillOwed = o.changesStillOwed; openConflicts = o.openConflicts; duplicateGroups = o.duplicateGroups
+            pendingDecisions = o.pendingDecisions; householdsInScope = o.householdsInScope
+        }
     }
     let name: String, site: String, role: String, township: String?, hub: String?
     let changesOwed: Int, openConflicts: Int
@@ -41,7 +53,8 @@ struct StatusJSON: Encodable {
                      changesPending: $0.changesPending, revoked: $0.peer.revokedAtMillis != nil,
                      schemaVersion: $0.schemaVersion, waitingForUpgrade: $0.waitingForUpgradeCount,
                      waitingForUpgradeByTable: $0.waitingForUpgrade, notice: $0.upgradeNotice,
-                     largestClockSkew: $0.largestClockSkew.map { SkewJSON(millis: $0.millis, seenAt: ISOTime.format(millis: $0.atMillis)) })
+                     largestClockSkew: $0.largestClockSkew.map { SkewJSON(millis: $0.millis, seenAt: ISOTime.format(millis: $0.atMillis)) },
+                     overview: $0.overview.map(OverviewJSON.init))
         } : nil
     }
 }

@@ -1,0 +1,42 @@
+import FieldSyncCore
+import GRDB
+
+extension Replica {
+    /// The visible rows of `table`, with the values of `columns` in the order given, in
+    /// id byte order, read in one snapshot.
+    ///
+    /// For the hub's whole-county views (duplicate applicants, decisions waiting for the
+    /// county, households per station): ``row(table:rowID:)`` costs one read transaction
+    /// per row, which over a county's tens of thousands of members is most of the time
+    /// such a view takes. Deleted rows are not in the user tables, so they are not listed.
+    public func scan(table: String, columns: [String]) throws(StoreError) -> [(id: String, values: [Value])] {
+        let tableCatalog = try catalog.table(table)
+        var types: [ColumnType] = []
+        for column in columns {
+            guard let index = tableCatalog.columnIndex[column] else { throw .unknownColumn(table: table, column: column) }
+            types.append(tableCatalog.schema.columns[index].type)
+        }
+        let selected = (["\"id\""] + columns.map(TableCatalog.quote)).joined(separator: ", ")
+        let sql = "SELECT \(selected) FROM \(TableCatalog.quote(table)) ORDER BY \"id\""
+        return try read { db in
+            var result: [(id: String, values: [Value])] = []
+            let rows = try Row.fetchCursor(db, sql: sql)
+            while let row = try rows.next() {
+                let values = types.enumerated().map { i, type in Value(row[i + 1] as DatabaseValue, type: type) }
+                result.append((row[0], values))
+            }
+            return result
+        }
+    }
+
+    /// The newest bundles imported from `peer`, newest first (the hub's "last bundle
+    /// received" from one station).
+    public func importedBundles(from peer: SiteID, limit: Int) throws(StoreError) -> [BundleRecord] {
+        try read { db in try BundleLog.imported.list(db, peer: peer, limit: limit) }
+    }
+
+    /// The newest bundles exported to `peer`, newest first.
+    public func exportedBundles(to peer: SiteID, limit: Int) throws(StoreError) -> [BundleRecord] {
+        try read { db in try BundleLog.exported.list(db, peer: peer, limit: limit) }
+    }
+}
