@@ -136,6 +136,10 @@ public final class Hub: Sendable {
             }
             try replica.setSetting(Self.divergenceKey(station.site), String(held))
             try replica.lowerKnownVector(of: station.site, origin: station.site, to: agreed)
+            // The copy may also lack part of its feed (a transfer away it received after the
+            // copy was taken): its feed is sent again from the start (P6), and a refused
+            // bundle's own report of it is not to be trusted.
+            if let feed = feedSite(of: station) { try replica.lowerKnownVector(of: station.site, origin: feed, to: 0) }
             Self.logger.warning("station history parted from the hub's", metadata: ["station": "\(station.site)", "agreedThrough": "\(agreed)"])
         }
     }
