@@ -7,7 +7,7 @@ import Foundation
 /// township, households with members, and a year of casework — applications through every
 /// channel, economic status checks, decisions, payments, visits and referrals — all made
 /// through the casework service, so every rule of the plan is respected. Then the stations
-/// sync with the hub until every replica holds the same cases.
+/// sync with the hub until each station holds exactly its township's cases.
 ///
 /// Everything is synthetic and marked so: names are drawn from lists, ID numbers use the
 /// non-existent area code 639900, amounts are round plausible figures. The same seed gives
@@ -53,6 +53,12 @@ public struct SampleCounty {
     }
 
     public func generate() throws(SyncError) -> Summary {
+        try generateCounty().summary
+    }
+
+    /// Generates the county and hands it back with the summary, for callers that go on
+    /// working with it (the benchmark's county round).
+    public func generateCounty() throws(SyncError) -> (county: County, summary: Summary) {
         let towns = Array(SyntheticNames.townships.prefix(max(1, min(plan.townships, SyntheticNames.townships.count))))
         let county = try County.create(at: root, hubName: "湟中区民政局 (样例 sample)",
                                        stations: towns.map { .init(name: "\($0.name)社工站", township: $0.code) },
@@ -81,8 +87,17 @@ public struct SampleCounty {
         try county.deliverReturnBundles(via: stick + "/return")
         try county.syncUntilQuiet(stick: (root as NSString).appendingPathComponent("sync-rounds"))
         summary.digest = try SyncError.catching { try county.hub.replica.digest() }
-        summary.converged = try county.isQuiet() && county.stations.allSatisfy { (try? $0.replica.digest()) == summary.digest }
-        return summary
+        summary.converged = try county.isQuiet()
+        for station in county.stations where summary.converged { summary.converged = try Self.holdsItsTownship(station, of: county.hub) }
+        return (county, summary)
+    }
+
+    /// Whether `station` holds exactly its township's part of the hub (its digest equals
+    /// the hub's digest for that township): what "converged" means when each station holds
+    /// only its own cases.
+    public static func holdsItsTownship(_ station: Station, of hub: Hub) throws(SyncError) -> Bool {
+        guard let township = station.identity.township else { return false }
+        return try SyncError.catching { try station.replica.digest() == hub.replica.digest(township: township) }
     }
 
     static let notice = """
