@@ -81,7 +81,7 @@ enum BundleImport {
             let ((), report) = try SyncError.naming(peer, file: name) { () throws -> ((), ApplyReport) in try replica.importChanges { tx in
                 tx.mergeGuard = plan.mergeGuard
                 var batches = 0
-                try readable.forEachBatch { changes in
+                try readable.forEachRowBatch { changes in
                     if declared.version < replica.schema.version { try BundleSchema.checkHeld(changes, by: declared, in: replica, file: name) }
                     try tx.apply(changes)
                     batches += 1
