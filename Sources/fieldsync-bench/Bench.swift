@@ -53,7 +53,8 @@ struct Bench {
             let figures = try CountyRound(stations: min(option("--stations", default: 15, atLeast: 1), SyntheticNames.townships.count),
                                           households: option("--households", default: 2_000, atLeast: 1),
                                           edits: option("--edits", default: 100, atLeast: 1), dir: dir,
-                                          say: { if !json { print($0) } }).run()
+                                          // Written at once, not buffered: the setup's progress shows in a log file too.
+                                          say: { if !json { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) } }).run()
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
