@@ -128,6 +128,7 @@ struct CountyRound {
         say(String(format: "  replica size:        hub %.1f MB; station median %.1f MB, largest %.1f MB; largest/hub %.3f (target < 0.1)",
                    Double(f.hubReplicaBytes) / 1e6, Double(median) / 1e6, Double(largest) / 1e6,
                    f.hubReplicaBytes > 0 ? Double(largest) / Double(f.hubReplicaBytes) : 0))
+        say("  each station's replica (MB): " + f.stationReplicaBytes.map { String(format: "%.1f", Double($0) / 1e6) }.joined(separator: " "))
         say("  after the round: \(f.quiet ? "nothing owed" : "STILL OWED"); \(f.eachStationHoldsItsTownship ? "each station's digest = the hub's for its township" : "A STATION DIFFERS FROM THE HUB")")
     }
 
