@@ -11,6 +11,7 @@ import GRDBSQLite
 ///
 ///     swift run -c release fieldsync-bench            # 1,000,000 changes
 ///     swift run -c release fieldsync-bench --changes 100000 --json
+///     swift run -c release fieldsync-bench --county-round   # only the county round (6.)
 ///
 /// 1. hub merge rate of N cell changes vs a raw SQLite upsert loop of the same cells
 ///    (C API, prepared statement per column, one transaction; same pragmas);
@@ -18,6 +19,9 @@ import GRDBSQLite
 /// 3. bytes per change in a bundle;
 /// 4. export of 1,000 new changes from a replica holding N;
 /// 5. peak memory (max RSS) of a separate process importing the N-change bundle.
+/// 6. with `--county-round` only: one sync round of a 15-station county (``CountyRound``).
+///    Its setup takes minutes (the sample generator makes 30,000 case histories through the
+///    casework rules), so it is not in the default set.
 @main
 struct Bench {
     static func main() throws {
@@ -26,9 +30,36 @@ struct Bench {
         if args.contains("--help") || args.contains("-h") {
             print("""
             usage: fieldsync-bench [--changes N] [--json]
-            Measures hub merge rate vs raw SQLite, bundle size, export latency and import peak memory.
+                   fieldsync-bench --county-round [--stations N] [--households N] [--edits N] [--json]
+            Measures hub merge rate vs raw SQLite, bundle size, export latency and import peak memory;
+            with --county-round, only one sync round of a county (default 15 stations × 2,000 households,
+            100 edits each): each phase's time, the bytes on the stick and each replica's size.
             Example: swift run -c release fieldsync-bench --changes 1000000
+                     swift run -c release fieldsync-bench --county-round
             """)
+            return
+        }
+        func option(_ name: String, default value: Int, atLeast minimum: Int) -> Int {
+            guard let i = args.firstIndex(of: name), i + 1 < args.count, let v = Int(args[i + 1]), v >= minimum else { return value }
+            return v
+        }
+        if args.contains("--county-round") {
+            let json = args.contains("--json")
+            let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("fieldsync-bench-county-\(UInt32.random(in: 0...UInt32.max))")
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            #if DEBUG
+            if !json { print("warning: debug build; run `swift run -c release fieldsync-bench --county-round` for figures worth recording") }
+            #endif
+            let figures = try CountyRound(stations: min(option("--stations", default: 15, atLeast: 1), SyntheticNames.townships.count),
+                                          households: option("--households", default: 2_000, atLeast: 1),
+                                          edits: option("--edits", default: 100, atLeast: 1), dir: dir,
+                                          // Written at once, not buffered: the setup's progress shows in a log file too.
+                                          say: { if !json { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) } }).run()
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(figures), as: UTF8.self))
+            }
             return
         }
         var n = 1_000_000

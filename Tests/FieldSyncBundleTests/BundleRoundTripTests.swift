@@ -137,3 +137,26 @@ final class BundleRoundTripTests: XCTestCase {
         XCTAssertThrowsError(try AgreementPublicKey(rawRepresentation: []))
     }
 }
+
+final class RowBatchTests: XCTestCase {
+    func testARowSplitBetweenFramesReachesTheMergeInOneBatch() throws {
+        let folder = TemporaryFolder()
+        // Rows of five cells each; frames so small that most rows straddle two frames.
+        let changes = (0..<200).map { i in
+            Change.set("application", "row-\(i / 5)", "c\(i % 5)", .text("值 value \(i)"),
+                       stamp: HybridTimestamp(millis: 1_795_920_000_000 + UInt64(i), counter: 0),
+                       origin: Fixtures.stationSite, sequence: UInt64(i + 1))
+        }
+        let path = try writeBundle(changes, in: folder, frameTarget: 300)
+        let readable = try UnverifiedBundle.open(path: path).verify().open(as: Fixtures.hubSite, key: Fixtures.hubAgreement)
+        var frames: [[Change]] = []
+        try readable.forEachBatch { frames.append($0) }
+        XCTAssertTrue(zip(frames, frames.dropFirst()).contains { $0.last?.rowID == $1.first?.rowID }, "the fixture splits a row between frames")
+        var batches: [[Change]] = []
+        try readable.forEachRowBatch { batches.append($0) }
+        XCTAssertEqual(batches.flatMap { $0 }, changes, "every change once, in order")
+        for (a, b) in zip(batches, batches.dropFirst()) {
+            XCTAssertNotEqual(a.last?.rowID, b.first?.rowID, "a row's changes are never split between two batches")
+        }
+    }
+}

@@ -114,7 +114,32 @@ final class CommandLineTests: CLITestCase {
         XCTAssertEqual(report["converged"] as? Bool, true)
         let replicas = try XCTUnwrap(report["replicas"] as? [[String: Any]])
         XCTAssertEqual(replicas.count, 4)
-        XCTAssertEqual(Set(replicas.compactMap { $0["digest"] as? String }).count, 1)
-        XCTAssertGreaterThan(report["conflicts"] as? Int ?? 0, 0, "the demo's concurrent income edits reach the queue")
+        for replica in replicas {
+            XCTAssertEqual(replica["digest"] as? String, replica["hubDigest"] as? String, "\(replica["name"] ?? "") holds the hub's part for its township")
+        }
+        XCTAssertEqual(Set(replicas.compactMap { $0["digest"] as? String }).count, 4, "each station holds its own part, not the county")
+        XCTAssertEqual(report["eachStationHoldsOnlyItsOwnCases"] as? Bool, true)
+        XCTAssertGreaterThan(report["resolvedConflicts"] as? Int ?? 0, 0, "the concurrent income edits reached the queue and the hub resolved them")
+        XCTAssertEqual(report["openConflicts"] as? Int, 0)
+        let transfer = try XCTUnwrap(report["transfer"] as? [String: Any])
+        XCTAssertEqual(transfer["reachedReceiver"] as? Bool, true)
+        XCTAssertEqual(transfer["leftGiver"] as? Bool, true)
+        let kinds = Set((report["notices"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String })
+        XCTAssertEqual(kinds, ["underReview", "resolved", "transferredOut", "transferredIn"], "the conflict under review, then resolved; the transfer at both ends")
+    }
+
+    func testTheDemoIsTheSameForTheSameSeed() throws {
+        let first = try json(ok(["demo", folder.sub("one"), "--households", "3", "--json"]).stdout)
+        let second = try json(ok(["demo", folder.sub("two"), "--households", "3", "--json"]).stdout)
+        let digests = { (report: [String: Any]) in (report["replicas"] as? [[String: Any]] ?? []).compactMap { $0["digest"] as? String } }
+        XCTAssertEqual(digests(first), digests(second))
+        XCTAssertEqual(digests(first).count, 4)
+    }
+
+    func testTheDemoRefusesTooFewHouseholdsForItsStories() throws {
+        let result = try run(["demo", folder.sub("small"), "--households", "2"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("--households"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.sub("small") + "/hub"), "nothing built")
     }
 }

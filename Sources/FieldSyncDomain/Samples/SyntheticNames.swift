@@ -26,6 +26,13 @@ public enum SyntheticNames {
         Township(code: "630106105", name: "共和镇", villages: ["维新村", "前营村", "苏尔吉村"]),
         Township(code: "630106106", name: "西堡镇", villages: ["西堡村", "葛家寨村", "东堡村"]),
         Township(code: "630106201", name: "土门关乡", villages: ["土门关村", "青峰村", "关跟村"]),
+        // The rest of 湟中区's fifteen, so the benchmark's county round has one station each.
+        Township(code: "630106107", name: "李家山镇", villages: ["李家山村", "下庄村"]),
+        Township(code: "630106108", name: "拦隆口镇", villages: ["拦隆口村", "泥麻隆村"]),
+        Township(code: "630106109", name: "上五庄镇", villages: ["上五庄村", "包勒村"]),
+        Township(code: "630106202", name: "海子沟乡", villages: ["海子沟村", "顾家岭村"]),
+        Township(code: "630106203", name: "汉东回族乡", villages: ["汉东村", "下麻尔村"]),
+        Township(code: "630106204", name: "大才回族乡", villages: ["大才村", "前沟村"]),
     ]
 
     public static func personName<G: RandomNumberGenerator>(using rng: inout G) -> String {

@@ -3,29 +3,19 @@ import FieldSyncDomain
 import FieldSyncStore
 import Foundation
 
-/// The demo county: a hub and three stations with synthetic households, concurrent and
-/// conflicting edits, a delete racing an edit, bundles carried in shuffled order with one
-/// duplicated and one lost then re-sent, and rounds until every replica has the same
-/// digest and nothing is owed.
+/// The demo county: a hub and three stations, each holding only its own township's cases.
+/// Stations register households and casework offline; bundles travel shuffled, one
+/// duplicated, one lost and re-sent; a station and the county hub edit the same reviewed
+/// field concurrently and the hub resolves the conflict; the hub transfers a household from
+/// one station to another while the first is still editing it; a delete races an edit; then
+/// rounds until nothing is owed, and every station's digest equals the hub's for its township.
 ///
 /// Everything happens on real folders, real SQLite files and real signed, encrypted bundle
 /// files, so the demo is also a smoke test of the whole loop.
 public struct DemoScenario {
-    public struct ReplicaRow: Sendable {
-        public let name: String
-        public let role: ReplicaRole
-        public let digest: String
-        public let owed: Int
-        public let households: Int
-    }
-
-    public struct Outcome: Sendable {
-        public let root: String
-        public let rows: [ReplicaRow]
-        public let conflicts: [ConflictRecord]
-        public let converged: Bool
-        public let roundsToQuiet: Int
-    }
+    /// The fewest households a station may register: the demo's three stories (conflict,
+    /// delete race, transfer) each need one of the first station's.
+    public static let minimumHouseholds = 3
 
     public let root: String
     public let seed: UInt64
@@ -35,7 +25,7 @@ public struct DemoScenario {
     public init(root: String, seed: UInt64 = 2026, householdsPerStation: Int = 12, say: @escaping (String) -> Void) {
         self.root = root
         self.seed = seed
-        self.householdsPerStation = householdsPerStation
+        self.householdsPerStation = max(Self.minimumHouseholds, householdsPerStation)
         self.say = say
     }
 
@@ -43,12 +33,15 @@ public struct DemoScenario {
         var rng = SeededGenerator(seed: seed)
         let towns = Array(SyntheticNames.townships.prefix(3))
         say("① 建立示范县 Creating the demo county in \(root): hub 湟中区民政局 and \(towns.count) stations")
+        // A clock that never reads the machine's: the dates the hub writes are the same every run.
+        let clock = SharedSteppingClock(startingAt: UInt64(CaseHistory.syntheticNow().timeIntervalSince1970 * 1000))
         let county = try County.create(at: root, hubName: "湟中区民政局 (示范 demo)",
                                        stations: towns.map { .init(name: "\($0.name)社工站", township: $0.code) },
-                                       wallClock: SharedSteppingClock().wallClock, seed: seed)
+                                       wallClock: clock.wallClock, seed: seed)
+        let (a, b, c) = (county.stations[0], county.stations[1], county.stations[2])
         for station in county.stations { say("   enrolled \(station.identity.name) \(station.identity.township ?? "") site \(station.identity.site)") }
 
-        say("② 离线登记 Stations register households and a year of casework offline (synthetic data, through the casework rules)")
+        say("② 离线登记 Each station registers its own households and a year of casework offline (synthetic data, through the casework rules)")
         var households: [[String]] = []
         var totals = SampleCounty.Summary(seed: seed, townships: towns.count, households: 0, members: 0, applications: 0, checks: 0,
                                           decisions: 0, payments: 0, visits: 0, referrals: 0, leftForTheCounty: 0, digest: "", converged: false)
@@ -75,15 +68,17 @@ public struct DemoScenario {
         say("   lost on the way: \((lost as NSString).lastPathComponent) (its changes stay owed)")
         for result in try county.deliverReturnBundles(via: stick + "/round1-return") { report(result) }
 
-        say("④ 并发编辑 Concurrent edits: two stations change one household's income; a delete races an edit")
-        let shared = households[0][0]
-        try county.stations[0].record(table: "household", id: shared, values: ["monthly_income": .integer(1350)])
-        try county.stations[2].record(table: "household", id: shared, values: ["monthly_income": .integer(980)])
-        let doomed = households[0][1]
-        try county.stations[0].record(table: "household", id: doomed, values: ["address": .text("\(towns[0].villages[0])2社17号")])
-        try county.stations[2].delete(table: "household", id: doomed)
-        say("   \(county.stations[0].identity.name) sets income 1350, \(county.stations[2].identity.name) sets 980 on \(shared)")
-        say("   \(county.stations[0].identity.name) edits the address of \(doomed) while \(county.stations[2].identity.name) deletes it")
+        let (disputed, doomed, moving) = (households[0][0], households[0][1], households[0][2])
+        say("④ 并发 Concurrent work, each side not knowing of the other's:")
+        try a.record(table: "household", id: disputed, values: ["monthly_income": .integer(1350)])
+        _ = try SyncError.catching { try county.hub.replica.write(table: "household", rowID: disputed, values: ["monthly_income": .integer(980)]) }
+        say("   \(a.identity.name) and the county hub both change the monthly income of \(disputed) (a reviewed field)")
+        try a.record(table: "household", id: moving, values: ["village": .text(towns[0].villages[1])])
+        let transferred = try county.hub.transfer(household: moving, to: b.identity.township!, note: "迁居 moved house (synthetic)")
+        say("   the hub transfers \(moving) to \(b.identity.name) while \(a.identity.name), not yet knowing, edits its village")
+        try a.delete(table: "household", id: doomed)
+        _ = try SyncError.catching { try county.hub.replica.write(table: "household", rowID: doomed, values: ["village": .text(towns[0].villages[0])]) }
+        say("   \(a.identity.name) deletes \(doomed) (registered in error) while the hub corrects its village")
 
         say("⑤ 第二轮 Round 2: new exports re-send what was lost; bundles arrive shuffled, an old one twice")
         var up2: [String] = []
@@ -92,23 +87,25 @@ public struct DemoScenario {
         delivered2.shuffle(using: &rng)
         for path in delivered2 { try report(county.hub.merge(bundleAt: path)) }
         for result in try county.deliverReturnBundles(via: stick + "/round2-return") { report(result) }
+        say("   \(a.identity.name) now holds \(try count(a)) households, \(b.identity.name) \(try count(b)), \(c.identity.name) \(try count(c))")
 
-        say("⑥ 收尾 Final rounds until nothing is owed")
-        let rounds = try county.syncUntilQuiet(stick: stick)
-        var rows: [ReplicaRow] = []
-        return try SyncError.catching {
-            rows.append(ReplicaRow(name: county.hub.identity.name, role: .hub, digest: try county.hub.replica.digest(),
-                                   owed: try county.hub.status().peers.map(\.changesPending).reduce(0, +),
-                                   households: try county.hub.replica.rowIDs(table: "household", limit: nil).count))
-            for station in county.stations {
-                rows.append(ReplicaRow(name: station.identity.name, role: .station, digest: try station.replica.digest(),
-                                       owed: try station.status().changesOwed,
-                                       households: try station.replica.rowIDs(table: "household", limit: nil).count))
-            }
-            let conflicts = try county.hub.replica.conflicts(includeResolved: false)
-            let converged = Set(rows.map(\.digest)).count == 1 && rows.allSatisfy { $0.owed == 0 }
-            return Outcome(root: root, rows: rows, conflicts: conflicts, converged: converged, roundsToQuiet: rounds)
+        say("⑥ 审核 The hub reviews the conflict queue")
+        let queue = try SyncError.catching { try county.hub.replica.conflicts(includeResolved: false) }
+        for conflict in queue {
+            // The caseworker's figure stands: it was taken at the household's door.
+            try county.hub.resolve(conflict: conflict.id, keep: .side(a.identity.township!), note: "入户核实 checked at the door",
+                                   by: "县级审核员 county reviewer")
+            say("   conflict #\(conflict.id) on \(conflict.table) \(conflict.rowID) \(conflict.column): resolved (fieldsync hub resolve), the station's value kept")
         }
+
+        say("⑦ 收尾 Final rounds until nothing is owed")
+        let rounds = try county.syncUntilQuiet(stick: stick)
+        return try Self.outcome(of: county, root: root, transferred: transferred, roundsToQuiet: rounds)
+    }
+
+
+    private func count(_ station: Station) throws(SyncError) -> Int {
+        try SyncError.catching { try station.replica.rowIDs(table: "household", limit: nil).count }
     }
 
     private func report(_ result: ImportResult) {

@@ -54,6 +54,12 @@ public struct SampleCounty {
     }
 
     public func generate() throws(SyncError) -> Summary {
+        try generateCounty().summary
+    }
+
+    /// Generates the county and hands it back with the summary, for callers that go on
+    /// working with it (the benchmark's county round).
+    public func generateCounty() throws(SyncError) -> (county: County, summary: Summary) {
         let towns = Array(SyntheticNames.townships.prefix(max(1, min(plan.townships, SyntheticNames.townships.count))))
         let county = try County.create(at: root, hubName: "湟中区民政局 (样例 sample)",
                                        stations: towns.map { .init(name: "\($0.name)社工站", township: $0.code) },
@@ -84,7 +90,7 @@ public struct SampleCounty {
         summary.digest = try SyncError.catching { try county.hub.replica.digest() }
         let stationsMatch = try SyncError.catching { try county.stationsMatchTheHub() }
         summary.converged = try county.isQuiet() && stationsMatch
-        return summary
+        return (county, summary)
     }
 
     static let notice = """

@@ -62,7 +62,7 @@ public enum BundleInspector {
                             if replica.role == .hub {
                                 tx.mergeGuard = MergeGuard(onlyOrigin: verified.header.sender, authority: CaseworkAuthority(), writer: .station)
                             }
-                            try readable.forEachBatch { try tx.apply($0) }
+                            try readable.forEachRowBatch { try tx.apply($0) }
                             dryRun = tx.report
                             throw DryRunRollback()
                         }

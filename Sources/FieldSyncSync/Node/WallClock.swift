@@ -28,8 +28,14 @@ public final class SharedSteppingClock: @unchecked Sendable {
     // @unchecked: `last` is only touched under `lock`.
     private let lock = NSLock()
     private var last: UInt64 = 0
+    private let start: UInt64?
 
-    public init() {}
+    /// With `start`, the machine's clock is not read at all: time begins at `start` and
+    /// steps one millisecond per reading, so the dates the hub writes (a transfer's, a
+    /// notice's) and so the digests are the same on every run of a seeded demo.
+    public init(startingAt start: UInt64? = nil) {
+        self.start = start
+    }
 
     public var wallClock: WallClock {
         { self.next() }
@@ -37,7 +43,7 @@ public final class SharedSteppingClock: @unchecked Sendable {
 
     private func next() -> UInt64 {
         lock.withLock {
-            last = max(SystemWallClock.now(), last + 1)
+            last = max(start ?? SystemWallClock.now(), last + 1)
             return last
         }
     }

@@ -81,18 +81,13 @@ enum BundleImport {
             let ((), report) = try SyncError.naming(peer, file: name) { () throws -> ((), ApplyReport) in try replica.importChanges { tx in
                 tx.mergeGuard = plan.mergeGuard
                 var batches = 0
-                var rows = RowGroups()
-                func apply(_ changes: [Change]) throws {
-                    guard !changes.isEmpty else { return }
+                // Whole rows: a frame may end between two cells of one row (forEachRowBatch).
+                try readable.forEachRowBatch { changes in
                     if declared.version < replica.schema.version { try BundleSchema.checkHeld(changes, by: declared, in: replica, file: name) }
                     try tx.apply(changes)
-                }
-                try readable.forEachBatch { changes in
-                    try apply(rows.whole(changes))
                     batches += 1
                     try afterEachBatch?(batches)
                 }
-                try apply(rows.rest())
                 // The sender's vector (for a hub: its acknowledgement) from its newest bundle (S6).
                 try plan.inTransaction?(&tx)
                 if plan.observeCreated { try tx.observe(header.created, from: peer.site) }
@@ -110,29 +105,3 @@ enum BundleImport {
     }
 }
 
-/// Hands a bundle's changes on in whole rows. A frame may end in the middle of a row's
-/// changes (frames are cut by size); applied apart, the row's first part would be checked
-/// as a whole new row (its required fields are in the next frame) and the second as a
-/// change to an existing record (refused for append-only records). So the changes of the
-/// last row of each frame wait for the next frame, and the very last ones for the end.
-struct RowGroups {
-    private var carried: [Change] = []
-
-    /// The changes of `batch` (after any carried over) up to the last row, whose changes
-    /// are kept for the next call.
-    mutating func whole(_ batch: [Change]) -> [Change] {
-        var all = carried + batch
-        guard let last = all.last else { return [] }
-        var cut = all.count
-        while cut > 0, all[cut - 1].rowID == last.rowID, all[cut - 1].table == last.table { cut -= 1 }
-        carried = Array(all[cut...])
-        all.removeLast(all.count - cut)
-        return all
-    }
-
-    /// What is still carried over, at the end of the bundle.
-    mutating func rest() -> [Change] {
-        defer { carried = [] }
-        return carried
-    }
-}

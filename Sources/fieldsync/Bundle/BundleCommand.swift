@@ -173,24 +173,36 @@ struct DigestCommand: ParsableCommand {
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Build a demo county and run the whole loop: offline edits, conflicts, lost and duplicated bundles, convergence.",
+        abstract: "Build a demo county and run the whole loop: each station holds only its own cases; a transfer, a resolved conflict, notices, lost and duplicated bundles.",
         discussion: """
         Without DIR the county is built in a new temporary folder, printed at the start; \
-        look around it afterwards with `fieldsync station status`, `fieldsync bundle inspect` \
-        and `fieldsync hub conflicts`. All data is synthetic.
+        look around it afterwards with `fieldsync station status`, `fieldsync bundle inspect`, \
+        `fieldsync digest DIR --township CODE` and `fieldsync hub conflicts --all`. All data is \
+        synthetic. The same --seed gives the same digests.
 
         Example:
           fieldsync demo
           fieldsync demo ./demo-county --json
         """)
     @Argument(help: "An empty or new folder for the demo county.") var dir: String?
-    @Option(help: "Households each station registers.") var households = 12
+    @Option(help: "Households each station registers (at least \(DemoScenario.minimumHouseholds)).") var households = 12
     @Option(help: "Seed for the synthetic data and delivery order.") var seed: UInt64 = 2026
     @OptionGroup var output: OutputOptions
 
     struct DemoJSON: Encodable {
-        struct Row: Encodable { let name: String, role: String, digest: String, owed: Int, households: Int }
-        let folder: String, converged: Bool, roundsToQuiet: Int, conflicts: Int, replicas: [Row]
+        struct Row: Encodable {
+            let name: String, role: String, township: String?, digest: String, hubDigest: String, matchesHub: Bool, owed: Int, households: Int
+        }
+        struct Transfer: Encodable { let household: String, from: String, to: String, reachedReceiver: Bool, leftGiver: Bool }
+        struct Notice: Encodable { let station: String, kind: String, household: String? }
+        let folder: String, converged: Bool, roundsToQuiet: Int, openConflicts: Int, resolvedConflicts: Int
+        let eachStationHoldsOnlyItsOwnCases: Bool, transfer: Transfer, notices: [Notice], replicas: [Row]
+    }
+
+    func validate() throws {
+        guard households >= DemoScenario.minimumHouseholds else {
+            throw ValidationError("每站户数至少 \(DemoScenario.minimumHouseholds) / --households must be at least \(DemoScenario.minimumHouseholds): the demo's conflict, delete race and transfer each use one of the first station's households.")
+        }
     }
 
     func run() throws {
@@ -201,20 +213,42 @@ struct DemoCommand: ParsableCommand {
                 if !json { print(line) }
             }.run()
             if json {
+                let t = outcome.transfer
                 printJSON(DemoJSON(folder: root, converged: outcome.converged, roundsToQuiet: outcome.roundsToQuiet,
-                                   conflicts: outcome.conflicts.count,
-                                   replicas: outcome.rows.map { .init(name: $0.name, role: $0.role.rawValue, digest: $0.digest, owed: $0.owed, households: $0.households) }))
+                                   openConflicts: outcome.openConflicts.count, resolvedConflicts: outcome.resolvedConflicts,
+                                   eachStationHoldsOnlyItsOwnCases: outcome.eachStationHoldsOnlyItsOwnCases,
+                                   transfer: .init(household: t.household, from: t.fromStation, to: t.toStation,
+                                                   reachedReceiver: t.reachedReceiver, leftGiver: t.leftGiver),
+                                   notices: outcome.notices.map { .init(station: $0.station, kind: $0.kind, household: $0.household) },
+                                   replicas: outcome.rows.map {
+                                       .init(name: $0.name, role: $0.role.rawValue, township: $0.township, digest: $0.digest, hubDigest: $0.hubDigest,
+                                             matchesHub: $0.matchesHub, owed: $0.owed, households: $0.households)
+                                   }))
             } else {
-                print("")
-                print("⑦ 结果 Result (\(outcome.roundsToQuiet) final rounds)")
-                print(DemoTable.render(outcome.rows))
-                print("")
-                print("conflicts for review at the hub: \(outcome.conflicts.count) (see `fieldsync hub conflicts \(root)/hub`)")
-                print(outcome.converged ? "✔ converged: every replica has the same digest and nothing is owed." : "✘ NOT converged")
-                print("folder: \(root)")
+                print(DemoReport.render(outcome))
             }
             if !outcome.converged { throw ExitCode(1) }
         }
+    }
+}
+
+/// The demo's closing words: the table, then what each station holds and received.
+enum DemoReport {
+    static func render(_ outcome: DemoScenario.Outcome) -> String {
+        var lines = ["", "⑧ 结果 Result (\(outcome.roundsToQuiet) final rounds)", DemoTable.render(outcome.rows), ""]
+        lines.append(outcome.eachStationHoldsOnlyItsOwnCases
+            ? "✔ each station holds only its own township's cases; its digest = the hub's digest for its township"
+            : "✘ a station holds a case of another township")
+        let t = outcome.transfer
+        lines.append("\(t.reachedReceiver && t.leftGiver ? "✔" : "✘") transfer of \(t.household): \(t.reachedReceiver ? "reached" : "did NOT reach") \(t.toStation), \(t.leftGiver ? "left" : "is STILL at") \(t.fromStation)")
+        lines.append("conflicts at the hub: \(outcome.resolvedConflicts) resolved, \(outcome.openConflicts.count) open (see `fieldsync hub conflicts --all \(outcome.root)/hub`)")
+        lines.append("notices received (kind, case):")
+        lines.append(DemoTable.lines(outcome.notices.map { [$0.station, $0.kind, $0.household ?? "-"] }))
+        lines.append(outcome.converged
+            ? "✔ converged: every station holds exactly the hub's part for its township and nothing is owed."
+            : "✘ NOT converged")
+        lines.append("folder: \(outcome.root)")
+        return lines.joined(separator: "\n")
     }
 }
 
@@ -223,10 +257,26 @@ enum DemoTable {
     static func width(_ s: String) -> Int { s.unicodeScalars.reduce(0) { $0 + ($1.value >= 0x1100 ? 2 : 1) } }
     static func pad(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - width(s))) }
 
+    /// A station's digest, then "=" (or "≠") and the hub's digest for its township; the hub
+    /// shows its full digest and every household.
     static func render(_ rows: [DemoScenario.ReplicaRow]) -> String {
-        let header = ["replica", "role", "digest", "households", "owed"]
-        let body = rows.map { [$0.name, $0.role.rawValue, String($0.digest.prefix(16)) + "…", String($0.households), String($0.owed)] }
-        let widths = (0..<header.count).map { i in ([header] + body).map { width($0[i]) }.max()! }
-        return ([header] + body).map { row in zip(row, widths).map { pad($0, $1) }.joined(separator: "  ") }.joined(separator: "\n")
+        let header = ["replica", "role", "township", "digest", "", "hub's digest", "households", "owed"]
+        let body = rows.map { row in
+            [row.name, row.role.rawValue, row.township ?? "(all)", short(row.digest), row.role == .hub ? "" : (row.matchesHub ? "=" : "≠"),
+             row.role == .hub ? "(full)" : short(row.hubDigest), String(row.households), String(row.owed)]
+        }
+        return lines([header] + body)
     }
+
+    /// Rows of cells, each column padded to its widest cell.
+    static func lines(_ rows: [[String]]) -> String {
+        let widths = (0..<(rows.first?.count ?? 0)).map { i in rows.map { width($0[i]) }.max()! }
+        return rows.map { row in
+            var line = zip(row, widths).map { pad($0, $1) }.joined(separator: "  ")
+            while line.last == " " { line.removeLast() }
+            return "   " + line
+        }.joined(separator: "\n")
+    }
+
+    static func short(_ digest: String) -> String { String(digest.prefix(16)) + "…" }
 }
