@@ -195,6 +195,9 @@ public struct ImportTransaction {
                                logged: [LoggedChange], changes: ArraySlice<Change>) throws {
         guard var filer else { return }
         defer { self.filer = filer }
+        // At a hub, a merged change may move a case (a county's or province's transfer, T5).
+        let isCase = table.schema.name == filer.declaration.caseTable && scope?.township == nil
+        let heldBy = isCase ? try filer.township(ofCase: rowID) : nil
         // A deleted household still moves with a transfer: its rows hang from it wherever
         // it went, and a station must know to let them go (P8).
         if state.isDeleted, table.schema.name == filer.declaration.caseTable,
@@ -209,6 +212,9 @@ public struct ImportTransaction {
         if let check = mergeGuard.scope {
             try check.check(table, rowID: rowID, existed: before.existed, isDeleted: state.isDeleted, before: previous, after: place,
                             beforeValues: before.values, afterValues: state.values, changes: changes, filer: &filer)
+        }
+        if isCase, let heldBy, let now = try filer.township(ofCase: rowID), now != heldBy {
+            try followMove(of: rowID, from: heldBy, to: now, logged: logged, filer: filer)
         }
         try filer.file(logged, at: place)
     }

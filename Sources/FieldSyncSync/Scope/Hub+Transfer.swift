@@ -47,6 +47,7 @@ extension Hub {
                 guard case let .text(from) = row["township"] ?? .null else {
                     throw StoreError.invalidChange(table: "household", reason: "household \(household) names no township")
                 }
+                try checkStaysInCounty(household, from: from, to: township)
                 guard from != township else {
                     throw StoreError.invalidChange(table: "household", reason: "household \(household) is already held by township \(township)")
                 }

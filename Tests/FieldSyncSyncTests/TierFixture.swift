@@ -1,0 +1,98 @@
+import FieldSyncCore
+import FieldSyncStore
+@testable import FieldSyncSync
+import FieldSyncTestSupport
+import Foundation
+
+/// A provincial hub with county hubs enrolled under it, each with its stations: the
+/// starting point of the tier tests. Enrollment goes through real request and enrollment
+/// files, with the same commands' code a county and a station use.
+struct Province {
+    let hub: Hub
+    var counties: [County]
+    /// Each county's 6-digit code, in the order of ``counties``.
+    let codes: [String]
+
+    /// Creates `root/province` and, per code, `root/<code>` with `stationsPerCounty`
+    /// stations `<code>101`, `<code>102`, …; enrolls each county hub at the province.
+    /// With a seed, every identity is reproducible (distinct for each county).
+    static func create(at root: String, codes: [String], stationsPerCounty: Int, wallClock: @escaping WallClock,
+                       seed: UInt64? = nil) throws -> Province {
+        let identity = seed.map { seed in
+            var generator = SeededGenerator(seed: seed &* 7)
+            return NodeIdentity.make(name: "province", role: .hub, township: nil, using: &generator)
+        }
+        let province = try Hub.initialize(at: root + "/province", name: "province", wallClock: wallClock, identity: identity)
+        var counties: [County] = []
+        for (c, code) in codes.enumerated() {
+            let county = try County.create(at: root + "/" + code, hubName: "county \(code)",
+                                           stations: (1...stationsPerCounty).map { .init(name: "station \(code)-\($0)", township: code + String(format: "%03d", 100 + $0)) },
+                                           wallClock: wallClock, seed: seed.map { $0 &* 7 &+ UInt64(c) &+ 1 })
+            try enrol(county.hub, code: code, at: province, folder: root + "/enrollment-\(code)")
+            counties.append(county)
+        }
+        return Province(hub: province, counties: counties, codes: codes)
+    }
+
+    /// The county hub's request, the province's enrollment, the county's join.
+    static func enrol(_ county: Hub, code: String, at province: Hub, folder: String) throws {
+        try NodeFolder(folder).create()
+        try county.requestUpstream(county: code, to: folder + "/request.json")
+        try province.enroll(EnrollmentRequest.read(from: folder + "/request.json"), out: folder + "/enrollment.json")
+        try county.joinUpstream(Enrollment.read(from: folder + "/enrollment.json"))
+    }
+
+    /// The peer record of county `c` at the province.
+    func countyPeer(_ c: Int) throws -> Peer {
+        guard let peer = try hub.replica.peer(counties[c].hub.identity.site) else { throw SyncError.notJoined }
+        return peer
+    }
+
+    /// True when nothing is owed on either level: every station to its county and back,
+    /// every county to the province and back.
+    func isQuiet() throws -> Bool {
+        for county in counties {
+            guard try county.isQuiet(), try county.hub.changesOwedUpstream() == 0 else { return false }
+        }
+        return try hub.status().peers.allSatisfy { $0.changesPending == 0 }
+    }
+
+    /// What differs between scopes, for a failure message: station vs county per township,
+    /// county vs province per county.
+    func mismatches() throws -> [String] {
+        var found: [String] = []
+        for (c, county) in counties.enumerated() {
+            for station in county.stations {
+                let township = station.identity.township!
+                if try station.replica.digest() != county.hub.replica.digest(township: township) {
+                    found.append("station \(township) differs from its county hub")
+                }
+            }
+            if try county.hub.replica.digest(township: codes[c]) != hub.replica.digest(township: codes[c]) {
+                found.append("county \(codes[c]) differs from the province")
+            }
+        }
+        return found
+    }
+}
+
+extension Province {
+    /// Full rounds on both levels, in order (stations → counties → province → counties →
+    /// stations), until nothing is owed; every merge must succeed. Returns the rounds taken.
+    @discardableResult
+    func syncUntilQuiet(stick: String, maxRounds: Int = 5) throws -> Int {
+        for round in 1...maxRounds {
+            let dir = stick + "/round-\(round)"
+            for county in counties {
+                for station in county.stations { try county.hub.merge(bundleAt: station.export(to: dir + "/up/").path) }
+                try hub.merge(bundleAt: county.hub.exportUpstream(to: dir + "/county/").path)
+            }
+            for result in try hub.exportReturnBundles(to: dir + "/province") {
+                try counties.first { $0.hub.identity.site == result.recipientSite }!.hub.importUpstream(at: result.path)
+            }
+            for county in counties { try county.deliverReturnBundles(via: dir + "/down-\(county.hub.identity.site.short)") }
+            if try isQuiet() { return round }
+        }
+        return maxRounds
+    }
+}
