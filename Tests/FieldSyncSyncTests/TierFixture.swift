@@ -96,3 +96,19 @@ extension Province {
         return maxRounds
     }
 }
+
+extension Province {
+    /// Opens the province created by ``create(at:codes:stationsPerCounty:wallClock:seed:)`` at `root`
+    /// (or a copy of that folder) with `wallClock`.
+    static func open(at root: String, codes: [String], wallClock: @escaping WallClock) throws -> Province {
+        let province = try Hub.open(at: root + "/province", wallClock: wallClock)
+        let counties = try codes.map { code in
+            let hub = try Hub.open(at: root + "/\(code)/hub", wallClock: wallClock)
+            let stations = try FileManager.default.contentsOfDirectory(atPath: root + "/\(code)/stations").sorted().map {
+                try Station.open(at: root + "/\(code)/stations/\($0)", wallClock: wallClock)
+            }
+            return County(root: root + "/\(code)", hub: hub, stations: stations)
+        }
+        return Province(hub: province, counties: counties, codes: codes)
+    }
+}

@@ -30,33 +30,32 @@ extension ImportTransaction {
     }
 }
 
-/// A case a county hub holds that its province moved out of the county (T6).
+/// A move of a case out of a county by its province (T6): a `case_transfer` row from one
+/// of the county's townships to a township outside it.
 public struct CaseMovedAway: Sendable, Equatable {
     public let household: String
-    /// The county's township that held it before the move, from the latest transfer record.
+    /// The county's township the case was moved from.
     public let fromTownship: String
-    /// That transfer record (`case_transfer` row).
+    /// The transfer record (`case_transfer` row).
     public let transferID: String
 }
 
 extension ImportTransaction {
-    /// The cases this replica holds in a township outside `county` whose latest transfer
-    /// came from one of the county's townships: moved away by the province (T6). Cost: the
-    /// cases held outside the county (those a county received only as transfers away).
-    public func casesMovedOut(of county: String) throws(StoreError) -> [CaseMovedAway] {
+    /// Every move this replica holds of a case out of `county` (transfer records from one of
+    /// its townships to a township outside it), oldest first. Whether the case is still
+    /// outside does not matter: a move the county's own later transfer overrode (last
+    /// writer wins) was still learned of, and what the county wrote before is told by a
+    /// release after it. Cost: the transfer records of the county's townships.
+    public func movesOut(of county: String) throws(StoreError) -> [CaseMovedAway] {
         guard scope != nil, catalog.tables["case_transfer"] != nil else { return [] }
         return try StoreError.catching {
-            let inside = ScopeCode.condition("township", county)
-            var moved: [CaseMovedAway] = []
-            for household in try String.fetchAll(db, sql: "SELECT case_id FROM fs_case WHERE NOT \(inside.sql) ORDER BY case_id",
-                                                  arguments: StatementArguments(inside.arguments)) {
-                guard let last = try Row.fetchOne(db, sql: """
-                    SELECT "id", "from_township" FROM "case_transfer" WHERE "household_id" = ?
-                    ORDER BY "transferred_at" DESC, "id" DESC LIMIT 1
-                    """, arguments: [household]), let from: String = last[1], ScopeCode.covers(county, from) else { continue }
-                moved.append(CaseMovedAway(household: household, fromTownship: from, transferID: last[0]))
+            let from = ScopeCode.condition("\"from_township\"", county), to = ScopeCode.condition("\"to_township\"", county)
+            return try Row.fetchAll(db, sql: """
+                SELECT "id", "household_id", "from_township" FROM "case_transfer"
+                WHERE \(from.sql) AND NOT \(to.sql) AND "household_id" IS NOT NULL ORDER BY "transferred_at", "id"
+                """, arguments: StatementArguments(from.arguments + to.arguments)).map {
+                CaseMovedAway(household: $0[1], fromTownship: $0[2], transferID: $0[0])
             }
-            return moved
         }
     }
 }

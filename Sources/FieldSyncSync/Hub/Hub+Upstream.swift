@@ -120,18 +120,19 @@ extension Hub {
         })
     }
 
-    /// The setting remembering the transfer a county hub last released a case for.
-    static func upstreamReleaseKey(_ household: String) -> String { "upstream-release:\(household)" }
+    /// The setting remembering that a county hub released a case for one move out of the county.
+    static func upstreamReleaseKey(_ transferID: String) -> String { "upstream-release:\(transferID)" }
 
     /// Writes, in `tx`, a release (`case_release`, this hub's own change, addressed to the
-    /// township that held the case) of each case the province moved out of the county since
-    /// the last release of it (T6). Its number tells the province which of this hub's own
-    /// changes to the case came before the hub learned (P5 for a county). The hub keeps the
-    /// case's rows: its giving station must still receive the move filed in its feed, and
-    /// the case is outside every digest and feed of the county.
+    /// township that held the case) for each move of a case out of the county it has not
+    /// released yet (T6). Its number tells the province which of this hub's own changes to
+    /// the case came before the hub learned (P5 for a county), also when the county's own
+    /// concurrent transfer of the case wins over the move (last writer wins). The hub keeps
+    /// the case's rows: its giving station must still receive the move filed in its feed,
+    /// and the case is outside every digest and feed of the county.
     func releaseCasesMovedOut(_ tx: inout ImportTransaction, county: String) throws {
         let now = Timestamp(Date(timeIntervalSince1970: Double(wallClock()) / 1000)).description
-        for moved in try tx.casesMovedOut(of: county) where try tx.setting(Self.upstreamReleaseKey(moved.household)) != moved.transferID {
+        for moved in try tx.movesOut(of: county) where try tx.setting(Self.upstreamReleaseKey(moved.transferID)) == nil {
             let id = try RowIDGenerator.next(in: &tx, site: identity.site)
             try tx.writeLocal({ local throws(StoreError) in
                 try local.write(table: "case_release", rowID: id, values: [
@@ -139,7 +140,7 @@ extension Hub {
                     "township": .text(moved.fromTownship), "released_at": .text(now),
                 ])
             }, replica: replica)
-            try tx.setSetting(Self.upstreamReleaseKey(moved.household), moved.transferID)
+            try tx.setSetting(Self.upstreamReleaseKey(moved.transferID), moved.household)
         }
     }
 
