@@ -69,7 +69,7 @@ struct Province {
                 }
             }
             if try county.hub.replica.digest(township: codes[c]) != hub.replica.digest(township: codes[c]) {
-                found.append("county \(codes[c]) differs from the province")
+                found.append("county \(codes[c]) differs from the province: " + (try difference(county.hub.replica, hub.replica, county: codes[c])))
             }
         }
         return found
@@ -110,5 +110,50 @@ extension Province {
             return County(root: root + "/\(code)", hub: hub, stations: stations)
         }
         return Province(hub: province, counties: counties, codes: codes)
+    }
+}
+
+extension Province {
+    /// The households (and their visits) placed in `county` that differ between two hubs, by row id, for a failure message.
+    func difference(_ a: Replica, _ b: Replica, county: String) throws -> String {
+        var lines: [String] = []
+        for table in ["household", "visit", "case_release", "case_transfer", "notice"] {
+            let ids = Set(try a.rowIDs(table: table, limit: nil)).union(try b.rowIDs(table: table, limit: nil))
+            for id in ids.sorted() {
+                let (x, y) = (try a.row(table: table, rowID: id), try b.row(table: table, rowID: id))
+                func inCounty(_ r: Replica, _ row: [String: Value]?) throws -> Bool {
+                    guard let row else { return false }
+                    if case let .text(t)? = row["township"] { return t.hasPrefix(county) }
+                    if case let .text(h)? = row["household_id"], case let .text(t)? = try r.row(table: "household", rowID: h)?["township"] { return t.hasPrefix(county) }
+                    return false
+                }
+                if x != y, try inCounty(a, x) || inCounty(b, y) {
+                    lines.append("\(table) \(id): county \(x.map { "\($0["township"] ?? .null) \($0["household_id"] ?? .null)" } ?? "-") province \(y.map { "\($0["township"] ?? .null) \($0["household_id"] ?? .null)" } ?? "-")")
+                }
+            }
+        }
+        for t in 101...103 where try a.digest(township: county + "\(t)") != b.digest(township: county + "\(t)") { lines.append("township \(county)\(t) differs") }
+        for table in ["case_transfer", "visit", "case_release"] {
+            for id in try a.rowIDs(table: table, limit: nil) {
+                guard case let .text(h)? = try a.row(table: table, rowID: id)?["household_id"] else { continue }
+                let (x, y) = (try a.township(ofCase: h), try b.township(ofCase: h))
+                if x != y {
+                    lines.append("case \(h) of \(table) \(id): \(x ?? "-") vs \(y ?? "-"), visible \(try a.row(table: "household", rowID: h) != nil) \(try b.row(table: "household", rowID: h) != nil)")
+                    for (label, r) in [("county", a), ("province", b)] {
+                        let sites = [hub.identity.site] + counties.flatMap { [$0.hub.identity.site] + $0.stations.map(\.identity.site) }
+                        var moves: [String] = []
+                        for site in sites {
+                            for change in try r.loggedChanges(origin: site, in: 1...max(1, try r.highestLogged(origin: site))).values
+                            where change.rowID == h && (change.column == "township" || change.kind == .delete) {
+                                moves.append("\(site.short)#\(change.sequence)@\(change.stamp.rawValue % 100_000_000) \(change.kind == .delete ? "DELETE" : "\(change.value)")")
+                            }
+                        }
+                        lines.append("\(label): " + moves.sorted().joined(separator: ", "))
+                    }
+                    return lines.joined(separator: "; ")
+                }
+            }
+        }
+        return lines.prefix(20).joined(separator: "; ")
     }
 }

@@ -203,7 +203,8 @@ public struct ImportTransaction {
         if state.isDeleted, table.schema.name == filer.declaration.caseTable,
            let moved = changes.last(where: { $0.kind == .set && $0.column == filer.declaration.caseTownshipColumn }),
            case let .text(code) = moved.value {
-            try filer.setTownship(code, ofCase: rowID)
+            // In tiers two movers (a county and its province) may move it concurrently.
+            try filer.setTownship(try winningTownship(ofDeleted: rowID, filer: filer, merging: changes) ?? code, ofCase: rowID)
         }
         let previous = before.existed ? try filer.place(table, rowID: rowID, values: before.values) : nil
         var place = try filer.place(table, rowID: rowID, values: state.values)

@@ -1,4 +1,5 @@
 import FieldSyncCore
+import Foundation
 import GRDB
 
 extension ImportTransaction {
@@ -27,6 +28,34 @@ extension ImportTransaction {
             try filer.insert(scope: old, position: meta.arrival, siteNo: entry.siteNo, low: entry.sequence, high: entry.sequence,
                              caseID: household, pinned: true)
         }
+    }
+}
+
+extension ImportTransaction {
+    /// The township of a deleted household as last writer wins would have it: the value of
+    /// the greatest-versioned township write logged for it. A deleted row keeps no cell
+    /// versions, so without this the township of a deleted household moved concurrently by
+    /// a county and its province would be the one that arrived last, and hubs would place
+    /// the case's rows differently. `merging` are the changes being merged now (not filed
+    /// yet). Cost: the case's logged history, on this rare path only.
+    func winningTownship(ofDeleted household: String, filer: FeedFiler, merging: ArraySlice<Change>) throws -> String? {
+        var decoder = ChangeDecoder()
+        var best: (version: CellVersion, township: String)?
+        func consider(_ change: Change) {
+            guard change.kind == .set, change.table == filer.declaration.caseTable, change.rowID == household,
+                  change.column == filer.declaration.caseTownshipColumn, case let .text(code) = change.value else { return }
+            if best == nil || change.version > best!.version { best = (change.version, code) }
+        }
+        merging.forEach(consider)
+        for run in try Row.fetchAll(db, sql: "SELECT DISTINCT site_no, seq_lo, seq_hi FROM fs_feed WHERE case_id = ?", arguments: [household]) {
+            let records = try Row.fetchCursor(db, sql: "SELECT record FROM fs_changes WHERE site_no = ? AND seq BETWEEN ? AND ?",
+                                              arguments: [run[0] as Int64, run[1] as Int64, run[2] as Int64])
+            while let record = try records.next() {
+                var reader = ByteReader([UInt8](record[0] as Data))
+                consider(try decoder.decode(from: &reader))
+            }
+        }
+        return best?.township
     }
 }
 

@@ -117,9 +117,10 @@ enum BundleExport {
                     acknowledgement: kind == .hubToStation ? vector : nil,
                     tableCounts: counts)
                 let writer = try BundleWriter(path: path, draft: draft, signingKey: identity.signingKey)
-                try snapshot.forEachBatch(since: from, only: only, batchSize: 4096) { batch in
-                    try writer.append(contentsOf: downcast ? batch.filter(target.holds) : batch)
-                }
+                let append = { (batch: [Change]) in try writer.append(contentsOf: downcast ? batch.filter(target.holds) : batch) }
+                // A county's relay to its province: each row's creation first (T3).
+                if relaying { try snapshot.forEachBatchInArrivalOrder(since: from, batchSize: 4096, append) }
+                else { try snapshot.forEachBatch(since: from, only: only, batchSize: 4096, append) }
                 if let feed {
                     try snapshot.forEachFeedBatch(township: feed.township, after: since[feed.site], excluding: peer.site,
                                                   skipping: feed.skipsHeld ? since : .empty, batchSize: 4096) { batch in
