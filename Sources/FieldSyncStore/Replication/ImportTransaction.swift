@@ -202,12 +202,16 @@ public struct ImportTransaction {
                                logged: [LoggedChange], changes: ArraySlice<Change>) throws {
         guard var filer else { return }
         defer { self.filer = filer }
+        // At a hub, a merged change may move a case (a county's or province's transfer, T5).
+        let isCase = table.schema.name == filer.declaration.caseTable && scope?.township == nil
+        let heldBy = isCase ? try filer.township(ofCase: rowID) : nil
         // A deleted household still moves with a transfer: its rows hang from it wherever
         // it went, and a station must know to let them go (P8).
         if state.isDeleted, table.schema.name == filer.declaration.caseTable,
            let moved = changes.last(where: { $0.kind == .set && $0.column == filer.declaration.caseTownshipColumn }),
            case let .text(code) = moved.value {
-            try filer.setTownship(code, ofCase: rowID)
+            // In tiers two movers (a county and its province) may move it concurrently.
+            try filer.setTownship(try winningTownship(ofDeleted: rowID, filer: filer, merging: changes) ?? code, ofCase: rowID)
         }
         let previous = before.existed ? try filer.place(table, rowID: rowID, values: before.values) : nil
         var place = try filer.place(table, rowID: rowID, values: state.values)
@@ -216,6 +220,9 @@ public struct ImportTransaction {
         if let check = mergeGuard.scope {
             try check.check(table, rowID: rowID, existed: before.existed, isDeleted: state.isDeleted, before: previous, after: place,
                             beforeValues: before.values, afterValues: state.values, changes: changes, filer: &filer)
+        }
+        if isCase, let heldBy, let now = try filer.township(ofCase: rowID), now != heldBy {
+            try followMove(of: rowID, from: heldBy, to: now, logged: logged, filer: filer)
         }
         try filer.file(logged, at: place)
     }

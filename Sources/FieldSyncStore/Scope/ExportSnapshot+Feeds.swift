@@ -11,9 +11,10 @@ extension ExportSnapshot {
 
     /// How many changes of `township`'s feed above `position` ``forEachFeedBatch`` hands
     /// out, per table.
-    public func feedCounts(township: String, after position: UInt64, excluding origin: SiteID) throws -> [String: Int] {
+    public func feedCounts(township: String, after position: UInt64, excluding origin: SiteID,
+                           skipping held: VersionVector = .empty) throws -> [String: Int] {
         var counts: [String: Int] = [:]
-        try forEachFeedBatch(township: township, after: position, excluding: origin, batchSize: 4096) { batch in
+        try forEachFeedBatch(township: township, after: position, excluding: origin, skipping: held, batchSize: 4096) { batch in
             for change in batch { counts[change.table, default: 0] += 1 }
         }
         return counts
@@ -24,7 +25,12 @@ extension ExportSnapshot {
     /// change once; leaving out the changes of `origin` (the station's own, which a return
     /// bundle carries from its anchor, S13) and the changes of cases the township no longer
     /// holds, except pinned entries (the record of a transfer away).
-    public func forEachFeedBatch(township: String, after position: UInt64, excluding origin: SiteID, batchSize: Int,
+    ///
+    /// `township` may be a county code (tiers, T1): then the feeds of every township of
+    /// the county. `held` leaves out the changes the recipient holds by its vector: a
+    /// county hub relays every origin's changes, which must not come back to it (T4).
+    public func forEachFeedBatch(township: String, after position: UInt64, excluding origin: SiteID,
+                                 skipping held: VersionVector = .empty, batchSize: Int,
                                  _ body: ([Change]) throws -> Void) throws {
         let sites = try SiteDirectory(db)
         let excluded = sites.numberOf[origin]
@@ -32,10 +38,11 @@ extension ExportSnapshot {
         var seen = Set<RunKey>()
         var batch: [Change] = []
         var decoder = ChangeDecoder()
+        let scope = ScopeCode.condition("scope", township)
         let entries = try Row.fetchCursor(db, sql: """
             SELECT pos, site_no, seq_lo, seq_hi, case_id, pinned FROM fs_feed
-            WHERE scope IN (?, '*') AND pos > ? ORDER BY pos
-            """, arguments: [township, position.sql])
+            WHERE (\(scope.sql) OR scope = '*') AND pos > ? ORDER BY pos
+            """, arguments: StatementArguments(scope.arguments) + [position.sql])
         let holderStatement = try db.cachedStatement(sql: "SELECT township FROM fs_case WHERE case_id = ?")
         let rangeStatement = try db.cachedStatement(sql: "SELECT seq, record FROM fs_changes WHERE site_no = ? AND seq BETWEEN ? AND ? ORDER BY seq")
         while let entry = try entries.next() {
@@ -45,7 +52,7 @@ extension ExportSnapshot {
             guard seen.insert(RunKey(siteNo: siteNo, low: low)).inserted else { continue }
             if let household: String = entry[4], entry[5] as Int64 == 0 {
                 if holders[household] == nil { holders[household] = try String.fetchOne(holderStatement, arguments: [household]) }
-                guard holders[household]! == township else { continue }
+                guard let holder = holders[household]!, ScopeCode.covers(township, holder) else { continue }
             }
             let site = try sites.site(siteNo)
             let rows = try Row.fetchCursor(rangeStatement, arguments: [siteNo, low, high])
@@ -61,6 +68,7 @@ extension ExportSnapshot {
                 guard change.origin == site, change.sequence == UInt64(sql: row[0] as Int64) else {
                     throw StoreError.corrupt(reason: "a log record's origin or sequence differs from its key")
                 }
+                if change.sequence <= held[site] { continue }
                 batch.append(change)
                 if batch.count == batchSize {
                     try body(batch)

@@ -55,13 +55,15 @@ extension Replica {
 
     /// Lowercase hex SHA-256 of the visible data within one township's scope: its cases,
     /// the rows addressed to it and the county-wide rows (M6 restricted to a scope). A
-    /// station's whole digest equals its hub's digest for the station's township.
+    /// station's whole digest equals its hub's digest for the station's township. A county
+    /// code (6 digits) takes every township of the county (T1): a county hub's digest for
+    /// its county equals its provincial hub's.
     public func digest(township: String) throws(StoreError) -> String {
         guard let scope else { throw StoreError.invalidChange(table: "", reason: "this replica does not know where rows belong") }
         return try digest(of: catalog) { db, table, rowID, values in
             var filer = FeedFiler(db: db, catalog: self.catalog, declaration: scope.declaration)
             let place = try filer.peek(table, rowID: rowID, values: values)
-            return place.scope == township || place.scope == FeedFiler.countyScope
+            return ScopeCode.covers(township, place.scope) || place.scope == FeedFiler.countyScope
         }
     }
 }

@@ -71,7 +71,7 @@ public final class Hub: Sendable {
                 throw SyncError.alreadyEnrolled(name: existing.name, site: existing.site)
             }
             let now = wallClock()
-            try replica.savePeer(Peer(site: request.site, name: request.name, role: .station, township: request.township,
+            try replica.savePeer(Peer(site: request.site, name: request.name, role: request.role, township: request.township,
                                       signingKey: request.signingKey.rawRepresentation,
                                       agreementKey: request.agreementKey.rawRepresentation,
                                       enrolledAtMillis: existing?.enrolledAtMillis ?? now, revokedAtMillis: nil,
@@ -103,7 +103,7 @@ public final class Hub: Sendable {
     @discardableResult
     public func merge(bundleAt path: String, afterEachBatch: ((Int) throws -> Void)? = nil) throws(SyncError) -> ImportResult {
         let file = (path as NSString).lastPathComponent
-        let stations = try stations()
+        let stations = try stations() + counties()
         var signer: Peer?
         do {
             let result = try withConflictNotices { () throws(SyncError) in try mergeChecked(path: path, file: file, stations: stations, signer: &signer, afterEachBatch: afterEachBatch) }
@@ -157,6 +157,7 @@ public final class Hub: Sendable {
             found = peer
             return peer
         }, plan: { peer, header, bundle in
+            if peer.role == .hub { return try countyPlan(for: peer, header: header, bundle: bundle) }
             // A station speaks only for itself (A1), numbers its changes without gaps (A2),
             // writes only within its authority (A3–A4) and its township's cases (P4–P5).
             var guarding = MergeGuard(onlyOrigin: peer.site, authority: CaseworkAuthority(), writer: .station)
@@ -205,10 +206,11 @@ public final class Hub: Sendable {
         return results
     }
 
-    /// Writes one return bundle per enrolled (not revoked) station into `folder`.
+    /// Writes one return bundle per enrolled (not revoked) station, and per enrolled county
+    /// hub at a provincial hub (T4), into `folder`.
     public func exportReturnBundles(to folder: String, progress: ((Int, Int, String) -> Void)? = nil) throws(SyncError) -> [ExportResult] {
         try NodeFolder(folder).create()
-        let targets = try stations().filter { $0.revokedAtMillis == nil }
+        let targets = try (stations() + counties()).filter { $0.revokedAtMillis == nil }
         try flagDuplicates()
         var results: [ExportResult] = []
         for (i, station) in targets.enumerated() {
@@ -226,7 +228,7 @@ public final class Hub: Sendable {
         let feed = try servesScope(to: station) ? feedSite(of: station).map { BundleExport.ScopedFeed(site: $0, township: station.township!) } : nil
         return try BundleExport.write(from: replica, identity: identity, to: station, kind: .hubToStation, out: out,
                                       wallClock: wallClock, fileCode: station.township ?? station.site.short,
-                                      for: try schema(of: station.site), feed: feed)
+                                      for: try schema(of: station.site), feed: feed.map { station.role == .hub ? $0.skippingHeld() : $0 })
     }
 
     /// The case schema the station's FieldSync runs, as far as the hub knows: the newest
@@ -255,7 +257,7 @@ public final class Hub: Sendable {
     public func status() throws(SyncError) -> NodeStatus {
         let county = try countyFigures()
         return try SyncError.catching {
-            let peers = try stations().map { peer in
+            let peers = try (stations() + counties()).map { peer in
                 let schema = try schema(of: peer.site)
                 let waiting = schema.version < replica.schema.version
                     ? try replica.exportSnapshot { try BundleSchema.heldBack(in: $0, since: peer.knownVector, for: schema) } : [:]

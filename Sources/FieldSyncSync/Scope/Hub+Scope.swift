@@ -48,7 +48,7 @@ extension Hub {
         }
         let cursor = feedSite(of: station).map { header.senderVector[$0] } ?? 0
         let known = releases
-        let check = ScopeCheck(township: township) { household, sequence, transferPosition in
+        let check = ScopeCheck(township: township) { household, _, sequence, transferPosition in
             if let released = known[household] { return sequence < released }
             guard let transferPosition else { return false }
             return cursor < UInt64(transferPosition)
@@ -74,7 +74,8 @@ extension Hub {
         guard let township = station.township, let feed = feedSite(of: station) else { return 0 }
         return try replica.exportSnapshot { snapshot in
             let since = station.knownVector
-            let feedCount = try snapshot.feedCounts(township: township, after: since[feed], excluding: station.site).values.reduce(0, +)
+            let feedCount = try snapshot.feedCounts(township: township, after: since[feed], excluding: station.site,
+                                                    skipping: station.role == .hub ? since : .empty).values.reduce(0, +)
             return feedCount + (try snapshot.changeCount(since: VersionVector([station.site: since[station.site]]), only: station.site))
         }
     }

@@ -43,6 +43,7 @@ extension Hub {
         do {
             return try replica.transaction { tx throws(StoreError) -> TransferResult in
                 // Checked again inside the transaction: another command may have moved it since.
+                try checkStaysInCounty(household, from: from, to: township)
                 guard case .text(from)? = try tx.row(table: "household", rowID: household)?["township"] else {
                     throw StoreError.invalidChange(table: "household", reason: "household \(household) changed while it was being transferred; try again")
                 }

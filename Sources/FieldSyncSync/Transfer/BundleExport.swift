@@ -53,7 +53,7 @@ enum BundleExport {
     /// ``ExportResult/waitingForUpgrade``.
     static func write(from replica: Replica, identity: NodeIdentity, to peer: Peer, kind: BundleKind,
                       out: String, wallClock: WallClock, fileCode: String, for schema: Schema? = nil,
-                      feed: ScopedFeed? = nil) throws(SyncError) -> ExportResult {
+                      feed: ScopedFeed? = nil, relaying: Bool = false) throws(SyncError) -> ExportResult {
         let target = schema ?? replica.schema
         let downcast = target.version < replica.schema.version
         return try SyncError.catching(file: out) {
@@ -84,8 +84,8 @@ enum BundleExport {
             var from = since
             if kind == .hubToStation, since[peer.site] > 0 { from[peer.site] = since[peer.site] - 1 }
             // A station sends only its own changes (A1): the hub would refuse any other's,
-            // and a station cannot vouch for them.
-            let only = kind == .stationToHub ? identity.site : nil
+            // and a station cannot vouch for them. A county hub relays its whole county (T3).
+            let only = kind == .stationToHub && !relaying ? identity.site : nil
             if let feed {
                 // A scoped station (P3): its own changes from the anchor, then its township's feed.
                 from = VersionVector([peer.site: from[peer.site]])
@@ -98,7 +98,8 @@ enum BundleExport {
                     let through = try snapshot.feedPosition()
                     if through > 0 { vector[feed.site] = through }
                     let held = since[feed.site]
-                    for (table, n) in try snapshot.feedCounts(township: feed.township, after: held, excluding: peer.site) {
+                    for (table, n) in try snapshot.feedCounts(township: feed.township, after: held, excluding: peer.site,
+                                                              skipping: feed.skipsHeld ? since : .empty) {
                         counts[table, default: 0] += n
                     }
                 }
@@ -116,11 +117,13 @@ enum BundleExport {
                     acknowledgement: kind == .hubToStation ? vector : nil,
                     tableCounts: counts)
                 let writer = try BundleWriter(path: path, draft: draft, signingKey: identity.signingKey)
-                try snapshot.forEachBatch(since: from, only: only, batchSize: 4096) { batch in
-                    try writer.append(contentsOf: downcast ? batch.filter(target.holds) : batch)
-                }
+                let append = { (batch: [Change]) in try writer.append(contentsOf: downcast ? batch.filter(target.holds) : batch) }
+                // A county's relay to its province: each row's creation first (T3).
+                if relaying { try snapshot.forEachBatchInArrivalOrder(since: from, batchSize: 4096, append) }
+                else { try snapshot.forEachBatch(since: from, only: only, batchSize: 4096, append) }
                 if let feed {
-                    try snapshot.forEachFeedBatch(township: feed.township, after: since[feed.site], excluding: peer.site, batchSize: 4096) { batch in
+                    try snapshot.forEachFeedBatch(township: feed.township, after: since[feed.site], excluding: peer.site,
+                                                  skipping: feed.skipsHeld ? since : .empty, batchSize: 4096) { batch in
                         try writer.append(contentsOf: batch)
                     }
                 }
@@ -143,6 +146,11 @@ enum BundleExport {
     struct ScopedFeed {
         let site: SiteID
         let township: String
+        /// Whether changes the recipient holds by its vector are left out: a county hub
+        /// relays other origins' changes, which must not come back to it (T4).
+        var skipsHeld = false
+
+        func skippingHeld() -> ScopedFeed { ScopedFeed(site: site, township: township, skipsHeld: true) }
     }
 
     static func isFolder(_ path: String) -> Bool {

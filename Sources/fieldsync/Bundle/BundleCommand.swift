@@ -141,7 +141,7 @@ struct DigestCommand: ParsableCommand {
     @Argument(help: "A station or hub folder.") var dir: String
     @Option(name: .customLong("schema-version"), help: "Digest only the tables and columns of this earlier case schema version.")
     var schemaVersion: Int?
-    @Option(help: ArgumentHelp("Digest only this township's scope (9-digit code).", valueName: "TOWNSHIP")) var township: String?
+    @Option(help: ArgumentHelp("Digest only this township's scope (9-digit code), or a county's (6-digit code, at a provincial hub).", valueName: "TOWNSHIP")) var township: String?
     @OptionGroup var output: OutputOptions
 
     struct DigestJSON: Encodable { let replica: String, name: String, digest: String }
@@ -152,8 +152,8 @@ struct DigestCommand: ParsableCommand {
             throw ValidationError("--schema-version must be a released case schema version: \(released.map(String.init).joined(separator: ", "))")
         }
         if township != nil, schemaVersion != nil { throw ValidationError("give --township or --schema-version, not both") }
-        if let township, !TownshipCode.isValid(township) {
-            throw ValidationError("乡镇代码无效 / --township must be a 9-digit township code, e.g. 630106100")
+        if let township, !TownshipCode.isValid(township), !ScopeCode.isCounty(township) {
+            throw ValidationError("乡镇代码无效 / --township must be a 9-digit township code, e.g. 630106100, or a 6-digit county code, e.g. 630106")
         }
     }
 

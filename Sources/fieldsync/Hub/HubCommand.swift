@@ -10,7 +10,8 @@ struct HubCommand: ParsableCommand {
         commandName: "hub",
         abstract: "Run the county hub: enroll stations, merge their bundles, write return bundles, decide county cases, set parameters.",
         subcommands: [HubInit.self, HubEnroll.self, HubMerge.self, HubExport.self, HubStatus.self, HubConflicts.self, HubResolve.self,
-                      HubDecide.self, HubParams.self, HubTransfer.self, HubDuplicates.self, HubPending.self]
+                      HubDecide.self, HubParams.self, HubTransfer.self, HubDuplicates.self, HubPending.self,
+                      HubRequestUpstream.self, HubJoinUpstream.self, HubExportUpstream.self, HubImportUpstream.self]
     )
 }
 
@@ -31,7 +32,7 @@ struct HubInit: ParsableCommand {
 
 struct HubEnroll: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "enroll", abstract: "Enroll a station from its request file; writes the enrollment file it joins with.",
+        commandName: "enroll", abstract: "Enroll a station (or, at a provincial hub, a county hub) from its request file; writes the enrollment file it joins with.",
         discussion: "Example:\n  fieldsync hub enroll hub-huangzhong /media/usb/lushaer-request.json --out /media/usb/lushaer-enrollment.json")
     @Argument(help: "The hub folder.") var dir: String
     @Argument(help: "The station's enrollment request.") var request: String

@@ -1,0 +1,50 @@
+import FieldSyncCore
+import Foundation
+import GRDB
+
+extension ExportSnapshot {
+    /// Hands every log entry with `sequence > since[origin]` to `body` in the order this
+    /// replica logged them (arrival), in batches of at most `batchSize`.
+    ///
+    /// A county hub relays many origins' changes to its province (T3). In (origin, sequence)
+    /// order another origin's edit of a row could come before the row's creation, and the
+    /// province would find a new row without its required fields, or a row of no household
+    /// it holds. The county logged every change after what it depends on (a replica edits
+    /// only rows it holds), so arrival order carries each row's creation first.
+    /// Cost: the keys of the entries exported, sorted once, then one lookup per entry.
+    public func forEachBatchInArrivalOrder(since: VersionVector, batchSize: Int, _ body: ([Change]) throws -> Void) throws {
+        precondition(batchSize > 0, "batchSize must be positive")
+        let sites = try SiteDirectory(db)
+        var keys: [(arrival: Int64, siteNo: Int64, sequence: Int64)] = []
+        let above = try db.cachedStatement(sql: "SELECT arrival, seq FROM fs_changes WHERE site_no = ? AND seq > ?")
+        for (no, site) in sites.siteOf {
+            let rows = try Row.fetchCursor(above, arguments: [no, since[site].sql])
+            while let row = try rows.next() { keys.append((row[0], no, row[1])) }
+        }
+        keys.sort { ($0.arrival, $0.siteNo, $0.sequence) < ($1.arrival, $1.siteNo, $1.sequence) }
+        let record = try db.cachedStatement(sql: "SELECT record FROM fs_changes WHERE site_no = ? AND seq = ?")
+        var decoder = ChangeDecoder()
+        var batch: [Change] = []
+        batch.reserveCapacity(min(batchSize, keys.count))
+        for key in keys {
+            guard let data = try Data.fetchOne(record, arguments: [key.siteNo, key.sequence]) else { continue }
+            let change: Change
+            do {
+                var reader = ByteReader([UInt8](data))
+                change = try decoder.decode(from: &reader)
+                try reader.finish("log record")
+            } catch {
+                throw StoreError.corrupt(reason: "a log record: \(error)")
+            }
+            guard change.origin == sites.siteOf[key.siteNo], change.sequence == UInt64(sql: key.sequence) else {
+                throw StoreError.corrupt(reason: "a log record's origin or sequence differs from its key")
+            }
+            batch.append(change)
+            if batch.count == batchSize {
+                try body(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        if !batch.isEmpty { try body(batch) }
+    }
+}
