@@ -31,6 +31,9 @@ final class PriorReplicaTests: XCTestCase {
     static let priors = [
         Prior(version: 2, digest: "e7acb1f2708c0a93de4ac6bbc61fc5705a13e1f88ac4b3c3da83814e67b14449", households: 24, transfers: 0),
         Prior(version: 3, digest: "31178b99030cd437ee70567e2289063c3de4cfd7d03d8a98ab2c7e8be530714e", households: 8, transfers: 1),
+        // Version 4 holds only its township's cases: the case it transferred away is gone, its
+        // release and the notice about it are there.
+        Prior(version: 4, digest: "430191947d159ea1f6a70365cc491d1f2f6662cad9907e30360addacb758a416", households: 3, transfers: 0),
     ]
 
     func testEveryReleasedVersionHasAPriorReplica() {
