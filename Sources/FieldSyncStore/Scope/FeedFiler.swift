@@ -57,9 +57,21 @@ struct FeedFiler {
     /// Places a row from its current values (schema order), updating the case table first
     /// when the row is a household that names its township.
     mutating func place(_ table: TableCatalog, rowID: String, values: [Value]) throws -> FeedPlace {
+        try place(table, rowID: rowID, values: values, recording: true)
+    }
+
+    /// Places a row like ``place(_:rowID:values:)`` without recording a household's township
+    /// (a read, such as a digest of one township).
+    mutating func peek(_ table: TableCatalog, rowID: String, values: [Value]) throws -> FeedPlace {
+        try place(table, rowID: rowID, values: values, recording: false)
+    }
+
+    private mutating func place(_ table: TableCatalog, rowID: String, values: [Value], recording: Bool) throws -> FeedPlace {
+        var ownTownship: String?
         if table.schema.name == declaration.caseTable,
            let index = table.columnIndex[declaration.caseTownshipColumn], case let .text(code) = values[index] {
-            try setTownship(code, ofCase: rowID)
+            ownTownship = code
+            if recording { try setTownship(code, ofCase: rowID) }
         }
         let rowScope = try declaration.scope(of: table.schema.name, rowID: rowID, value: { column in
             table.columnIndex[column].map { values[$0] }.flatMap { $0 == .null ? nil : $0 }
@@ -67,7 +79,9 @@ struct FeedFiler {
         switch rowScope {
         case .county: return FeedPlace(scope: Self.countyScope, caseID: nil, rowScope: rowScope)
         case let .township(code): return FeedPlace(scope: code, caseID: nil, rowScope: rowScope)
-        case let .household(id): return FeedPlace(scope: try township(ofCase: id) ?? Self.unplacedScope, caseID: id, rowScope: rowScope)
+        case let .household(id):
+            let township = try ownTownship ?? township(ofCase: id)
+            return FeedPlace(scope: township ?? Self.unplacedScope, caseID: id, rowScope: rowScope)
         case .unknown: return FeedPlace(scope: Self.unplacedScope, caseID: nil, rowScope: rowScope)
         }
     }
@@ -105,4 +119,36 @@ struct LoggedChange {
     var siteNo: Int64
     var sequence: UInt64
     var arrival: Int64
+}
+
+extension FeedFiler {
+    /// Files log entries read in order from `rows` (columns: site number, sequence,
+    /// arrival, record), grouping consecutive entries of one row and placing each row by
+    /// its current values: how a log written before feeds existed is filed, and how a
+    /// rebuilt replica's own changes are filed again.
+    mutating func fileLog(_ rows: RowCursor, store: RowStore) throws {
+        var decoder = ChangeDecoder()
+        var current: (key: RowKey, place: FeedPlace)?
+        var run: [LoggedChange] = []
+        while let row = try rows.next() {
+            let change = try OwnChangeRewrite.decode(row[3], &decoder)
+            let key = RowKey(table: change.table, rowID: change.rowID)
+            if current?.key != key {
+                if let current, !run.isEmpty { try file(run, at: current.place) }
+                run.removeAll()
+                guard let table = catalog.tables[change.table] else { current = nil; continue }
+                current = (key, try place(table, rowID: change.rowID, values: try store.load(table, change.rowID).values))
+            }
+            run.append(LoggedChange(siteNo: row[0], sequence: UInt64(sql: row[1] as Int64), arrival: row[2]))
+        }
+        if let current, !run.isEmpty { try file(run, at: current.place) }
+    }
+
+    /// Records every visible household's township, so that rows filed next find theirs.
+    mutating func placeEveryCase(store: RowStore) throws {
+        guard let cases = catalog.tables[declaration.caseTable] else { return }
+        for id in try String.fetchAll(db, sql: "SELECT \"id\" FROM \(TableCatalog.quote(cases.schema.name))") {
+            _ = try place(cases, rowID: id, values: try store.load(cases, id).values)
+        }
+    }
 }

@@ -12,27 +12,10 @@ enum FeedRebuild {
         var filer = FeedFiler(db: db, catalog: catalog, declaration: declaration)
         try db.execute(sql: "DELETE FROM fs_feed WHERE site_no = ?", arguments: [ownSiteNo])
         let store = RowStore(db: db)
-        if let cases = catalog.tables[declaration.caseTable] {
-            for id in try String.fetchAll(db, sql: "SELECT \"id\" FROM \(TableCatalog.quote(cases.schema.name))") {
-                _ = try filer.place(cases, rowID: id, values: try store.load(cases, id).values)
-            }
-        }
+        try filer.placeEveryCase(store: store)
+        try filer.fileLog(try Row.fetchCursor(db, sql: "SELECT site_no, seq, arrival, record FROM fs_changes WHERE site_no = ? ORDER BY seq",
+                                              arguments: [ownSiteNo]), store: store)
         var decoder = ChangeDecoder()
-        var current: (key: RowKey, place: FeedPlace)?
-        var run: [LoggedChange] = []
-        let rows = try Row.fetchCursor(db, sql: "SELECT seq, arrival, record FROM fs_changes WHERE site_no = ? ORDER BY seq", arguments: [ownSiteNo])
-        while let row = try rows.next() {
-            let change = try OwnChangeRewrite.decode(row[2], &decoder)
-            let key = RowKey(table: change.table, rowID: change.rowID)
-            if current?.key != key {
-                if let current, !run.isEmpty { try filer.file(run, at: current.place) }
-                run.removeAll()
-                guard let table = catalog.tables[change.table] else { current = nil; continue }
-                current = (key, try filer.place(table, rowID: change.rowID, values: try store.load(table, change.rowID).values))
-            }
-            run.append(LoggedChange(siteNo: ownSiteNo, sequence: UInt64(sql: row[0] as Int64), arrival: row[1]))
-        }
-        if let current, !run.isEmpty { try filer.file(run, at: current.place) }
         // The released cases' rows came back from the own log entries: remove them again.
         for household in try String.fetchAll(db, sql: "SELECT case_id FROM fs_evicted") {
             var keys = Set<RowKey>([RowKey(table: declaration.caseTable, rowID: household)])

@@ -17,28 +17,8 @@ extension Replica {
             var filer = FeedFiler(db: db, catalog: catalog, declaration: scope.declaration)
             let store = RowStore(db: db)
             // Households first, so that every row of a case finds its township.
-            if let cases = catalog.tables[scope.declaration.caseTable] {
-                for id in try String.fetchAll(db, sql: "SELECT \"id\" FROM \(TableCatalog.quote(cases.schema.name))") {
-                    _ = try filer.place(cases, rowID: id, values: try store.load(cases, id).values)
-                }
-            }
-            var decoder = ChangeDecoder()
-            var current: (key: RowKey, place: FeedPlace)?
-            var run: [LoggedChange] = []
-            let rows = try Row.fetchCursor(db, sql: "SELECT site_no, seq, arrival, record FROM fs_changes ORDER BY arrival")
-            while let row = try rows.next() {
-                var reader = ByteReader([UInt8](row[3] as Data))
-                let change = try decoder.decode(from: &reader)
-                let key = RowKey(table: change.table, rowID: change.rowID)
-                if current?.key != key {
-                    if let current, !run.isEmpty { try filer.file(run, at: current.place) }
-                    run.removeAll()
-                    guard let table = catalog.tables[change.table] else { current = nil; continue }
-                    current = (key, try filer.place(table, rowID: change.rowID, values: try store.load(table, change.rowID).values))
-                }
-                run.append(LoggedChange(siteNo: row[0], sequence: UInt64(sql: row[1]), arrival: row[2]))
-            }
-            if let current, !run.isEmpty { try filer.file(run, at: current.place) }
+            try filer.placeEveryCase(store: store)
+            try filer.fileLog(try Row.fetchCursor(db, sql: "SELECT site_no, seq, arrival, record FROM fs_changes ORDER BY arrival"), store: store)
             try db.execute(sql: "INSERT OR REPLACE INTO fs_settings(key, value) VALUES (?, '1')", arguments: [Self.feedFiledKey])
         }
     }
@@ -68,26 +48,3 @@ extension Replica {
     }
 }
 
-extension FeedFiler {
-    /// Places a row like ``place(_:rowID:values:)`` without recording a household's township.
-    mutating func peek(_ table: TableCatalog, rowID: String, values: [Value]) throws -> FeedPlace {
-        let rowScope = try declaration.scope(of: table.schema.name, rowID: rowID, value: { column in
-            table.columnIndex[column].map { values[$0] }.flatMap { $0 == .null ? nil : $0 }
-        }, lookUp: { other, id, column in
-            guard let t = catalog.tables[other], let index = t.columnIndex[column] else { return nil }
-            guard let value = try DatabaseValue.fetchOne(db.cachedStatement(sql: "SELECT \(TableCatalog.quote(column)) FROM \(TableCatalog.quote(other)) WHERE \"id\" = ?"),
-                                                         arguments: [id]) else { return nil }
-            let decoded = Value(value, type: t.schema.columns[index].type)
-            return decoded == .null ? nil : decoded
-        })
-        switch rowScope {
-        case .county: return FeedPlace(scope: Self.countyScope, caseID: nil, rowScope: rowScope)
-        case let .township(code): return FeedPlace(scope: code, caseID: nil, rowScope: rowScope)
-        case let .household(id):
-            if table.schema.name == declaration.caseTable, let index = table.columnIndex[declaration.caseTownshipColumn],
-               case let .text(code) = values[index] { return FeedPlace(scope: code, caseID: id, rowScope: rowScope) }
-            return FeedPlace(scope: try township(ofCase: id) ?? Self.unplacedScope, caseID: id, rowScope: rowScope)
-        case .unknown: return FeedPlace(scope: Self.unplacedScope, caseID: nil, rowScope: rowScope)
-        }
-    }
-}
