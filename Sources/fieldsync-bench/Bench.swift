@@ -92,6 +92,7 @@ struct Bench {
         let hub = try Replica.create(at: hubPath, schema: schema, siteID: SiteID(bytes: Array(repeating: 0xAA, count: 16))!,
                                      name: "bench hub", role: .hub, wallClock: workload.wallClock)
             .ranked(by: CaseworkPrecedence()) // as a real hub merges (M7)
+            .scoped(by: CaseworkScope(), township: nil) // and files every change into its township's feed (P2)
         var report = ApplyReport()
         let merge = try FieldSyncBench.measure {
             (_, report) = try hub.importChanges { tx in

@@ -43,6 +43,7 @@ enum ChildImport {
         let replica = try Replica.create(at: dbPath, schema: CaseworkSchema.schema, siteID: hubSite, name: "bench child",
                                          role: .hub, wallClock: { Workload.baseMillis + 3_600_000 })
             .ranked(by: CaseworkPrecedence()) // as a real hub merges (M7)
+            .scoped(by: CaseworkScope(), township: nil) // and files every change into its township's feed (P2)
         let seconds = try FieldSyncBench.measure {
             let readable = try UnverifiedBundle.open(path: bundle).verify().open(as: hubSite, key: key)
             _ = try replica.importChanges { tx in

@@ -79,4 +79,59 @@ final class ScopeTests: SyncTestCase {
         }
         XCTAssertEqual(try snapshot(county.hub.replica), before, "nothing of the bundle applied")
     }
+
+    /// A modified laptop's bundle, written through the bare store (no station checks).
+    private func forged(_ station: Station, _ writes: (Replica) throws -> Void) throws -> String {
+        let bare = try Replica.open(at: station.folder.replicaPath, schema: station.replica.schema, wallClock: clock.wallClock())
+        try writes(bare)
+        return try station.export(to: folder.sub("forged-\(UUID().uuidString).fsb")).path
+    }
+
+    private func assertRefusedWhole(_ path: String, _ county: County, naming household: String,
+                                    file: StaticString = #filePath, line: UInt = #line) throws {
+        let before = try snapshot(county.hub.replica)
+        XCTAssertThrowsError(try county.hub.merge(bundleAt: path), file: file, line: line) { error in
+            XCTAssertTrue("\(error)".contains(household), "names the case: \(error)", file: file, line: line)
+        }
+        XCTAssertEqual(try snapshot(county.hub.replica), before, "nothing of the bundle applied", file: file, line: line)
+    }
+
+    func testAReleaseOfACaseTheStationNeverHeldOpensNothing() throws {
+        let county = try makeCounty(stations: 2)
+        let theirs = try addHouseholds(county.stations[1], count: 1)[0]
+        try county.syncUntilQuiet(stick: folder.sub("s1"))
+        let path = try forged(county.stations[0]) { bare in
+            try bare.write(table: "household", rowID: theirs, values: ["village": .text("X")])
+            try bare.write(table: "case_release", rowID: "forged-release", values: [
+                "household_id": .text(theirs), "transfer_id": .text("t"), "township": .text(county.stations[0].identity.township!),
+                "released_at": .text("2026-11-30T09:00:00+08:00")])
+        }
+        try assertRefusedWhole(path, county, naming: theirs)
+    }
+
+    func testARowCannotBeMovedOutOfAnotherTownshipsCase() throws {
+        let county = try makeCounty(stations: 2)
+        let mine = try addHouseholds(county.stations[0], count: 1)[0]
+        let theirs = try addHouseholds(county.stations[1], count: 1)[0]
+        let member = try county.stations[1].record(table: "member", values: ["household_id": .text(theirs), "name": .text("马明")]).rowID
+        try county.syncUntilQuiet(stick: folder.sub("s1"))
+        let path = try forged(county.stations[0]) { bare in
+            try bare.write(table: "member", rowID: member, values: ["household_id": .text(mine)])
+        }
+        try assertRefusedWhole(path, county, naming: theirs)
+    }
+
+    func testARowOfOneCaseCannotLinkToAnotherTownshipsApplication() throws {
+        let county = try makeCounty(stations: 2)
+        let mine = try addHouseholds(county.stations[0], count: 1)[0]
+        let theirs = try addHouseholds(county.stations[1], count: 1)[0]
+        let application = try county.stations[1].record(table: "application", values: [
+            "household_id": .text(theirs), "category": .text("dibao"), "status": .text("received")]).rowID
+        try county.syncUntilQuiet(stick: folder.sub("s1"))
+        let path = try forged(county.stations[0]) { bare in
+            try bare.write(table: "decision", rowID: "forged-decision", values: [
+                "household_id": .text(mine), "application_id": .text(application), "approve": .integer(1), "level": .text("township")])
+        }
+        try assertRefusedWhole(path, county, naming: theirs)
+    }
 }

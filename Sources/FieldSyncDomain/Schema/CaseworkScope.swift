@@ -64,6 +64,23 @@ public struct CaseworkScope: ScopeDeclaration {
     }
 }
 
+extension CaseworkScope {
+    public func linkedHouseholds(of table: String, rowID: String, value: (String) -> Value?,
+                                 lookUp: (String, String, String) throws -> Value?) rethrows -> [String] {
+        guard case let .linked(links)? = Self.placements[table] else { return [] }
+        var households: [String] = []
+        for (column, via) in links {
+            guard case let .text(id)? = value(column), !id.isEmpty else { continue }
+            if let via {
+                if case let .text(household)? = try lookUp(via, id, "household_id"), !household.isEmpty { households.append(household) }
+            } else {
+                households.append(id)
+            }
+        }
+        return households
+    }
+}
+
 extension CaseworkScope.Placement {
     /// A table without a placement is held by the hub only (nothing files it anywhere).
     static let unknownTable: CaseworkScope.Placement = .linked([])

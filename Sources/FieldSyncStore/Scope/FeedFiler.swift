@@ -87,7 +87,7 @@ struct FeedFiler {
     }
 
     /// Another row's column, from its user table (nil when the row or value is absent).
-    private func lookUp(_ table: String, _ rowID: String, _ column: String) throws -> Value? {
+    func lookUp(_ table: String, _ rowID: String, _ column: String) throws -> Value? {
         guard let other = catalog.tables[table], let index = other.columnIndex[column] else { return nil }
         let sql = "SELECT \(TableCatalog.quote(column)) FROM \(TableCatalog.quote(table)) WHERE \"id\" = ?"
         guard let value = try DatabaseValue.fetchOne(db.cachedStatement(sql: sql), arguments: [rowID]) else { return nil }

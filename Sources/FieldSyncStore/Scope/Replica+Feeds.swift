@@ -28,6 +28,15 @@ extension Replica {
         try read { db in try String.fetchOne(db, sql: "SELECT township FROM fs_case WHERE case_id = ?", arguments: [household]) }
     }
 
+    /// Whether a transfer of `household` away from `township` is pinned in its feed (P3):
+    /// the township held the case and was told it left.
+    public func hasPinnedTransfer(of household: String, under township: String) throws(StoreError) -> Bool {
+        try read { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM fs_feed WHERE scope = ? AND case_id = ? AND pinned = 1 LIMIT 1",
+                              arguments: [township, household]) ?? false
+        }
+    }
+
     /// The case an evicted household went to, or nil when it was not evicted here.
     public func evictedTo(household: String) throws(StoreError) -> String? {
         try read { db in try Evictions.township(ofEvicted: household, db) }

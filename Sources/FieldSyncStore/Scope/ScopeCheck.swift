@@ -53,6 +53,26 @@ public struct ScopeCheck: Sendable {
            existed, case let .text(was) = beforeValues[index], !covers(was) {
             try requireMadeWhileHeld(rowID, holder: was, table: name, rowID: rowID, changes: changes, filer: &filer)
         }
+        // Every household the row names through any link must be the writer's, before the
+        // changes and after: a row may neither point into another case nor be moved out of one.
+        if !isDeleted {
+            var named = Set(try filer.declaration.linkedHouseholds(of: name, rowID: rowID, value: { column in
+                table.columnIndex[column].map { afterValues[$0] }.flatMap { $0 == .null ? nil : $0 }
+            }, lookUp: { try filer.lookUp($0, $1, $2) }))
+            if let previous = before?.caseID { named.insert(previous) }
+            if let current = after.caseID { named.remove(current) }
+            for household in named.sorted() {
+                guard let holder = try filer.township(ofCase: household) else {
+                    throw StoreError.unauthorized(AuthorityViolation(
+                        rule: "P4 scope", table: name, rowID: rowID,
+                        reason: "it names household \(household), which is not held here: a station writes only the cases of its own township",
+                        reasonZh: "该记录关联的户 \(household) 不在本库中：乡镇社工站只能办理本乡镇的个案"))
+                }
+                if !covers(holder) {
+                    try requireMadeWhileHeld(household, holder: holder, table: name, rowID: rowID, changes: changes, filer: &filer)
+                }
+            }
+        }
         // A row placed before the changes keeps that place for the check (a delete clears it).
         let place = after.rowScope == .unknown ? (before ?? after) : after
         switch place.rowScope {

@@ -36,6 +36,12 @@ public protocol ScopeDeclaration: Sendable {
     /// (nil when the column is unset); `lookUp(table, rowID, column)` reads another row's.
     func scope(of table: String, rowID: String, value: (String) -> Value?,
                lookUp: (String, String, String) throws -> Value?) rethrows -> RowScope
+
+    /// Every household a row of `table` names through any of its links (its own
+    /// `household_id`, its application's, …): a writer must hold all of them (P4), or a row
+    /// could join one case while pointing into another.
+    func linkedHouseholds(of table: String, rowID: String, value: (String) -> Value?,
+                          lookUp: (String, String, String) throws -> Value?) rethrows -> [String]
 }
 
 /// A replica's scope configuration: the declaration, and the township of a station.

@@ -165,7 +165,7 @@ public final class Hub: Sendable {
             // from a backup holds less), the bundle's own changes run without a gap.
             let start = max(try replica.highestLogged(origin: peer.site), header.assumedVector[peer.site])
             guarding.highestSequence = start &+ UInt64(header.totalChanges)
-            let scope = try scopeCheck(for: peer, header: header, bundle: bundle)
+            let scope = try scopeCheck(for: peer, header: header, bundle: bundle, file: file)
             guarding.scope = scope?.0
             return ImportPlan(guarding, observeCreated: true, inTransaction: { tx in
                 // The latest release of each case is remembered, so that a later bundle's

@@ -26,9 +26,12 @@ extension Hub {
     /// The latest release, not the first: a laptop restored from a copy taken before the
     /// transfer works on the case again until it learns of the transfer a second time; its
     /// repair numbers that work after the first release, and its second release after it.
-    func scopeCheck(for station: Peer, header: BundleHeader, bundle: ReadableBundle) throws -> (ScopeCheck, [String: UInt64])? {
+    func scopeCheck(for station: Peer, header: BundleHeader, bundle: ReadableBundle, file: String) throws -> (ScopeCheck, [String: UInt64])? {
+        // A bundle labelled with an older schema is checked too once the station has sent a
+        // scoped one: the label is the sender's word, and an insider could claim any version.
+        let upgrading = try schema(of: station.site).version < Scoping.firstScopedVersion
         guard replica.scope != nil, let township = station.township, Scoping.isScoped(replica.schema),
-              header.schemaVersion >= Scoping.firstScopedVersion else { return nil }
+              header.schemaVersion >= Scoping.firstScopedVersion || !upgrading else { return nil }
         var releases: [String: UInt64] = try knownReleases(of: station.site)
         var inBundle: [String: UInt64] = [:]
         if (header.tableCounts["case_release"] ?? 0) > 0 {
@@ -40,7 +43,17 @@ extension Hub {
                     if change.column == "household_id", case let .text(id) = change.value { household[change.rowID] = id }
                 }
             }
-            for (row, id) in household {
+            for (row, id) in household.sorted(by: { $0.key < $1.key }) {
+                // A station releases a case it gave away (a transfer pinned in its feed), or, in
+                // its first scoped bundle only, a case it held when every station held all
+                // (an upgrade). A release of anything else would open another township's case.
+                let pinned = try replica.hasPinnedTransfer(of: id, under: township)
+                guard pinned || upgrading else {
+                    throw SyncError.unauthorized(sender: station.displayName, AuthorityViolation(
+                        rule: "P5 release", table: "case_release", rowID: row,
+                        reason: "it releases household \(id), which was never transferred away from this station's township \(township)",
+                        reasonZh: "该记录声明移交了户 \(id)，但该户从未由本站所在乡镇 \(township) 移出"), file: file)
+                }
                 let sequence = firstSequence[row]!
                 inBundle[id] = max(inBundle[id] ?? 0, sequence)
                 releases[id] = max(releases[id] ?? 0, sequence)
