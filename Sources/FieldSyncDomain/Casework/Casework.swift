@@ -112,7 +112,10 @@ public struct Casework: Sendable {
 
     /// Why a row is not there: never created, or deleted.
     public func absence(_ table: String, _ id: String) throws(CaseworkError) -> CaseworkError {
-        try wrap { () throws(StoreError) in try replica.isDeleted(table: table, rowID: id) } ? .deleted(table: table, id: id)
+        if table == "household", let township = try wrap({ () throws(StoreError) in try replica.evictedTo(household: id) }) {
+            return .transferred(household: id, township: township)
+        }
+        return try wrap { () throws(StoreError) in try replica.isDeleted(table: table, rowID: id) } ? .deleted(table: table, id: id)
             : .notFound(table: table, id: id)
     }
 

@@ -54,6 +54,9 @@ public enum CaseworkError: Error, Sendable, Equatable, CustomStringConvertible {
     case notFound(table: String, id: String)
     /// The row existed and was deleted (a deletion reaches every replica and stays).
     case deleted(table: String, id: String)
+    /// The household was transferred to another township's station (P8): its case is no
+    /// longer held here.
+    case transferred(household: String, township: String)
     /// The application already has a decision; record a new application or a review.
     case alreadyDecided(application: String)
 
@@ -125,6 +128,8 @@ public enum CaseworkError: Error, Sendable, Equatable, CustomStringConvertible {
             "字段 \(f) 的时间早于 \(table) 记录的 \(column)，事情不能先于其所属或所依据的记录发生，请核对时间 / field \(f): earlier than the \(table)'s \(column); an event cannot precede the record it belongs to or depends on; check the time"
         case let .notFound(table, id):
             "找不到 \(table) 记录 \(id)，请核对编号 / \(table) \(id) does not exist; check the id"
+        case let .transferred(household, township):
+            "户 \(household) 已由县级中心移交至乡镇 \(township)，本站不再保存该个案，请由该乡镇社工站办理 / household \(household) was transferred by the county to township \(township); this station no longer holds the case, and that township's station records its casework now"
         case let .deleted(table, id):
             "\(table) 记录 \(id) 已被删除，删除会同步到所有副本且不能撤销 / \(table) \(id) was deleted; a deletion reaches every replica and cannot be undone"
         case let .alreadyDecided(a):

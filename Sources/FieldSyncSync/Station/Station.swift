@@ -55,8 +55,15 @@ public final class Station: Sendable {
             replica = try Replica.create(at: folder.replicaPath, schema: schema, siteID: identity.site, name: name,
                                          role: .station, wallClock: wallClock)
         } catch { throw .store(error) }
-        try identity.save(to: folder.identityPath)
-        try EnrollmentRequest.write(for: identity, atMillis: wallClock(), schemaVersion: schema.version, to: requestPath)
+        do {
+            try identity.save(to: folder.identityPath)
+            try EnrollmentRequest.write(for: identity, atMillis: wallClock(), schemaVersion: schema.version, to: requestPath)
+        } catch {
+            // Nothing half-made is left behind: the same command can simply be run again
+            // (for instance once the USB stick for the request is plugged in).
+            try? FileManager.default.removeItem(atPath: folder.path)
+            throw error
+        }
         return try Station(folder: folder, identity: identity, replica: replica, wallClock: wallClock)
     }
 

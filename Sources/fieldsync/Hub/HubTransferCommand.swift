@@ -43,7 +43,7 @@ struct HubTransfer: ParsableCommand {
             if result.receivingStation == nil {
                 print("  注意 note: no enrolled station serves township \(result.toTownship) yet; the case waits at the hub until one is enrolled.")
             }
-            print("  Next: fieldsync hub export \(dir) --out <folder>")
+            print("  Next: fieldsync hub export \(dir) --out-dir <folder>")
         }
     }
 }
