@@ -47,9 +47,15 @@ final class ScopeTests: SyncTestCase {
         XCTAssertNil(try giver.replica.row(table: "household", rowID: ids[0]), "evicted at the giving station")
         XCTAssertNotNil(try taker.replica.row(table: "household", rowID: ids[0]), "the whole case arrived")
         XCTAssertEqual(try taker.replica.rowIDs(table: "member", limit: nil).count, 1)
-        // Writing to it now is refused with the township it went to.
+        // Writing to it now is refused with the township it went to, by the casework verbs too.
         XCTAssertThrowsError(try giver.record(table: "household", id: ids[0], values: ["village": .text("x")])) { error in
             XCTAssertTrue("\(error)".contains(taker.identity.township!), "\(error)")
+        }
+        var changes = HouseholdChanges()
+        changes.village = "新村"
+        XCTAssertThrowsError(try Casework(replica: giver.replica).editHousehold(ids[0], changes, at: Date())) { error in
+            XCTAssertEqual(error as? CaseworkError, .transferred(household: ids[0], township: taker.identity.township!))
+            XCTAssertTrue("\(error)".contains("已由县级中心移交至乡镇 \(taker.identity.township!)"), "\(error)")
         }
         // The edit made before the giver learned of the transfer still arrives.
         try county.hub.merge(bundleAt: late.path)
