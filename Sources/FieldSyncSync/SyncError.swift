@@ -67,11 +67,11 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .folderExists(dir):
-            return "\(dir) already holds a FieldSync replica; choose an empty folder."
+            return "\(dir) 已是 FieldSync 数据目录，请换一个空目录 / \(dir) already holds a FieldSync replica; choose an empty folder."
         case let .notAFolderOfThisKind(dir, role):
-            return "\(dir) is not a FieldSync \(role.rawValue) folder (no identity.json or replica.sqlite of a \(role.rawValue)); run `fieldsync \(role.rawValue) init` first."
+            return "\(dir) 不是 FieldSync \(role == .hub ? "县级中心" : "社工站")目录，请先运行 `fieldsync \(role.rawValue) init` / \(dir) is not a FieldSync \(role.rawValue) folder (no identity.json or replica.sqlite of a \(role.rawValue)); run `fieldsync \(role.rawValue) init` first."
         case .notJoined:
-            return "this station has not joined a hub yet; run `fieldsync station join DIR ENROLLMENT` with the file the hub gave you."
+            return "本站尚未加入县级中心，请用县级中心给的文件运行 `fieldsync station join DIR ENROLLMENT` / this station has not joined a hub yet; run `fieldsync station join DIR ENROLLMENT` with the file the hub gave you."
         case let .requestInvalid(reason):
             return "the enrollment request is not valid: \(reason). Ask the station to run `fieldsync station init` again and bring the new request."
         case let .enrollmentInvalid(reason):
@@ -95,9 +95,9 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
                 ? "\(file) comes from a station already upgraded to case schema version \(theirs); this hub runs version \(ours) and cannot read it. Nothing was applied. Upgrade FieldSync on the hub (the hub is upgraded before the stations), then merge the file again."
                 : "\(file) comes from a hub on case schema version \(theirs); this station runs version \(ours) and cannot read it. Nothing was applied. Upgrade FieldSync on this station, then import the file again."
         case let .noBundles(path):
-            return "no .fsb bundle files found in \(path)."
+            return "\(path) 中没有 .fsb 数据包 / no .fsb bundle files found in \(path)."
         case let .io(reason):
-            return reason
+            return "文件读写失败 / \(reason)"
         case let .bundle(file, error):
             return "\(file): \(error)"
         case let .store(error):
