@@ -213,8 +213,11 @@ public struct ImportTransaction {
             // In tiers two movers (a county and its province) may move it concurrently.
             try filer.setTownship(try winningTownship(ofDeleted: rowID, filer: filer, merging: changes) ?? code, ofCase: rowID)
         }
-        let previous = before.existed ? try filer.place(table, rowID: rowID, values: before.values) : nil
         var place = try filer.place(table, rowID: rowID, values: state.values)
+        // Where the row was before matters only to a station's scope check and to a delete
+        // (whose values are gone); an edit of a known row skips it (the hub's steady state).
+        let previous = before.existed && (mergeGuard.scope != nil || place.rowScope == .unknown)
+            ? try filer.peek(table, rowID: rowID, values: before.values) : nil
         // A deleted row keeps the place it had (its values are gone, its case is not).
         if place.rowScope == .unknown, let previous { place = previous }
         if let check = mergeGuard.scope {

@@ -21,8 +21,10 @@ struct FeedFiler {
     let db: Database
     let catalog: Catalog
     let declaration: any ScopeDeclaration
-    /// Case → township, read or written in this transaction.
-    private var townships: [String: String?] = [:]
+    /// Case → township, read or written in this transaction. A reference, so that the
+    /// copies of the filer a transaction makes share one cache instead of copying it on
+    /// every write (a bulk import touches a case per row: copying grew with the import).
+    private let cache = TownshipCache()
 
     /// The scope of county-wide rows.
     static let countyScope = "*"
@@ -37,22 +39,22 @@ struct FeedFiler {
 
     /// The township holding `household`, nil when the replica has never held it.
     mutating func township(ofCase household: String) throws -> String? {
-        if let known = townships[household] { return known }
+        if let known = cache.townships[household] { return known }
         let township = try String.fetchOne(db.cachedStatement(sql: "SELECT township FROM fs_case WHERE case_id = ?"), arguments: [household])
-        townships[household] = township
+        cache.townships[household] = township
         return township
     }
 
     /// Records that `household` is held by `township` (its township column was set).
     mutating func setTownship(_ township: String, ofCase household: String) throws {
-        if case let known?? = townships[household], known == township { return }
+        if case let known?? = cache.townships[household], known == township { return }
         try db.cachedStatement(sql: "INSERT INTO fs_case(case_id, township) VALUES (?, ?) ON CONFLICT(case_id) DO UPDATE SET township = excluded.township")
             .execute(arguments: [household, township])
-        townships[household] = township
+        cache.townships[household] = township
     }
 
     /// Forgets the cached township of every case (after rows were removed outside the filer).
-    mutating func forgetCached() { townships.removeAll() }
+    mutating func forgetCached() { cache.townships.removeAll() }
 
     /// Places a row from its current values (schema order), updating the case table first
     /// when the row is a household that names its township.
@@ -112,6 +114,11 @@ struct FeedFiler {
         try db.cachedStatement(sql: "INSERT INTO fs_feed(scope, pos, site_no, seq_lo, seq_hi, case_id, pinned) VALUES (?, ?, ?, ?, ?, ?, ?)")
             .execute(arguments: [scope, position, siteNo, low.sql, high.sql, caseID, pinned ? 1 : 0])
     }
+}
+
+/// The filer's case → township cache (see ``FeedFiler``).
+final class TownshipCache {
+    var townships: [String: String?] = [:]
 }
 
 /// A change just written to the log: its origin's site number, sequence and arrival number.
