@@ -35,6 +35,7 @@ extension Hub {
         var releases: [String: UInt64] = try knownReleases(of: station.site)
         var inBundle: [String: UInt64] = [:]
         if (header.tableCounts["case_release"] ?? 0) > 0 {
+            let heldOfStation = try replica.vector()[station.site]
             var firstSequence: [String: UInt64] = [:]
             var household: [String: String] = [:]
             try bundle.forEachBatch { batch in
@@ -47,7 +48,12 @@ extension Hub {
                 // A station releases a case it gave away (a transfer pinned in its feed), or, in
                 // its first scoped bundle only, a case it held when every station held all
                 // (an upgrade). A release of anything else would open another township's case.
-                let pinned = try replica.hasPinnedTransfer(of: id, under: township)
+                // A release the hub already holds (a restored laptop sends its own history
+                // again) was judged when it first arrived.
+                // A release of a case the hub does not hold opens nothing (no change to a case
+                // it holds is judged by it).
+                let held = try firstSequence[row]! <= heldOfStation || replica.township(ofCase: id) == nil
+                let pinned = try held || replica.hasPinnedTransfer(of: id, under: township)
                 guard pinned || upgrading else {
                     throw SyncError.unauthorized(sender: station.displayName, AuthorityViolation(
                         rule: "P5 release", table: "case_release", rowID: row,
