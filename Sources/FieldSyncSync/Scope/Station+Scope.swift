@@ -30,24 +30,19 @@ extension Station {
         plan.inTransaction = { [self] tx in
             try earlier?(&tx)
             if through > 0 { try tx.advanceFeed(feed, from: from, through: through) }
-            try letGoOfCasesTransferredAway(&tx, township: township, firstFeed: held == 0)
+            try letGoOfCasesTransferredAway(&tx, township: township)
         }
         return plan
     }
 
     /// Removes every case the station's township no longer holds and records a release of
     /// each, in the transaction `tx` (P8).
-    ///
-    /// A release answers a transfer (the case's `case_transfer` row), or, on the station's
-    /// first import of its feed, the upgrade from a version that held the whole county: the
-    /// hub takes no other (P5). A case let go for another reason (the rows a repair rebuilt
-    /// of a case the hub never had) is removed without one.
-    func letGoOfCasesTransferredAway(_ tx: inout ImportTransaction, township: String, firstFeed: Bool) throws {
+    func letGoOfCasesTransferredAway(_ tx: inout ImportTransaction, township: String) throws {
         let evicted = try tx.evictCasesOutside(township: township)
         guard !evicted.isEmpty else { return }
         Self.scopeLogger.info("cases transferred away removed", metadata: ["count": "\(evicted.count)"])
         let now = Timestamp(Date(timeIntervalSince1970: Double(wallClock()) / 1000)).description
-        for gone in evicted where gone.transferID != nil || firstFeed {
+        for gone in evicted {
             let id = try RowIDGenerator.next(in: &tx, site: identity.site)
             try tx.writeLocal({ local throws(StoreError) in
                 try local.write(table: "case_release", rowID: id, values: [
@@ -63,7 +58,7 @@ extension Station {
     func letGoOfCasesTransferredAway() throws(SyncError) {
         guard replica.scope != nil, let township = identity.township else { return }
         try SyncError.catching {
-            _ = try replica.importChanges { tx in try letGoOfCasesTransferredAway(&tx, township: township, firstFeed: false) }
+            _ = try replica.importChanges { tx in try letGoOfCasesTransferredAway(&tx, township: township) }
         }
     }
 
