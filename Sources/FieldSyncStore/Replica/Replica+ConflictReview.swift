@@ -25,12 +25,10 @@ public struct ConflictResolution: Sendable, Equatable {
     }
 }
 
-/// A conflict as the review queue holds it: the two writes, its kind (`concurrent`,
-/// `overruled`, `lostToDelete`, or whatever a later merge rule records) and, once a person
-/// has decided, the resolution.
+/// A conflict as the review queue holds it: the two writes with their kind
+/// (``ConflictRecord/kind``) and, once a person has decided, the resolution.
 public struct ConflictEntry: Sendable, Equatable {
     public var record: ConflictRecord
-    public var kind: String
     public var resolution: ConflictResolution?
 }
 
@@ -102,6 +100,6 @@ extension Replica {
             resolution = ConflictResolution(conflictID: id, atMillis: UInt64(sql: at), by: row[18] ?? "", resolution: row[19] ?? "",
                                             note: row[20])
         }
-        return ConflictEntry(record: record, kind: row[16], resolution: resolution)
+        return ConflictEntry(record: record, resolution: resolution)
     }
 }

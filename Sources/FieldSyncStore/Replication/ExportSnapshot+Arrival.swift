@@ -28,17 +28,7 @@ extension ExportSnapshot {
         batch.reserveCapacity(min(batchSize, keys.count))
         for key in keys {
             guard let data = try Data.fetchOne(record, arguments: [key.siteNo, key.sequence]) else { continue }
-            let change: Change
-            do {
-                var reader = ByteReader([UInt8](data))
-                change = try decoder.decode(from: &reader)
-                try reader.finish("log record")
-            } catch {
-                throw StoreError.corrupt(reason: "a log record: \(error)")
-            }
-            guard change.origin == sites.siteOf[key.siteNo], change.sequence == UInt64(sql: key.sequence) else {
-                throw StoreError.corrupt(reason: "a log record's origin or sequence differs from its key")
-            }
+            let change = try Self.logged(data, site: sites.siteOf[key.siteNo], sequence: UInt64(sql: key.sequence), &decoder)
             batch.append(change)
             if batch.count == batchSize {
                 try body(batch)

@@ -67,20 +67,7 @@ public struct ExportSnapshot {
         for (no, site) in try originsInOrder(only: origin) {
             let rows = try Row.fetchCursor(stmt, arguments: [no, since[site].sql])
             while let row = try rows.next() {
-                let seq = UInt64(sql: row[0])
-                let change: Change
-                do {
-                    var r = ByteReader([UInt8](row[1] as Data))
-                    change = try decoder.decode(from: &r)
-                    try r.finish("log record")
-                } catch {
-                    throw StoreError.corrupt(reason: "a log record: \(error)")
-                }
-                // The key and the record must agree, or export would send a change under
-                // another identity than the one the log (and the vector) counts.
-                guard change.origin == site, change.sequence == seq else {
-                    throw StoreError.corrupt(reason: "a log record's origin or sequence differs from its key")
-                }
+                let change = try Self.logged(row[1], site: site, sequence: UInt64(sql: row[0]), &decoder)
                 batch.append(change)
                 if batch.count == batchSize {
                     try body(batch)
@@ -89,6 +76,17 @@ public struct ExportSnapshot {
             }
         }
         if !batch.isEmpty { try body(batch) }
+    }
+
+    /// Decodes one log entry stored under the key (`site`, `sequence`). The key and the
+    /// record must agree, or an export would send a change under another identity than the
+    /// one the log (and the vector) counts.
+    static func logged(_ record: Data, site: SiteID?, sequence: UInt64, _ decoder: inout ChangeDecoder) throws -> Change {
+        let change = try OwnChangeRewrite.decode(record, &decoder)
+        guard change.origin == site, change.sequence == sequence else {
+            throw StoreError.corrupt(reason: "a log record's origin or sequence differs from its key")
+        }
+        return change
     }
 
     /// Interned sites in site-id byte order (the order of ``ChangeID``).

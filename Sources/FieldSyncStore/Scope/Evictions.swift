@@ -23,6 +23,32 @@ enum Evictions {
         return township ?? "?"
     }
 
+    /// Every row of a case, found through the log entries filed under it (the case's own
+    /// household row included).
+    static func rows(ofCase household: String, caseTable: String, _ db: Database) throws -> Set<RowKey> {
+        var rows = Set<RowKey>([RowKey(table: caseTable, rowID: household)])
+        var decoder = ChangeDecoder()
+        for run in try Row.fetchAll(db, sql: "SELECT site_no, seq_lo, seq_hi FROM fs_feed WHERE case_id = ?", arguments: [household]) {
+            let records = try Row.fetchCursor(db.cachedStatement(sql: "SELECT record FROM fs_changes WHERE site_no = ? AND seq BETWEEN ? AND ?"),
+                                              arguments: [run[0] as Int64, run[1] as Int64, run[2] as Int64])
+            while let record = try records.next() {
+                let change = try OwnChangeRewrite.decode(record[0], &decoder)
+                rows.insert(RowKey(table: change.table, rowID: change.rowID))
+            }
+        }
+        return rows
+    }
+
+    /// Removes rows locally: their user rows, merge state and conflicts (nothing replicates).
+    static func remove(_ rows: Set<RowKey>, catalog: Catalog, _ db: Database) throws {
+        for row in rows {
+            guard let table = catalog.tables[row.table] else { continue }
+            try db.cachedStatement(sql: table.deleteRowSQL).execute(arguments: [row.rowID])
+            try db.cachedStatement(sql: "DELETE FROM fs_rows WHERE tbl = ? AND row_id = ?").execute(arguments: [row.table, row.rowID])
+            try db.cachedStatement(sql: "DELETE FROM fs_conflicts WHERE tbl = ? AND row_id = ?").execute(arguments: [row.table, row.rowID])
+        }
+    }
+
     static func violation(_ table: String, _ rowID: String, household: String, movedTo township: String) -> AuthorityViolation {
         AuthorityViolation(
             rule: "P8 transferred", table: table, rowID: rowID,
@@ -102,29 +128,14 @@ extension ImportTransaction {
             try String.fetchOne(db, sql: "SELECT \"id\" FROM \"case_transfer\" WHERE \"household_id\" = ? ORDER BY \"transferred_at\" DESC, \"id\" DESC LIMIT 1",
                                 arguments: [household])
         }
-        let runs = try Row.fetchAll(db, sql: "SELECT site_no, seq_lo, seq_hi FROM fs_feed WHERE case_id = ?", arguments: [household])
-        var rows = Set<RowKey>()
-        var decoder = ChangeDecoder()
-        for run in runs {
+        let rows = try Evictions.rows(ofCase: household, caseTable: scope!.declaration.caseTable, db)
+        for run in try Row.fetchAll(db, sql: "SELECT site_no, seq_lo, seq_hi FROM fs_feed WHERE case_id = ? AND site_no <> ?",
+                                    arguments: [household, ownSiteNo]) {
             let siteNo: Int64 = run[0], low: Int64 = run[1], high: Int64 = run[2]
-            let records = try Row.fetchCursor(db.cachedStatement(sql: "SELECT record FROM fs_changes WHERE site_no = ? AND seq BETWEEN ? AND ?"),
-                                              arguments: [siteNo, low, high])
-            while let record = try records.next() {
-                var reader = ByteReader([UInt8](record[0] as Data))
-                let change = try decoder.decode(from: &reader)
-                rows.insert(RowKey(table: change.table, rowID: change.rowID))
-            }
-            guard siteNo != ownSiteNo else { continue }
             try db.cachedStatement(sql: "DELETE FROM fs_changes WHERE site_no = ? AND seq BETWEEN ? AND ?").execute(arguments: [siteNo, low, high])
             if UInt64(sql: low) <= (sites.contiguous[siteNo] ?? 0) { sites.setContiguous(siteNo, UInt64(sql: low) - 1) }
         }
-        rows.insert(RowKey(table: scope!.declaration.caseTable, rowID: household))
-        for row in rows {
-            guard let table = catalog.tables[row.table] else { continue }
-            try db.cachedStatement(sql: table.deleteRowSQL).execute(arguments: [row.rowID])
-            try db.cachedStatement(sql: "DELETE FROM fs_rows WHERE tbl = ? AND row_id = ?").execute(arguments: [row.table, row.rowID])
-            try db.cachedStatement(sql: "DELETE FROM fs_conflicts WHERE tbl = ? AND row_id = ?").execute(arguments: [row.table, row.rowID])
-        }
+        try Evictions.remove(rows, catalog: catalog, db)
         // The own entries stay filed under the case: a later rebuild from the log finds
         // their rows by them and removes them again (FeedRebuild).
         try db.execute(sql: "DELETE FROM fs_feed WHERE case_id = ? AND site_no <> ?", arguments: [household, ownSiteNo])

@@ -57,17 +57,7 @@ extension ExportSnapshot {
             let site = try sites.site(siteNo)
             let rows = try Row.fetchCursor(rangeStatement, arguments: [siteNo, low, high])
             while let row = try rows.next() {
-                let change: Change
-                do {
-                    var r = ByteReader([UInt8](row[1] as Data))
-                    change = try decoder.decode(from: &r)
-                    try r.finish("log record")
-                } catch {
-                    throw StoreError.corrupt(reason: "a log record: \(error)")
-                }
-                guard change.origin == site, change.sequence == UInt64(sql: row[0] as Int64) else {
-                    throw StoreError.corrupt(reason: "a log record's origin or sequence differs from its key")
-                }
+                let change = try Self.logged(row[1], site: site, sequence: UInt64(sql: row[0] as Int64), &decoder)
                 if change.sequence <= held[site] { continue }
                 batch.append(change)
                 if batch.count == batchSize {
