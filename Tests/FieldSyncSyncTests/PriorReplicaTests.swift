@@ -23,6 +23,9 @@ final class PriorReplicaTests: XCTestCase {
         let digest: String
         let households: Int
         let transfers: Int
+        /// Whether the file was written before the store's last migration (its own `fs_`
+        /// tables, "v3 key registry and quarantine"): opening it migrates it, so it is copied first.
+        var predatesStoreMigration = true
         var file: String { "schema-v\(version)-station-630106100" }
     }
 
@@ -57,6 +60,8 @@ final class PriorReplicaTests: XCTestCase {
 
             let station = try Station.open(at: dir)
             XCTAssertEqual(station.replica.schema, CaseworkSchema.schema)
+            let hub = try XCTUnwrap(station.hub(), "v\(prior.version)")
+            XCTAssertEqual(try station.replica.key(hub.signingKey)?.status, .active, "v\(prior.version): the key registry holds the hub's key")
             XCTAssertEqual(station.replica.upgradedFromVersion, prior.version < CaseworkSchema.schema.version ? prior.version : nil)
             XCTAssertEqual(try station.replica.digest(as: released), prior.digest, "v\(prior.version): every row of its tables kept")
             XCTAssertEqual(try station.replica.changeCount(since: .empty), changes, "v\(prior.version)")
@@ -65,7 +70,7 @@ final class PriorReplicaTests: XCTestCase {
             XCTAssertEqual(try station.replica.rowIDs(table: "case_transfer", limit: nil).count, prior.transfers)
 
             let backup = Replica.backupPath(of: station.folder.replicaPath, version: prior.version)
-            if prior.version < CaseworkSchema.schema.version {
+            if prior.version < CaseworkSchema.schema.version || prior.predatesStoreMigration {
                 let mode = try FileManager.default.attributesOfItem(atPath: backup)[.posixPermissions] as? NSNumber
                 XCTAssertEqual(mode?.intValue, 0o600, "v\(prior.version): the backup holds personal data")
                 let copy = try Replica.open(at: backup, schema: released, wallClock: SystemWallClock.now)

@@ -15,7 +15,8 @@ extension Replica {
         }
     }
 
-    /// Inserts or replaces a peer, its known vector included.
+    /// Inserts or replaces a peer, its known vector included; its keys join the key
+    /// registry as active unless the registry already knows them (a revoked key stays revoked).
     public func savePeer(_ peer: Peer) throws(StoreError) {
         try write { db in
             try db.execute(sql: """
@@ -23,6 +24,7 @@ extension Replica {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [peer.site.bytes.data, peer.name, peer.role.rawValue, peer.township, peer.signingKey.data,
                                  peer.agreementKey.data, peer.enrolledAtMillis.sql, peer.revokedAtMillis?.sql])
+            try Self.register(db, peer, atMillis: peer.enrolledAtMillis)
             try KnownVectors.write(db, peer.site, peer.knownVector)
         }
     }

@@ -150,6 +150,44 @@ enum ReplicaMigrations {
                 ALTER TABLE fs_conflicts ADD COLUMN resolution_note TEXT;
                 """)
         }
+        migrator.registerMigration("v3 key registry and quarantine") { db in
+            try db.execute(sql: """
+                -- Every key a peer ever signed with, and what became of it (rules K1–K7 of the
+                -- sync protocol): active, revoked (a lost laptop), or replaced (by the key of the
+                -- laptop that continues its site, `replaced_by`). A key never leaves the table,
+                -- so a revoked key cannot be enrolled again. Filled from fs_peers on upgrade.
+                CREATE TABLE fs_keys(
+                    signing_key BLOB PRIMARY KEY NOT NULL,
+                    site_id BLOB NOT NULL,
+                    agreement_key BLOB NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('active', 'revoked', 'replaced')),
+                    added_at INTEGER NOT NULL,
+                    status_changed_at INTEGER,
+                    reason TEXT,
+                    changed_by TEXT,
+                    replaced_by BLOB) WITHOUT ROWID;
+                CREATE INDEX fs_keys_by_site ON fs_keys(site_id);
+                INSERT INTO fs_keys(signing_key, site_id, agreement_key, status, added_at, status_changed_at)
+                    SELECT signing_key, site_id, agreement_key, CASE WHEN revoked_at IS NULL THEN 'active' ELSE 'revoked' END,
+                           enrolled_at, revoked_at FROM fs_peers;
+                -- Bundles signed by a key no longer trusted, kept for the operator to accept or
+                -- reject (never merged silently, never dropped). `stored_path` is relative to the
+                -- hub folder; one entry per bundle id however often the file is delivered.
+                CREATE TABLE fs_quarantine(
+                    id INTEGER PRIMARY KEY,
+                    bundle_id BLOB NOT NULL UNIQUE,
+                    file_name TEXT NOT NULL,
+                    stored_path TEXT NOT NULL,
+                    signer_site BLOB NOT NULL,
+                    signer_key BLOB NOT NULL,
+                    received_at INTEGER NOT NULL,
+                    why TEXT NOT NULL,
+                    state TEXT NOT NULL DEFAULT 'held' CHECK (state IN ('held', 'accepted', 'rejected')),
+                    decided_at INTEGER,
+                    decided_by TEXT,
+                    note TEXT);
+                """)
+        }
         return migrator
     }
 }
