@@ -63,6 +63,8 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
     case review(ConflictReviewError)
     /// The hub's `county-secret` (the key of duplicate matching) exists but cannot be used.
     case countySecretUnusable(path: String, reason: String)
+    /// A step of the key lifecycle was refused: revocation, quarantine, a replacement laptop (K1–K7).
+    case trust(TrustError)
 
     public var description: String {
         switch self {
@@ -77,7 +79,7 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
         case let .enrollmentInvalid(reason):
             return "the enrollment file is not valid for this station: \(reason)."
         case let .alreadyEnrolled(name, site):
-            return "station \(name) (\(site)) is already enrolled with a different key; revoke it before enrolling it again."
+            return "station \(name) (\(site)) is already enrolled with a different key that is still trusted. If this request comes from the laptop replacing a lost one, revoke the lost laptop's key first: fieldsync hub revoke HUB \(site) --reason TEXT, then enroll the request again."
         case let .unknownSigner(fingerprint, file):
             return "\(file) is signed by key \(fingerprint), which this hub has not enrolled; it was not applied. Enroll the station first, or check where the file came from."
         case let .revokedSigner(name, file):
@@ -140,6 +142,8 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
         case let .unenrolledStation(file, stationName):
             return "\(file) is a bundle from station \(stationName), which this hub has not enrolled; it was not applied. Enroll the station with its request (fieldsync hub enroll), then merge again."
         case let .review(error):
+            return error.description
+        case let .trust(error):
             return error.description
         case let .countySecretUnusable(path, reason):
             return "\(path) \(reason), so duplicate applicants cannot be matched. Restore the file from the hub's backup; only if there is none, move it away and run the command again: a new secret is made, and duplicate notices already sent are sent again under new references."

@@ -14,6 +14,10 @@ public struct Enrollment: Sendable, Equatable {
     public let stationSite: SiteID
     public let stationSigningKey: SigningPublicKey
     public let enrolledAtMillis: UInt64
+    /// For a laptop replacing a lost one (K5): the numbers its site used before, which it
+    /// must number past. Signed; nil for every other enrollment (whose signed bytes are
+    /// then those of earlier releases).
+    public var continuing: NumberingFloor? = nil
 
     /// Nil when the hub name is too long for its prefix (names are checked first).
     var signedBytes: [UInt8]? {
@@ -26,6 +30,11 @@ public struct Enrollment: Sendable, Equatable {
         w.raw(stationSite.bytes)
         w.raw(stationSigningKey.rawRepresentation)
         w.u64(enrolledAtMillis)
+        if let continuing {
+            w.shortString("continues numbering after")
+            w.u64(continuing.sequence)
+            w.u64(UInt64(continuing.rowNumber))
+        }
         return w.bytes
     }
 
@@ -39,6 +48,9 @@ public struct Enrollment: Sendable, Equatable {
         var stationSigningKey: String
         var enrolledAtMillis: UInt64
         var signature: String
+        /// Only in the enrollment of a replacement laptop.
+        var continuesAfterSequence: UInt64?
+        var continuesAfterRowNumber: Int?
     }
 
     public func write(to path: String, signedBy key: SigningPrivateKey) throws(SyncError) {
@@ -47,7 +59,8 @@ public struct Enrollment: Sendable, Equatable {
         let file = File(hubSite: hubSite.hex, hubName: hubName, hubSigningKey: Hex.encode(hubSigningKey.rawRepresentation),
                         hubAgreementKey: Hex.encode(hubAgreementKey.rawRepresentation), stationSite: stationSite.hex,
                         stationSigningKey: Hex.encode(stationSigningKey.rawRepresentation),
-                        enrolledAtMillis: enrolledAtMillis, signature: Hex.encode(signature))
+                        enrolledAtMillis: enrolledAtMillis, signature: Hex.encode(signature),
+                        continuesAfterSequence: continuing?.sequence, continuesAfterRowNumber: continuing?.rowNumber)
         try AtomicFile.write(JSON.encode(file), to: path)
     }
 
@@ -64,12 +77,28 @@ public struct Enrollment: Sendable, Equatable {
               let hubAgreementKey = try? AgreementPublicKey(rawRepresentation: ha),
               let stationSigningKey = try? SigningPublicKey(rawRepresentation: ss)
         else { throw .enrollmentInvalid("an id, key or the signature is malformed") }
-        let enrollment = Enrollment(hubSite: hubSite, hubName: file.hubName, hubSigningKey: hubSigningKey,
+        var enrollment = Enrollment(hubSite: hubSite, hubName: file.hubName, hubSigningKey: hubSigningKey,
                                     hubAgreementKey: hubAgreementKey, stationSite: stationSite,
                                     stationSigningKey: stationSigningKey, enrolledAtMillis: file.enrolledAtMillis)
+        if let sequence = file.continuesAfterSequence {
+            guard let row = file.continuesAfterRowNumber, row >= 0 else { throw .enrollmentInvalid("the numbering to continue is incomplete") }
+            enrollment.continuing = NumberingFloor(sequence: sequence, rowNumber: row)
+        }
         guard let signed = enrollment.signedBytes, hubSigningKey.isValidSignature(sig, for: signed) else {
             throw .enrollmentInvalid("the hub's signature does not match (the file was changed)")
         }
         return enrollment
+    }
+}
+
+/// The highest change number and row number a station's site is known to have used under
+/// earlier keys (K5): a replacement laptop numbers its own work above both.
+public struct NumberingFloor: Sendable, Equatable {
+    public let sequence: UInt64
+    public let rowNumber: Int
+
+    public init(sequence: UInt64, rowNumber: Int) {
+        self.sequence = sequence
+        self.rowNumber = rowNumber
     }
 }

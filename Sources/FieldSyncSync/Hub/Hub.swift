@@ -62,13 +62,17 @@ public final class Hub: Sendable {
     }
 
     /// Enrolls the station that made `request` and writes its enrollment file to `out`.
-    /// Enrolling the same station with the same keys again just rewrites the file.
+    /// Enrolling the same station with the same keys again just rewrites the file. A key
+    /// the hub revoked is never enrolled again (K3); new keys for an enrolled site are a
+    /// replacement laptop, taken only once the site's key is revoked (K5).
     @discardableResult
     public func enroll(_ request: EnrollmentRequest, out: String) throws(SyncError) -> Enrollment {
         return try SyncError.catching {
             let existing = try replica.peer(request.site)
+            try refuseDistrustedKey(of: request)
             if let existing, existing.signingKey != request.signingKey.rawRepresentation {
-                throw SyncError.alreadyEnrolled(name: existing.name, site: existing.site)
+                guard existing.revokedAtMillis != nil else { throw SyncError.alreadyEnrolled(name: existing.name, site: existing.site) }
+                return try enrollReplacement(of: existing, from: request, out: out)
             }
             let now = wallClock()
             try replica.savePeer(Peer(site: request.site, name: request.name, role: request.role, township: request.township,
@@ -78,7 +82,8 @@ public final class Hub: Sendable {
                                       knownVector: existing?.knownVector ?? .empty))
             let enrollment = Enrollment(hubSite: identity.site, hubName: identity.name, hubSigningKey: identity.signingKey.publicKey,
                                         hubAgreementKey: identity.agreementKey.publicKey, stationSite: request.site,
-                                        stationSigningKey: request.signingKey, enrolledAtMillis: existing?.enrolledAtMillis ?? now)
+                                        stationSigningKey: request.signingKey, enrolledAtMillis: existing?.enrolledAtMillis ?? now,
+                                        continuing: try numberingFloor(of: request.site))
             try enrollment.write(to: out, signedBy: identity.signingKey)
             if let version = request.schemaVersion { try noteSchemaVersion(version, of: request.site) }
             Self.logger.info("station enrolled", metadata: ["station": "\(request.site)", "township": "\(request.township)"])
@@ -103,6 +108,7 @@ public final class Hub: Sendable {
     @discardableResult
     public func merge(bundleAt path: String, afterEachBatch: ((Int) throws -> Void)? = nil) throws(SyncError) -> ImportResult {
         let file = (path as NSString).lastPathComponent
+        if let known = try quarantineIfDistrusted(path: path, file: file) { return known }
         let stations = try stations() + counties()
         var signer: Peer?
         do {
@@ -144,8 +150,10 @@ public final class Hub: Sendable {
         }
     }
 
-    private func mergeChecked(path: String, file: String, stations: [Peer], signer: inout Peer?,
-                              afterEachBatch: ((Int) throws -> Void)?) throws(SyncError) -> ImportResult {
+    /// `keepingKnownVector`: the bundle's report of what its station holds is not adopted
+    /// (a quarantined bundle of a lost laptop, accepted by the operator: K4).
+    func mergeChecked(path: String, file: String, stations: [Peer], signer: inout Peer?,
+                      afterEachBatch: ((Int) throws -> Void)?, keepingKnownVector: Bool = false) throws(SyncError) -> ImportResult {
         var found: Peer?
         defer { signer = found }
         return try BundleImport.run(into: replica, identity: identity, path: path, expecting: .stationToHub, wallClock: wallClock,
@@ -162,12 +170,15 @@ public final class Hub: Sendable {
             // writes only within its authority (A3–A4) and its township's cases (P4–P5).
             var guarding = MergeGuard(onlyOrigin: peer.site, authority: CaseworkAuthority(), writer: .station)
             // From what the hub holds, or what the station believes it holds (a hub restored
-            // from a backup holds less), the bundle's own changes run without a gap.
-            let start = max(try replica.highestLogged(origin: peer.site), header.assumedVector[peer.site])
+            // from a backup holds less), or the numbers a replacement laptop continues above
+            // (K5), the bundle's own changes run without a gap.
+            let start = max(try replica.highestLogged(origin: peer.site), header.assumedVector[peer.site],
+                            try numberingFloor(of: peer.site)?.sequence ?? 0)
             guarding.highestSequence = start &+ UInt64(header.totalChanges)
             let scope = try scopeCheck(for: peer, header: header, bundle: bundle, file: file)
             guarding.scope = scope?.0
-            return ImportPlan(guarding, observeCreated: true, inTransaction: { tx in
+            return ImportPlan(guarding, acknowledgement: keepingKnownVector ? try replica.knownVector(of: peer.site) : nil,
+                              observeCreated: true, inTransaction: { tx in
                 // The latest release of each case is remembered, so that a later bundle's
                 // changes to the case are judged against it (P5).
                 for (household, sequence) in scope?.1 ?? [:] {
@@ -225,6 +236,7 @@ public final class Hub: Sendable {
     /// The bundle is written for the station's case schema version (``schema(of:)``):
     /// changes it cannot hold yet wait, and the result says how many.
     public func returnBundle(for station: Peer, to out: String) throws(SyncError) -> ExportResult {
+        try refuseRevokedRecipient(station)
         let feed = try servesScope(to: station) ? feedSite(of: station).map { BundleExport.ScopedFeed(site: $0, township: station.township!) } : nil
         return try BundleExport.write(from: replica, identity: identity, to: station, kind: .hubToStation, out: out,
                                       wallClock: wallClock, fileCode: station.township ?? station.site.short,
@@ -265,7 +277,7 @@ public final class Hub: Sendable {
                 return PeerStatus(peer: peer, changesPending: pending,
                                   largestClockSkew: try ClockSkewLog.largest(from: peer.site, in: replica),
                                   schemaVersion: schema.version, waitingForUpgrade: waiting,
-                                  overview: try county.overview(of: peer, in: replica))
+                                  overview: try county.overview(of: peer, in: replica), trust: try keyAccount(of: peer))
             }
             return NodeStatus(name: identity.name, site: identity.site, role: .hub, township: nil, vector: try replica.vector(),
                               changesOwed: 0, hubName: nil, lastExport: try replica.exportedBundles(limit: 1).first,

@@ -95,6 +95,7 @@ public final class Station: Sendable {
                         agreementKey: enrollment.hubAgreementKey.rawRepresentation,
                         enrolledAtMillis: enrollment.enrolledAtMillis, revokedAtMillis: nil, knownVector: .empty)
         do { try replica.savePeer(peer) } catch { throw .store(error) }
+        try continueNumbering(from: enrollment)
     }
 
     /// Inserts or updates one row; a new row gets a fresh id unique across the county.
@@ -127,6 +128,7 @@ public final class Station: Sendable {
     @discardableResult
     public func export(to out: String) throws(SyncError) -> ExportResult {
         guard let hub = try hub() else { throw .notJoined }
+        try refuseExportBeforeFirstImport()
         return try BundleExport.write(from: replica, identity: identity, to: hub, kind: .stationToHub, out: out,
                                       wallClock: wallClock, fileCode: identity.township ?? identity.site.short)
     }
@@ -209,6 +211,9 @@ public struct PeerStatus: Sendable {
     /// The county's view of the station: bundles each way, what it still owes, its
     /// conflicts, duplicates, pending decisions and households (hubs only).
     public var overview: StationOverview? = nil
+    /// The station's key history when it has one worth telling: revoked, replaced (what
+    /// the old laptop delivered and owed), bundles held in quarantine (hubs only, K7).
+    public var trust: KeyAccount? = nil
 
     /// How many changes wait for the station's upgrade.
     public var waitingForUpgradeCount: Int { waitingForUpgrade.values.reduce(0, +) }

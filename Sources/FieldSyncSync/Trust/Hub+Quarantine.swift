@@ -1,0 +1,107 @@
+import FieldSyncBundle
+import FieldSyncCore
+import FieldSyncStore
+import Foundation
+
+/// Quarantine (K4): a bundle signed by a revoked or replaced key is neither merged nor
+/// dropped. The hub keeps a private copy (`HUB/quarantine/<id>.fsb`, mode 0600) and one
+/// entry per bundle id, and the operator decides: accept (merge it on the operator's
+/// authority over the revocation, every other check still applying) or reject (keep the
+/// file, never merge it).
+extension Hub {
+    /// The folder, inside the hub folder, that holds the copies.
+    static let quarantineFolder = "quarantine"
+
+    /// Every quarantine entry, oldest first.
+    public func quarantine() throws(SyncError) -> [QuarantineEntry] {
+        try SyncError.catching { try replica.quarantineEntries() }
+    }
+
+    /// Called before a bundle is merged. Returns nil when its signer is not a distrusted key
+    /// (the merge goes on), an already-imported result when the bundle was merged before
+    /// its key was revoked; otherwise quarantines it (once per bundle id) and throws
+    /// ``TrustError/quarantined(file:station:key:id:again:)``.
+    func quarantineIfDistrusted(path: String, file: String) throws(SyncError) -> ImportResult? {
+        try SyncError.catching(file: file) {
+            let unverified = try UnverifiedBundle.open(path: path)
+            guard let key = try replica.key(unverified.signerKey.rawRepresentation), key.status != .active else { return nil }
+            // Only a file the key really signed is held: anything else is refused as forged.
+            let header = try unverified.verify().header
+            let station = try replica.peer(key.site)
+            let name = station?.operatorName ?? header.senderName
+            if try replica.hasImported(bundleID: header.bundleID.bytes) {
+                return ImportResult(path: path, header: header, senderName: station?.name ?? header.senderName, outcome: .alreadyImported,
+                                    report: ApplyReport(duplicate: header.totalChanges))
+            }
+            if let held = try replica.quarantineEntry(bundleID: header.bundleID.bytes) {
+                throw SyncError.trust(.quarantined(file: file, station: name, key: KeyStatusNote(key), id: held.id, again: true))
+            }
+            let id = try replica.nextQuarantineID()
+            let stored = "\(Self.quarantineFolder)/\(id).fsb"
+            try NodeFolder((folder.path as NSString).appendingPathComponent(Self.quarantineFolder)).create()
+            try AtomicFile.write(Data(contentsOf: URL(fileURLWithPath: path)), to: (folder.path as NSString).appendingPathComponent(stored),
+                                 privateToOwner: true)
+            try replica.addToQuarantine(QuarantineEntry(id: id, bundleID: header.bundleID.bytes, fileName: file, storedPath: stored,
+                                                        signerSite: key.site, signerKey: key.signingKey, receivedAtMillis: wallClock(),
+                                                        why: key.status == .revoked ? "key revoked" : "key replaced"))
+            // AUDIT: bundle quarantined (quarantine id, station site).
+            Self.logger.warning("bundle of a distrusted key quarantined", metadata: ["station": "\(key.site)", "quarantine": "\(id)"])
+            throw SyncError.trust(.quarantined(file: file, station: name, key: KeyStatusNote(key), id: id, again: false))
+        }
+    }
+
+    /// Merges quarantined bundle `id` through the normal merge with the operator's
+    /// authority over the revocation of its key, for this one file: A1–A4, scope and
+    /// sequences are checked as for any bundle, and a refusal leaves it held and says why.
+    /// What the bundle says its laptop held is not taken (the site may have a new laptop).
+    @discardableResult
+    public func acceptQuarantined(id: Int64, by: String? = nil, note: String? = nil) throws(SyncError) -> ImportResult {
+        let entry = try heldEntry(id, by: by, note: note)
+        let vouched = try SyncError.catching { () throws -> Peer in
+            guard let key = try replica.key(entry.signerKey), let current = try replica.peer(entry.signerSite) else {
+                throw StoreError.corrupt(reason: "quarantined bundle #\(id) names a key or station the hub no longer has")
+            }
+            return Peer(site: current.site, name: current.name, role: current.role, township: current.township,
+                        signingKey: key.signingKey, agreementKey: key.agreementKey, enrolledAtMillis: key.addedAtMillis,
+                        revokedAtMillis: nil, knownVector: current.knownVector)
+        }
+        let path = (folder.path as NSString).appendingPathComponent(entry.storedPath)
+        guard FileManager.default.fileExists(atPath: path) else { throw .trust(.quarantineCopyMissing(id: id, path: path)) }
+        var signer: Peer?
+        let result: ImportResult
+        do {
+            result = try withConflictNotices { () throws(SyncError) in
+                try mergeChecked(path: path, file: entry.fileName, stations: [vouched], signer: &signer, afterEachBatch: nil,
+                                 keepingKnownVector: true)
+            }
+        } catch {
+            throw .trust(.acceptRefused(id: id, error))
+        }
+        try SyncError.catching { _ = try replica.decideQuarantined(id: id, .accepted, atMillis: wallClock(), by: by, note: note) }
+        // AUDIT: quarantined bundle accepted (quarantine id, station site, by).
+        Self.logger.notice("quarantined bundle accepted", metadata: ["quarantine": "\(id)", "applied": "\(result.report.applied)"])
+        return result
+    }
+
+    /// Marks quarantined bundle `id` rejected: never merged; its stored copy is kept.
+    @discardableResult
+    public func rejectQuarantined(id: Int64, by: String? = nil, note: String? = nil) throws(SyncError) -> QuarantineEntry {
+        _ = try heldEntry(id, by: by, note: note)
+        return try SyncError.catching {
+            guard try replica.decideQuarantined(id: id, .rejected, atMillis: wallClock(), by: by, note: note),
+                  let decided = try replica.quarantineEntry(id: id) else { throw SyncError.trust(.quarantineEntryNotFound(id: id)) }
+            // AUDIT: quarantined bundle rejected (quarantine id, station site, by).
+            Self.logger.notice("quarantined bundle rejected", metadata: ["quarantine": "\(id)"])
+            return decided
+        }
+    }
+
+    /// Entry `id`, refused unless it is held; checks the operator's words first.
+    private func heldEntry(_ id: Int64, by: String?, note: String?) throws(SyncError) -> QuarantineEntry {
+        if let by { try InputCheck.name(by, field: "operator name (--by)") }
+        if let note { try InputCheck.name(note, field: "note (--note)") }
+        guard let entry = try SyncError.catching({ try replica.quarantineEntry(id: id) }) else { throw .trust(.quarantineEntryNotFound(id: id)) }
+        guard entry.state == .held else { throw .trust(.quarantineAlreadyDecided(id: id, state: entry.state, atMillis: entry.decidedAtMillis)) }
+        return entry
+    }
+}

@@ -1,0 +1,73 @@
+import FieldSyncCore
+import FieldSyncStore
+import Foundation
+
+/// What `Hub.revoke` did.
+public struct Revocation: Sendable {
+    public let station: Peer
+    /// The station's key as the registry now holds it.
+    public let key: KeyRecord
+    /// False when the key was already revoked: nothing changed (K2).
+    public let newlyRevoked: Bool
+
+    /// One line for the operator.
+    public var summary: String {
+        newlyRevoked
+            ? "revoked the key of station \(station.operatorName) (site \(station.site.hex)): its bundles go to quarantine from now on and no return bundle is written for it."
+            : "the key of station \(station.operatorName) (site \(station.site.hex)) was already \(KeyStatusNote(key)); nothing changed."
+    }
+}
+
+/// Revocation (K1–K3): a lost laptop's key stops being trusted for everything after the
+/// moment it is revoked; what it delivered before stays merged.
+extension Hub {
+    /// Stops trusting `query`'s current key (site id, its first 8 characters, name or
+    /// township code). Its bundles are quarantined from now on, no return bundle is
+    /// written for it, and its key can never be enrolled again. Revoking a revoked key
+    /// changes nothing and says so.
+    @discardableResult
+    public func revoke(station query: String, reason: String, by: String? = nil) throws(SyncError) -> Revocation {
+        try InputCheck.name(reason, field: "revocation reason (--reason)")
+        if let by { try InputCheck.name(by, field: "operator name (--by)") }
+        let station = try station(matching: query)
+        return try SyncError.catching {
+            if let current = try replica.key(station.signingKey), current.status != .active {
+                return Revocation(station: station, key: current, newlyRevoked: false)
+            }
+            let key = try replica.revokeKey(of: station.site, atMillis: wallClock(), reason: reason, by: by)
+            // AUDIT: station key revoked (station site, by, when; the reason stays in fs_keys).
+            Self.logger.notice("station key revoked", metadata: ["station": "\(station.site)"])
+            return Revocation(station: station, key: key, newlyRevoked: true)
+        }
+    }
+
+    /// The enrolled station `query` names: its site id in hex, the first 8 characters of
+    /// it, its name, or its township code. Refused when none or several match.
+    public func station(matching query: String) throws(SyncError) -> Peer {
+        let wanted = query.trimmingCharacters(in: .whitespaces)
+        let all = try stations()
+        let matches = all.filter { peer in
+            peer.site.hex == wanted.lowercased() || peer.site.short == wanted.lowercased() || peer.name == wanted || peer.township == wanted
+        }
+        guard let first = matches.first else { throw .trust(.unknownStation(wanted)) }
+        guard matches.count == 1 else { throw .trust(.ambiguousStation(wanted, matches: matches.map { "\($0.operatorName), site \($0.site.hex)" })) }
+        return first
+    }
+
+    /// K3: an enrollment request carrying a key the hub revoked or replaced is refused.
+    func refuseDistrustedKey(of request: EnrollmentRequest) throws(SyncError) {
+        let known = try SyncError.catching { try replica.key(request.signingKey.rawRepresentation) }
+        guard let known, known.status != .active else { return }
+        let station = try SyncError.catching { try replica.peer(known.site) }
+        throw .trust(.keyNotTrusted(station: station?.operatorName ?? request.name, key: KeyStatusNote(known)))
+    }
+
+    /// K2: nothing is encrypted to a revoked key.
+    func refuseRevokedRecipient(_ station: Peer) throws(SyncError) {
+        let current = try SyncError.catching { try replica.peer(station.site) }
+        guard let current, current.revokedAtMillis != nil || current.signingKey != station.signingKey else { return }
+        let key = try SyncError.catching { try replica.key(station.signingKey) }
+        throw .trust(.revokedRecipient(station: station.operatorName,
+                                       key: key.map(KeyStatusNote.init) ?? KeyStatusNote(status: .revoked, atMillis: current.revokedAtMillis, reason: nil)))
+    }
+}

@@ -1,0 +1,86 @@
+import FieldSyncCore
+import FieldSyncStore
+
+/// Why a step of the key lifecycle (revocation, quarantine, a replacement laptop) was
+/// refused (rules K1–K7). Names stations, files, dates and quarantine ids, never case data.
+public indirect enum TrustError: Error, Sendable, CustomStringConvertible {
+    /// No enrolled station matches what the operator typed.
+    case unknownStation(String)
+    /// More than one station matches.
+    case ambiguousStation(String, matches: [String])
+    /// A bundle signed by a revoked or replaced key: not merged, held as quarantine `id`.
+    /// `again` when the same bundle was already held.
+    case quarantined(file: String, station: String, key: KeyStatusNote, id: Int64, again: Bool)
+    /// A return bundle was asked for a station whose key is revoked.
+    case revokedRecipient(station: String, key: KeyStatusNote)
+    /// An enrollment request carries a key the hub revoked or replaced (K3).
+    case keyNotTrusted(station: String, key: KeyStatusNote)
+    /// A replacement laptop asked for a township other than its site's.
+    case replacementTownship(station: String, township: String, requested: String)
+    case quarantineEntryNotFound(id: Int64)
+    case quarantineAlreadyDecided(id: Int64, state: QuarantineEntry.State, atMillis: UInt64?)
+    /// The stored copy of a quarantined bundle is gone from the hub folder.
+    case quarantineCopyMissing(id: Int64, path: String)
+    /// `--accept` ran the merge and one of its checks refused the bundle; it stays held.
+    case acceptRefused(id: Int64, SyncError)
+    /// A replacement laptop may not export before it has imported the hub's first return bundle (K6).
+    case replacementNotCaughtUp
+    /// `--replacing` is not a site id.
+    case replacingNotASite(String)
+
+    public var description: String {
+        switch self {
+        case let .unknownStation(query):
+            return "no enrolled station matches \"\(query)\"; give its site id (or the first 8 characters of it), its name or its township code, as `fieldsync hub status` lists them."
+        case let .ambiguousStation(query, matches):
+            return "\"\(query)\" matches more than one station (\(matches.joined(separator: "; "))); give the site id instead."
+        case let .quarantined(file, station, key, id, again):
+            return "\(file) is signed by station \(station), whose key was \(key). It was not merged\(again ? "; it is already held in quarantine" : " and is held in quarantine") as #\(id). Decide with `fieldsync hub quarantine HUB --accept \(id)` or `--reject \(id)`."
+        case let .revokedRecipient(station, key):
+            return "no return bundle is written for station \(station): its key was \(key). Enroll its replacement laptop (`fieldsync station init … --replacing SITE`) to continue the station."
+        case let .keyNotTrusted(station, key):
+            return "the request carries the key of station \(station) that was \(key); a key once revoked is never enrolled again. Make a new request on the laptop that is to continue the station: `fieldsync station init DIR --township T --name N --replacing SITE --request FILE`."
+        case let .replacementTownship(station, township, requested):
+            return "the replacement request for station \(station) names township \(requested), but the station's site belongs to township \(township); a replacement laptop continues the same township. Make the request again with --township \(township)."
+        case let .quarantineEntryNotFound(id):
+            return "there is no quarantined bundle #\(id); `fieldsync hub quarantine HUB` lists them."
+        case let .quarantineAlreadyDecided(id, state, at):
+            return "quarantined bundle #\(id) was already \(state.rawValue)\(at.map { " on \(ISOTime.format(millis: $0))" } ?? ""); nothing changed."
+        case let .quarantineCopyMissing(id, path):
+            return "the hub's copy of quarantined bundle #\(id) (\(path)) is missing; restore it from the hub's backup, or reject the entry. Nothing changed."
+        case let .acceptRefused(id, error):
+            return "quarantined bundle #\(id) stays held: accepting it lifts only the revocation, and the merge refused it: \(error)"
+        case .replacementNotCaughtUp:
+            return "这台替换电脑还没有导入县级中心的第一个回传包，暂不能导出：请先 `fieldsync station join`，再导入县级中心的回传包（其中有本站全部案件和本站以前的记录）/ this replacement laptop has not yet imported the hub's first return bundle, so it may not export: join the hub (`fieldsync station join`), import the hub's return bundle (it brings the station's cases and its earlier work), then export."
+        case let .replacingNotASite(value):
+            return "--replacing 应为旧电脑的站点编号（32 位十六进制，见县级中心 `fieldsync hub status`）/ --replacing must be the lost laptop's site id (32 hex digits, as `fieldsync hub status` shows it), not \"\(value)\"."
+        }
+    }
+}
+
+/// What became of a key, as a refusal names it: `revoked on 2026-11-30T… (reason: laptop stolen)`.
+public struct KeyStatusNote: Sendable, Equatable, CustomStringConvertible {
+    public let status: KeyRecord.Status
+    public let atMillis: UInt64?
+    public let reason: String?
+
+    init(status: KeyRecord.Status, atMillis: UInt64?, reason: String?) {
+        self.status = status
+        self.atMillis = atMillis
+        self.reason = reason
+    }
+
+    init(_ record: KeyRecord) {
+        self.init(status: record.status, atMillis: record.statusChangedAtMillis, reason: record.reason)
+    }
+
+    public var description: String {
+        let when = atMillis.map { " on \(ISOTime.format(millis: $0))" } ?? ""
+        let why = reason.map { " (reason: \($0))" } ?? ""
+        switch status {
+        case .active: return "active"
+        case .revoked: return "revoked\(when)\(why)"
+        case .replaced: return "revoked\(why) and replaced by a new laptop\(when)"
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import FieldSyncCore
+import FieldSyncStore
+@testable import FieldSyncSync
+import FieldSyncTestSupport
+import Foundation
+import XCTest
+
+/// Rules K5–K7: a laptop replacing a lost one continues its station (cases, history,
+/// numbering) under new keys, and the hub accounts for what the old laptop never delivered.
+final class ReplacementLaptopTests: TrustTestCase {
+    func householdCount(_ replica: Replica) throws -> Int { try replica.rowIDs(table: "household", limit: nil).count }
+
+    func testNewKeysForAStationStillTrustedAreRefusedNamingTheRevokeCommand() throws {
+        let county = try makeCounty()
+        let request = folder.sub("r.json")
+        _ = try Station.initializeReplacement(at: folder.sub("new"), name: "社工站0", township: "630106100",
+                                              replacing: county.stations[0].identity.site, requestPath: request)
+        XCTAssertThrowsError(try county.hub.enroll(EnrollmentRequest.read(from: request), out: folder.sub("e.json"))) { error in
+            guard case .alreadyEnrolled = error as? SyncError else { return XCTFail("\(error)") }
+            XCTAssertTrue("\(error)".contains("fieldsync hub revoke"), "\(error)")
+        }
+        XCTAssertEqual(try county.hub.replica.peer(county.stations[0].identity.site)?.signingKey,
+                       county.stations[0].identity.signingKey.publicKey.rawRepresentation)
+    }
+
+    func testTheReplacementContinuesNumberingGetsWholeScopeAndOwnHistoryAndNoOldWorkIsLost() throws {
+        let county = try makeCounty()
+        let lost = county.stations[0], other = county.stations[1]
+        try register(lost, 3)
+        try trip(county, lost)
+        try register(lost, 2)
+        try trip(county, lost)
+        try register(other, 1)
+        try trip(county, other)
+        let oldHighest = try county.hub.replica.highestLogged(origin: lost.identity.site)
+        try county.hub.revoke(station: "630106100", reason: "stolen")
+
+        let laptop = try replacementLaptop(for: lost, at: county.hub)
+        guard case .replacementNotCaughtUp? = trustError({ try laptop.export(to: stick("early")) }) else { return XCTFail("K6") }
+        XCTAssertEqual(try county.hub.replica.key(lost.identity.signingKey.publicKey.rawRepresentation)?.replacedBy,
+                       laptop.identity.signingKey.publicKey.rawRepresentation)
+
+        try laptop.importBundle(at: returnBundle(county.hub, for: laptop))
+        XCTAssertEqual(try laptop.replica.digest(), try county.hub.replica.digest(township: "630106100"), "the whole scope")
+        XCTAssertEqual(try laptop.replica.highestLogged(origin: lost.identity.site), oldHighest, "its own earlier changes")
+        XCTAssertEqual(try householdCount(laptop.replica), 5)
+
+        let newIDs = try register(laptop, 2)
+        let result = try county.hub.merge(bundleAt: laptop.export(to: stick("up")).path)
+        XCTAssertEqual(result.outcome, .applied, "no reusedSequence refusal")
+        XCTAssertGreaterThan(try county.hub.replica.highestLogged(origin: lost.identity.site), oldHighest)
+        XCTAssertEqual(try county.hub.replica.vector()[lost.identity.site], try laptop.replica.vector()[lost.identity.site])
+        XCTAssertEqual(try householdCount(county.hub.replica), 8, "5 of the old laptop, 2 of the new, 1 of the other township")
+        for id in newIDs { XCTAssertNotNil(try county.hub.replica.row(table: "household", rowID: id)) }
+
+        try laptop.importBundle(at: returnBundle(county.hub, for: laptop))
+        XCTAssertEqual(try laptop.replica.digest(), try county.hub.replica.digest(township: "630106100"))
+        XCTAssertEqual(try laptop.status().changesOwed, 0)
+        let account = try XCTUnwrap(county.hub.status().peers.first { $0.peer.site == lost.identity.site }?.trust?.replaced)
+        XCTAssertEqual(account.mergedThrough, oldHighest)
+        XCTAssertEqual(account.neverDelivered, 0)
+    }
+
+    func testAQuarantinedBundleOfTheOldLaptopAcceptedAfterTheReplacementsNewWorkStillMerges() throws {
+        let county = try makeCounty()
+        let lost = county.stations[0]
+        try register(lost, 2)
+        try trip(county, lost)
+        let delivered = try county.hub.replica.highestLogged(origin: lost.identity.site)
+        let undelivered = try register(lost, 2)
+        let late = try lost.export(to: stick("late")).path
+        let owed = try lost.replica.highestLogged(origin: lost.identity.site)
+        try county.hub.revoke(station: "630106100", reason: "stolen", by: "王芳")
+        guard case let .quarantined(_, _, _, id, _)? = trustError({ try county.hub.merge(bundleAt: late) }) else { return XCTFail("held") }
+
+        let laptop = try replacementLaptop(for: lost, at: county.hub)
+        let status = try XCTUnwrap(county.hub.status().peers.first { $0.peer.site == lost.identity.site }?.trust)
+        XCTAssertEqual(status.quarantinedWaiting, 1)
+        XCTAssertEqual(status.replaced?.mergedThrough, delivered)
+        XCTAssertEqual(status.replaced?.claimedThrough, owed)
+        XCTAssertEqual(status.replaced?.neverDelivered, owed - delivered)
+
+        try laptop.importBundle(at: returnBundle(county.hub, for: laptop))
+        let newIDs = try register(laptop, 2)
+        XCTAssertTrue(Set(newIDs).isDisjoint(with: undelivered), "no row id of the old laptop's stick used again")
+        XCTAssertEqual(try county.hub.merge(bundleAt: laptop.export(to: stick("up")).path).outcome, .applied)
+        XCTAssertGreaterThan(try laptop.replica.highestLogged(origin: lost.identity.site), owed, "numbered above the stick")
+
+        XCTAssertEqual(try county.hub.acceptQuarantined(id: id).outcome, .applied)
+        XCTAssertEqual(try householdCount(county.hub.replica), 6)
+        for id in undelivered + newIDs { XCTAssertNotNil(try county.hub.replica.row(table: "household", rowID: id)) }
+        XCTAssertEqual(try county.hub.replica.vector()[lost.identity.site], try county.hub.replica.highestLogged(origin: lost.identity.site),
+                       "no gap left")
+        let after = try XCTUnwrap(county.hub.status().peers.first { $0.peer.site == lost.identity.site }?.trust)
+        XCTAssertEqual(after.quarantinedWaiting, 0)
+        XCTAssertEqual(after.replaced?.neverDelivered, 0)
+
+        try trip(county, laptop)
+        XCTAssertEqual(try laptop.replica.digest(), try county.hub.replica.digest(township: "630106100"))
+        XCTAssertEqual(try householdCount(laptop.replica), 6, "the old laptop's late work reaches the new one")
+        XCTAssertEqual(try laptop.status().changesOwed, 0)
+    }
+
+    func testAReplacementForAnotherTownshipIsRefused() throws {
+        let county = try makeCounty()
+        try county.hub.revoke(station: "630106100", reason: "lost")
+        let request = folder.sub("r.json")
+        _ = try Station.initializeReplacement(at: folder.sub("new"), name: "社工站0", township: "630106101",
+                                              replacing: county.stations[0].identity.site, requestPath: request)
+        guard case .replacementTownship? = trustError({ try county.hub.enroll(EnrollmentRequest.read(from: request), out: folder.sub("e.json")) })
+        else { return XCTFail("refusal") }
+        XCTAssertNotNil(try county.hub.replica.peer(county.stations[0].identity.site)?.revokedAtMillis)
+    }
+}
