@@ -30,16 +30,31 @@ struct StationInit: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Create a station folder with new keys, and write its enrollment request for the hub.",
-        discussion: "Example:\n  fieldsync station init st-lushaer --name 鲁沙尔镇社工站 --township 630106100 --request /media/usb/lushaer-request.json"
+        discussion: """
+        With --replacing, the new folder continues the site of a lost laptop whose key the hub \
+        has revoked (`fieldsync hub revoke`): new keys, the same station. It exports only after \
+        it has joined and imported the hub's first return bundle.
+
+        Example:
+          fieldsync station init st-lushaer --name 鲁沙尔镇社工站 --township 630106100 --request /media/usb/lushaer-request.json
+          fieldsync station init st-lushaer-2 --name 鲁沙尔镇社工站 --township 630106100 --replacing 3f2a9c0e5b7d41a8c6e2f0b9d4a1c7e3 --request /media/usb/lushaer-request.json
+        """
     )
     @Argument(help: "The station folder to create.") var dir: String
     @Option(help: "The station's name, e.g. 鲁沙尔镇社工站.") var name: String
     @Option(help: "The township's 9-digit administrative code.") var township: String
     @Option(help: "Where to write the enrollment request to carry to the hub.") var request: String
+    @Option(help: "The site id (32 hex digits) of the lost laptop this one replaces, as `fieldsync hub revoke` printed it.") var replacing: String?
 
     func run() throws {
         try reporting {
-            let station = try Station.initialize(at: dir, name: name, township: township, requestPath: request)
+            let station: Station
+            if let replacing {
+                guard let site = SiteID(hex: replacing.lowercased()) else { throw SyncError.trust(.replacingNotASite(replacing)) }
+                station = try Station.initializeReplacement(at: dir, name: name, township: township, replacing: site, requestPath: request)
+            } else {
+                station = try Station.initialize(at: dir, name: name, township: township, requestPath: request)
+            }
             print("station \(station.identity.name) created in \(dir), site \(station.identity.site.hex)")
             print("enrollment request written to \(request): take it to the hub (`fieldsync hub enroll`)")
         }
@@ -222,6 +237,7 @@ enum StatusText {
             Swift.print("  \(p.peer.township ?? "")  \(p.peer.name)  \(p.changesPending) changes to send\(p.peer.revokedAtMillis != nil ? "  (revoked)" : "")  schema v\(p.schemaVersion)\(skew)")
             if let notice = p.upgradeNotice { Swift.print("    note: \(notice)") }
             if let o = p.overview { for line in StationOverviewText.lines(o) { Swift.print("    \(line)") } }
+            if let t = p.trust { for line in KeyAccountText.lines(t) { Swift.print("    \(line)") } }
         }
     }
 }

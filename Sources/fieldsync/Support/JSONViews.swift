@@ -27,6 +27,8 @@ struct StatusJSON: Encodable {
         /// The largest difference between a bundle's created stamp and the hub's clock (positive: station ahead).
         var largestClockSkew: SkewJSON? = nil
         var overview: OverviewJSON? = nil
+        /// Revocation, replaced laptop and quarantine (K7); null for a station with one trusted key.
+        var trust: KeyAccountJSON? = nil
     }
     /// ``StationOverview``; `changesStillOwed` is null when no bundle has come from the station yet,
     /// `duplicateGroups` when the county secret cannot be read.
@@ -54,7 +56,7 @@ struct StatusJSON: Encodable {
                      schemaVersion: $0.schemaVersion, waitingForUpgrade: $0.waitingForUpgradeCount,
                      waitingForUpgradeByTable: $0.waitingForUpgrade, notice: $0.upgradeNotice,
                      largestClockSkew: $0.largestClockSkew.map { SkewJSON(millis: $0.millis, seenAt: ISOTime.format(millis: $0.atMillis)) },
-                     overview: $0.overview.map(OverviewJSON.init))
+                     overview: $0.overview.map(OverviewJSON.init), trust: $0.trust.map(KeyAccountJSON.init))
         } : nil
     }
 }

@@ -1,0 +1,108 @@
+import FieldSyncTestSupport
+import Foundation
+import XCTest
+
+/// Rules K1–K7 as the hub operator meets them: `hub revoke`, `hub quarantine`, `hub status`
+/// and a replacement laptop made with `station init --replacing`.
+final class RevocationCommandLineTests: CLITestCase {
+    func addHousehold(_ station: String, _ address: String) throws {
+        try ok(["station", "household", "add", station, "--township", "630106100", "--hukou", "rural", "--address", address])
+    }
+
+    func stationJSON(_ hub: String) throws -> [String: Any] {
+        let status = try json(ok(["hub", "status", hub, "--json"]).stdout)
+        return try XCTUnwrap((status["stations"] as? [[String: Any]])?.first)
+    }
+
+    func testTrustCommandsHaveHelpWithAnExample() throws {
+        for leaf in [["hub", "revoke"], ["hub", "quarantine"], ["station", "init"]] {
+            XCTAssertTrue(try ok(leaf + ["--help"]).stdout.contains("Example"), leaf.joined(separator: " "))
+        }
+        XCTAssertTrue(try ok(["station", "init", "--help"]).stdout.contains("--replacing"))
+    }
+
+    func testARevokedLaptopsStickIsQuarantinedListedAndAcceptedThroughTheCommandLine() throws {
+        let (hub, station) = try enrolledPair()
+        try addHousehold(station, "阳坡村7号")
+        try ok(["station", "export", station, "--out", folder.sub("stick") + "/"])
+        let revoked = try json(ok(["hub", "revoke", hub, "630106100", "--reason", "laptop stolen", "--by", "王芳", "--json"]).stdout)
+        XCTAssertEqual(revoked["newlyRevoked"] as? Bool, true)
+        XCTAssertEqual(revoked["reason"] as? String, "laptop stolen")
+        XCTAssertTrue(try ok(["hub", "revoke", hub, "630106100", "--reason", "again"]).stdout.contains("already revoked"))
+        let before = try ok(["digest", hub]).stdout
+
+        let refused = try run(["hub", "merge", hub, folder.sub("stick")])
+        XCTAssertEqual(refused.status, 1)
+        for word in ["鲁沙尔镇社工站", "630106100", "revoked on", "laptop stolen", "#1", "--accept 1"] {
+            XCTAssertTrue(refused.stderr.contains(word), "\(word): \(refused.stderr)")
+        }
+        XCTAssertFalse(refused.stderr.contains("阳坡村"), "no case data")
+        XCTAssertEqual(try ok(["digest", hub]).stdout, before)
+        let listed = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(ok(["hub", "quarantine", hub, "--json"]).stdout.utf8)) as? [[String: Any]])
+        XCTAssertEqual(listed.count, 1)
+        XCTAssertEqual(listed.first?["state"] as? String, "held")
+        XCTAssertEqual(listed.first?["township"] as? String, "630106100")
+        XCTAssertTrue(try ok(["hub", "quarantine", hub]).stdout.contains("key revoked"))
+        let trust = try XCTUnwrap(stationJSON(hub)["trust"] as? [String: Any])
+        XCTAssertEqual(trust["keyStatus"] as? String, "revoked")
+        XCTAssertEqual(trust["quarantinedWaiting"] as? Int, 1)
+        XCTAssertTrue(try ok(["hub", "status", hub]).stdout.contains("1 bundle waiting in quarantine"))
+
+        let accepted = try json(ok(["hub", "quarantine", hub, "--accept", "1", "--by", "王芳", "--note", "handed in", "--json"]).stdout)
+        XCTAssertEqual(accepted["outcome"] as? String, "applied")
+        XCTAssertNotEqual(try ok(["digest", hub]).stdout, before)
+        XCTAssertEqual(try run(["hub", "quarantine", hub, "--accept", "1"]).status, 1, "accepted once")
+        XCTAssertTrue(try ok(["hub", "quarantine", hub]).stdout.contains("accepted by 王芳"))
+    }
+
+    func testBadTrustInputIsRefusedWithNothingChanged() throws {
+        let (hub, _) = try enrolledPair()
+        let before = try ok(["digest", hub]).stdout
+        let unknown = try run(["hub", "revoke", hub, "630199999", "--reason", "lost"])
+        XCTAssertEqual(unknown.status, 1)
+        XCTAssertTrue(unknown.stderr.contains("no enrolled station matches"), unknown.stderr)
+        XCTAssertEqual(try run(["hub", "revoke", hub, "630106100", "--reason", " "]).status, 1)
+        XCTAssertEqual(try run(["hub", "quarantine", hub, "--reject", "7"]).status, 1)
+        XCTAssertNotEqual(try run(["hub", "quarantine", hub, "--accept", "1", "--reject", "1"]).status, 0)
+        XCTAssertEqual(try ok(["digest", hub]).stdout, before)
+        XCTAssertNil(try stationJSON(hub)["trust"] as? [String: Any], "nothing revoked")
+    }
+
+    func testAReplacementLaptopContinuesTheStationThroughTheCommandLine() throws {
+        let (hub, station) = try enrolledPair()
+        try addHousehold(station, "阳坡村1号")
+        try ok(["station", "export", station, "--out", folder.sub("up1") + "/"])
+        try ok(["hub", "merge", hub, folder.sub("up1")])
+        let site = try XCTUnwrap(stationJSON(hub)["site"] as? String)
+
+        let early = try run(["station", "init", folder.sub("st2"), "--name", "鲁沙尔镇社工站", "--township", "630106100",
+                             "--replacing", site, "--request", folder.sub("req2.json")])
+        XCTAssertEqual(early.status, 0, early.stderr)
+        let refused = try run(["hub", "enroll", hub, folder.sub("req2.json"), "--out", folder.sub("enr2.json")])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("fieldsync hub revoke"), refused.stderr)
+
+        XCTAssertTrue(try ok(["hub", "revoke", hub, site, "--reason", "laptop lost"]).stdout.contains(site))
+        try ok(["hub", "enroll", hub, folder.sub("req2.json"), "--out", folder.sub("enr2.json")])
+        try ok(["station", "join", folder.sub("st2"), folder.sub("enr2.json")])
+        let tooEarly = try run(["station", "export", folder.sub("st2"), "--out", folder.sub("up2") + "/"])
+        XCTAssertEqual(tooEarly.status, 1)
+        XCTAssertTrue(tooEarly.stderr.contains("替换电脑") && tooEarly.stderr.contains("replacement laptop"), tooEarly.stderr)
+
+        let out = try ok(["hub", "export", hub, "--out-dir", folder.sub("down"), "--json"]).stdout
+        let written = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(out.utf8)) as? [[String: Any]])
+        XCTAssertEqual(written.count, 1)
+        try ok(["station", "import", folder.sub("st2"), try XCTUnwrap(written.first?["file"] as? String)])
+        try addHousehold(folder.sub("st2"), "阳坡村2号")
+        try ok(["station", "export", folder.sub("st2"), "--out", folder.sub("up3") + "/"])
+        try ok(["hub", "merge", hub, folder.sub("up3")])
+
+        let trust = try XCTUnwrap(stationJSON(hub)["trust"] as? [String: Any])
+        XCTAssertEqual(trust["keyStatus"] as? String, "active")
+        let replaced = try XCTUnwrap(trust["replaced"] as? [String: Any])
+        XCTAssertEqual(replaced["neverDelivered"] as? Int, 0)
+        XCTAssertGreaterThan(try XCTUnwrap(replaced["mergedThrough"] as? Int), 0)
+        let text = try ok(["hub", "status", hub]).stdout
+        XCTAssertTrue(text.contains("key replaced on") && text.contains("old laptop's changes merged through"), text)
+    }
+}
