@@ -20,12 +20,12 @@ final class RevocationTests: TrustTestCase {
         let revocation = try county.hub.revoke(station: "630106100", reason: "laptop stolen", by: "王芳")
         XCTAssertTrue(revocation.newlyRevoked)
         let error = trustError { try county.hub.merge(bundleAt: late) }
-        guard case let .quarantined(file, station, key, id, again)? = error else { return XCTFail("\(String(describing: error))") }
+        guard case let .quarantined(file, station, key, id, earlier)? = error else { return XCTFail("\(String(describing: error))") }
         XCTAssertEqual(file, (late as NSString).lastPathComponent)
         XCTAssertTrue(station.contains("社工站0") && station.contains("630106100"), station)
         XCTAssertEqual(key.status, .revoked)
         XCTAssertEqual(key.reason, "laptop stolen")
-        XCTAssertFalse(again)
+        XCTAssertNil(earlier)
         for word in ["社工站0", "revoked on", "laptop stolen", "#\(id)", "--accept \(id)"] {
             XCTAssertTrue("\(error!)".contains(word), "\(word): \(error!)")
         }
@@ -51,7 +51,7 @@ final class RevocationTests: TrustTestCase {
 
         let first = trustError { try county.hub.merge(bundleAt: late) }
         let second = trustError { try county.hub.merge(bundleAt: renamed) }
-        guard case let .quarantined(_, _, _, id, false)? = first, case .quarantined(_, _, _, id, true)? = second else {
+        guard case let .quarantined(_, _, _, id, nil)? = first, case .quarantined(_, _, _, id, .held?)? = second else {
             return XCTFail("\(String(describing: first)) / \(String(describing: second))")
         }
         XCTAssertEqual(try county.hub.quarantine().count, 1)

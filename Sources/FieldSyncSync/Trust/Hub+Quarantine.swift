@@ -20,7 +20,7 @@ extension Hub {
     /// Called before a bundle is merged. Returns nil when its signer is not a distrusted key
     /// (the merge goes on), an already-imported result when the bundle was merged before
     /// its key was revoked; otherwise quarantines it (once per bundle id) and throws
-    /// ``TrustError/quarantined(file:station:key:id:again:)``.
+    /// ``TrustError/quarantined(file:station:key:id:earlier:)``.
     func quarantineIfDistrusted(path: String, file: String) throws(SyncError) -> ImportResult? {
         try SyncError.catching(file: file) {
             let unverified = try UnverifiedBundle.open(path: path)
@@ -34,7 +34,7 @@ extension Hub {
                                     report: ApplyReport(duplicate: header.totalChanges))
             }
             if let held = try replica.quarantineEntry(bundleID: header.bundleID.bytes) {
-                throw SyncError.trust(.quarantined(file: file, station: name, key: KeyStatusNote(key), id: held.id, again: true))
+                throw SyncError.trust(.quarantined(file: file, station: name, key: KeyStatusNote(key), id: held.id, earlier: held.state))
             }
             let id = try replica.nextQuarantineID()
             let stored = "\(Self.quarantineFolder)/\(id).fsb"
@@ -46,7 +46,7 @@ extension Hub {
                                                         why: key.status == .revoked ? "key revoked" : "key replaced"))
             // AUDIT: bundle quarantined (quarantine id, station site).
             Self.logger.warning("bundle of a distrusted key quarantined", metadata: ["station": "\(key.site)", "quarantine": "\(id)"])
-            throw SyncError.trust(.quarantined(file: file, station: name, key: KeyStatusNote(key), id: id, again: false))
+            throw SyncError.trust(.quarantined(file: file, station: name, key: KeyStatusNote(key), id: id, earlier: nil))
         }
     }
 

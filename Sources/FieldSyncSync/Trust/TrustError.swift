@@ -9,8 +9,9 @@ public indirect enum TrustError: Error, Sendable, CustomStringConvertible {
     /// More than one station matches.
     case ambiguousStation(String, matches: [String])
     /// A bundle signed by a revoked or replaced key: not merged, held as quarantine `id`.
-    /// `again` when the same bundle was already held.
-    case quarantined(file: String, station: String, key: KeyStatusNote, id: Int64, again: Bool)
+    /// `earlier`: the entry's state when the same bundle was already in quarantine (held or
+    /// rejected), nil when it was quarantined now.
+    case quarantined(file: String, station: String, key: KeyStatusNote, id: Int64, earlier: QuarantineEntry.State?)
     /// A return bundle was asked for a station whose key is revoked.
     case revokedRecipient(station: String, key: KeyStatusNote)
     /// An enrollment request carries a key the hub revoked or replaced (K3).
@@ -34,8 +35,10 @@ public indirect enum TrustError: Error, Sendable, CustomStringConvertible {
             return "no enrolled station matches \"\(query)\"; give its site id (or the first 8 characters of it), its name or its township code, as `fieldsync hub status` lists them."
         case let .ambiguousStation(query, matches):
             return "\"\(query)\" matches more than one station (\(matches.joined(separator: "; "))); give the site id instead."
-        case let .quarantined(file, station, key, id, again):
-            return "\(file) is signed by station \(station), whose key was \(key). It was not merged\(again ? "; it is already held in quarantine" : " and is held in quarantine") as #\(id). Decide with `fieldsync hub quarantine HUB --accept \(id)` or `--reject \(id)`."
+        case let .quarantined(file, station, key, id, .rejected?):
+            return "\(file) is signed by station \(station), whose key was \(key). It was not merged: the operator rejected it in quarantine as #\(id) (`fieldsync hub quarantine HUB`)."
+        case let .quarantined(file, station, key, id, earlier):
+            return "\(file) is signed by station \(station), whose key was \(key). It was not merged\(earlier == nil ? " and is held in quarantine" : "; it is already held in quarantine") as #\(id). Decide with `fieldsync hub quarantine HUB --accept \(id)` or `--reject \(id)`."
         case let .revokedRecipient(station, key):
             return "no return bundle is written for station \(station): its key was \(key). Enroll its replacement laptop (`fieldsync station init … --replacing SITE`) to continue the station."
         case let .keyNotTrusted(station, key):
