@@ -278,7 +278,8 @@ public enum CaseworkSchema {
     /// key rotation). A station writes only events of its own (`actor_site` is the site that
     /// wrote the row, A1) about its own township (P4). `subject` names a row, a site or a
     /// bundle by id and `detail` holds codes and counts: neither ever holds a personal value.
-    /// Added in version 5.
+    /// Not case data, so not in the state digest (M6): replicas with the same cases have
+    /// recorded different acts. Added in version 5.
     public static let auditEvent = TableSchema(name: "audit_event", kind: .appendOnly, columns: [
         ColumnSchema("township", .text),                 // 乡镇代码 it concerns, a county code, or * (county-wide)
         ColumnSchema("at", .integer),                    // the writer's wall clock, Unix milliseconds
@@ -286,8 +287,8 @@ public enum CaseworkSchema {
         ColumnSchema("actor_name", .text),               // the station's or hub's name, or the operator (--by)
         ColumnSchema("action", .text),                   // AuditAction
         ColumnSchema("subject", .text),                  // a row id, a site (hex) or a bundle id (hex)
-        ColumnSchema("detail", .text),                   // codes and counts, e.g. applied=12 conflicts=1
-    ])
+        ColumnSchema("detail", .text),                   // codes and counts, e.g. changes=12 conflicts=1
+    ], inDigest: false)
 
     /// Version 2, the first released schema (frozen: its fingerprint is what every v2
     /// replica file and bundle carries).
