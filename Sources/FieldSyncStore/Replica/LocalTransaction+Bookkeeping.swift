@@ -22,3 +22,13 @@ extension LocalTransaction {
         try StoreError.catching { try Replica.savePeer(peer, in: db) }
     }
 }
+
+extension ImportTransaction {
+    /// Moves this replica's next own change number past `sequence`, the highest of its own
+    /// changes a peer says it holds. A hub restored from a backup or rebuilt with its keys
+    /// has forgotten how far it numbered; a number is never used twice with other content
+    /// (A2), so what it writes next must come after what the stations already hold of it.
+    public mutating func numberOwnChanges(after sequence: UInt64) {
+        if meta.nextSequence <= sequence { meta.nextSequence = sequence + 1 }
+    }
+}
