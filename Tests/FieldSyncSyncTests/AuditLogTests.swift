@@ -17,6 +17,17 @@ final class AuditLogTests: SyncTestCase {
         try replica.rowIDs(table: AuditLog.table, limit: nil).count
     }
 
+    /// The audit log is outside the state digest (M6), so its convergence is checked here:
+    /// each station holds exactly the hub's events for its township.
+    func assertEachStationHoldsTheHubsEventsForItsTownship(_ county: County, file: StaticString = #filePath, line: UInt = #line) throws {
+        let atHub = try county.hub.auditLog.events()
+        for station in county.stations {
+            let township = try XCTUnwrap(station.identity.township)
+            XCTAssertEqual(try station.auditLog.events(), atHub.filter { $0.township == township || $0.township == CaseworkScope.countyWide },
+                           township, file: file, line: line)
+        }
+    }
+
     func testEnrollingAStationRecordsWhoWhenAndWhichStationAtTheHub() throws {
         let county = try makeCounty(stations: 2)
         let enrolled = try events(county.hub.auditLog, .enrolled)
@@ -47,6 +58,7 @@ final class AuditLogTests: SyncTestCase {
         XCTAssertEqual(try events(other.auditLog, .merged), [], "another township's events do not reach a station")
         XCTAssertEqual(try events(other.auditLog, .enrolled).map(\.subject), [other.identity.site.hex])
         try assertEachStationMatchesTheHubForItsTownship(county)
+        try assertEachStationHoldsTheHubsEventsForItsTownship(county)
     }
 
     func testAStationsImportIsRecordedThereAndItsEventReachesTheHub() throws {
@@ -69,6 +81,7 @@ final class AuditLogTests: SyncTestCase {
         XCTAssertEqual(try events(county.hub.auditLog, .merged).count, 0,
                        "the stations' bundles carried only their audit events: merging them records nothing")
         try assertEachStationMatchesTheHubForItsTownship(county)
+        try assertEachStationHoldsTheHubsEventsForItsTownship(county)
     }
 
     func testTwoRoundsWithoutCaseworkCarryNothingTheSecondTime() throws {
@@ -107,6 +120,7 @@ final class AuditLogTests: SyncTestCase {
             XCTAssertEqual(try events(station.auditLog, .transferred).map(\.township), [station.identity.township!])
         }
         try assertEachStationMatchesTheHubForItsTownship(county)
+        try assertEachStationHoldsTheHubsEventsForItsTownship(county)
     }
 
     func testResolvingAConflictRecordsTheOperatorTheConflictAndTheSideKeptNeverTheValue() throws {
