@@ -22,7 +22,7 @@ struct Fieldsync: ParsableCommand {
         """,
         version: "0.1.0",
         subcommands: [StationCommand.self, HubCommand.self, BundleCommand.self, DigestCommand.self, DemoCommand.self,
-                      SampleCommand.self, SchemaCommand.self]
+                      SampleCommand.self, SchemaCommand.self, AuditCommand.self]
     )
 
     static func main() {

@@ -8,9 +8,9 @@ import XCTest
 final class SchemaUpgradeCommandLineTests: CLITestCase {
     /// Station 630106100 enrolled with a request of the first release (no `schemaVersion`:
     /// the hub takes it to run version 2); station 630106101 runs this release. The county
-    /// transfers a case from 630106101 to 630106100: the transfer record (a version-3 table)
-    /// and the notices (version 4) cannot reach the first station until the hub learns it
-    /// upgraded, though the case itself (version-2 tables) does.
+    /// transfers a case from 630106101 to 630106100: the transfer record (a version-3 table),
+    /// the notices (version 4) and the audit events (version 5) cannot reach the first
+    /// station until the hub learns it upgraded, though the case itself (version-2 tables) does.
     func testHubExportAndStatusSayWhatWaitsForAStationsUpgradeAndSendItOnceItHasUpgraded() throws {
         let hub = folder.sub("hub"), old = folder.sub("st-old"), new = folder.sub("st-new")
         try ok(["hub", "init", hub, "--name", "湟中区民政局"])
@@ -34,14 +34,16 @@ final class SchemaUpgradeCommandLineTests: CLITestCase {
 
         let export = try ok(["hub", "export", hub, "--out-dir", folder.sub("down1")]).stdout
         // A station on version 2 is served the whole county (protocol version 1), so both
-        // notices wait for it: 6 cells of the transfer record and 8 of each notice.
-        XCTAssertTrue(export.contains("note: 22 changes (case_transfer, notice) wait until 社工站630106100 upgrades FieldSync: it runs case schema version 2"), export)
+        // notices wait for it: 6 cells of the transfer record, 8 of each notice, and 7 of each
+        // of the hub's 5 audit events (2 enrollments, the merge of st-new's bundle, the transfer
+        // for each of its 2 townships).
+        XCTAssertTrue(export.contains("note: 57 changes (audit_event, case_transfer, notice) wait until 社工站630106100 upgrades FieldSync: it runs case schema version 2"), export)
         XCTAssertFalse(export.contains("迁居"), "no case data in the notice")
         let status = try json(ok(["hub", "status", hub, "--json"]).stdout)
         let stations = try XCTUnwrap(status["stations"] as? [[String: Any]])
         let waiting = try XCTUnwrap(stations.first { $0["township"] as? String == "630106100" })
         XCTAssertEqual(waiting["schemaVersion"] as? Int, 2)
-        XCTAssertEqual(waiting["waitingForUpgrade"] as? Int, 22)
+        XCTAssertEqual(waiting["waitingForUpgrade"] as? Int, 57)
         XCTAssertEqual(try ok(["hub", "status", hub]).stdout.components(separatedBy: "wait until").count, 2, "one station waits")
         let down1 = try FileManager.default.contentsOfDirectory(atPath: folder.sub("down1")).filter { $0.contains("630106100") }
         try ok(["station", "import", old, folder.sub("down1/") + down1[0]])

@@ -304,6 +304,10 @@ final class ConvergencePropertyTests: XCTestCase {
                 XCTFail("\(station.identity.name) diverged from the hub's copy of its township, \(context): "
                         + (try difference(station.replica, county.hub.replica, township: township)))
             }
+            // The audit log is outside the digest (M6): each station holds the hub's events for its township.
+            XCTAssertEqual(try station.auditLog.events().map(\.id),
+                           try county.hub.auditLog.events().filter { $0.township == township || $0.township == "*" }.map(\.id),
+                           "\(station.identity.name)'s audit log differs from the hub's for its township, \(context)")
             XCTAssertEqual(try station.status().changesOwed, 0, "\(station.identity.name) still owes changes, \(context)")
             XCTAssertEqual(try station.replica.vector()[station.identity.site], hubVector[station.identity.site], "own vector entry differs, \(context)")
             for id in try station.replica.rowIDs(table: "household", limit: nil) {

@@ -37,6 +37,9 @@ final class PriorReplicaTests: XCTestCase {
         // Version 4 holds only its township's cases: the case it transferred away is gone, its
         // release and the notice about it are there.
         Prior(version: 4, digest: "430191947d159ea1f6a70365cc491d1f2f6662cad9907e30360addacb758a416", households: 3, transfers: 0),
+        // Version 5 made the same way, with the audit events of its enrollment, the merge of
+        // its bundle, the transfer and its import.
+        Prior(version: 5, digest: "8afbd84bc86e414d122422a27656462b4b58c95c02881164f55e98ea19f45a61", households: 3, transfers: 0),
     ]
 
     func testEveryReleasedVersionHasAPriorReplica() {
@@ -101,7 +104,14 @@ final class PriorReplicaTests: XCTestCase {
             let hubIdentity = try NodeIdentity.load(from: Self.samples.appendingPathComponent("small-county/hub/identity.json").path)
             XCTAssertEqual(try station.hub()?.signingKey, hubIdentity.signingKey.publicKey.rawRepresentation, "the station's own hub")
             let hub = try Hub.initialize(at: temp.sub("hub"), name: hubIdentity.name, identity: hubIdentity)
-            try hub.enroll(EnrollmentRequest.make(for: station.identity, atMillis: SystemWallClock.now()).0, out: temp.sub("enrollment.json"))
+            // The station's enrollment is restored as the lost hub recorded it, not enrolled anew:
+            // an enrollment writes the hub's audit event, numbered before the rebuilt hub has
+            // learned from the station how far its lost replica numbered (its first merge does).
+            let request = EnrollmentRequest.make(for: station.identity, atMillis: SystemWallClock.now()).0
+            try hub.replica.savePeer(Peer(site: request.site, name: request.name, role: request.role, township: request.township,
+                                          signingKey: request.signingKey.rawRepresentation,
+                                          agreementKey: request.agreementKey.rawRepresentation,
+                                          enrolledAtMillis: SystemWallClock.now(), revokedAtMillis: nil, knownVector: .empty))
             // The rebuilt hub reports that it holds nothing; the station owes it everything again.
             try station.importBundle(at: try hub.returnBundle(for: try XCTUnwrap(hub.stations().first), to: temp.sub("r1.fsb")).path)
             let up = try station.export(to: temp.sub("u1.fsb"))

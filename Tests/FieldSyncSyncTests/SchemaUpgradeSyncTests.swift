@@ -55,7 +55,8 @@ final class SchemaUpgradeSyncTests: SyncTestCase {
             let back = try hub.returnBundle(for: try XCTUnwrap(hub.replica.peer(station.identity.site)), to: folder.sub("down-\(i).fsb"))
             XCTAssertEqual(back.header.schemaVersion, 2, "written for the station's version")
             XCTAssertEqual(back.header.schemaFingerprint, Replica.fingerprint(v2))
-            XCTAssertNil(back.upgradeNotice)
+            // Only the audit events of the hub's two merges (version 5, 7 cells each) wait.
+            XCTAssertEqual(back.waitingForUpgrade, ["audit_event": 14])
             try station.importBundle(at: back.path)
             XCTAssertEqual(try station.replica.digest(), try hub.replica.digest(as: v2))
             XCTAssertEqual(try station.status().changesOwed, 0)
@@ -76,13 +77,14 @@ final class SchemaUpgradeSyncTests: SyncTestCase {
         XCTAssertEqual(back.header.schemaVersion, 2)
         XCTAssertNil(back.header.tableCounts["case_transfer"], "nothing the station cannot hold is sent")
         XCTAssertEqual(back.header.tableCounts["rule_parameter"], 2)
-        XCTAssertEqual(back.waitingForUpgrade, ["case_transfer": 6])
+        // The transfer record waits, and the audit event of the merge (version 5, 7 cells).
+        XCTAssertEqual(back.waitingForUpgrade, ["case_transfer": 6, "audit_event": 7])
         let notice = try XCTUnwrap(back.upgradeNotice)
-        XCTAssertTrue(notice.contains("6 changes (case_transfer) wait until 社工站0 upgrades FieldSync"), notice)
+        XCTAssertTrue(notice.contains("13 changes (audit_event, case_transfer) wait until 社工站0 upgrades FieldSync"), notice)
         XCTAssertFalse(notice.contains("迁居县城"), "no case data in an operator message")
         let status = try XCTUnwrap(hub.status().peers.first)
         XCTAssertEqual(status.schemaVersion, 2)
-        XCTAssertEqual(status.waitingForUpgradeCount, 6)
+        XCTAssertEqual(status.waitingForUpgradeCount, 13)
         XCTAssertEqual(status.upgradeNotice, notice)
 
         let station = county.stations[0]

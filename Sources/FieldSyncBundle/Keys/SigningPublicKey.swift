@@ -26,7 +26,10 @@ public struct SigningPublicKey: Sendable, Hashable, CustomStringConvertible {
 
     /// The first 16 hex digits of SHA-256 of the raw key: short enough to read aloud on the
     /// phone when enrolling a station.
-    public var fingerprint: String { String(Hex.encode(Array(SHA256.hash(data: raw))).prefix(16)) }
+    public var fingerprint: String { Self.fingerprint(of: raw) }
+
+    /// The fingerprint of a raw key as stored (registry, peers), without parsing it.
+    public static func fingerprint(of raw: [UInt8]) -> String { String(Hex.encode(Array(SHA256.hash(data: raw))).prefix(16)) }
 
     public var description: String { fingerprint }
 }

@@ -60,7 +60,7 @@ public struct Schema: Sendable, Equatable {
         for tableName in newColumns.keys { precondition(table(tableName) != nil, "migration \(name): no table \(tableName) to add columns to") }
         let extended = tables.map { table in
             guard let added = newColumns[table.name], !added.isEmpty else { return table }
-            return TableSchema(name: table.name, kind: table.kind, columns: table.columns + added)
+            return TableSchema(name: table.name, kind: table.kind, columns: table.columns + added, inDigest: table.inDigest)
         }
         return Schema(name: self.name, version: version + 1, tables: extended + newTables,
                       earlier: earlier + [self], migrationName: name)
@@ -130,14 +130,21 @@ public struct TableSchema: Sendable, Equatable {
     public let name: String
     public let kind: TableKind
     public let columns: [ColumnSchema]
+    /// Whether the table's rows count in the state digest (M6), which identifies a
+    /// replica's case data. A record of acts (an audit log) does not: two replicas holding
+    /// the same cases recorded different acts (other bundle ids, other times), and an act's
+    /// record reaches a peer a round after the data it concerns. Not part of the
+    /// fingerprint: it changes no byte a bundle carries.
+    public let inDigest: Bool
 
-    public init(name: String, kind: TableKind = .mutable, columns: [ColumnSchema]) {
+    public init(name: String, kind: TableKind = .mutable, columns: [ColumnSchema], inDigest: Bool = true) {
         precondition(Identifier.isValid(name) && !name.hasPrefix("fs_"), "invalid table name \(name)")
         precondition(!columns.contains { $0.name == "id" }, "\(name): `id` is implicit")
         precondition(Set(columns.map(\.name)).count == columns.count, "\(name): duplicate columns")
         self.name = name
         self.kind = kind
         self.columns = columns
+        self.inDigest = inDigest
     }
 
     public func column(_ name: String) -> ColumnSchema? { columns.first { $0.name == name } }

@@ -137,7 +137,9 @@ extension Casework {
         ]
         if let money = decided ?? (approve ? requested : nil) { decision["amount_fen"] = .integer(money.fen) }
         decision["reasons"] = .optionalText(reasons)
-        let id = try insert("decision", decision)
+        let id = try insert("decision", decision) { (tx: inout LocalTransaction) throws(StoreError) in
+            try auditor?.recordDecision(application: application, household: householdID, approved: approve, level: level, in: &tx)
+        }
         var appChanges: [String: Value] = [
             "status": .text((approve ? ApplicationStatus.approved : .rejected).rawValue),
             "decided_at": .text(when.description),

@@ -40,6 +40,8 @@ public struct Casework: Sendable {
     public let offsetMinutes: Int
     /// The machine's clock, read only to refuse moments in the future.
     public let now: @Sendable () -> Date
+    /// Records decisions in the node's audit log, with the decision (nil: no events).
+    public var auditor: (any CaseworkAuditor)?
 
     /// How far past ``now`` a recorded moment may lie: 10 minutes.
     ///

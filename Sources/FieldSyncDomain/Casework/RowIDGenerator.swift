@@ -14,8 +14,7 @@ public enum RowIDGenerator {
     public static func next(for replica: Replica, site: SiteID) throws(StoreError) -> String {
         let n = Int(try replica.setting(settingKey) ?? "1") ?? 1
         try replica.setSetting(settingKey, String(n + 1))
-        let digits = String(n)
-        return "\(site.short)-\(String(repeating: "0", count: max(0, 6 - digits.count)))\(digits)"
+        return id(n, site: site)
     }
 
     /// Moves the counter past `number`, so that no id up to it is issued again.
@@ -23,6 +22,18 @@ public enum RowIDGenerator {
     public static func next(in tx: inout ImportTransaction, site: SiteID) throws(StoreError) -> String {
         let n = Int(try tx.setting(settingKey) ?? "1") ?? 1
         try tx.setSetting(settingKey, String(n + 1))
+        return id(n, site: site)
+    }
+
+    /// The same inside a local transaction (a row written with the act it records).
+    public static func next(in tx: inout LocalTransaction, site: SiteID) throws(StoreError) -> String {
+        let n = Int(try tx.setting(settingKey) ?? "1") ?? 1
+        try tx.setSetting(settingKey, String(n + 1))
+        return id(n, site: site)
+    }
+
+    /// `<site short>-<n>`, the counter padded to six digits.
+    static func id(_ n: Int, site: SiteID) -> String {
         let digits = String(n)
         return "\(site.short)-\(String(repeating: "0", count: max(0, 6 - digits.count)))\(digits)"
     }

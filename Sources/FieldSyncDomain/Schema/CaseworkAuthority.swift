@@ -58,6 +58,12 @@ public struct CaseworkAuthority: WriteAuthority {
         case rowReference
         /// An integer in a range.
         case integer(ClosedRange<Int64>)
+        /// Where a row is addressed: a 9-digit township code, a 6-digit county code (a county
+        /// hub's own events, tiers), or `*` for the whole county, which only a hub may write.
+        case address
+        /// The site of the replica that writes the change, as hex: a record of who did
+        /// something names its writer, and no other (A1 for the row's content).
+        case writerSite
     }
 
     /// The declaration for one table.
@@ -167,13 +173,17 @@ public struct CaseworkAuthority: WriteAuthority {
         "rule_parameter": TableRules(.hubOnly, required: ["name", "effective_from", "value"], [
             "name": codes(RuleParameter.self), "effective_from": .date, "value": .free, "note": .free,
         ]),
+        "audit_event": TableRules(required: ["township", "at", "actor_site", "action"], [
+            "township": .address, "at": .integer(0...Int64.max), "actor_site": .writerSite, "actor_name": .free,
+            "action": codes(AuditAction.self), "subject": .free, "detail": .free,
+        ]),
     ]
 
     // MARK: WriteAuthority
 
-    public func checkWrite(table: TableSchema, column: ColumnSchema, value: Value, writer: ReplicaRole) -> AuthorityViolation? {
+    public func checkWrite(table: TableSchema, column: ColumnSchema, value: Value, writer: ReplicaRole, origin: SiteID) -> AuthorityViolation? {
         guard let index = table.columns.firstIndex(where: { $0.name == column.name }) else { return nil }
-        return Compiled(table).checkWrite(column: index, value: value, writer: writer)
+        return Compiled(table).checkWrite(column: index, value: value, writer: writer, origin: origin)
     }
 
     public func checkDelete(table: TableSchema, writer: ReplicaRole) -> AuthorityViolation? {
@@ -203,7 +213,7 @@ public struct CaseworkAuthority: WriteAuthority {
             reserved = columns.map { [rules] in rules?.hubOnlyValues[$0] }
         }
 
-        func checkWrite(column i: Int, value: Value, writer: ReplicaRole) -> AuthorityViolation? {
+        func checkWrite(column i: Int, value: Value, writer: ReplicaRole, origin: SiteID) -> AuthorityViolation? {
             guard let rules else { return writer == .hub ? nil : CaseworkAuthority.undeclared(table) }
             let column = columns[i]
             if rules.writers == .hubOnly, writer == .station {
@@ -228,6 +238,9 @@ public struct CaseworkAuthority: WriteAuthority {
                 return writer == .hub ? nil : AuthorityViolation(rule: "A3 undeclared column", table: table, column: column,
                                                                  reason: "no station may write this column",
                                                                  reasonZh: "乡镇社工站无权写入该字段")
+            }
+            if let violation = CaseworkAuthority.checkAttribution(rule, value, writer: writer, origin: origin, table: table, column: column) {
+                return violation
             }
             guard CaseworkAuthority.accepts(rule, value) else {
                 return AuthorityViolation(rule: "A4 value", table: table, column: column,
@@ -289,6 +302,24 @@ public struct CaseworkAuthority: WriteAuthority {
 
     // MARK: Values
 
+    /// The rules that depend on who writes: a `*` address is the hub's, and a writer's site
+    /// is the writer's own. Checked before the value's shape, with their own rule names.
+    static func checkAttribution(_ rule: ValueRule, _ value: Value, writer: ReplicaRole, origin: SiteID,
+                                 table: String, column: String) -> AuthorityViolation? {
+        switch (rule, value) {
+        case (.address, .text(CaseworkScope.countyWide)) where writer == .station:
+            return AuthorityViolation(rule: "A4 county-wide", table: table, column: column,
+                                      reason: "only the county hub writes a record for the whole county; a station's names its own township",
+                                      reasonZh: "只有县级中心可以写入全县范围的记录；乡镇社工站的记录须写本乡镇代码")
+        case let (.writerSite, .text(site)) where site != origin.hex:
+            return AuthorityViolation(rule: "A1 actor", table: table, column: column,
+                                      reason: "the record names another site as its actor; a replica records only its own acts",
+                                      reasonZh: "该记录的操作方不是写入它的站点；只能记录本站自己的操作")
+        default:
+            return nil
+        }
+    }
+
     static func accepts(_ rule: ValueRule, _ value: Value) -> Bool {
         switch (rule, value) {
         case (.free, _): return true
@@ -305,6 +336,8 @@ public struct CaseworkAuthority: WriteAuthority {
         case let (.idNumber, .text(s)): return (try? IDNumber(s)) != nil
         case let (.rowReference, .text(s)): return !s.isEmpty
         case let (.integer(range), .integer(n)): return range.contains(n)
+        case let (.address, .text(s)): return s == CaseworkScope.countyWide || TownshipCode.isValid(s) || ScopeCode.isCounty(s)
+        case let (.writerSite, .text(s)): return SiteID(hex: s) != nil
         default: return false
         }
     }
@@ -322,6 +355,8 @@ public struct CaseworkAuthority: WriteAuthority {
         case .idNumber: "a valid resident ID number (GB 11643)"
         case .rowReference: "the id of a record"
         case let .integer(range): "a whole number from \(range.lowerBound) to \(range.upperBound)"
+        case .address: "a 9-digit township code, a 6-digit county code, or * (the whole county)"
+        case .writerSite: "the writing site's id in hex"
         }
     }
 
@@ -338,6 +373,8 @@ public struct CaseworkAuthority: WriteAuthority {
         case .idNumber: "有效的居民身份证号码（GB 11643）"
         case .rowReference: "记录编号"
         case let .integer(range): "\(range.lowerBound) 至 \(range.upperBound) 的整数"
+        case .address: "9 位乡镇代码、6 位县级代码或 *（全县）"
+        case .writerSite: "写入站点的十六进制编号"
         }
     }
 }

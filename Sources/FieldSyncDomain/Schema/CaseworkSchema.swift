@@ -34,7 +34,7 @@ public enum CaseworkSchema {
     /// released: each step only adds tables or columns (``Schema/migrating(_:addingTables:addingColumns:)``),
     /// and a change is always a new step at the end.
     public static let migrations = ["v1 minimal case tables", "v2 casework domain", "v3 case transfer",
-                                    "v4 notices and case releases"]
+                                    "v4 notices and case releases", "v5"]
 
     /// 户: a household. `township` is the township holding the case: normally where the
     /// hukou is, the place of residence for a residence-permit holder (R9).
@@ -269,6 +269,27 @@ public enum CaseworkSchema {
         ColumnSchema("released_at", .text),              // ISO-8601 with offset
     ])
 
+    /// 审计日志: one act of trust, of sync or of the county on a case, in every replica
+    /// (`AuditLog`): who enrolled, revoked, imported, merged, resolved, transferred or
+    /// decided, and when. Append-only: an audit record that could be edited would prove
+    /// nothing; no replica updates or deletes one, and the hub refuses a station's attempt at
+    /// merge (A3). Addressed like a notice, by `township`: an event reaches the hub and the
+    /// station of that township; `*` is county-wide (every replica, hub-level acts such as a
+    /// key rotation). A station writes only events of its own (`actor_site` is the site that
+    /// wrote the row, A1) about its own township (P4). `subject` names a row, a site or a
+    /// bundle by id and `detail` holds codes and counts: neither ever holds a personal value.
+    /// Not case data, so not in the state digest (M6): replicas with the same cases have
+    /// recorded different acts. Added in version 5.
+    public static let auditEvent = TableSchema(name: "audit_event", kind: .appendOnly, columns: [
+        ColumnSchema("township", .text),                 // 乡镇代码 it concerns, a county code, or * (county-wide)
+        ColumnSchema("at", .integer),                    // the writer's wall clock, Unix milliseconds
+        ColumnSchema("actor_site", .text),               // the site that wrote it, hex
+        ColumnSchema("actor_name", .text),               // the station's or hub's name, or the operator (--by)
+        ColumnSchema("action", .text),                   // AuditAction
+        ColumnSchema("subject", .text),                  // a row id, a site (hex) or a bundle id (hex)
+        ColumnSchema("detail", .text),                   // codes and counts, e.g. changes=12 conflicts=1
+    ], inDigest: false)
+
     /// Version 2, the first released schema (frozen: its fingerprint is what every v2
     /// replica file and bundle carries).
     static let version2 = Schema(name: "fieldsync.casework", version: 2,
@@ -276,16 +297,17 @@ public enum CaseworkSchema {
                                           referral, referralFeedback, visit, review, monitoringFlag, spotCheck,
                                           caseNote, ruleParameter])
 
-    /// The schema of this release: version 4, with every released version before it in
+    /// The schema of this release: version 5, with every released version before it in
     /// ``Schema/earlier``.
     public static let schema: Schema = {
         let latest = version2.migrating(migrations[2], addingTables: [caseTransfer])
             .migrating(migrations[3], addingTables: [notice, caseRelease])
+            .migrating(migrations[4], addingTables: [auditEvent])
         precondition(latest.version == migrations.count, "CaseworkSchema.migrations and the schema's versions disagree")
         return latest
     }()
 
-    /// The casework schema as released at `version` (2, 3 or 4), with the versions before it:
+    /// The casework schema as released at `version` (2, 3, 4 or 5), with the versions before it:
     /// what the FieldSync of that release knew. Tests pass an older one to ``Station`` or
     /// ``Hub`` to play a laptop that has not been upgraded yet.
     public static func version(_ version: Int) -> Schema {

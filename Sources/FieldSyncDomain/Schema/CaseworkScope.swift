@@ -23,9 +23,15 @@ public struct CaseworkScope: ScopeDeclaration {
         case linked([(column: String, via: String?)])
         /// Addressed to the township in this column.
         case addressed(String)
+        /// Addressed like ``addressed(_:)``, or to every replica when the column holds
+        /// ``countyWide`` (an audit event of the whole county, such as a hub's key rotation).
+        case addressedOrCounty(String)
         /// Every replica holds it.
         case county
     }
+
+    /// The address of a row meant for every replica (`*`, as the feeds name the county scope).
+    public static let countyWide = "*"
 
     static let direct: Placement = .linked([("household_id", nil), ("application_id", "application")])
 
@@ -39,6 +45,7 @@ public struct CaseworkScope: ScopeDeclaration {
         "case_release": .addressed("township"),
         "referral_feedback": .linked([("referral_id", "referral")]),
         "notice": .addressed("township"),
+        "audit_event": .addressedOrCounty("township"),
         "rule_parameter": .county,
     ]
 
@@ -53,6 +60,9 @@ public struct CaseworkScope: ScopeDeclaration {
         case let .addressed(column):
             guard case let .text(code)? = value(column) else { return .unknown }
             return .township(code)
+        case let .addressedOrCounty(column):
+            guard case let .text(code)? = value(column) else { return .unknown }
+            return code == Self.countyWide ? .county : .township(code)
         case let .linked(links):
             for (column, via) in links {
                 guard case let .text(id)? = value(column), !id.isEmpty else { continue }

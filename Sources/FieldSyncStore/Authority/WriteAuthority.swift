@@ -10,8 +10,10 @@ import FieldSyncCore
 ///
 /// Implementations are pure (no I/O) and cheap: the hub calls them once per merged change.
 public protocol WriteAuthority: Sendable {
-    /// Checks one cell write by a replica of role `writer`; `nil` when it is allowed.
-    func checkWrite(table: TableSchema, column: ColumnSchema, value: Value, writer: ReplicaRole) -> AuthorityViolation?
+    /// Checks one cell write by a replica of role `writer`, made by `origin` (the change's
+    /// origin: a column that names its writer, such as an audit event's actor, must name
+    /// that site); `nil` when it is allowed.
+    func checkWrite(table: TableSchema, column: ColumnSchema, value: Value, writer: ReplicaRole, origin: SiteID) -> AuthorityViolation?
     /// Checks the deletion of a row of `table` by a replica of role `writer`.
     func checkDelete(table: TableSchema, writer: ReplicaRole) -> AuthorityViolation?
     /// The rules of one table in a form checked by column position, without looking up
@@ -30,8 +32,8 @@ public protocol WriteAuthority: Sendable {
 
 /// One table's write rules, by column position (see ``WriteAuthority/compiled(for:)``).
 public protocol CompiledTableAuthority: Sendable {
-    /// Checks a cell write of column `index` (in the table's column order).
-    func checkWrite(column index: Int, value: Value, writer: ReplicaRole) -> AuthorityViolation?
+    /// Checks a cell write of column `index` (in the table's column order) made by `origin`.
+    func checkWrite(column index: Int, value: Value, writer: ReplicaRole, origin: SiteID) -> AuthorityViolation?
     /// Checks a row deletion.
     func checkDelete(writer: ReplicaRole) -> AuthorityViolation?
 }
@@ -76,7 +78,7 @@ extension WriteAuthority {
             violation = checkDelete(table: table, writer: writer)
         case .set:
             guard let column = table.column(change.column) else { return nil }
-            violation = checkWrite(table: table, column: column, value: change.value, writer: writer)
+            violation = checkWrite(table: table, column: column, value: change.value, writer: writer, origin: change.origin)
         }
         violation?.rowID = change.rowID
         return violation

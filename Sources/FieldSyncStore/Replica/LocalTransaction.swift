@@ -66,7 +66,8 @@ public struct LocalTransaction {
             // What the hub would refuse at merge is refused here, before it is stored.
             for (index, value) in changed {
                 let column = tableCatalog.schema.columns[index]
-                if var violation = authority.checkWrite(table: tableCatalog.schema, column: column, value: value, writer: replica.role)
+                if var violation = authority.checkWrite(table: tableCatalog.schema, column: column, value: value, writer: replica.role,
+                                                              origin: replica.siteID)
                     ?? (exists ? authority.checkExisting(table: tableCatalog.schema, current: state.values, kind: .set,
                                                         column: column.name, writer: replica.role) : nil) {
                     violation.rowID = rowID

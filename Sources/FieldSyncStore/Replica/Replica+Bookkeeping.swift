@@ -18,15 +18,19 @@ extension Replica {
     /// Inserts or replaces a peer, its known vector included; its keys join the key
     /// registry as active unless the registry already knows them (a revoked key stays revoked).
     public func savePeer(_ peer: Peer) throws(StoreError) {
-        try write { db in
-            try db.execute(sql: """
-                INSERT OR REPLACE INTO fs_peers(site_id, name, role, township, signing_key, agreement_key, enrolled_at, revoked_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [peer.site.bytes.data, peer.name, peer.role.rawValue, peer.township, peer.signingKey.data,
-                                 peer.agreementKey.data, peer.enrolledAtMillis.sql, peer.revokedAtMillis?.sql])
-            try Self.register(db, peer, atMillis: peer.enrolledAtMillis)
-            try KnownVectors.write(db, peer.site, peer.knownVector)
-        }
+        try write { db in try Self.savePeer(peer, in: db) }
+    }
+
+    /// Inserts or replaces a peer inside the caller's transaction; its keys join the key
+    /// registry as active unless the registry already knows them.
+    static func savePeer(_ peer: Peer, in db: Database) throws {
+        try db.execute(sql: """
+            INSERT OR REPLACE INTO fs_peers(site_id, name, role, township, signing_key, agreement_key, enrolled_at, revoked_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [peer.site.bytes.data, peer.name, peer.role.rawValue, peer.township, peer.signingKey.data,
+                             peer.agreementKey.data, peer.enrolledAtMillis.sql, peer.revokedAtMillis?.sql])
+        try register(db, peer, atMillis: peer.enrolledAtMillis)
+        try KnownVectors.write(db, peer.site, peer.knownVector)
     }
 
     /// The latest vector `site` said it holds (`.empty` if unknown).

@@ -61,7 +61,7 @@ extension Replica {
         try read { db in
             let hasher = HasherBox()
             var encoder = StateDigestEncoder { hasher.hasher.update(data: $0) }
-            for name in catalog.sortedNames {
+            for name in catalog.sortedNames where catalog.tables[name]!.schema.inDigest {
                 let table = catalog.tables[name]!
                 encoder.beginTable(name)
                 let columns = table.schema.columns

@@ -64,7 +64,7 @@ extension Hub {
             if let table = replica.schema.table("notice") {
                 for (name, value) in values {
                     guard let column = table.column(name),
-                          let violation = CaseworkAuthority().checkWrite(table: table, column: column, value: value, writer: .hub)
+                          let violation = CaseworkAuthority().checkWrite(table: table, column: column, value: value, writer: .hub, origin: identity.site)
                     else { continue }
                     throw StoreError.unauthorized(violation)
                 }

@@ -51,19 +51,19 @@ extension Hub {
             if review.isResolved {
                 throw SyncError.review(.alreadyResolved(number: number, atMillis: review.resolution?.atMillis))
             }
-            let (outcome, value) = try Self.choose(choice, in: review, schema: replica.schema)
+            let (outcome, value) = try Self.choose(choice, in: review, schema: replica.schema, hub: identity.site)
             let resolution = ConflictResolution(conflictID: number, atMillis: wallClock(), by: by, resolution: outcome.rawValue,
                                                 note: note)
-            var changes: [Change] = []
-            if try replica.isDeleted(table: review.table, rowID: review.rowID) {
-                // Accepting the delete that won is the only decision a deleted row allows.
-                guard review.kind == .lostToDelete, outcome == .keptWinner else {
-                    throw SyncError.review(.rowDeleted(number: number, field: review.field, rowID: review.rowID))
-                }
-                try replica.markConflictResolved(resolution)
-            } else {
-                changes = try replica.write(table: review.table, rowID: review.rowID, values: [review.column: value],
-                                            resolving: resolution)
+            let deleted = try replica.isDeleted(table: review.table, rowID: review.rowID)
+            // Accepting the delete that won is the only decision a deleted row allows.
+            if deleted, review.kind != .lostToDelete || outcome != .keptWinner {
+                throw SyncError.review(.rowDeleted(number: number, field: review.field, rowID: review.rowID))
+            }
+            let changes = try replica.transaction { (tx: inout LocalTransaction) throws(StoreError) -> [Change] in
+                try tx.markResolved(resolution)
+                let changes = deleted ? [] : try tx.write(table: review.table, rowID: review.rowID, values: [review.column: value])
+                try auditResolution(review, outcome: outcome, by: by, in: &tx)
+                return changes
             }
             Self.logger.info("conflict resolved", metadata: ["conflict": "\(number)", "resolution": "\(outcome.rawValue)"])
             let resolved = try conflictReview(number, reveal: false)
@@ -74,13 +74,13 @@ extension Hub {
 
     /// The outcome and the value to write for `choice`.
     static func choose(_ choice: ConflictChoice, in review: ConflictReview,
-                       schema: Schema) throws(SyncError) -> (ConflictOutcome, Value) {
+                       schema: Schema, hub: SiteID) throws(SyncError) -> (ConflictOutcome, Value) {
         switch choice {
         case let .side(which):
             let side = try Self.side(named: which, in: review)
             return side == .keptWinner ? (side, review.winner.value ?? .null) : (side, review.loser.value ?? .null)
         case let .newValue(text):
-            return (.newValue, try Self.parse(text, for: review, schema: schema))
+            return (.newValue, try Self.parse(text, for: review, schema: schema, hub: hub))
         }
     }
 
@@ -103,8 +103,9 @@ extension Hub {
     }
 
     /// `text` as a value of the conflict's column: of the column's type and accepted by its
-    /// rule (``CaseworkAuthority``), as the hub would check a station's write of it.
-    static func parse(_ text: String, for review: ConflictReview, schema: Schema) throws(SyncError) -> Value {
+    /// rule (``CaseworkAuthority``), as the hub would check a station's write of it; `hub`
+    /// writes it.
+    static func parse(_ text: String, for review: ConflictReview, schema: Schema, hub: SiteID) throws(SyncError) -> Value {
         guard let table = schema.table(review.table), let column = table.column(review.column) else {
             throw .store(.unknownColumn(table: review.table, column: review.column))
         }
@@ -130,7 +131,7 @@ extension Hub {
         guard column.accepts(value) else {
             throw .review(.valueRefused(field: review.field, reasonZh: "类型不符", reason: "it is not of the field's type"))
         }
-        if let violation = CaseworkAuthority().checkWrite(table: table, column: column, value: value, writer: .hub) {
+        if let violation = CaseworkAuthority().checkWrite(table: table, column: column, value: value, writer: .hub, origin: hub) {
             throw .review(.valueRefused(field: review.field, reasonZh: violation.reasonZh, reason: violation.reason))
         }
         return value

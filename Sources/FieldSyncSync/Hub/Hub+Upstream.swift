@@ -116,7 +116,7 @@ extension Hub {
             return ImportPlan(guarding, inTransaction: { tx in
                 if through > 0 { try tx.advanceFeed(feed, from: from, through: through) }
                 try self.releaseCasesMovedOut(&tx, county: county)
-            })
+            }).audited(.imported, township: county, in: auditLog)
         })
     }
 

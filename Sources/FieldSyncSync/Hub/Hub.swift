@@ -75,11 +75,12 @@ public final class Hub: Sendable {
                 return try enrollReplacement(of: existing, from: request, out: out)
             }
             let now = wallClock()
-            try replica.savePeer(Peer(site: request.site, name: request.name, role: request.role, township: request.township,
-                                      signingKey: request.signingKey.rawRepresentation,
-                                      agreementKey: request.agreementKey.rawRepresentation,
-                                      enrolledAtMillis: existing?.enrolledAtMillis ?? now, revokedAtMillis: nil,
-                                      knownVector: existing?.knownVector ?? .empty))
+            let peer = Peer(site: request.site, name: request.name, role: request.role, township: request.township,
+                            signingKey: request.signingKey.rawRepresentation,
+                            agreementKey: request.agreementKey.rawRepresentation,
+                            enrolledAtMillis: existing?.enrolledAtMillis ?? now, revokedAtMillis: nil,
+                            knownVector: existing?.knownVector ?? .empty)
+            try saveEnrolled(peer, isNew: existing == nil)
             let enrollment = Enrollment(hubSite: identity.site, hubName: identity.name, hubSigningKey: identity.signingKey.publicKey,
                                         hubAgreementKey: identity.agreementKey.publicKey, stationSite: request.site,
                                         stationSigningKey: request.signingKey, enrolledAtMillis: existing?.enrolledAtMillis ?? now,
@@ -165,7 +166,7 @@ public final class Hub: Sendable {
             found = peer
             return peer
         }, plan: { peer, header, bundle in
-            if peer.role == .hub { return try countyPlan(for: peer, header: header, bundle: bundle) }
+            if peer.role == .hub { return auditedMerge(try countyPlan(for: peer, header: header, bundle: bundle), from: peer) }
             // A station speaks only for itself (A1), numbers its changes without gaps (A2),
             // writes only within its authority (A3–A4) and its township's cases (P4–P5).
             var guarding = MergeGuard(onlyOrigin: peer.site, authority: CaseworkAuthority(), writer: .station)
@@ -177,15 +178,15 @@ public final class Hub: Sendable {
             guarding.highestSequence = start &+ UInt64(header.totalChanges)
             let scope = try scopeCheck(for: peer, header: header, bundle: bundle, file: file)
             guarding.scope = scope?.0
-            return ImportPlan(guarding, acknowledgement: keepingKnownVector ? try replica.knownVector(of: peer.site) : nil,
-                              observeCreated: true, inTransaction: { tx in
+            return auditedMerge(ImportPlan(guarding, acknowledgement: keepingKnownVector ? try replica.knownVector(of: peer.site) : nil,
+                                           observeCreated: true, inTransaction: { tx in
                 // The latest release of each case is remembered, so that a later bundle's
                 // changes to the case are judged against it (P5).
                 for (household, sequence) in scope?.1 ?? [:] {
                     let key = Self.releaseKeyPrefix(peer.site) + household
                     try tx.setSetting(key, String(max(sequence, try tx.setting(key).flatMap(UInt64.init) ?? 0)))
                 }
-            })
+            }), from: peer)
         }, afterEachBatch: afterEachBatch)
     }
 

@@ -55,7 +55,7 @@ public enum SchemaDocument {
 
         """
         for table in schema.tables {
-            out += "\n## `\(table.name)` (\(table.kind.rawValue))\n\n| column | type | policy | personal |\n|---|---|---|---|\n"
+            out += "\n## `\(table.name)` (\(table.kind.rawValue)\(table.inDigest ? "" : ", not in the state digest"))\n\n| column | type | policy | personal |\n|---|---|---|---|\n"
             for column in table.columns {
                 out += "| `\(column.name)` | \(column.type.rawValue) | \(column.policy.rawValue) | \(column.isPersonal ? "yes" : "") |\n"
             }

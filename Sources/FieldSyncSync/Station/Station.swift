@@ -147,6 +147,7 @@ public final class Station: Sendable {
             // The hub speaks for every replica of the county and has checked each station's
             // authority; what it says of this station's own changes is checked here (S13).
             try scoped(OwnHistory.plan(for: self, header: header, readable: readable), header: header, hub: hub)
+                .audited(.imported, township: identity.township ?? CaseworkScope.countyWide, in: auditLog)
         }, afterEachBatch: afterEachBatch)
     }
 

@@ -18,6 +18,8 @@ struct ImportPlan {
     /// only while its own history is being restored (S13), so that a fast clock at one
     /// station does not reach every other station through empty bundles.
     var observeCreated: Bool
+    /// The audit event the import records when it brings something (``ImportAudit``).
+    var audit: ImportAudit?
 
     init(_ mergeGuard: MergeGuard, acknowledgement: VersionVector? = nil, observeCreated: Bool = false,
          inTransaction: ((inout ImportTransaction) throws -> Void)? = nil) {
@@ -81,15 +83,17 @@ enum BundleImport {
             let ((), report) = try SyncError.naming(peer, file: name) { () throws -> ((), ApplyReport) in try replica.importChanges { tx in
                 tx.mergeGuard = plan.mergeGuard
                 var batches = 0
+                var syncWritten = 0
                 // Whole rows: a frame may end between two cells of one row (forEachRowBatch).
                 try readable.forEachRowBatch { changes in
                     if declared.version < replica.schema.version { try BundleSchema.checkHeld(changes, by: declared, in: replica, file: name) }
-                    try tx.apply(changes)
+                    syncWritten += try ImportAudit.apply(changes, in: &tx)
                     batches += 1
                     try afterEachBatch?(batches)
                 }
                 // The sender's vector (for a hub: its acknowledgement) from its newest bundle (S6).
                 try plan.inTransaction?(&tx)
+                try plan.audit?.recordIfBrought(tx.report, syncWritten: syncWritten, header: header, in: &tx)
                 if plan.observeCreated { try tx.observe(header.created, from: peer.site) }
                 try tx.adoptKnownVector(plan.acknowledgement ?? header.acknowledgement ?? header.senderVector,
                                         of: peer.site, asOf: header.created)

@@ -1,5 +1,6 @@
 import FieldSyncBundle
 import FieldSyncCore
+import FieldSyncDomain
 import FieldSyncStore
 import Foundation
 
@@ -44,7 +45,8 @@ extension Hub {
             try replica.addToQuarantine(QuarantineEntry(id: id, bundleID: header.bundleID.bytes, fileName: file, storedPath: stored,
                                                         signerSite: key.site, signerKey: key.signingKey, receivedAtMillis: wallClock(),
                                                         why: key.status == .revoked ? "key revoked" : "key replaced"))
-            // AUDIT: bundle quarantined (quarantine id, station site).
+            try auditLog.record(AuditEntry(.quarantined, township: station?.township ?? CaseworkScope.countyWide,
+                                           subject: key.site.hex, detail: "quarantine=\(id) bundle=\(header.bundleID.hex)"))
             Self.logger.warning("bundle of a distrusted key quarantined", metadata: ["station": "\(key.site)", "quarantine": "\(id)"])
             throw SyncError.trust(.quarantined(file: file, station: name, key: KeyStatusNote(key), id: id, earlier: nil))
         }
@@ -78,7 +80,10 @@ extension Hub {
             throw .trust(.acceptRefused(id: id, error))
         }
         try SyncError.catching { _ = try replica.decideQuarantined(id: id, .accepted, atMillis: wallClock(), by: by, note: note) }
-        // AUDIT: quarantined bundle accepted (quarantine id, station site, by).
+        try SyncError.catching {
+            try auditLog.record(AuditEntry(.quarantineAccepted, township: vouched.township ?? CaseworkScope.countyWide,
+                                           subject: entry.signerSite.hex, detail: "quarantine=\(id) applied=\(result.report.applied)", actor: by))
+        }
         Self.logger.notice("quarantined bundle accepted", metadata: ["quarantine": "\(id)", "applied": "\(result.report.applied)"])
         return result
     }
@@ -90,7 +95,8 @@ extension Hub {
         return try SyncError.catching {
             guard try replica.decideQuarantined(id: id, .rejected, atMillis: wallClock(), by: by, note: note),
                   let decided = try replica.quarantineEntry(id: id) else { throw SyncError.trust(.quarantineEntryNotFound(id: id)) }
-            // AUDIT: quarantined bundle rejected (quarantine id, station site, by).
+            try auditLog.record(AuditEntry(.quarantineRejected, township: try replica.peer(decided.signerSite)?.township ?? CaseworkScope.countyWide,
+                                           subject: decided.signerSite.hex, detail: "quarantine=\(id)", actor: by))
             Self.logger.notice("quarantined bundle rejected", metadata: ["quarantine": "\(id)"])
             return decided
         }

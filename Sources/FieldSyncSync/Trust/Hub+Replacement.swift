@@ -36,7 +36,8 @@ extension Hub {
                                     stationSigningKey: request.signingKey, enrolledAtMillis: now, continuing: record.floor)
         try enrollment.write(to: out, signedBy: identity.signingKey)
         if let version = request.schemaVersion { try noteSchemaVersion(version, of: site) }
-        // AUDIT: station key replaced (station site, old and new key fingerprints).
+        try auditLog.record(AuditEntry(.keyReplaced, township: existing.township ?? CaseworkScope.countyWide, subject: site.hex,
+                                       detail: "old=\(SigningPublicKey.fingerprint(of: existing.signingKey)) new=\(request.signingKey.fingerprint)"))
         Self.logger.notice("replacement laptop enrolled", metadata: ["station": "\(site)", "continuesAfter": "\(record.floor.sequence)"])
         return enrollment
     }

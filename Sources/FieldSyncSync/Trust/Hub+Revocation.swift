@@ -1,4 +1,6 @@
+import FieldSyncBundle
 import FieldSyncCore
+import FieldSyncDomain
 import FieldSyncStore
 import Foundation
 
@@ -35,7 +37,9 @@ extension Hub {
                 return Revocation(station: station, key: current, newlyRevoked: false)
             }
             let key = try replica.revokeKey(of: station.site, atMillis: wallClock(), reason: reason, by: by)
-            // AUDIT: station key revoked (station site, by, when; the reason stays in fs_keys).
+            // The reason stays in fs_keys (an operator's free text is not synced to the station).
+            try auditLog.record(AuditEntry(.revoked, township: station.township ?? CaseworkScope.countyWide, subject: station.site.hex,
+                                           detail: "key=\(SigningPublicKey.fingerprint(of: station.signingKey))", actor: by))
             Self.logger.notice("station key revoked", metadata: ["station": "\(station.site)"])
             return Revocation(station: station, key: key, newlyRevoked: true)
         }

@@ -60,8 +60,8 @@ func printRecorded(_ id: String, table: String, at: Date? = nil, json: Bool) {
     }
 }
 
-/// The casework service over the station replica in `dir`.
-func stationCasework(_ dir: String) throws(SyncError) -> Casework { Casework(replica: try Station.open(at: dir).replica) }
+/// The casework service over the station replica in `dir`, recording decisions in its audit log.
+func stationCasework(_ dir: String) throws(SyncError) -> Casework { try Station.open(at: dir).casework() }
 
-/// The casework service over the hub replica in `dir` (county decisions, parameters).
-func hubCasework(_ dir: String) throws(SyncError) -> Casework { Casework(replica: try Hub.open(at: dir).replica) }
+/// The casework service over the hub replica in `dir` (county decisions, parameters), with its audit log.
+func hubCasework(_ dir: String) throws(SyncError) -> Casework { try Hub.open(at: dir).casework() }

@@ -1,0 +1,34 @@
+import FieldSyncCore
+import GRDB
+
+/// The bookkeeping a local act may have to write together with its rows, in the same
+/// transaction: a counter setting (the next row number of a row written inside it) and a
+/// peer (an enrollment and the audit event recording it commit together or not at all).
+extension LocalTransaction {
+    /// A setting's value in this transaction, nil when unset.
+    public func setting(_ key: String) throws(StoreError) -> String? {
+        try StoreError.catching { try String.fetchOne(db, sql: "SELECT value FROM fs_settings WHERE key = ?", arguments: [key]) }
+    }
+
+    /// Sets a setting in this transaction.
+    public mutating func setSetting(_ key: String, _ value: String) throws(StoreError) {
+        try StoreError.catching {
+            try db.execute(sql: "INSERT OR REPLACE INTO fs_settings(key, value) VALUES (?, ?)", arguments: [key, value])
+        }
+    }
+
+    /// Inserts or replaces a peer, its known vector included, in this transaction.
+    public mutating func savePeer(_ peer: Peer) throws(StoreError) {
+        try StoreError.catching { try Replica.savePeer(peer, in: db) }
+    }
+}
+
+extension ImportTransaction {
+    /// Moves this replica's next own change number past `sequence`, the highest of its own
+    /// changes a peer says it holds. A hub restored from a backup or rebuilt with its keys
+    /// has forgotten how far it numbered; a number is never used twice with other content
+    /// (A2), so what it writes next must come after what the stations already hold of it.
+    public mutating func numberOwnChanges(after sequence: UInt64) {
+        if meta.nextSequence <= sequence { meta.nextSequence = sequence + 1 }
+    }
+}

@@ -1,0 +1,98 @@
+import FieldSyncCore
+import FieldSyncDomain
+import FieldSyncStore
+@testable import FieldSyncSync
+import FieldSyncTestSupport
+import XCTest
+
+/// A station writes only its own audit events about its own township, and no replica edits
+/// or deletes one: a modified program's properly signed bundle that tries is refused whole
+/// at merge, naming the rule, and the hub is left as it was.
+final class AuditAuthorityTests: SyncTestCase {
+    /// An audit event row as `station` would send it, with `overrides` applied.
+    func event(from station: Station, id: String, _ overrides: [String: Value] = [:]) throws -> [Change] {
+        let (sequence, stamp) = try InsiderBundle.next(of: station)
+        var values: [String: Value] = [
+            "township": .text(station.identity.township!), "at": .integer(Int64(clock.now)),
+            "actor_site": .text(station.identity.site.hex), "actor_name": .text(station.identity.name),
+            "action": .text(AuditAction.imported.rawValue), "subject": .text("00ff"), "detail": .text("changes=1"),
+        ]
+        values.merge(overrides) { _, new in new }
+        return values.keys.sorted().enumerated().map { i, column in
+            .set(AuditLog.table, id, column, values[column]!, stamp: stamp, origin: station.identity.site, sequence: sequence + UInt64(i))
+        }
+    }
+
+    func assertRefused(_ county: County, _ changes: [Change], naming words: [String],
+                       file: StaticString = #filePath, line: UInt = #line) throws {
+        let path = try InsiderBundle.write(from: county.stations[0], changes: changes, to: folder.sub("forged-\(UInt32.random(in: 0...UInt32.max)).fsb"))
+        let before = try snapshot(county.hub.replica)
+        XCTAssertThrowsError(try county.hub.merge(bundleAt: path), file: file, line: line) { error in
+            for word in words + ["Nothing was applied"] {
+                XCTAssertTrue("\(error)".contains(word), "\(word) missing from: \(error)", file: file, line: line)
+            }
+        }
+        XCTAssertEqual(try snapshot(county.hub.replica), before, "the hub changed", file: file, line: line)
+    }
+
+    func testAnHonestStationEventIsMerged() throws {
+        let county = try makeCounty()
+        let station = county.stations[0]
+        let path = try InsiderBundle.write(from: station, changes: try event(from: station, id: "\(station.identity.site.short)-000900"),
+                                           to: folder.sub("honest.fsb"))
+        try county.hub.merge(bundleAt: path)
+        XCTAssertNotNil(try county.hub.replica.row(table: AuditLog.table, rowID: "\(station.identity.site.short)-000900"))
+    }
+
+    func testAStationCannotRecordAnEventInAnotherSitesName() throws {
+        let county = try makeCounty()
+        let other = county.stations[1].identity.site.hex
+        try assertRefused(county, try event(from: county.stations[0], id: "x-1", ["actor_site": .text(other)]),
+                          naming: ["社工站0", "A1 actor", "audit_event.actor_site"])
+        try assertRefused(county, try event(from: county.stations[0], id: "x-2", ["actor_site": .text(county.hub.identity.site.hex)]),
+                          naming: ["A1 actor"])
+    }
+
+    func testAStationCannotAddressAnEventToAnotherTownshipOrTheWholeCounty() throws {
+        let county = try makeCounty()
+        try assertRefused(county, try event(from: county.stations[0], id: "x-3", ["township": .text("630106101")]),
+                          naming: ["P4 scope", "630106101"])
+        try assertRefused(county, try event(from: county.stations[0], id: "x-4", ["township": .text(CaseworkScope.countyWide)]),
+                          naming: ["A4 county-wide"])
+        try assertRefused(county, try event(from: county.stations[0], id: "x-5", ["township": .null]),
+                          naming: ["A4 required field", "township"])
+    }
+
+    func testNoStationEditsOrDeletesAnEventOnceTheHubHoldsIt() throws {
+        let county = try makeCounty()
+        let station = county.stations[0]
+        let household = try addHouseholds(station, count: 1)[0]
+        try county.syncUntilQuiet(stick: folder.sub("s0"))
+        try county.hub.transfer(household: household, to: "630106101")
+        try county.syncUntilQuiet(stick: folder.sub("s1"))
+        let theirs = try XCTUnwrap(try station.auditLog.events(action: AuditAction.transferred.rawValue).first)
+        try county.syncUntilQuiet(stick: folder.sub("s2"))
+        let own = try XCTUnwrap(try county.hub.auditLog.events().first { $0.actorSite == station.identity.site.hex }, "the station's import event")
+        let (sequence, stamp) = try InsiderBundle.next(of: station)
+        for target in [theirs.id, own.id] {
+            try assertRefused(county, [.set(AuditLog.table, target, "detail", .text("changes=0"), stamp: stamp,
+                                            origin: station.identity.site, sequence: sequence)],
+                              naming: ["A3 append-only record", "audit_event"])
+            try assertRefused(county, [.delete(AuditLog.table, target, stamp: stamp, origin: station.identity.site, sequence: sequence)],
+                              naming: ["audit_event"])
+        }
+    }
+
+    func testTheStationsOwnWritesAreCheckedTheSameWay() throws {
+        let county = try makeCounty()
+        let station = county.stations[0]
+        let before = try snapshot(station.replica)
+        XCTAssertThrowsError(try station.record(table: AuditLog.table, values: [
+            "township": .text("630106100"), "at": .integer(1), "actor_site": .text(county.hub.identity.site.hex),
+            "actor_name": .text("x"), "action": .text("imported")])) { XCTAssertTrue("\($0)".contains("A1 actor"), "\($0)") }
+        XCTAssertThrowsError(try station.auditLog.record(AuditEntry(.revoked, township: CaseworkScope.countyWide))) {
+            XCTAssertTrue("\($0)".contains("A4 county-wide"), "\($0)")
+        }
+        XCTAssertEqual(try snapshot(station.replica), before)
+    }
+}
