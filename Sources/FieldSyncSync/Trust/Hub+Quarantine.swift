@@ -67,6 +67,7 @@ extension Hub {
         }
         let path = (folder.path as NSString).appendingPathComponent(entry.storedPath)
         guard FileManager.default.fileExists(atPath: path) else { throw .trust(.quarantineCopyMissing(id: id, path: path)) }
+        try refuseWaivedNumbers(in: entry)
         var signer: Peer?
         let result: ImportResult
         do {
@@ -77,7 +78,10 @@ extension Hub {
         } catch {
             throw .trust(.acceptRefused(id: id, error))
         }
-        try SyncError.catching { _ = try replica.decideQuarantined(id: id, .accepted, atMillis: wallClock(), by: by, note: note) }
+        try SyncError.catching {
+            _ = try replica.decideQuarantined(id: id, .accepted, atMillis: wallClock(), by: by, note: note)
+            try waiveUndeliveredNumbers(of: entry.signerSite)
+        }
         // AUDIT: quarantined bundle accepted (quarantine id, station site, by).
         Self.logger.notice("quarantined bundle accepted", metadata: ["quarantine": "\(id)", "applied": "\(result.report.applied)"])
         return result
@@ -90,6 +94,7 @@ extension Hub {
         return try SyncError.catching {
             guard try replica.decideQuarantined(id: id, .rejected, atMillis: wallClock(), by: by, note: note),
                   let decided = try replica.quarantineEntry(id: id) else { throw SyncError.trust(.quarantineEntryNotFound(id: id)) }
+            try waiveUndeliveredNumbers(of: decided.signerSite)
             // AUDIT: quarantined bundle rejected (quarantine id, station site, by).
             Self.logger.notice("quarantined bundle rejected", metadata: ["quarantine": "\(id)"])
             return decided
