@@ -142,7 +142,7 @@ enum KeyAccountText {
             lines.append("key replaced on \(ISOTime.format(millis: r.replacedAtMillis)) (old key revoked \(ISOTime.format(millis: r.revokedAtMillis))\(r.reason.map { ": \($0)" } ?? ""))")
             lines.append("old laptop's changes merged through \(r.mergedThrough); it reported holding through \(r.claimedThrough): \(r.neverDelivered) never delivered")
             for w in r.waived {
-                lines.append("\(w.missing) change\(w.missing == 1 ? "" : "s") of the old laptop never delivered, waived on \(ISOTime.format(millis: w.waivedAtMillis)) (numbers \(w.numbers.lowerBound)–\(w.numbers.upperBound)): the station's later work is acknowledged; a late stick of the old laptop can no longer be accepted")
+                lines.append("\(w.missing) change\(w.missing == 1 ? "" : "s") of the old laptop never delivered, waived on \(ISOTime.format(millis: w.waivedAtMillis)) (numbers \(w.numbers.lowerBound)–\(w.numbers.upperBound)): the station's later work is acknowledged; a late stick carrying these numbers cannot be accepted")
             }
         }
         if a.quarantinedWaiting > 0 {
