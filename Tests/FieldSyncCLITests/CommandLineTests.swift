@@ -124,8 +124,20 @@ final class CommandLineTests: CLITestCase {
         let transfer = try XCTUnwrap(report["transfer"] as? [String: Any])
         XCTAssertEqual(transfer["reachedReceiver"] as? Bool, true)
         XCTAssertEqual(transfer["leftGiver"] as? Bool, true)
+        let lostLaptop = try XCTUnwrap(report["lostLaptop"] as? [String: Any])
+        XCTAssertNotNil(lostLaptop["quarantineID"] as? Int, "the lost laptop's stick went to quarantine, not into the merge")
+        XCTAssertEqual(lostLaptop["replacementGotWholeScope"] as? Bool, true)
+        XCTAssertEqual(lostLaptop["reachedReplacement"] as? Bool, true, "the accepted stick's household reached the replacement laptop")
         let kinds = Set((report["notices"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String })
         XCTAssertEqual(kinds, ["underReview", "resolved", "transferredOut", "transferredIn"], "the conflict under review, then resolved; the transfer at both ends")
+    }
+
+    func testTheDemoShowsTheLostLaptopsStickQuarantinedAndAcceptedInItsText() throws {
+        let text = try ok(["demo", folder.sub("demo"), "--households", "3"]).stdout
+        XCTAssertTrue(text.contains("held in quarantine as #1, not merged"), text)
+        XCTAssertTrue(text.contains("fieldsync station init --replacing"), text)
+        XCTAssertTrue(text.contains("✔ lost laptop of"), text)
+        XCTAssertTrue(text.contains("✔ converged"), text)
     }
 
     func testTheDemoIsTheSameForTheSameSeed() throws {

@@ -2,7 +2,7 @@ import FieldSyncTestSupport
 import Foundation
 import XCTest
 
-/// Rules K1–K7 as the hub operator meets them: `hub revoke`, `hub quarantine`, `hub status`
+/// Rules K1–K8 as the hub operator meets them: `hub revoke`, `hub quarantine`, `hub status`
 /// and a replacement laptop made with `station init --replacing`.
 final class RevocationCommandLineTests: CLITestCase {
     func addHousehold(_ station: String, _ address: String) throws {
@@ -104,5 +104,51 @@ final class RevocationCommandLineTests: CLITestCase {
         XCTAssertGreaterThan(try XCTUnwrap(replaced["mergedThrough"] as? Int), 0)
         let text = try ok(["hub", "status", hub]).stdout
         XCTAssertTrue(text.contains("key replaced on") && text.contains("old laptop's changes merged through"), text)
+    }
+
+    func testARejectedStickIsWaivedInHubStatusAndALaterStickOfThatLaptopIsRefusedOnAcceptNamingTheWaiver() throws {
+        let (hub, station) = try enrolledPair()
+        try addHousehold(station, "阳坡村1号")
+        try ok(["station", "export", station, "--out", folder.sub("up1") + "/"])
+        try ok(["hub", "merge", hub, folder.sub("up1")])
+        let site = try XCTUnwrap(stationJSON(hub)["site"] as? String)
+        try addHousehold(station, "阳坡村2号")
+        try ok(["station", "export", station, "--out", folder.sub("late") + "/"])
+        try ok(["station", "export", station, "--out", folder.sub("later") + "/"])
+        try ok(["hub", "revoke", hub, site, "--reason", "laptop stolen"])
+        XCTAssertEqual(try run(["hub", "merge", hub, folder.sub("late")]).status, 1, "held as #1")
+        try ok(["station", "init", folder.sub("st2"), "--name", "鲁沙尔镇社工站", "--township", "630106100",
+                "--replacing", site, "--request", folder.sub("req2.json")])
+        try ok(["hub", "enroll", hub, folder.sub("req2.json"), "--out", folder.sub("enr2.json")])
+        try ok(["station", "join", folder.sub("st2"), folder.sub("enr2.json")])
+
+        try ok(["hub", "quarantine", hub, "--reject", "1"])
+        let replaced = try XCTUnwrap((stationJSON(hub)["trust"] as? [String: Any])?["replaced"] as? [String: Any])
+        let waived = try XCTUnwrap((replaced["waived"] as? [[String: Any]])?.first)
+        XCTAssertGreaterThan(try XCTUnwrap(waived["missing"] as? Int), 0)
+        let text = try ok(["hub", "status", hub]).stdout
+        XCTAssertTrue(text.contains("of the old laptop never delivered, waived on"), text)
+
+        XCTAssertEqual(try run(["hub", "merge", hub, folder.sub("later")]).status, 1, "held as #2")
+        let before = try ok(["digest", hub]).stdout
+        let refused = try run(["hub", "quarantine", hub, "--accept", "2"])
+        XCTAssertEqual(refused.status, 1)
+        for word in ["#2", "waived on", "--reject 2"] { XCTAssertTrue(refused.stderr.contains(word), "\(word): \(refused.stderr)") }
+        XCTAssertFalse(refused.stderr.contains("阳坡村"), "no case data")
+        XCTAssertEqual(try ok(["digest", hub]).stdout, before)
+
+        for round in 1...2 {
+            let down = folder.sub("down\(round)")
+            let out = try ok(["hub", "export", hub, "--out-dir", down, "--json"]).stdout
+            let written = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(out.utf8)) as? [[String: Any]])
+            try ok(["station", "import", folder.sub("st2"), try XCTUnwrap(written.first?["file"] as? String)])
+            if round == 1 { try addHousehold(folder.sub("st2"), "阳坡村3号") }
+            try ok(["station", "export", folder.sub("st2"), "--out", folder.sub("up\(round + 1)") + "/"])
+            try ok(["hub", "merge", hub, folder.sub("up\(round + 1)")])
+        }
+        let out = try ok(["hub", "export", hub, "--out-dir", folder.sub("down3"), "--json"]).stdout
+        let written = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(out.utf8)) as? [[String: Any]])
+        try ok(["station", "import", folder.sub("st2"), try XCTUnwrap(written.first?["file"] as? String)])
+        XCTAssertEqual(try json(ok(["station", "status", folder.sub("st2"), "--json"]).stdout)["changesOwed"] as? Int, 0)
     }
 }

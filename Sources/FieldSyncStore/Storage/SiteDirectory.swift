@@ -14,6 +14,8 @@ struct SiteDirectory {
     /// Contiguous sequence per site number, as currently known in this transaction.
     private(set) var contiguous: [Int64: UInt64] = [:]
     private var stored: [Int64: UInt64] = [:]
+    /// Numbers each counter may pass without holding them (K8), per site number.
+    private var waived: [Int64: [WaivedRange]] = [:]
 
     init(_ db: Database) throws {
         let rows = try Row.fetchCursor(db, sql: "SELECT site_no, site_id, contiguous FROM fs_sites")
@@ -25,6 +27,16 @@ struct SiteDirectory {
             siteOf[no] = site
             contiguous[no] = c
             stored[no] = c
+        }
+        // A range of the primary key (`waived:` up to `waived;`), not a scan of every setting.
+        let waivers = try Row.fetchCursor(db.cachedStatement(sql: "SELECT key, value FROM fs_settings WHERE key > ? AND key < ?"),
+                                          arguments: [WaivedRange.settingPrefix, "waived;"])
+        while let row = try waivers.next() {
+            let key: String = row[0]
+            guard let site = SiteID(hex: String(key.dropFirst(WaivedRange.settingPrefix.count))) else {
+                throw StoreError.corrupt(reason: "a waived range names a malformed site id")
+            }
+            if let no = numberOf[site] { waived[no] = try WaivedRange.decode(row[1]) }
         }
     }
 
@@ -77,15 +89,22 @@ struct SiteDirectory {
     }
 
     /// Advances each counter over sequences already in the log (out-of-order arrivals fill
-    /// a gap), then persists the counters that moved. Each scan stops at the first gap, so
-    /// the cost is the number of sequences the counter advances over.
+    /// a gap) and over waived numbers (K8), then persists the counters that moved. Each
+    /// scan stops at the first gap, so the cost is the number of sequences the counter
+    /// advances over.
     mutating func advanceAndSave(_ db: Database) throws {
         for (no, value) in contiguous {
-            var c = value
+            let waivers = waived[no] ?? []
+            var c = WaivedRange.passing(waivers, from: value)
             let cursor = try UInt64.fetchCursor(
                 db.cachedStatement(sql: "SELECT seq FROM fs_changes WHERE site_no = ? AND seq > ? ORDER BY seq"),
                 arguments: [no, c.sql])
-            while let seq = try cursor.next(), seq == c + 1 { c = seq }
+            while let seq = try cursor.next() {
+                // Numbers held inside a waived range the counter has just passed.
+                if seq <= c { continue }
+                guard seq == c + 1 else { break }
+                c = WaivedRange.passing(waivers, from: seq)
+            }
             contiguous[no] = c
             if stored[no] != c {
                 try db.cachedStatement(sql: "UPDATE fs_sites SET contiguous = ? WHERE site_no = ?").execute(arguments: [c.sql, no])

@@ -44,21 +44,25 @@ extension DemoScenario {
         public let openConflicts: [ConflictRecord]
         public let resolvedConflicts: Int
         public let transfer: TransferCheck
+        public let lostLaptop: LostLaptopCheck
         public let notices: [NoticeLine]
         /// Every household a station holds is of its own township.
         public let eachStationHoldsOnlyItsOwnCases: Bool
         public let roundsToQuiet: Int
 
         /// Every station holds exactly the hub's part for its township, nothing is owed,
-        /// and the transfer moved the case.
+        /// the transfer moved the case, and the lost laptop's stick reached its replacement
+        /// through quarantine.
         public var converged: Bool {
             rows.allSatisfy { $0.matchesHub && $0.owed == 0 } && eachStationHoldsOnlyItsOwnCases
                 && transfer.reachedReceiver && transfer.leftGiver
+                && lostLaptop.quarantineID != nil && lostLaptop.replacementGotWholeScope && lostLaptop.reachedReplacement
         }
     }
 
     /// Reads the final state of `county` into an outcome.
-    static func outcome(of county: County, root: String, transferred: TransferResult, roundsToQuiet: Int) throws(SyncError) -> Outcome {
+    static func outcome(of county: County, root: String, transferred: TransferResult, lostLaptop: LostLaptopCheck,
+                        roundsToQuiet: Int) throws(SyncError) -> Outcome {
         try SyncError.catching {
             let hub = county.hub
             var rows = [ReplicaRow(name: hub.identity.name, role: .hub, township: nil, digest: try hub.replica.digest(),
@@ -93,7 +97,7 @@ extension DemoScenario {
                 leftGiver: try giver?.replica.row(table: "household", rowID: transferred.household) == nil)
             let all = try hub.replica.conflicts(includeResolved: true)
             return Outcome(root: root, rows: rows, openConflicts: all.filter { !$0.resolved },
-                           resolvedConflicts: all.filter(\.resolved).count, transfer: transfer, notices: notices,
+                           resolvedConflicts: all.filter(\.resolved).count, transfer: transfer, lostLaptop: lostLaptop, notices: notices,
                            eachStationHoldsOnlyItsOwnCases: ownOnly, roundsToQuiet: roundsToQuiet)
         }
     }

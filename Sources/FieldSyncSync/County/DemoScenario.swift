@@ -7,7 +7,8 @@ import Foundation
 /// Stations register households and casework offline; bundles travel shuffled, one
 /// duplicated, one lost and re-sent; a station and the county hub edit the same reviewed
 /// field concurrently and the hub resolves the conflict; the hub transfers a household from
-/// one station to another while the first is still editing it; a delete races an edit; then
+/// one station to another while the first is still editing it; a delete races an edit; a
+/// station's laptop is lost and replaced, its last stick quarantined and accepted; then
 /// rounds until nothing is owed, and every station's digest equals the hub's for its township.
 ///
 /// Everything happens on real folders, real SQLite files and real signed, encrypted bundle
@@ -35,7 +36,7 @@ public struct DemoScenario {
         say("① 建立示范县 Creating the demo county in \(root): hub 湟中区民政局 and \(towns.count) stations")
         // A clock that never reads the machine's: the dates the hub writes are the same every run.
         let clock = SharedSteppingClock(startingAt: UInt64(CaseHistory.syntheticNow().timeIntervalSince1970 * 1000))
-        let county = try County.create(at: root, hubName: "湟中区民政局 (示范 demo)",
+        var county = try County.create(at: root, hubName: "湟中区民政局 (示范 demo)",
                                        stations: towns.map { .init(name: "\($0.name)社工站", township: $0.code) },
                                        wallClock: clock.wallClock, seed: seed)
         let (a, b, c) = (county.stations[0], county.stations[1], county.stations[2])
@@ -98,13 +99,18 @@ public struct DemoScenario {
             say("   conflict #\(conflict.id) on \(conflict.table) \(conflict.rowID) \(conflict.column): resolved (fieldsync hub resolve), the station's value kept")
         }
 
-        say("⑦ 收尾 Final rounds until nothing is owed")
+        var lostLaptop = try loseLaptop(of: &county, index: 2, town: towns[2], clock: clock, stick: stick, rng: &rng)
+
+        say("⑧ 收尾 Final rounds until nothing is owed")
         let rounds = try county.syncUntilQuiet(stick: stick)
-        return try Self.outcome(of: county, root: root, transferred: transferred, roundsToQuiet: rounds)
+        lostLaptop.reachedReplacement = try SyncError.catching {
+            try county.stations[2].replica.row(table: "household", rowID: lostLaptop.household) != nil
+        }
+        return try Self.outcome(of: county, root: root, transferred: transferred, lostLaptop: lostLaptop, roundsToQuiet: rounds)
     }
 
 
-    private func count(_ station: Station) throws(SyncError) -> Int {
+    func count(_ station: Station) throws(SyncError) -> Int {
         try SyncError.catching { try station.replica.rowIDs(table: "household", limit: nil).count }
     }
 

@@ -114,7 +114,9 @@ enum OwnHistory {
     /// `nil` when the hub's copy of this station's changes agrees with its own.
     static func verify(_ incoming: [Change], assumed: UInt64, hubHolds: UInt64, replica: Replica,
                        site: SiteID) throws -> RestoreState? {
-        let highest = try replica.highestLogged(origin: site)
+        // What this replica holds of its own: its log, or past it numbers waived (K8),
+        // which the hub holds no more than it does.
+        let highest = max(try replica.highestLogged(origin: site), try replica.vector()[site])
         guard !incoming.isEmpty || hubHolds > highest else { return nil }
         let sequences = incoming.map(\.sequence) + (assumed > 0 ? [assumed] : [])
         guard let low = sequences.min(), let high = sequences.max() else { return RestoreState(agreedThrough: nil, hubHolds: hubHolds) }

@@ -137,7 +137,7 @@ public final class Station: Sendable {
     @discardableResult
     public func importBundle(at path: String, afterEachBatch: ((Int) throws -> Void)? = nil) throws(SyncError) -> ImportResult {
         guard let hub = try hub() else { throw .notJoined }
-        return try BundleImport.run(into: replica, identity: identity, path: path, expecting: .hubToStation, wallClock: wallClock,
+        let result = try BundleImport.run(into: replica, identity: identity, path: path, expecting: .hubToStation, wallClock: wallClock,
                                     trustedPeer: { (key: SigningPublicKey) throws(SyncError) -> Peer in
             guard key.rawRepresentation == hub.signingKey else {
                 throw refusal(of: path, signedBy: key, hub: hub)
@@ -149,6 +149,8 @@ public final class Station: Sendable {
             try scoped(OwnHistory.plan(for: self, header: header, readable: readable), header: header, hub: hub)
                 .audited(.imported, township: identity.township ?? CaseworkScope.countyWide, in: auditLog)
         }, afterEachBatch: afterEachBatch)
+        try settleWaivedNumbers()
+        return result
     }
 
     /// Why a bundle not signed by this station's hub is refused: what the file is (read

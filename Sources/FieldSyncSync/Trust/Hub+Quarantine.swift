@@ -69,6 +69,7 @@ extension Hub {
         }
         let path = (folder.path as NSString).appendingPathComponent(entry.storedPath)
         guard FileManager.default.fileExists(atPath: path) else { throw .trust(.quarantineCopyMissing(id: id, path: path)) }
+        try refuseWaivedNumbers(in: entry)
         var signer: Peer?
         let result: ImportResult
         do {
@@ -79,7 +80,10 @@ extension Hub {
         } catch {
             throw .trust(.acceptRefused(id: id, error))
         }
-        try SyncError.catching { _ = try replica.decideQuarantined(id: id, .accepted, atMillis: wallClock(), by: by, note: note) }
+        try SyncError.catching {
+            _ = try replica.decideQuarantined(id: id, .accepted, atMillis: wallClock(), by: by, note: note)
+            try waiveUndeliveredNumbers(of: entry.signerSite)
+        }
         try SyncError.catching {
             try auditLog.record(AuditEntry(.quarantineAccepted, township: vouched.township ?? CaseworkScope.countyWide,
                                            subject: entry.signerSite.hex, detail: "quarantine=\(id) applied=\(result.report.applied)", actor: by))
@@ -95,6 +99,7 @@ extension Hub {
         return try SyncError.catching {
             guard try replica.decideQuarantined(id: id, .rejected, atMillis: wallClock(), by: by, note: note),
                   let decided = try replica.quarantineEntry(id: id) else { throw SyncError.trust(.quarantineEntryNotFound(id: id)) }
+            try waiveUndeliveredNumbers(of: decided.signerSite)
             try auditLog.record(AuditEntry(.quarantineRejected, township: try replica.peer(decided.signerSite)?.township ?? CaseworkScope.countyWide,
                                            subject: decided.signerSite.hex, detail: "quarantine=\(id)", actor: by))
             Self.logger.notice("quarantined bundle rejected", metadata: ["quarantine": "\(id)"])

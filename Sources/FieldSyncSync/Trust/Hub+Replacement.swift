@@ -36,6 +36,7 @@ extension Hub {
                                     stationSigningKey: request.signingKey, enrolledAtMillis: now, continuing: record.floor)
         try enrollment.write(to: out, signedBy: identity.signingKey)
         if let version = request.schemaVersion { try noteSchemaVersion(version, of: site) }
+        try waiveUndeliveredNumbers(of: site)
         try auditLog.record(AuditEntry(.keyReplaced, township: existing.township ?? CaseworkScope.countyWide, subject: site.hex,
                                        detail: "old=\(SigningPublicKey.fingerprint(of: existing.signingKey)) new=\(request.signingKey.fingerprint)"))
         Self.logger.notice("replacement laptop enrolled", metadata: ["station": "\(site)", "continuesAfter": "\(record.floor.sequence)"])
@@ -72,15 +73,10 @@ extension Hub {
 
     /// The own changes of `site` in each of its bundles held in quarantine.
     private func quarantinedChanges(of site: SiteID) throws -> [[Change]] {
-        try heldEntries(of: site).map { entry in
-            var changes: [Change] = []
-            try UnverifiedBundle.open(path: storedPath(of: entry)).verify().open(as: identity.site, key: identity.agreementKey)
-                .forEachBatch { batch in changes += batch.filter { $0.origin == site } }
-            return changes
-        }
+        try heldEntries(of: site).map(ownChanges(in:))
     }
 
-    private func heldEntries(of site: SiteID) throws -> [QuarantineEntry] {
+    func heldEntries(of site: SiteID) throws -> [QuarantineEntry] {
         try replica.quarantineEntries(in: .held).filter { $0.signerSite == site }
     }
 
@@ -99,10 +95,12 @@ extension Hub {
             guard current?.status != .active || record != nil || waiting > 0 else { return nil }
             let replaced = try record.map { record in
                 let old = keys.last { $0.replacedBy == station.signingKey }
+                // The vector passes waived numbers (K8); what was merged ends before the first.
+                let waived = try replica.waivedRanges(of: station.site)
+                let held = min(try replica.vector()[station.site], record.floor.sequence, (waived.first?.numbers.lowerBound ?? .max) - 1)
                 return ReplacedLaptop(replacedAtMillis: old?.statusChangedAtMillis ?? station.enrolledAtMillis,
                                       revokedAtMillis: record.revokedAtMillis, reason: old?.reason,
-                                      mergedThrough: min(try replica.vector()[station.site], record.floor.sequence),
-                                      claimedThrough: record.claimedThrough)
+                                      mergedThrough: held, claimedThrough: record.claimedThrough, waived: waived)
             }
             return KeyAccount(status: current?.status ?? .active, revokedAtMillis: station.revokedAtMillis,
                               reason: current?.status == .active ? nil : current?.reason, replaced: replaced, quarantinedWaiting: waiting)

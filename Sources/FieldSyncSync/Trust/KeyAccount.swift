@@ -24,6 +24,8 @@ public struct ReplacedLaptop: Sendable, Equatable {
     /// The highest own change number the old laptop reported holding, in the newest bundle
     /// header the hub saw from it (merged or quarantined) when it was replaced.
     public let claimedThrough: UInt64
+    /// The old laptop's numbers the hub counted as held without ever receiving them (K8).
+    public var waived: [WaivedRange] = []
 
     /// Changes the old laptop made but the hub never merged (some may wait in quarantine).
     public var neverDelivered: UInt64 { claimedThrough > mergedThrough ? claimedThrough - mergedThrough : 0 }

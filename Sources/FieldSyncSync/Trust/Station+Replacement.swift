@@ -45,6 +45,7 @@ extension Station {
         guard let floor = enrollment.continuing else { return }
         try SyncError.catching {
             try replica.continueNumbering(after: floor.sequence)
+            try replica.setSetting(Self.continuesAfterKey, String(floor.sequence))
             try RowIDGenerator.reserve(through: floor.rowNumber, for: replica)
         }
     }

@@ -24,6 +24,8 @@ public indirect enum TrustError: Error, Sendable, CustomStringConvertible {
     case quarantineCopyMissing(id: Int64, path: String)
     /// `--accept` ran the merge and one of its checks refused the bundle; it stays held.
     case acceptRefused(id: Int64, SyncError)
+    /// `--accept` of a bundle carrying changes whose numbers the hub waived (K8): it stays held.
+    case acceptWaived(id: Int64, changes: Int, waivedAtMillis: UInt64)
     /// A replacement laptop may not export before it has imported the hub's first return bundle (K6).
     case replacementNotCaughtUp
     /// `--replacing` is not a site id.
@@ -53,6 +55,8 @@ public indirect enum TrustError: Error, Sendable, CustomStringConvertible {
             return "the hub's copy of quarantined bundle #\(id) (\(path)) is missing; restore it from the hub's backup, or reject the entry. Nothing changed."
         case let .acceptRefused(id, error):
             return "quarantined bundle #\(id) stays held: accepting it lifts only the revocation, and the merge refused it: \(error)"
+        case let .acceptWaived(id, changes, at):
+            return "quarantined bundle #\(id) stays held: \(changes) of its changes carry numbers the hub waived on \(ISOTime.format(millis: at)) (no bundle of the lost laptop was left waiting, so its undelivered numbers were counted as lost and the replacement laptop's work was acknowledged past them). Those changes can no longer be merged under their numbers; enter that work again on the station's current laptop if it is still needed, then reject this bundle (`fieldsync hub quarantine HUB --reject \(id)`). Nothing changed."
         case .replacementNotCaughtUp:
             return "这台替换电脑还没有导入县级中心的第一个回传包，暂不能导出：请先 `fieldsync station join`，再导入县级中心的回传包（其中有本站全部案件和本站以前的记录）/ this replacement laptop has not yet imported the hub's first return bundle, so it may not export: join the hub (`fieldsync station join`), import the hub's return bundle (it brings the station's cases and its earlier work), then export."
         case let .replacingNotASite(value):

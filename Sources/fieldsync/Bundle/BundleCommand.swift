@@ -173,11 +173,12 @@ struct DigestCommand: ParsableCommand {
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Build a demo county and run the whole loop: each station holds only its own cases; a transfer, a resolved conflict, notices, lost and duplicated bundles.",
+        abstract: "Build a demo county and run the whole loop: each station holds only its own cases; a transfer, a resolved conflict, notices, lost and duplicated bundles, a lost laptop replaced.",
         discussion: """
         Without DIR the county is built in a new temporary folder, printed at the start; \
         look around it afterwards with `fieldsync station status`, `fieldsync bundle inspect`, \
-        `fieldsync digest DIR --township CODE` and `fieldsync hub conflicts --all`. All data is \
+        `fieldsync digest DIR --township CODE`, `fieldsync hub conflicts --all` and \
+        `fieldsync hub quarantine` (the lost laptop's stick). All data is \
         synthetic. The same --seed gives the same digests.
 
         Example:
@@ -195,8 +196,11 @@ struct DemoCommand: ParsableCommand {
         }
         struct Transfer: Encodable { let household: String, from: String, to: String, reachedReceiver: Bool, leftGiver: Bool }
         struct Notice: Encodable { let station: String, kind: String, household: String? }
+        struct LostLaptop: Encodable {
+            let station: String, household: String, quarantineID: Int64?, replacementGotWholeScope: Bool, reachedReplacement: Bool
+        }
         let folder: String, converged: Bool, roundsToQuiet: Int, openConflicts: Int, resolvedConflicts: Int
-        let eachStationHoldsOnlyItsOwnCases: Bool, transfer: Transfer, notices: [Notice], replicas: [Row]
+        let eachStationHoldsOnlyItsOwnCases: Bool, transfer: Transfer, lostLaptop: LostLaptop, notices: [Notice], replicas: [Row]
     }
 
     func validate() throws {
@@ -213,12 +217,15 @@ struct DemoCommand: ParsableCommand {
                 if !json { print(line) }
             }.run()
             if json {
-                let t = outcome.transfer
+                let t = outcome.transfer, l = outcome.lostLaptop
                 printJSON(DemoJSON(folder: root, converged: outcome.converged, roundsToQuiet: outcome.roundsToQuiet,
                                    openConflicts: outcome.openConflicts.count, resolvedConflicts: outcome.resolvedConflicts,
                                    eachStationHoldsOnlyItsOwnCases: outcome.eachStationHoldsOnlyItsOwnCases,
                                    transfer: .init(household: t.household, from: t.fromStation, to: t.toStation,
                                                    reachedReceiver: t.reachedReceiver, leftGiver: t.leftGiver),
+                                   lostLaptop: .init(station: l.station, household: l.household, quarantineID: l.quarantineID,
+                                                     replacementGotWholeScope: l.replacementGotWholeScope,
+                                                     reachedReplacement: l.reachedReplacement),
                                    notices: outcome.notices.map { .init(station: $0.station, kind: $0.kind, household: $0.household) },
                                    replicas: outcome.rows.map {
                                        .init(name: $0.name, role: $0.role.rawValue, township: $0.township, digest: $0.digest, hubDigest: $0.hubDigest,
@@ -235,12 +242,14 @@ struct DemoCommand: ParsableCommand {
 /// The demo's closing words: the table, then what each station holds and received.
 enum DemoReport {
     static func render(_ outcome: DemoScenario.Outcome) -> String {
-        var lines = ["", "⑧ 结果 Result (\(outcome.roundsToQuiet) final rounds)", DemoTable.render(outcome.rows), ""]
+        var lines = ["", "⑨ 结果 Result (\(outcome.roundsToQuiet) final rounds)", DemoTable.render(outcome.rows), ""]
         lines.append(outcome.eachStationHoldsOnlyItsOwnCases
             ? "✔ each station holds only its own township's cases; its digest = the hub's digest for its township"
             : "✘ a station holds a case of another township")
         let t = outcome.transfer
         lines.append("\(t.reachedReceiver && t.leftGiver ? "✔" : "✘") transfer of \(t.household): \(t.reachedReceiver ? "reached" : "did NOT reach") \(t.toStation), \(t.leftGiver ? "left" : "is STILL at") \(t.fromStation)")
+        let l = outcome.lostLaptop
+        lines.append("\(l.quarantineID != nil && l.replacementGotWholeScope && l.reachedReplacement ? "✔" : "✘") lost laptop of \(l.station): its stick \(l.quarantineID.map { "was quarantined (#\($0)) and accepted" } ?? "was NOT quarantined"); the replacement \(l.replacementGotWholeScope ? "got" : "did NOT get") the station's whole scope and \(l.reachedReplacement ? "holds" : "does NOT hold") the stick's household \(l.household)")
         lines.append("conflicts at the hub: \(outcome.resolvedConflicts) resolved, \(outcome.openConflicts.count) open (see `fieldsync hub conflicts --all \(outcome.root)/hub`)")
         lines.append("notices received (kind, case):")
         lines.append(DemoTable.lines(outcome.notices.map { [$0.station, $0.kind, $0.household ?? "-"] }))

@@ -112,6 +112,10 @@ struct QuarantineEntryJSON: Encodable {
 struct KeyAccountJSON: Encodable {
     struct ReplacedJSON: Encodable {
         let replacedAt: String, revokedAt: String, reason: String?, mergedThrough: UInt64, claimedThrough: UInt64, neverDelivered: UInt64
+        let waived: [WaivedJSON]
+    }
+    struct WaivedJSON: Encodable {
+        let from: UInt64, through: UInt64, missing: UInt64, waivedAt: String
     }
     let keyStatus: String, revokedAt: String?, reason: String?, replaced: ReplacedJSON?, quarantinedWaiting: Int
     init(_ a: KeyAccount) {
@@ -119,7 +123,9 @@ struct KeyAccountJSON: Encodable {
         replaced = a.replaced.map {
             ReplacedJSON(replacedAt: ISOTime.format(millis: $0.replacedAtMillis), revokedAt: ISOTime.format(millis: $0.revokedAtMillis),
                          reason: $0.reason, mergedThrough: $0.mergedThrough, claimedThrough: $0.claimedThrough,
-                         neverDelivered: $0.neverDelivered)
+                         neverDelivered: $0.neverDelivered,
+                         waived: $0.waived.map { WaivedJSON(from: $0.numbers.lowerBound, through: $0.numbers.upperBound, missing: $0.missing,
+                                                             waivedAt: ISOTime.format(millis: $0.waivedAtMillis)) })
         }
         quarantinedWaiting = a.quarantinedWaiting
     }
@@ -135,6 +141,9 @@ enum KeyAccountText {
         if let r = a.replaced {
             lines.append("key replaced on \(ISOTime.format(millis: r.replacedAtMillis)) (old key revoked \(ISOTime.format(millis: r.revokedAtMillis))\(r.reason.map { ": \($0)" } ?? ""))")
             lines.append("old laptop's changes merged through \(r.mergedThrough); it reported holding through \(r.claimedThrough): \(r.neverDelivered) never delivered")
+            for w in r.waived {
+                lines.append("\(w.missing) change\(w.missing == 1 ? "" : "s") of the old laptop never delivered, waived on \(ISOTime.format(millis: w.waivedAtMillis)) (numbers \(w.numbers.lowerBound)–\(w.numbers.upperBound)): the station's later work is acknowledged; a late stick carrying these numbers cannot be accepted")
+            }
         }
         if a.quarantinedWaiting > 0 {
             lines.append("\(a.quarantinedWaiting) bundle\(a.quarantinedWaiting == 1 ? "" : "s") waiting in quarantine (fieldsync hub quarantine)")
