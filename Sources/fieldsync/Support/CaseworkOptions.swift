@@ -61,7 +61,11 @@ func printRecorded(_ id: String, table: String, at: Date? = nil, json: Bool) {
 }
 
 /// The casework service over the station replica in `dir`.
-func stationCasework(_ dir: String) throws(SyncError) -> Casework { Casework(replica: try Station.open(at: dir).replica) }
+func stationCasework(_ dir: String, _ passphrase: PassphraseOptions) throws(SyncError) -> Casework {
+    Casework(replica: try passphrase.station(dir).replica)
+}
 
 /// The casework service over the hub replica in `dir` (county decisions, parameters).
-func hubCasework(_ dir: String) throws(SyncError) -> Casework { Casework(replica: try Hub.open(at: dir).replica) }
+func hubCasework(_ dir: String, _ passphrase: PassphraseOptions) throws(SyncError) -> Casework {
+    Casework(replica: try passphrase.hub(dir).replica)
+}
