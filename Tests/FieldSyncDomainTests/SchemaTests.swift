@@ -6,7 +6,7 @@ import XCTest
 final class SchemaTests: XCTestCase {
     func testSchemaVersionIsTheNumberOfNamedMigrations() {
         XCTAssertEqual(CaseworkSchema.schema.version, CaseworkSchema.migrations.count)
-        XCTAssertEqual(CaseworkSchema.schema.version, 4)
+        XCTAssertEqual(CaseworkSchema.schema.version, 5)
         XCTAssertEqual(CaseworkSchema.schema.name, "fieldsync.casework")
         XCTAssertEqual(CaseworkSchema.schema.migrationName, CaseworkSchema.migrations.last)
     }
@@ -20,10 +20,12 @@ final class SchemaTests: XCTestCase {
                        "3c5fe4fb7383450fd8aef8cf0df0e8290f49438724092c521c37ce581a73fad7")
         XCTAssertEqual(Hex.encode(Replica.fingerprint(CaseworkSchema.version(4))),
                        "0c868f035cc7e68998079cdf9144c2fea987c7d08646ff0aa6eec4105884f6c8")
-        XCTAssertEqual(CaseworkSchema.version(4), CaseworkSchema.schema)
-        XCTAssertEqual(CaseworkSchema.schema.earlier.map(\.version), [2, 3])
+        XCTAssertEqual(Hex.encode(Replica.fingerprint(CaseworkSchema.version(5))),
+                       "1d233e9fc47e0c5477b51a1bdaa1803e6e4ba671306000b48763f7547f5c1099")
+        XCTAssertEqual(CaseworkSchema.version(5), CaseworkSchema.schema)
+        XCTAssertEqual(CaseworkSchema.schema.earlier.map(\.version), [2, 3, 4])
         XCTAssertNil(CaseworkSchema.schema.at(version: 1), "version 1 was never released")
-        XCTAssertNil(CaseworkSchema.schema.at(version: 5))
+        XCTAssertNil(CaseworkSchema.schema.at(version: 6))
     }
 
     /// Every step only adds: each earlier version's tables, columns, types, policies and
@@ -46,6 +48,9 @@ final class SchemaTests: XCTestCase {
         let v4 = CaseworkSchema.version(4).additions(since: CaseworkSchema.version(3))
         XCTAssertEqual(v4.tables.map(\.name), ["notice", "case_release"])
         XCTAssertTrue(v4.columns.isEmpty)
+        let v5 = CaseworkSchema.version(5).additions(since: CaseworkSchema.version(4))
+        XCTAssertEqual(v5.tables.map(\.name), ["hub_key"])
+        XCTAssertTrue(v5.columns.isEmpty)
     }
 
     func testV1ColumnsKeepTheirNamesTypesAndPolicies() {
@@ -77,7 +82,7 @@ final class SchemaTests: XCTestCase {
     func testEventTablesAreAppendOnlyAndStateTablesMutable() {
         let appendOnly = Set(CaseworkSchema.schema.tables.filter { $0.kind == .appendOnly }.map(\.name))
         XCTAssertEqual(appendOnly, ["economic_check", "decision", "assistance", "referral_feedback", "visit", "case_note", "case_transfer",
-                                    "notice", "case_release"])
+                                    "notice", "case_release", "hub_key"])
         for name in ["household", "member", "application", "referral", "review", "monitoring_flag", "spot_check", "rule_parameter"] {
             XCTAssertEqual(CaseworkSchema.schema.table(name)?.kind, .mutable, name)
         }

@@ -167,6 +167,11 @@ public struct CaseworkAuthority: WriteAuthority {
         "rule_parameter": TableRules(.hubOnly, required: ["name", "effective_from", "value"], [
             "name": codes(RuleParameter.self), "effective_from": .date, "value": .free, "note": .free,
         ]),
+        // The hub's key announcements: its signature chain is checked by each station on import.
+        "hub_key": TableRules(.hubOnly, required: ["hub_site", "signing_key", "agreement_key", "issued_at", "previous_signing_key", "signature"], [
+            "hub_site": .free, "signing_key": .free, "agreement_key": .free, "issued_at": .moment,
+            "previous_signing_key": .free, "signature": .free,
+        ]),
     ]
 
     // MARK: WriteAuthority

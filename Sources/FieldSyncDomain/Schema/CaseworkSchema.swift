@@ -34,7 +34,7 @@ public enum CaseworkSchema {
     /// released: each step only adds tables or columns (``Schema/migrating(_:addingTables:addingColumns:)``),
     /// and a change is always a new step at the end.
     public static let migrations = ["v1 minimal case tables", "v2 casework domain", "v3 case transfer",
-                                    "v4 notices and case releases"]
+                                    "v4 notices and case releases", "v5"]
 
     /// 户: a household. `township` is the township holding the case: normally where the
     /// hukou is, the place of residence for a residence-permit holder (R9).
@@ -269,6 +269,23 @@ public enum CaseworkSchema {
         ColumnSchema("released_at", .text),              // ISO-8601 with offset
     ])
 
+    /// 县级中心密钥: the county hub's announcement of its new keys (hub key rotation,
+    /// sync-protocol.md "Hub key rotation"). Written by the hub only, append-only (an
+    /// announcement is an event; a later rotation is a new row), county-wide: every station
+    /// receives it in its return bundles. `signature` is the previous signing key's Ed25519
+    /// signature over a fixed label, `hub_site` and the two new keys and `issued_at`
+    /// (``HubKeyAnnouncement`` in FieldSyncSync); a station switches to the new keys only
+    /// when the signatures lead there from the key it trusts. Keys are hex, never secret.
+    /// Added in version 5.
+    public static let hubKey = TableSchema(name: "hub_key", kind: .appendOnly, columns: [
+        ColumnSchema("hub_site", .text),                 // the hub's site id, hex
+        ColumnSchema("signing_key", .text),              // new Ed25519 public key, hex
+        ColumnSchema("agreement_key", .text),            // new X25519 public key, hex
+        ColumnSchema("issued_at", .text),                // ISO-8601 with offset
+        ColumnSchema("previous_signing_key", .text),     // the key it replaces, hex
+        ColumnSchema("signature", .text),                // by previous_signing_key, hex
+    ])
+
     /// Version 2, the first released schema (frozen: its fingerprint is what every v2
     /// replica file and bundle carries).
     static let version2 = Schema(name: "fieldsync.casework", version: 2,
@@ -276,16 +293,17 @@ public enum CaseworkSchema {
                                           referral, referralFeedback, visit, review, monitoringFlag, spotCheck,
                                           caseNote, ruleParameter])
 
-    /// The schema of this release: version 4, with every released version before it in
+    /// The schema of this release: version 5, with every released version before it in
     /// ``Schema/earlier``.
     public static let schema: Schema = {
         let latest = version2.migrating(migrations[2], addingTables: [caseTransfer])
             .migrating(migrations[3], addingTables: [notice, caseRelease])
+            .migrating(migrations[4], addingTables: [hubKey])
         precondition(latest.version == migrations.count, "CaseworkSchema.migrations and the schema's versions disagree")
         return latest
     }()
 
-    /// The casework schema as released at `version` (2, 3 or 4), with the versions before it:
+    /// The casework schema as released at `version` (2, 3, 4 or 5), with the versions before it:
     /// what the FieldSync of that release knew. Tests pass an older one to ``Station`` or
     /// ``Hub`` to play a laptop that has not been upgraded yet.
     public static func version(_ version: Int) -> Schema {

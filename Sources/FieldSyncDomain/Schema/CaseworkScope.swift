@@ -40,6 +40,8 @@ public struct CaseworkScope: ScopeDeclaration {
         "referral_feedback": .linked([("referral_id", "referral")]),
         "notice": .addressed("township"),
         "rule_parameter": .county,
+        // Every station must learn of the hub's new keys (hub key rotation).
+        "hub_key": .county,
     ]
 
     public var caseTable: String { "household" }

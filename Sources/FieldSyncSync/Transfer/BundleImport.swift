@@ -76,7 +76,10 @@ enum BundleImport {
                                     report: ApplyReport(applied: 0, stale: 0, duplicate: header.totalChanges, conflicts: 0))
             }
             if kind == .stationToHub { try ClockSkewLog.record(header.created, from: peer.site, in: replica, wallMillis: wallClock()) }
-            let readable = try verified.open(as: identity.site, key: identity.agreementKey)
+            // Encrypted to the key the sender knew: the current one or, at a hub that rotated
+            // its keys, a retired one.
+            let recipientKey = header.recipients.first { $0.site == identity.site }.flatMap { identity.agreementKey(matching: $0.key) }
+            let readable = try verified.open(as: identity.site, key: recipientKey ?? identity.agreementKey)
             let plan = try makePlan(peer, header, readable)
             let ((), report) = try SyncError.naming(peer, file: name) { () throws -> ((), ApplyReport) in try replica.importChanges { tx in
                 tx.mergeGuard = plan.mergeGuard
