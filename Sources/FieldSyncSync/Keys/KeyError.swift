@@ -28,7 +28,7 @@ public enum KeyError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .passphraseNeeded(path):
             return "identity.json 受口令保护，需要口令：\(path) / the keys in \(path) are protected by a passphrase and none was given. Give it with --passphrase-file PATH (a file only you can read, chmod 600), or the environment variable FIELDSYNC_PASSPHRASE_FILE=PATH or FIELDSYNC_PASSPHRASE, or run the command at a terminal to be asked."
         case .passphraseNeededForNewKey:
-            return "新密钥需要口令保护，但没有给出口令 / the new keys need a passphrase to protect them and none was given. Give one with --passphrase-file PATH (chmod 600), FIELDSYNC_PASSPHRASE_FILE=PATH or FIELDSYNC_PASSPHRASE, or run the command at a terminal to be asked. Only for a test folder: --unprotected-key writes the keys unprotected."
+            return "新密钥需要口令保护，但没有给出口令 / the new keys need a passphrase to protect them and none was given. Give one with --passphrase-file PATH (chmod 600), FIELDSYNC_PASSPHRASE_FILE=PATH or FIELDSYNC_PASSPHRASE, or run the command at a terminal to be asked. Only for a test or training folder, `hub init` and `station init` take --unprotected-key to write the keys unprotected."
         case let .passphraseFileUnsafe(path, reason):
             return "口令文件不安全，未使用：\(path)（\(reason)）/ the passphrase file \(path) was not used: \(reason). Keep it readable by its owner only: chmod 600 \(path)."
         case let .passphraseEmpty(source):

@@ -63,6 +63,13 @@ public struct NodeIdentity: Sendable {
         return retired.last { $0.agreementKey.publicKey == publicKey }?.agreementKey
     }
 
+    /// The private key that opens a bundle with `header`: the one matching the header's
+    /// recipient entry for this site (the sender may have encrypted to a retired key), else
+    /// the current one (the bundle reader then says why it does not open).
+    public func agreementKey(opening header: BundleHeader) -> AgreementPrivateKey {
+        header.recipients.first { $0.site == site }.flatMap { agreementKey(matching: $0.key) } ?? agreementKey
+    }
+
     /// This replica as a peer record, as others store it.
     public func asPeer(enrolledAtMillis: UInt64) -> Peer {
         Peer(site: site, name: name, role: role, township: township,

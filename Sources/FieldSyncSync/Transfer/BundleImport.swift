@@ -78,8 +78,7 @@ enum BundleImport {
             if kind == .stationToHub { try ClockSkewLog.record(header.created, from: peer.site, in: replica, wallMillis: wallClock()) }
             // Encrypted to the key the sender knew: the current one or, at a hub that rotated
             // its keys, a retired one.
-            let recipientKey = header.recipients.first { $0.site == identity.site }.flatMap { identity.agreementKey(matching: $0.key) }
-            let readable = try verified.open(as: identity.site, key: recipientKey ?? identity.agreementKey)
+            let readable = try verified.open(as: identity.site, key: identity.agreementKey(opening: header))
             let plan = try makePlan(peer, header, readable)
             let ((), report) = try SyncError.naming(peer, file: name) { () throws -> ((), ApplyReport) in try replica.importChanges { tx in
                 tx.mergeGuard = plan.mergeGuard
