@@ -54,6 +54,8 @@ let package = Package(
             dependencies: [
                 "FieldSyncCore", "FieldSyncStore", "FieldSyncBundle", "FieldSyncDomain",
                 .product(name: "Crypto", package: "swift-crypto"),
+                // scrypt for the passphrase that seals a node's private keys (NodeIdentity).
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

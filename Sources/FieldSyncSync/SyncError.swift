@@ -65,6 +65,11 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
     case countySecretUnusable(path: String, reason: String)
     /// A step of the key lifecycle was refused: revocation, quarantine, a replacement laptop (K1–K7).
     case trust(TrustError)
+    /// A key file could not be opened or (re)protected: passphrase, passphrase file, seal.
+    case key(KeyError)
+    /// A return bundle announced a hub key that does not follow from the key this station
+    /// trusts (hub key rotation); nothing of the bundle was applied.
+    case hubKey(HubKeyError)
 
     public var description: String {
         switch self {
@@ -147,6 +152,10 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
             return error.description
         case let .countySecretUnusable(path, reason):
             return "\(path) \(reason), so duplicate applicants cannot be matched. Restore the file from the hub's backup; only if there is none, move it away and run the command again: a new secret is made, and duplicate notices already sent are sent again under new references."
+        case let .key(error):
+            return error.description
+        case let .hubKey(error):
+            return error.description
         }
     }
 }
@@ -183,6 +192,10 @@ extension SyncError {
             throw .store(error)
         } catch let error as BundleError {
             throw .bundle(file: file, error)
+        } catch let error as KeyError {
+            throw .key(error)
+        } catch let error as HubKeyError {
+            throw .hubKey(error)
         } catch {
             throw .io(file.isEmpty ? "\(error)" : "\(file): \(error)")
         }

@@ -21,7 +21,7 @@ struct Fieldsync: ParsableCommand {
         The hub's day:    fieldsync hub merge HUB /media/usb, fieldsync hub export HUB --out-dir /media/usb/return
         """,
         version: "0.1.0",
-        subcommands: [StationCommand.self, HubCommand.self, BundleCommand.self, DigestCommand.self, DemoCommand.self,
+        subcommands: [StationCommand.self, HubCommand.self, KeyCommand.self, BundleCommand.self, DigestCommand.self, DemoCommand.self,
                       SampleCommand.self, SchemaCommand.self, AuditCommand.self]
     )
 

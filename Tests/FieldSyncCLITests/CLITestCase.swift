@@ -26,16 +26,27 @@ class CLITestCase: XCTestCase {
         fatalError("the fieldsync binary was not built next to the tests (looked in \(candidates.map(\.path)))")
     }()
 
+    /// The passphrase that seals the keys of the folders the tests make: every child process
+    /// gets it in `FIELDSYNC_PASSPHRASE`, as a script would.
+    static let passphrase = "青海 test passphrase"
+
+    /// This process's environment with the test passphrase, for a child process.
+    static var childEnvironment: [String: String] {
+        ProcessInfo.processInfo.environment.merging(["FIELDSYNC_PASSPHRASE": passphrase]) { $1 }
+    }
+
     /// Runs the binary; `environment` adds variables to this process's own (e.g. the test
-    /// hook `FIELDSYNC_CLOCK_OFFSET_MS` for a laptop whose date is wrong).
+    /// hook `FIELDSYNC_CLOCK_OFFSET_MS` for a laptop whose date is wrong) and to
+    /// `FIELDSYNC_PASSPHRASE`; `unset` removes variables (a script that gives no passphrase).
     @discardableResult
-    func run(_ arguments: [String], environment: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) throws -> Run {
+    func run(_ arguments: [String], environment: [String: String] = [:], unset: [String] = [],
+             file: StaticString = #filePath, line: UInt = #line) throws -> Run {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
+        var variables = Self.childEnvironment.merging(environment) { $1 }
+        for name in unset { variables[name] = nil }
+        process.environment = variables
         return try collect(process)
     }
 
@@ -44,6 +55,9 @@ class CLITestCase: XCTestCase {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        // Never the terminal the tests were started from: a command that would prompt for a
+        // passphrase must fail as it does in a script.
+        if process.standardInput == nil { process.standardInput = FileHandle.nullDevice }
         try process.run()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
@@ -54,8 +68,9 @@ class CLITestCase: XCTestCase {
 
     /// Runs and fails the test unless the command succeeds.
     @discardableResult
-    func ok(_ arguments: [String], environment: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) throws -> Run {
-        let result = try run(arguments, environment: environment)
+    func ok(_ arguments: [String], environment: [String: String] = [:], unset: [String] = [],
+            file: StaticString = #filePath, line: UInt = #line) throws -> Run {
+        let result = try run(arguments, environment: environment, unset: unset)
         XCTAssertEqual(result.status, 0, "fieldsync \(arguments.joined(separator: " ")) failed: \(result.stderr)", file: file, line: line)
         return result
     }
@@ -65,10 +80,16 @@ class CLITestCase: XCTestCase {
     }
 
     /// Sets up a hub and one joined station through the CLI; returns their folders.
-    func enrolledPair() throws -> (hub: String, station: String) {
+    ///
+    /// Their keys are unprotected unless `protected`: opening sealed keys derives scrypt's
+    /// 32 MiB key, about a second per command in a debug build, and the suite runs hundreds
+    /// of commands on these folders. The passphrase tests, and every test that runs `init`
+    /// itself, work on sealed keys.
+    func enrolledPair(protected: Bool = false) throws -> (hub: String, station: String) {
         let hub = folder.sub("hub"), station = folder.sub("station")
-        try ok(["hub", "init", hub, "--name", "湟中区民政局"])
-        try ok(["station", "init", station, "--name", "鲁沙尔镇社工站", "--township", "630106100", "--request", folder.sub("req.json")])
+        let keys = protected ? [] : ["--unprotected-key"]
+        try ok(["hub", "init", hub, "--name", "湟中区民政局"] + keys)
+        try ok(["station", "init", station, "--name", "鲁沙尔镇社工站", "--township", "630106100", "--request", folder.sub("req.json")] + keys)
         try ok(["hub", "enroll", hub, folder.sub("req.json"), "--out", folder.sub("enr.json")])
         try ok(["station", "join", station, folder.sub("enr.json")])
         return (hub, station)

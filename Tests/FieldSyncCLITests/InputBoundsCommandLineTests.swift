@@ -210,6 +210,7 @@ final class InputBoundsCommandLineTests: CLITestCase {
             let process = Process()
             process.executableURL = Self.binary
             process.arguments = ["hub", "merge", hub, folder.sub(stick)]
+            process.environment = Self.childEnvironment
             let err = Pipe()
             process.standardError = err
             process.standardOutput = FileHandle.nullDevice
@@ -320,7 +321,7 @@ final class InputBoundsCommandLineTests: CLITestCase {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.environment = Self.childEnvironment.merging(environment) { $1 }
         return try collect(process)
     }
 

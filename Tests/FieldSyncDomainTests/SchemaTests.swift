@@ -20,6 +20,8 @@ final class SchemaTests: XCTestCase {
                        "3c5fe4fb7383450fd8aef8cf0df0e8290f49438724092c521c37ce581a73fad7")
         XCTAssertEqual(Hex.encode(Replica.fingerprint(CaseworkSchema.version(4))),
                        "0c868f035cc7e68998079cdf9144c2fea987c7d08646ff0aa6eec4105884f6c8")
+        XCTAssertEqual(Hex.encode(Replica.fingerprint(CaseworkSchema.version(5))),
+                       "8f660fef1bf01216954e35f2b6dd09e93666888f2dff9193c24ad2f52bb9c75c")
         XCTAssertEqual(CaseworkSchema.version(5), CaseworkSchema.schema)
         XCTAssertEqual(CaseworkSchema.schema.earlier.map(\.version), [2, 3, 4])
         XCTAssertNil(CaseworkSchema.schema.at(version: 1), "version 1 was never released")
@@ -47,7 +49,8 @@ final class SchemaTests: XCTestCase {
         XCTAssertEqual(v4.tables.map(\.name), ["notice", "case_release"])
         XCTAssertTrue(v4.columns.isEmpty)
         let v5 = CaseworkSchema.version(5).additions(since: CaseworkSchema.version(4))
-        XCTAssertTrue(v5.tables.map(\.name).contains("audit_event"))
+        XCTAssertEqual(v5.tables.map(\.name), ["audit_event", "hub_key"])
+        XCTAssertTrue(v5.columns.isEmpty)
         XCTAssertEqual(CaseworkSchema.auditEvent.kind, .appendOnly)
         XCTAssertTrue(CaseworkSchema.auditEvent.columns.allSatisfy { !$0.isPersonal }, "an audit event holds no personal value")
     }
@@ -81,7 +84,7 @@ final class SchemaTests: XCTestCase {
     func testEventTablesAreAppendOnlyAndStateTablesMutable() {
         let appendOnly = Set(CaseworkSchema.schema.tables.filter { $0.kind == .appendOnly }.map(\.name))
         XCTAssertEqual(appendOnly, ["economic_check", "decision", "assistance", "referral_feedback", "visit", "case_note", "case_transfer",
-                                    "notice", "case_release", "audit_event"])
+                                    "notice", "case_release", "audit_event", "hub_key"])
         for name in ["household", "member", "application", "referral", "review", "monitoring_flag", "spot_check", "rule_parameter"] {
             XCTAssertEqual(CaseworkSchema.schema.table(name)?.kind, .mutable, name)
         }

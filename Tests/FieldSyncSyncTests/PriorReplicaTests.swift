@@ -39,7 +39,8 @@ final class PriorReplicaTests: XCTestCase {
         Prior(version: 4, digest: "430191947d159ea1f6a70365cc491d1f2f6662cad9907e30360addacb758a416", households: 3, transfers: 0),
         // Version 5 made the same way, with the audit events of its enrollment, the merge of
         // its bundle, the transfer and its import.
-        Prior(version: 5, digest: "8afbd84bc86e414d122422a27656462b4b58c95c02881164f55e98ea19f45a61", households: 3, transfers: 0),
+        Prior(version: 5, digest: "8714b9a8693fad766415ad305a05c3dc1d0752769f1b949464a1583c1e5864fd", households: 3, transfers: 0,
+              predatesStoreMigration: false),
     ]
 
     func testEveryReleasedVersionHasAPriorReplica() {

@@ -177,6 +177,11 @@ public struct CaseworkAuthority: WriteAuthority {
             "township": .address, "at": .integer(0...Int64.max), "actor_site": .writerSite, "actor_name": .free,
             "action": codes(AuditAction.self), "subject": .free, "detail": .free,
         ]),
+        // The hub's key announcements: its signature chain is checked by each station on import.
+        "hub_key": TableRules(.hubOnly, required: ["hub_site", "signing_key", "agreement_key", "issued_at", "previous_signing_key", "signature"], [
+            "hub_site": .free, "signing_key": .free, "agreement_key": .free, "issued_at": .moment,
+            "previous_signing_key": .free, "signature": .free,
+        ]),
     ]
 
     // MARK: WriteAuthority

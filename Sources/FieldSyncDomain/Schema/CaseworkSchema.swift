@@ -290,6 +290,23 @@ public enum CaseworkSchema {
         ColumnSchema("detail", .text),                   // codes and counts, e.g. changes=12 conflicts=1
     ], inDigest: false)
 
+    /// 县级中心密钥: the county hub's announcement of its new keys (hub key rotation,
+    /// sync-protocol.md "Hub key rotation"). Written by the hub only, append-only (an
+    /// announcement is an event; a later rotation is a new row), county-wide: every station
+    /// receives it in its return bundles. `signature` is the previous signing key's Ed25519
+    /// signature over a fixed label, `hub_site` and the two new keys and `issued_at`
+    /// (``HubKeyAnnouncement`` in FieldSyncSync); a station switches to the new keys only
+    /// when the signatures lead there from the key it trusts. Keys are hex, never secret.
+    /// Added in version 5.
+    public static let hubKey = TableSchema(name: "hub_key", kind: .appendOnly, columns: [
+        ColumnSchema("hub_site", .text),                 // the hub's site id, hex
+        ColumnSchema("signing_key", .text),              // new Ed25519 public key, hex
+        ColumnSchema("agreement_key", .text),            // new X25519 public key, hex
+        ColumnSchema("issued_at", .text),                // ISO-8601 with offset
+        ColumnSchema("previous_signing_key", .text),     // the key it replaces, hex
+        ColumnSchema("signature", .text),                // by previous_signing_key, hex
+    ])
+
     /// Version 2, the first released schema (frozen: its fingerprint is what every v2
     /// replica file and bundle carries).
     static let version2 = Schema(name: "fieldsync.casework", version: 2,
@@ -302,7 +319,7 @@ public enum CaseworkSchema {
     public static let schema: Schema = {
         let latest = version2.migrating(migrations[2], addingTables: [caseTransfer])
             .migrating(migrations[3], addingTables: [notice, caseRelease])
-            .migrating(migrations[4], addingTables: [auditEvent])
+            .migrating(migrations[4], addingTables: [auditEvent, hubKey])
         precondition(latest.version == migrations.count, "CaseworkSchema.migrations and the schema's versions disagree")
         return latest
     }()

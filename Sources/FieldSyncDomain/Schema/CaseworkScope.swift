@@ -47,6 +47,8 @@ public struct CaseworkScope: ScopeDeclaration {
         "notice": .addressed("township"),
         "audit_event": .addressedOrCounty("township"),
         "rule_parameter": .county,
+        // Every station must learn of the hub's new keys (hub key rotation).
+        "hub_key": .county,
     ]
 
     public var caseTable: String { "household" }

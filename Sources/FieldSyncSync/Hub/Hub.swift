@@ -24,11 +24,16 @@ public final class Hub: Sendable {
     public let identity: NodeIdentity
     public let replica: Replica
     let wallClock: WallClock
+    /// The passphrase the identity file is sealed under (nil: unprotected), kept so that a
+    /// key rotation writes the new keys under the same one.
+    let passphrase: Passphrase?
     static let logger = Logger(label: "fieldsync.hub")
 
-    init(folder: NodeFolder, identity: NodeIdentity, replica: Replica, wallClock: @escaping WallClock) throws(SyncError) {
+    init(folder: NodeFolder, identity: NodeIdentity, replica: Replica, wallClock: @escaping WallClock,
+         passphrase: Passphrase? = nil) throws(SyncError) {
         self.folder = folder
         self.identity = identity
+        self.passphrase = passphrase
         // The hub files every change into the township feeds it serves (P1–P3), and every
         // merge ranks writes as the stations' do (M7): county decisions first, statuses
         // forward only.
@@ -38,7 +43,8 @@ public final class Hub: Sendable {
 
     public static func initialize(at path: String, name: String, schema: Schema = CaseworkSchema.schema,
                                   wallClock: @escaping WallClock = SystemWallClock.now,
-                                  identity given: NodeIdentity? = nil, countySecret: [UInt8]? = nil) throws(SyncError) -> Hub {
+                                  identity given: NodeIdentity? = nil, countySecret: [UInt8]? = nil,
+                                  protectedBy passphrase: Passphrase? = nil) throws(SyncError) -> Hub {
         try InputCheck.name(name, field: "hub name (--name)")
         let folder = NodeFolder(path)
         guard !folder.exists else { throw .folderExists(path) }
@@ -48,17 +54,18 @@ public final class Hub: Sendable {
         return try SyncError.catching {
             let replica = try Replica.create(at: folder.replicaPath, schema: schema, siteID: identity.site, name: name,
                                              role: .hub, wallClock: wallClock)
-            try identity.save(to: folder.identityPath)
+            try identity.save(to: folder.identityPath, protectedBy: passphrase)
             _ = try CountySecret.loadOrCreate(in: folder, making: countySecret)
-            return try Hub(folder: folder, identity: identity, replica: replica, wallClock: wallClock)
+            return try Hub(folder: folder, identity: identity, replica: replica, wallClock: wallClock, passphrase: passphrase)
         }
     }
 
+    /// Opens an existing hub folder; a sealed identity needs its `passphrase`.
     public static func open(at path: String, schema: Schema = CaseworkSchema.schema,
-                            wallClock: @escaping WallClock = SystemWallClock.now) throws(SyncError) -> Hub {
+                            wallClock: @escaping WallClock = SystemWallClock.now, passphrase: Passphrase? = nil) throws(SyncError) -> Hub {
         let folder = NodeFolder(path)
-        let (identity, replica) = try folder.open(as: .hub, schema: schema, wallClock: wallClock)
-        return try Hub(folder: folder, identity: identity, replica: replica, wallClock: wallClock)
+        let (identity, replica) = try folder.open(as: .hub, schema: schema, wallClock: wallClock, passphrase: passphrase)
+        return try Hub(folder: folder, identity: identity, replica: replica, wallClock: wallClock, passphrase: passphrase)
     }
 
     /// Enrolls the station that made `request` and writes its enrollment file to `out`.
@@ -86,6 +93,7 @@ public final class Hub: Sendable {
                                         stationSigningKey: request.signingKey, enrolledAtMillis: existing?.enrolledAtMillis ?? now,
                                         continuing: try numberingFloor(of: request.site))
             try enrollment.write(to: out, signedBy: identity.signingKey)
+            try noteTrustedKey(of: request.site, agreementKey: identity.agreementKey.publicKey)
             if let version = request.schemaVersion { try noteSchemaVersion(version, of: request.site) }
             Self.logger.info("station enrolled", metadata: ["station": "\(request.site)", "township": "\(request.township)"])
             return enrollment
@@ -115,6 +123,10 @@ public final class Hub: Sendable {
         do {
             let result = try withConflictNotices { () throws(SyncError) in try mergeChecked(path: path, file: file, stations: stations, signer: &signer, afterEachBatch: afterEachBatch) }
             try noteSchemaVersion(result.header.schemaVersion, of: result.header.sender)
+            // The hub key the station encrypted to says which announcement it has followed.
+            if let ours = result.header.recipients.first(where: { $0.site == identity.site }) {
+                try noteTrustedKey(of: result.header.sender, agreementKey: ours.key)
+            }
             return result
         } catch {
             if case let .reusedSequence(_, sequence, _) = error, let signer {
@@ -194,7 +206,7 @@ public final class Hub: Sendable {
     /// its signed header when the signature holds) and what to do with it.
     private func refusal(of path: String, signedBy key: SigningPublicKey) -> SyncError {
         let file = (path as NSString).lastPathComponent
-        if key == identity.signingKey.publicKey { return .ownReturnBundle(file: file) }
+        if identity.signingKey(matching: key) != nil { return .ownReturnBundle(file: file) }
         switch try? UnverifiedBundle.open(path: path).verify().header {
         case let header? where header.kind == .hubToStation: return .returnBundleOfAnotherHub(file: file, hubName: header.senderName)
         case let header?: return .unenrolledStation(file: file, stationName: header.senderName)
@@ -241,6 +253,7 @@ public final class Hub: Sendable {
         let feed = try servesScope(to: station) ? feedSite(of: station).map { BundleExport.ScopedFeed(site: $0, township: station.township!) } : nil
         return try BundleExport.write(from: replica, identity: identity, to: station, kind: .hubToStation, out: out,
                                       wallClock: wallClock, fileCode: station.township ?? station.site.short,
+                                      signingKey: try signingKey(for: station),
                                       for: try schema(of: station.site), feed: feed.map { station.role == .hub ? $0.skippingHeld() : $0 })
     }
 
@@ -256,11 +269,19 @@ public final class Hub: Sendable {
     /// Records that `station` runs case schema `version`, unless a newer one is recorded
     /// (an old bundle delivered late does not move a station back). Kept in `fs_settings`
     /// so no store migration is needed.
+    ///
+    /// A scoped station that upgrades from one scoped version to a later one is sent its
+    /// feed again from the start: its feed position passed the changes held back for its
+    /// older version, which it can hold now (duplicates of the rest are no-ops).
     func noteSchemaVersion(_ version: Int, of station: SiteID) throws(SyncError) {
         try SyncError.catching {
             let key = Self.schemaVersionKey(station)
-            if let recorded = try replica.setting(key).flatMap({ Int($0) }), recorded >= version { return }
+            let recorded = try replica.setting(key).flatMap({ Int($0) })
+            if let recorded, recorded >= version { return }
             try replica.setSetting(key, String(version))
+            if let recorded, recorded >= Scoping.firstScopedVersion, let peer = try replica.peer(station), let feed = feedSite(of: peer) {
+                try replica.lowerKnownVector(of: station, origin: feed, to: 0)
+            }
         }
     }
 

@@ -45,7 +45,7 @@ public enum BundleInspector {
                                     recordsTruncated: false, dryRun: nil)
         }
         do {
-            let readable = try verified.open(as: identity.site, key: identity.agreementKey)
+            let readable = try verified.open(as: identity.site, key: identity.agreementKey(opening: verified.header))
             var records: [Change] = []
             var truncated = false
             try readable.forEachBatch { batch in

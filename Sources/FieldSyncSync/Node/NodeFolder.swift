@@ -27,11 +27,16 @@ public struct NodeFolder: Sendable {
         FileManager.default.fileExists(atPath: replicaPath) || FileManager.default.fileExists(atPath: identityPath)
     }
 
-    /// Opens the identity and replica of an existing folder of the given role.
-    public func open(as role: ReplicaRole, schema: Schema, wallClock: @escaping WallClock) throws(SyncError) -> (NodeIdentity, Replica) {
+    /// Opens the identity and replica of an existing folder of the given role; a sealed
+    /// identity needs its `passphrase`.
+    public func open(as role: ReplicaRole, schema: Schema, wallClock: @escaping WallClock,
+                     passphrase: Passphrase? = nil) throws(SyncError) -> (NodeIdentity, Replica) {
         guard FileManager.default.fileExists(atPath: identityPath),
               FileManager.default.fileExists(atPath: replicaPath) else { throw .notAFolderOfThisKind(path, expected: role) }
-        let identity = try NodeIdentity.load(from: identityPath)
+        // The role is checked first, so that a hub folder given as a station's is named as such
+        // before a passphrase is asked for.
+        guard try NodeIdentity.card(at: identityPath).role == role else { throw .notAFolderOfThisKind(path, expected: role) }
+        let identity = try NodeIdentity.load(from: identityPath, passphrase: passphrase)
         guard identity.role == role else { throw .notAFolderOfThisKind(path, expected: role) }
         // Replicas made by an older FieldSync were readable by every local user.
         ReplicaFile.restrictToOwner(replicaPath)

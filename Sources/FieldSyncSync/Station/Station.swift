@@ -39,7 +39,7 @@ public final class Station: Sendable {
     /// request to `requestPath` for the hub.
     public static func initialize(at path: String, name: String, township: String, schema: Schema = CaseworkSchema.schema,
                                   requestPath: String, wallClock: @escaping WallClock = SystemWallClock.now,
-                                  identity given: NodeIdentity? = nil) throws(SyncError) -> Station {
+                                  identity given: NodeIdentity? = nil, protectedBy passphrase: Passphrase? = nil) throws(SyncError) -> Station {
         try InputCheck.code(township, field: "乡镇代码 township code (--township)")
         guard TownshipCode.isValid(township) else {
             throw .invalidInput("乡镇代码无效，应为 9 位行政区划代码，如 630122101 / the township code (--township) is not valid: give the 9-digit administrative code (乡镇代码), e.g. 630122101.")
@@ -56,7 +56,7 @@ public final class Station: Sendable {
                                          role: .station, wallClock: wallClock)
         } catch { throw .store(error) }
         do {
-            try identity.save(to: folder.identityPath)
+            try identity.save(to: folder.identityPath, protectedBy: passphrase)
             try EnrollmentRequest.write(for: identity, atMillis: wallClock(), schemaVersion: schema.version, to: requestPath)
         } catch {
             // Nothing half-made is left behind: the same command can simply be run again
@@ -67,11 +67,11 @@ public final class Station: Sendable {
         return try Station(folder: folder, identity: identity, replica: replica, wallClock: wallClock)
     }
 
-    /// Opens an existing station folder.
+    /// Opens an existing station folder; a sealed identity needs its `passphrase`.
     public static func open(at path: String, schema: Schema = CaseworkSchema.schema,
-                            wallClock: @escaping WallClock = SystemWallClock.now) throws(SyncError) -> Station {
+                            wallClock: @escaping WallClock = SystemWallClock.now, passphrase: Passphrase? = nil) throws(SyncError) -> Station {
         let folder = NodeFolder(path)
-        let (identity, replica) = try folder.open(as: .station, schema: schema, wallClock: wallClock)
+        let (identity, replica) = try folder.open(as: .station, schema: schema, wallClock: wallClock, passphrase: passphrase)
         return try Station(folder: folder, identity: identity, replica: replica, wallClock: wallClock)
     }
 
@@ -137,16 +137,19 @@ public final class Station: Sendable {
     @discardableResult
     public func importBundle(at path: String, afterEachBatch: ((Int) throws -> Void)? = nil) throws(SyncError) -> ImportResult {
         guard let hub = try hub() else { throw .notJoined }
+        let file = (path as NSString).lastPathComponent
         let result = try BundleImport.run(into: replica, identity: identity, path: path, expecting: .hubToStation, wallClock: wallClock,
                                     trustedPeer: { (key: SigningPublicKey) throws(SyncError) -> Peer in
-            guard key.rawRepresentation == hub.signingKey else {
+            // The hub's key, or one it announced after it (hub key rotation).
+            guard let trusted = try self.hub(hub, signingWith: key, file: file) else {
                 throw refusal(of: path, signedBy: key, hub: hub)
             }
-            return hub
+            return trusted
         }, plan: { _, header, readable in
             // The hub speaks for every replica of the county and has checked each station's
             // authority; what it says of this station's own changes is checked here (S13).
-            try scoped(OwnHistory.plan(for: self, header: header, readable: readable), header: header, hub: hub)
+            followingHubKeys(try scoped(OwnHistory.plan(for: self, header: header, readable: readable), header: header, hub: hub),
+                             hub: hub, file: file)
                 .audited(.imported, township: identity.township ?? CaseworkScope.countyWide, in: auditLog)
         }, afterEachBatch: afterEachBatch)
         try settleWaivedNumbers()

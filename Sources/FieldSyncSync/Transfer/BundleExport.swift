@@ -52,8 +52,8 @@ enum BundleExport {
     /// changes to tables or columns it lacks are left out and counted in
     /// ``ExportResult/waitingForUpgrade``.
     static func write(from replica: Replica, identity: NodeIdentity, to peer: Peer, kind: BundleKind,
-                      out: String, wallClock: WallClock, fileCode: String, for schema: Schema? = nil,
-                      feed: ScopedFeed? = nil, relaying: Bool = false) throws(SyncError) -> ExportResult {
+                      out: String, wallClock: WallClock, fileCode: String, signingKey: SigningPrivateKey? = nil,
+                      for schema: Schema? = nil, feed: ScopedFeed? = nil, relaying: Bool = false) throws(SyncError) -> ExportResult {
         let target = schema ?? replica.schema
         let downcast = target.version < replica.schema.version
         return try SyncError.catching(file: out) {
@@ -94,19 +94,27 @@ enum BundleExport {
                 var vector = try snapshot.vector()
                 let only = feed != nil ? peer.site : only
                 var counts = try snapshot.counts(since: from, only: only)
+                var waiting: [String: Int] = [:]
                 if let feed {
                     let through = try snapshot.feedPosition()
                     if through > 0 { vector[feed.site] = through }
                     let held = since[feed.site]
-                    for (table, n) in try snapshot.feedCounts(township: feed.township, after: held, excluding: peer.site,
-                                                              skipping: feed.skipsHeld ? since : .empty) {
-                        counts[table, default: 0] += n
+                    // The feed's changes a station on an older schema cannot hold wait too
+                    // (the hub sends its feed again from the start once it upgrades).
+                    try snapshot.forEachFeedBatch(township: feed.township, after: held, excluding: peer.site,
+                                                  skipping: feed.skipsHeld ? since : .empty, batchSize: 4096) { batch in
+                        for change in batch {
+                            if downcast && !target.holds(change) { waiting[change.table, default: 0] += 1 }
+                            else { counts[change.table, default: 0] += 1 }
+                        }
                     }
                 }
-                var waiting: [String: Int] = [:]
                 if downcast {
-                    waiting = try BundleSchema.heldBack(in: snapshot, since: from, for: target)  // hub to station only
-                    for (table, n) in waiting { counts[table, default: 0] -= n }
+                    let heldBack = try BundleSchema.heldBack(in: snapshot, since: from, only: only, for: target)  // hub to station only
+                    for (table, n) in heldBack {
+                        counts[table, default: 0] -= n
+                        waiting[table, default: 0] += n
+                    }
                 }
                 let draft = BundleDraft(
                     kind: kind, sender: identity.site, senderName: identity.name,
@@ -116,16 +124,15 @@ enum BundleExport {
                     senderVector: vector, assumedVector: since,
                     acknowledgement: kind == .hubToStation ? vector : nil,
                     tableCounts: counts)
-                let writer = try BundleWriter(path: path, draft: draft, signingKey: identity.signingKey)
+                // A hub signs with the key the station trusts (hub key rotation), else its own.
+                let writer = try BundleWriter(path: path, draft: draft, signingKey: signingKey ?? identity.signingKey)
                 let append = { (batch: [Change]) in try writer.append(contentsOf: downcast ? batch.filter(target.holds) : batch) }
                 // A county's relay to its province: each row's creation first (T3).
                 if relaying { try snapshot.forEachBatchInArrivalOrder(since: from, batchSize: 4096, append) }
                 else { try snapshot.forEachBatch(since: from, only: only, batchSize: 4096, append) }
                 if let feed {
                     try snapshot.forEachFeedBatch(township: feed.township, after: since[feed.site], excluding: peer.site,
-                                                  skipping: feed.skipsHeld ? since : .empty, batchSize: 4096) { batch in
-                        try writer.append(contentsOf: batch)
-                    }
+                                                  skipping: feed.skipsHeld ? since : .empty, batchSize: 4096, append)
                 }
                 return (try writer.finish(), waiting)
             }

@@ -78,7 +78,9 @@ enum BundleImport {
                                     report: ApplyReport(applied: 0, stale: 0, duplicate: header.totalChanges, conflicts: 0))
             }
             if kind == .stationToHub { try ClockSkewLog.record(header.created, from: peer.site, in: replica, wallMillis: wallClock()) }
-            let readable = try verified.open(as: identity.site, key: identity.agreementKey)
+            // Encrypted to the key the sender knew: the current one or, at a hub that rotated
+            // its keys, a retired one.
+            let readable = try verified.open(as: identity.site, key: identity.agreementKey(opening: header))
             let plan = try makePlan(peer, header, readable)
             let ((), report) = try SyncError.naming(peer, file: name) { () throws -> ((), ApplyReport) in try replica.importChanges { tx in
                 tx.mergeGuard = plan.mergeGuard

@@ -33,11 +33,11 @@ enum BundleSchema {
         }
     }
 
-    /// How many of the changes above `since` a replica on `target` cannot hold, per table.
-    /// Cost: the changes above `since`, decoded once.
-    static func heldBack(in snapshot: ExportSnapshot, since: VersionVector, for target: Schema) throws -> [String: Int] {
+    /// How many of the changes above `since` (of `only` that origin, when given) a replica
+    /// on `target` cannot hold, per table. Cost: the changes above `since`, decoded once.
+    static func heldBack(in snapshot: ExportSnapshot, since: VersionVector, only: SiteID? = nil, for target: Schema) throws -> [String: Int] {
         var held: [String: Int] = [:]
-        try snapshot.forEachBatch(since: since, batchSize: 4096) { batch in
+        try snapshot.forEachBatch(since: since, only: only, batchSize: 4096) { batch in
             for change in batch where !target.holds(change) { held[change.table, default: 0] += 1 }
         }
         return held

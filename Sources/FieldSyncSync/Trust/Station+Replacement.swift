@@ -16,13 +16,14 @@ extension Station {
     /// hub) under new keys, and writes its enrollment request to `requestPath`.
     public static func initializeReplacement(at path: String, name: String, township: String, replacing site: SiteID,
                                              requestPath: String, schema: Schema = CaseworkSchema.schema,
-                                             wallClock: @escaping WallClock = SystemWallClock.now) throws(SyncError) -> Station {
+                                             wallClock: @escaping WallClock = SystemWallClock.now,
+                                             protectedBy passphrase: Passphrase? = nil) throws(SyncError) -> Station {
         var rng = SystemRandomNumberGenerator()
         let keys = NodeIdentity.make(name: name, role: .station, township: township, using: &rng)
         let identity = NodeIdentity(site: site, name: name, role: .station, township: township,
                                     signingKey: keys.signingKey, agreementKey: keys.agreementKey)
         let station = try initialize(at: path, name: name, township: township, schema: schema, requestPath: requestPath,
-                                     wallClock: wallClock, identity: identity)
+                                     wallClock: wallClock, identity: identity, protectedBy: passphrase)
         try SyncError.catching { try station.replica.setSetting(replacingKey, site.hex) }
         return station
     }

@@ -24,6 +24,7 @@ struct AuditCommand: ParsableCommand {
     @Option(help: Choices.help("Only events of this action.", AuditAction.self, valueName: "action")) var action: String?
     @Option(help: ArgumentHelp("Only events at or after this date or moment.", valueName: "DATE")) var since: String?
     @Option(help: ArgumentHelp("At most this many events (the newest).", valueName: "N")) var limit: Int?
+    @OptionGroup var passphrase: PassphraseOptions
     @OptionGroup var output: OutputOptions
 
     struct EventJSON: Encodable {
@@ -45,8 +46,8 @@ struct AuditCommand: ParsableCommand {
     func run() throws {
         try reporting {
             let only = try action.map { raw throws(CaseworkError) in try AuditAction.parse(raw, field: "--action") }
-            let identity = try NodeIdentity.load(from: NodeFolder(dir).identityPath)
-            let log = identity.role == .hub ? try Hub.open(at: dir).auditLog : try Station.open(at: dir).auditLog
+            let card = try NodeIdentity.card(at: NodeFolder(dir).identityPath)
+            let log = card.role == .hub ? try passphrase.hub(dir).auditLog : try passphrase.station(dir).auditLog
             let events = try SyncError.catching {
                 try log.events(action: only?.rawValue, sinceMillis: since.flatMap(AuditText.sinceMillis), limit: limit)
             }

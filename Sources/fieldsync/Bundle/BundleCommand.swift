@@ -61,6 +61,7 @@ struct BundleInspect: ParsableCommand {
     @Option(help: "A replica folder to dry-run the bundle against (needs --key).") var against: String?
     @Option(help: "List at most this many records.") var limit = 200
     @Flag(help: "Show the values of personal fields.") var reveal = false
+    @OptionGroup var passphrase: PassphraseOptions
     @OptionGroup var output: OutputOptions
 
     struct InspectJSON: Encodable {
@@ -74,7 +75,9 @@ struct BundleInspect: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let identity = try key.map { path throws(SyncError) in try NodeIdentity.load(from: path) }
+            let identity = try key.map { path throws(SyncError) in
+                try NodeIdentity.load(from: path, passphrase: passphrase.passphrase(forKeyFile: path))
+            }
             let replica: Replica? = try against.map { dir in
                 // Ranked as the hub or station that owns it merges (M7), so the dry run reports what a merge would do.
                 try SyncError.catching {
@@ -159,7 +162,8 @@ struct DigestCommand: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let identity = try NodeIdentity.load(from: NodeFolder(dir).identityPath)
+            // The name only: read from the clear part of the key file, so no passphrase is asked.
+            let identity = try NodeIdentity.card(at: NodeFolder(dir).identityPath)
             let digest = try SyncError.catching {
                 let replica = try Replica.open(at: NodeFolder(dir).replicaPath, schema: CaseworkSchema.schema, wallClock: SystemWallClock.now)
                 if let township { return try replica.scoped(by: CaseworkScope(), township: nil).digest(township: township) }

@@ -18,6 +18,7 @@ struct StationApply: ParsableCommand {
         """
     )
     @Argument(help: "The station folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Argument(help: "The household id.") var household: String
     @Option(help: Choices.help("Assistance category (救助类别).", AssistanceCategory.self, valueName: "CATEGORY")) var category: String
     @Option(help: Choices.help("How it reached the station (受理渠道).", ApplicationChannel.self, valueName: "CHANNEL")) var channel: String
@@ -29,7 +30,7 @@ struct StationApply: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let casework = try stationCasework(dir)
+            let casework = try stationCasework(dir, passphrase)
             let id = try casework.apply(household: household, category: category, channel: channel, emergency: emergency,
                                         amount: amount, receivedAt: moment.date, applicant: applicant)
             printRecorded(id, table: "application", at: moment.date, json: output.json)
@@ -45,13 +46,14 @@ struct StationReply: ParsableCommand {
         discussion: "Example:\n  fieldsync station reply st 3f9a0c1e-000003 --at 2026-11-29T15:00:00+08:00"
     )
     @Argument(help: "The station folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Argument(help: "The application id.") var application: String
     @OptionGroup var moment: MomentOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         try reporting {
-            try stationCasework(dir).reply(application: application, at: moment.date)
+            try stationCasework(dir, passphrase).reply(application: application, at: moment.date)
             printRecorded(application, table: "application", at: moment.date, json: output.json)
         }
     }
@@ -73,6 +75,7 @@ struct StationCheck: ParsableCommand {
         """
     )
     @Argument(help: "The station folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Argument(help: "The application id.") var application: String
     @Option(name: .customLong("source"),
             help: ArgumentHelp("SOURCE=RESULT, repeated. Sources: \(Choices.list(CheckSource.self)); results: \(Choices.list(CheckResult.self)).",
@@ -100,7 +103,7 @@ struct StationCheck: ParsableCommand {
                     try CheckResult.parse(String(s[s.index(after: eq)...]), field: "source \(s[..<eq])")
             }
             let outcome = try CheckOutcome.parse(outcome, field: "outcome")
-            let id = try stationCasework(dir)
+            let id = try stationCasework(dir, passphrase)
                 .recordCheck(application: application, sources: results, outcome: outcome, at: moment.date)
             printRecorded(id, table: "economic_check", at: moment.date, json: output.json)
         }
@@ -131,6 +134,7 @@ struct StationDecide: ParsableCommand {
         """
     )
     @Argument(help: "The station folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Argument(help: "The application id.") var application: String
     @OptionGroup var decision: DecisionOptions
     @OptionGroup var moment: MomentOptions
@@ -138,7 +142,7 @@ struct StationDecide: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let id = try stationCasework(dir).decide(
+            let id = try stationCasework(dir, passphrase).decide(
                 application: application, approve: decision.verdict == .approve, amount: decision.amount,
                 reasons: decision.reason, level: .township, startDate: decision.start, at: moment.date)
             printRecorded(id, table: "decision", at: moment.date, json: output.json)
@@ -160,6 +164,7 @@ struct StationGive: ParsableCommand {
         """
     )
     @Argument(help: "The station folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Argument(help: "The application id.") var application: String
     @Option(help: Choices.help("What was given (资金+实物+服务).", AssistanceKind.self, valueName: "KIND")) var kind: String
     @Option(help: ArgumentHelp("Amount, yuan (cash; optional for in kind).", valueName: "YUAN")) var amount: String?
@@ -170,7 +175,7 @@ struct StationGive: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let id = try stationCasework(dir).give(
+            let id = try stationCasework(dir, passphrase).give(
                 application: application, kind: kind, amount: amount, deliveredBy: deliveredBy, note: note, at: moment.date)
             printRecorded(id, table: "assistance", at: moment.date, json: output.json)
         }

@@ -14,6 +14,7 @@ struct StationVisit: ParsableCommand {
         """
     )
     @Argument(help: "The station folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Argument(help: "The household id.") var household: String
     @Option(help: ArgumentHelp("Who visited.", valueName: "WHO")) var visitor: String?
     @Option(help: "A note.") var note: String?
@@ -22,7 +23,7 @@ struct StationVisit: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let id = try stationCasework(dir)
+            let id = try stationCasework(dir, passphrase)
                 .visit(household: household, visitor: visitor, note: note, at: moment.date)
             printRecorded(id, table: "visit", at: moment.date, json: output.json)
         }
@@ -37,6 +38,7 @@ struct StationRefer: ParsableCommand {
         discussion: "Example:\n  fieldsync station refer st 3f9a0c1e-000003 --to medicalInsurance"
     )
     @Argument(help: "The station folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Argument(help: "The application id.") var application: String
     @Option(help: Choices.help("The department.", Department.self, valueName: "DEPARTMENT")) var to: String
     @OptionGroup var moment: MomentOptions
@@ -44,7 +46,7 @@ struct StationRefer: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let id = try stationCasework(dir).refer(application: application, to: to, at: moment.date)
+            let id = try stationCasework(dir, passphrase).refer(application: application, to: to, at: moment.date)
             printRecorded(id, table: "referral", at: moment.date, json: output.json)
         }
     }
@@ -62,6 +64,7 @@ struct StationFeedback: ParsableCommand {
         """
     )
     @Argument(help: "The station folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Argument(help: "The referral id.") var referral: String
     @Option(help: Choices.help("The department's answer.", FeedbackOutcome.self, valueName: "OUTCOME")) var outcome: String
     @Option(help: "What the department said.") var detail: String?
@@ -70,7 +73,7 @@ struct StationFeedback: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let id = try stationCasework(dir)
+            let id = try stationCasework(dir, passphrase)
                 .feedback(referral: referral, outcome: outcome, detail: detail, at: moment.date)
             printRecorded(id, table: "referral_feedback", at: moment.date, json: output.json)
         }
@@ -85,6 +88,7 @@ struct StationReview: ParsableCommand {
         discussion: "Example:\n  fieldsync station review st 3f9a0c1e-000001 --outcome continue --note 收入无变化"
     )
     @Argument(help: "The station folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Argument(help: "The household id.") var household: String
     @Option(help: Choices.help("What the review concluded.", ReviewOutcome.self, valueName: "OUTCOME")) var outcome: String
     @Option(help: "A note.") var note: String?
@@ -93,7 +97,7 @@ struct StationReview: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let id = try stationCasework(dir)
+            let id = try stationCasework(dir, passphrase)
                 .recordReview(household: household, outcome: outcome, note: note, at: moment.date)
             printRecorded(id, table: "review", at: moment.date, json: output.json)
         }
@@ -115,13 +119,14 @@ struct StationDue: ParsableCommand {
         """
     )
     @Argument(help: "The station folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @OptionGroup var moment: AsOfOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         try reporting {
             let now = moment.date
-            let items = try stationCasework(dir).due(at: now)
+            let items = try stationCasework(dir, passphrase).due(at: now)
             if output.json {
                 printJSON(DueJSON(at: Timestamp(now).description, items: items.map(DueItemJSON.init)))
             } else {

@@ -26,6 +26,7 @@ struct HouseholdAdd: ParsableCommand {
         """
     )
     @Argument(help: "The station folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Option(help: "The township's 9-digit code.") var township: String
     @Option(help: "The village or community.") var village: String?
     @Option(help: "The address.") var address: String?
@@ -42,7 +43,7 @@ struct HouseholdAdd: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let casework = try stationCasework(dir)
+            let casework = try stationCasework(dir, passphrase)
             let id = try casework.addHousehold(
                 HouseholdInput(township: township, village: village, address: address, headName: headName, hukou: hukou,
                                residencePermitHolder: residencePermit, longTermUrbanResident: longTermUrban,
@@ -61,12 +62,13 @@ struct HouseholdShow: ParsableCommand {
         discussion: "Example:\n  fieldsync station household show st 3f9a0c1e-000001 --json"
     )
     @Argument(help: "The station folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Argument(help: "The household id.") var id: String
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         try reporting {
-            let casework = try stationCasework(dir)
+            let casework = try stationCasework(dir, passphrase)
             guard let household = try casework.household(id) else { throw try casework.absence("household", id) }
             let members = try casework.members(household: id)
             let applications = try casework.applications(household: id)
@@ -88,11 +90,12 @@ struct HouseholdList: ParsableCommand {
         discussion: "Example:\n  fieldsync station household list st"
     )
     @Argument(help: "The station folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         try reporting {
-            let households = try stationCasework(dir).households()
+            let households = try stationCasework(dir, passphrase).households()
             if output.json {
                 printJSON(households.map(HouseholdJSON.init))
             } else if households.isEmpty {
@@ -125,6 +128,7 @@ struct HouseholdEdit: ParsableCommand {
         """
     )
     @Argument(help: "The station folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Argument(help: "The household id.") var id: String
     @Option(help: "The township's 9-digit code.") var township: String?
     @Option(help: "The village or community.") var village: String?
@@ -155,7 +159,7 @@ struct HouseholdEdit: ParsableCommand {
 
     func run() throws {
         try reporting {
-            try stationCasework(dir).editHousehold(id, changes, at: moment.date)
+            try stationCasework(dir, passphrase).editHousehold(id, changes, at: moment.date)
             printRecorded(id, table: "household", at: moment.date, json: output.json)
         }
     }

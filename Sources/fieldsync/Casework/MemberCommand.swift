@@ -32,6 +32,7 @@ struct MemberAdd: ParsableCommand {
         """
     )
     @Argument(help: "The station folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Argument(help: "The household id.") var household: String
     @Option(help: "The member's name.") var name: String
     @Option(name: .customLong("id-number"), help: "The 18-character resident ID card number.") var idNumber: String
@@ -53,7 +54,7 @@ struct MemberAdd: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let casework = try stationCasework(dir)
+            let casework = try stationCasework(dir, passphrase)
             let added = try casework.addMemberAndCheckIDNumber(household: household, MemberInput(
                 name: name, idNumber: idNumber, birthDate: birthDate, relation: relation, labourCapacity: labourCapacity,
                 disabilityType: disabilityType, disabilityGrade: disabilityGrade, health: health, student: student,

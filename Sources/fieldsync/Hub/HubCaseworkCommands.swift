@@ -18,6 +18,7 @@ struct HubDecide: ParsableCommand {
         """
     )
     @Argument(help: "The hub folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Argument(help: "The application id.") var application: String
     @OptionGroup var decision: DecisionOptions
     @OptionGroup var moment: MomentOptions
@@ -25,7 +26,7 @@ struct HubDecide: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let id = try hubCasework(dir).decide(
+            let id = try hubCasework(dir, passphrase).decide(
                 application: application, approve: decision.verdict == .approve, amount: decision.amount,
                 reasons: decision.reason, level: .county, startDate: decision.start, at: moment.date)
             printRecorded(id, table: "decision", at: moment.date, json: output.json)
@@ -52,6 +53,7 @@ struct HubParams: ParsableCommand {
         """
     )
     @Argument(help: "The hub folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Option(help: ArgumentHelp("Set NAME=VALUE.", valueName: "NAME=VALUE")) var set: String?
     @Option(help: ArgumentHelp("With --set: the first day it applies, YYYY-MM-DD.", valueName: "DATE")) var from: String?
     @Option(help: "With --set: a note (e.g. the document it comes from).") var note: String?
@@ -72,7 +74,7 @@ struct HubParams: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let casework = try hubCasework(dir)
+            let casework = try hubCasework(dir, passphrase)
             if let set, let from {
                 let eq = set.firstIndex(of: "=")!
                 let id = try casework.setParameter(String(set[..<eq]), effectiveFrom: from, value: String(set[set.index(after: eq)...]),

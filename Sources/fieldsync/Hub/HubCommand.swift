@@ -12,20 +12,29 @@ struct HubCommand: ParsableCommand {
         subcommands: [HubInit.self, HubEnroll.self, HubMerge.self, HubExport.self, HubStatus.self, HubConflicts.self, HubResolve.self,
                       HubDecide.self, HubParams.self, HubTransfer.self, HubDuplicates.self, HubPending.self,
                       HubRequestUpstream.self, HubJoinUpstream.self, HubExportUpstream.self, HubImportUpstream.self,
-                      HubRevoke.self, HubQuarantine.self]
+                      HubRevoke.self, HubQuarantine.self, HubRotateKey.self]
     )
 }
 
 struct HubInit: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init", abstract: "Create a hub folder with new keys.",
-        discussion: "Example:\n  fieldsync hub init hub-huangzhong --name 湟中区民政局")
+        discussion: """
+        The new private keys are sealed under a passphrase (--passphrase-file, \
+        FIELDSYNC_PASSPHRASE_FILE, FIELDSYNC_PASSPHRASE, or typed twice at the terminal); \
+        every later command on the folder needs it.
+
+        Example:
+          fieldsync hub init hub-huangzhong --name 湟中区民政局 --passphrase-file ~/.fieldsync-passphrase
+        """)
     @Argument(help: "The hub folder to create.") var dir: String
     @Option(help: "The hub's name, e.g. 湟中区民政局.") var name: String
+    @OptionGroup var keys: NewKeyOptions
 
     func run() throws {
         try reporting {
-            let hub = try Hub.initialize(at: dir, name: name)
+            let sealing = try keys.sealing(for: "hub")
+            let hub = try Hub.initialize(at: dir, name: name, protectedBy: sealing)
             print("hub \(hub.identity.name) created in \(dir), site \(hub.identity.site.hex)")
         }
     }
@@ -36,12 +45,13 @@ struct HubEnroll: ParsableCommand {
         commandName: "enroll", abstract: "Enroll a station (or, at a provincial hub, a county hub) from its request file; writes the enrollment file it joins with.",
         discussion: "Example:\n  fieldsync hub enroll hub-huangzhong /media/usb/lushaer-request.json --out /media/usb/lushaer-enrollment.json")
     @Argument(help: "The hub folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Argument(help: "The station's enrollment request.") var request: String
     @Option(help: "Where to write the enrollment file for the station.") var out: String
 
     func run() throws {
         try reporting {
-            let hub = try Hub.open(at: dir)
+            let hub = try passphrase.hub(dir)
             let request = try EnrollmentRequest.read(from: request)
             try hub.enroll(request, out: out)
             print("enrolled \(request.name) (township \(request.township), site \(request.site.hex)); give it \(out)")
@@ -61,12 +71,13 @@ struct HubMerge: ParsableCommand {
           fieldsync hub merge hub-huangzhong /media/usb
         """)
     @Argument(help: "The hub folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Argument(help: "Bundle files or folders.") var paths: [String]
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         try reporting {
-            let hub = try Hub.open(at: dir)
+            let hub = try passphrase.hub(dir)
             let progress = Progress()
             let results = try hub.merge(paths: paths, progress: { done, total, file in
                 progress.update(done, total, "merging \((file as NSString).lastPathComponent)")
@@ -100,12 +111,13 @@ struct HubExport: ParsableCommand {
         abstract: "Write one return bundle per station: the acknowledgement and every change it lacks.",
         discussion: "Example:\n  fieldsync hub export hub-huangzhong --out-dir /media/usb/return")
     @Argument(help: "The hub folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Option(name: .customLong("out-dir"), help: "The folder for the return bundles.") var outDir: String
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         try reporting {
-            let hub = try Hub.open(at: dir)
+            let hub = try passphrase.hub(dir)
             let progress = Progress()
             let results = try hub.exportReturnBundles(to: outDir) { done, total, name in progress.update(done, total, "writing for \(name)") }
             progress.finish()
@@ -133,11 +145,12 @@ struct HubStatus: ParsableCommand {
           fieldsync hub status hub-huangzhong --json
         """)
     @Argument(help: "The hub folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         try reporting {
-            let status = try Hub.open(at: dir).status()
+            let status = try passphrase.hub(dir).status()
             if output.json { printJSON(StatusJSON(status)) } else { StatusText.print(status) }
         }
     }

@@ -23,6 +23,7 @@ struct HubDuplicates: ParsableCommand {
           fieldsync hub duplicates hub-huangzhong --json
         """)
     @Argument(help: "The hub folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @OptionGroup var output: OutputOptions
 
     struct GroupJSON: Encodable {
@@ -36,7 +37,7 @@ struct HubDuplicates: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let report = try Hub.open(at: dir).flagDuplicates()
+            let report = try passphrase.hub(dir).flagDuplicates()
             if output.json {
                 printJSON(ReportJSON(groups: report.groups.map {
                     GroupJSON(reference: $0.reference, kind: $0.kind.rawValue, townships: $0.townships, households: $0.households,
@@ -87,6 +88,7 @@ struct HubPending: ParsableCommand {
           fieldsync hub pending hub-huangzhong --json
         """)
     @Argument(help: "The hub folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @OptionGroup var output: OutputOptions
 
     struct PendingJSON: Encodable {
@@ -96,7 +98,7 @@ struct HubPending: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let pending = try Hub.open(at: dir).pendingDecisions()
+            let pending = try passphrase.hub(dir).pendingDecisions()
             if output.json {
                 printJSON(pending.map {
                     PendingJSON(application: $0.application, household: $0.household, township: $0.township, station: $0.stationName,

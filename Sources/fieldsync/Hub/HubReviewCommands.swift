@@ -20,13 +20,14 @@ struct HubConflicts: ParsableCommand {
           fieldsync hub conflicts hub-huangzhong --all --json
         """)
     @Argument(help: "The hub folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Flag(help: "Include resolved conflicts.") var all = false
     @Flag(help: "Show the values of personal fields (and resolution notes).") var reveal = false
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         try reporting {
-            let hub = try Hub.open(at: dir)
+            let hub = try passphrase.hub(dir)
             let reviews = try hub.conflictReviews(includeResolved: all, reveal: reveal)
             if output.json {
                 printJSON(reviews.map { ConflictReviewJSON($0, reveal: reveal) })
@@ -57,6 +58,7 @@ struct HubResolve: ParsableCommand {
           fieldsync hub resolve hub-huangzhong 5 --value 1200 --note 复核收入证明
         """)
     @Argument(help: "The hub folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Argument(help: "The conflict number (from `fieldsync hub conflicts`).") var conflict: Int64
     @Option(help: "Which side to keep: winner, loser, or a side's township code or station name.") var keep: String?
     @Option(help: "A new value for the field instead of either side.") var value: String?
@@ -76,7 +78,7 @@ struct HubResolve: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let hub = try Hub.open(at: dir)
+            let hub = try passphrase.hub(dir)
             let choice: ConflictChoice = keep.map { .side($0) } ?? .newValue(value ?? "")
             let resolved = try hub.resolve(conflict: conflict, keep: choice, note: note, by: by)
             if output.json {

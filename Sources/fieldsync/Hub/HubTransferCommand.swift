@@ -19,6 +19,7 @@ struct HubTransfer: ParsableCommand {
           fieldsync hub transfer hub 3f9a0c1e-000007 --to 630106101 --note 迁居县城
         """)
     @Argument(help: "The hub folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Argument(help: "The household id (a row id, never a name or ID number).") var household: String
     @Option(help: ArgumentHelp("The receiving township's 9-digit code.", valueName: "TOWNSHIP")) var to: String
     @Option(help: "Why (kept with the transfer record; personal data).") var note: String?
@@ -31,7 +32,7 @@ struct HubTransfer: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let result = try Hub.open(at: dir).transfer(household: household, to: to, note: note)
+            let result = try passphrase.hub(dir).transfer(household: household, to: to, note: note)
             if output.json {
                 printJSON(TransferJSON(household: result.household, fromTownship: result.fromTownship, toTownship: result.toTownship,
                                        transferID: result.transferID, changesToSend: result.changesToSend,

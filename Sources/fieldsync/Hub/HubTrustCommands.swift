@@ -22,11 +22,12 @@ struct HubRevoke: ParsableCommand {
     @Argument(help: "The station: site id, its first 8 characters, name or township code.") var station: String
     @Option(help: "Why the key is revoked (kept in the key registry; no personal data).") var reason: String
     @Option(help: "Who revokes it.") var by: String?
+    @OptionGroup var passphrase: PassphraseOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         try reporting {
-            let revocation = try Hub.open(at: dir).revoke(station: station, reason: reason, by: by)
+            let revocation = try passphrase.hub(dir).revoke(station: station, reason: reason, by: by)
             if output.json { printJSON(RevocationJSON(revocation)) } else { print(revocation.summary) }
         }
     }
@@ -51,6 +52,7 @@ struct HubQuarantine: ParsableCommand {
     @Option(help: "Mark quarantined bundle ID rejected.") var reject: Int64?
     @Option(help: "Why (kept with the decision; no personal data).") var note: String?
     @Option(help: "Who decides.") var by: String?
+    @OptionGroup var passphrase: PassphraseOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -60,7 +62,7 @@ struct HubQuarantine: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let hub = try Hub.open(at: dir)
+            let hub = try passphrase.hub(dir)
             let stations = Dictionary(try hub.stations().map { ($0.site, $0) }, uniquingKeysWith: { a, _ in a })
             if let id = accept {
                 let result = try hub.acceptQuarantined(id: id, by: by, note: note)

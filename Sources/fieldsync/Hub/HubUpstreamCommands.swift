@@ -19,13 +19,14 @@ struct HubRequestUpstream: ParsableCommand {
           fieldsync hub request-upstream hub-huangzhong --county 630122 --request /media/usb/huangzhong-request.json
         """)
     @Argument(help: "The county hub folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Option(help: "This county's 6-digit administrative code, e.g. 630122.") var county: String
     @Option(help: "Where to write the request for the provincial hub.") var request: String
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         try reporting {
-            let hub = try Hub.open(at: dir)
+            let hub = try passphrase.hub(dir)
             try hub.requestUpstream(county: county, to: request)
             if output.json { printJSON(["request": request, "county": county, "site": hub.identity.site.hex]) } else {
                 print("wrote \(request): enrollment request of \(hub.identity.name) as county \(county); give it to the provincial hub")
@@ -40,11 +41,12 @@ struct HubJoinUpstream: ParsableCommand {
         abstract: "Join the provincial hub that enrolled this county hub.",
         discussion: "Example:\n  fieldsync hub join-upstream hub-huangzhong /media/usb/huangzhong-enrollment.json")
     @Argument(help: "The county hub folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Argument(help: "The enrollment file the provincial hub wrote.") var enrollment: String
 
     func run() throws {
         try reporting {
-            let hub = try Hub.open(at: dir)
+            let hub = try passphrase.hub(dir)
             let enrollment = try Enrollment.read(from: enrollment)
             try hub.joinUpstream(enrollment)
             print("joined upstream hub \(enrollment.hubName) (site \(enrollment.hubSite.hex))")
@@ -58,12 +60,13 @@ struct HubExportUpstream: ParsableCommand {
         abstract: "Write this county's bundle for its provincial hub: every change of the county it lacks.",
         discussion: "Example:\n  fieldsync hub export-upstream hub-huangzhong --out /media/usb/")
     @Argument(help: "The county hub folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Option(help: "A file, or a folder in which the bundle is named by county code, sequence and date.") var out: String
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         try reporting {
-            let result = try Hub.open(at: dir).exportUpstream(to: out)
+            let result = try passphrase.hub(dir).exportUpstream(to: out)
             if output.json { printJSON(ExportJSON(result)) } else {
                 print("wrote \(result.path): \(result.header.totalChanges) changes for \(result.recipientName)")
             }
@@ -82,12 +85,13 @@ struct HubImportUpstream: ParsableCommand {
           fieldsync hub import-upstream hub-huangzhong /media/usb/return/hub-to-630122-000004-20270301.fsb
         """)
     @Argument(help: "The county hub folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Argument(help: "The return bundle from the provincial hub.") var bundle: String
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         try reporting {
-            let result = try Hub.open(at: dir).importUpstream(at: bundle)
+            let result = try passphrase.hub(dir).importUpstream(at: bundle)
             if output.json { printJSON(ImportJSON(result)) } else { print(ImportSummary.line(result)) }
         }
     }

@@ -23,13 +23,14 @@ struct StationClockCommand: ParsableCommand {
         """
     )
     @Argument(help: "The station folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Flag(help: "Re-stamp the unacknowledged changes stamped in the future (refused while the wall clock looks wrong).")
     var repair = false
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         try reporting {
-            let station = try Station.open(at: dir)
+            let station = try passphrase.station(dir)
             var repaired: StationClockRepair?
             if repair { repaired = try station.repairClock() }
             let report = try station.clockReport()
@@ -88,7 +89,8 @@ struct ClockJSON: Encodable {
 enum StationClockWarning {
     static func emit(for command: ParsableCommand) {
         guard isStationCommand(type(of: command)), let dir = folder(of: command),
-              let station = try? Station.open(at: dir), let line = station.clockWarning(dir: dir) else { return }
+              let options = passphrase(of: command),
+              let station = try? options.station(dir), let line = station.clockWarning(dir: dir) else { return }
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
@@ -97,6 +99,15 @@ enum StationClockWarning {
             t.configuration.subcommands.contains { $0 == type || walk($0) }
         }
         return type != StationInit.self && walk(StationCommand.self)
+    }
+
+    /// The `--passphrase-file` option of a command (every station verb that opens its
+    /// folder has it); the passphrase it resolves is kept for the command itself.
+    private static func passphrase(of command: ParsableCommand) -> PassphraseOptions? {
+        for child in Mirror(reflecting: command).children where child.label == "_passphrase" {
+            if let group = child.value as? OptionGroup<PassphraseOptions> { return group.wrappedValue }
+        }
+        return nil
     }
 
     /// The `dir` argument of a command (every station verb names its folder so).

@@ -35,6 +35,10 @@ struct StationInit: ParsableCommand {
         has revoked (`fieldsync hub revoke`): new keys, the same station. It exports only after \
         it has joined and imported the hub's first return bundle.
 
+        The new private keys are sealed under a passphrase (--passphrase-file, \
+        FIELDSYNC_PASSPHRASE_FILE, FIELDSYNC_PASSPHRASE, or typed twice at the terminal); \
+        every later command on the folder needs it.
+
         Example:
           fieldsync station init st-lushaer --name 鲁沙尔镇社工站 --township 630106100 --request /media/usb/lushaer-request.json
           fieldsync station init st-lushaer-2 --name 鲁沙尔镇社工站 --township 630106100 --replacing 3f2a9c0e5b7d41a8c6e2f0b9d4a1c7e3 --request /media/usb/lushaer-request.json
@@ -45,15 +49,18 @@ struct StationInit: ParsableCommand {
     @Option(help: "The township's 9-digit administrative code.") var township: String
     @Option(help: "Where to write the enrollment request to carry to the hub.") var request: String
     @Option(help: "The site id (32 hex digits) of the lost laptop this one replaces, as `fieldsync hub revoke` printed it.") var replacing: String?
+    @OptionGroup var keys: NewKeyOptions
 
     func run() throws {
         try reporting {
+            let sealing = try keys.sealing(for: "station")
             let station: Station
             if let replacing {
                 guard let site = SiteID(hex: replacing.lowercased()) else { throw SyncError.trust(.replacingNotASite(replacing)) }
-                station = try Station.initializeReplacement(at: dir, name: name, township: township, replacing: site, requestPath: request)
+                station = try Station.initializeReplacement(at: dir, name: name, township: township, replacing: site, requestPath: request,
+                                                            protectedBy: sealing)
             } else {
-                station = try Station.initialize(at: dir, name: name, township: township, requestPath: request)
+                station = try Station.initialize(at: dir, name: name, township: township, requestPath: request, protectedBy: sealing)
             }
             print("station \(station.identity.name) created in \(dir), site \(station.identity.site.hex)")
             print("enrollment request written to \(request): take it to the hub (`fieldsync hub enroll`)")
@@ -68,11 +75,12 @@ struct StationJoin: ParsableCommand {
         discussion: "Example:\n  fieldsync station join st-lushaer /media/usb/lushaer-enrollment.json"
     )
     @Argument(help: "The station folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Argument(help: "The enrollment file from the hub.") var enrollment: String
 
     func run() throws {
         try reporting {
-            let station = try Station.open(at: dir)
+            let station = try passphrase.station(dir)
             let enrollment = try Enrollment.read(from: enrollment)
             try station.join(enrollment)
             print("joined hub \(enrollment.hubName) (\(enrollment.hubSite.hex))")
@@ -87,12 +95,13 @@ struct StationDelete: ParsableCommand {
         discussion: "Example:\n  fieldsync station delete st-lushaer household 3f9a0c1e-000001"
     )
     @Argument(help: "The station folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Argument(help: "The table.") var table: String
     @Argument(help: "The row id.") var id: String
 
     func run() throws {
         try reporting {
-            try Station.open(at: dir).delete(table: table, id: id)
+            try passphrase.station(dir).delete(table: table, id: id)
             print("deleted \(table) \(id)")
         }
     }
@@ -105,13 +114,14 @@ struct StationShow: ParsableCommand {
         discussion: "Example:\n  fieldsync station show st-lushaer household 3f9a0c1e-000001 --json"
     )
     @Argument(help: "The station folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Argument(help: "The table.") var table: String
     @Argument(help: "The row id.") var id: String
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         try reporting {
-            let station = try Station.open(at: dir)
+            let station = try passphrase.station(dir)
             guard let schema = station.replica.schema.table(table) else {
                 throw SyncError.invalidInput("没有表 \(table) / no table \(table); tables: \(station.replica.schema.tables.map(\.name).joined(separator: ", "))")
             }
@@ -143,12 +153,13 @@ struct StationExport: ParsableCommand {
         """
     )
     @Argument(help: "The station folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Option(help: "The bundle file, or a folder to put it in.") var out: String
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         try reporting {
-            let station = try Station.open(at: dir)
+            let station = try passphrase.station(dir)
             let result = try station.export(to: out)
             if output.json { printJSON(ExportJSON(result)) } else {
                 print("wrote \(result.path): \(result.header.totalChanges) changes for \(result.recipientName)")
@@ -165,12 +176,13 @@ struct StationImport: ParsableCommand {
         discussion: "Example:\n  fieldsync station import st-lushaer /media/usb/return/hub-to-630106100-0002-20261129.fsb"
     )
     @Argument(help: "The station folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Argument(help: "The return bundle.") var file: String
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         try reporting {
-            let station = try Station.open(at: dir)
+            let station = try passphrase.station(dir)
             let result: ImportResult
             do { result = try station.importBundle(at: file) } catch SyncError.ownExport {
                 // The station's own export: if it holds work the replica has lost (written
@@ -196,11 +208,12 @@ struct StationStatus: ParsableCommand {
         discussion: "Example:\n  fieldsync station status st-lushaer --json"
     )
     @Argument(help: "The station folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         try reporting {
-            let station = try Station.open(at: dir)
+            let station = try passphrase.station(dir)
             let status = try station.status()
             if output.json { printJSON(StatusJSON(status)) } else { StatusText.print(status); try NoticeCount.print(station) }
             warnIfRestored(station)

@@ -17,6 +17,7 @@ struct StationNotices: ParsableCommand {
           fieldsync station notices st-lushaer --kind underReview --json
         """)
     @Argument(help: "The station folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @Option(help: Choices.help("Only notices of this kind.", NoticeKind.self, valueName: "kind")) var kind: String?
     @OptionGroup var output: OutputOptions
 
@@ -33,7 +34,7 @@ struct StationNotices: ParsableCommand {
     func run() throws {
         try reporting {
             let only = try kind.map { raw throws(CaseworkError) in try NoticeKind.parse(raw, field: "--kind") }
-            let station = try Station.open(at: dir)
+            let station = try passphrase.station(dir)
             let notices = try station.notices(kind: only)
             if output.json {
                 printJSON(notices.map(NoticeJSON.init))

@@ -25,11 +25,12 @@ struct StationRepair: ParsableCommand {
         """
     )
     @Argument(help: "The station folder.") var dir: String
+    @OptionGroup var passphrase: PassphraseOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         try reporting {
-            let repair = try Station.open(at: dir).repairRestoredCopy()
+            let repair = try passphrase.station(dir).repairRestoredCopy()
             if output.json {
                 printJSON(RepairJSON(renumbered: repair.renumbered, renamedRows: repair.renamedRows, toReceive: repair.toReceive))
             } else {

@@ -61,7 +61,11 @@ func printRecorded(_ id: String, table: String, at: Date? = nil, json: Bool) {
 }
 
 /// The casework service over the station replica in `dir`, recording decisions in its audit log.
-func stationCasework(_ dir: String) throws(SyncError) -> Casework { try Station.open(at: dir).casework() }
+func stationCasework(_ dir: String, _ passphrase: PassphraseOptions) throws(SyncError) -> Casework {
+    try passphrase.station(dir).casework()
+}
 
 /// The casework service over the hub replica in `dir` (county decisions, parameters), with its audit log.
-func hubCasework(_ dir: String) throws(SyncError) -> Casework { try Hub.open(at: dir).casework() }
+func hubCasework(_ dir: String, _ passphrase: PassphraseOptions) throws(SyncError) -> Casework {
+    try passphrase.hub(dir).casework()
+}
