@@ -6,10 +6,11 @@ import FieldSyncCore
 /// pass over every frame (B16–B19, B23, B24), then delivery, by frame and by row — on a
 /// file that ``BundleAssembler`` built from the fuzz bytes behind a valid signature.
 ///
-/// Besides never trapping, the reader must keep two promises of the format that the
+/// Besides never trapping, the reader must keep three promises that the
 /// harness checks on every input it accepts: it delivers exactly as many records as the
 /// header declares (B24, B25), and the row-batched delivery that merges use hands out the
-/// same records in the same order as the frame batches.
+/// same records in the same order as the frame batches, none of them larger than two
+/// frames' worth (memory bounded by the frame, not by the bundle).
 public enum BundleHarness {
     public static func run(_ bytes: [UInt8]) -> FuzzOutcome {
         let path = ScratchFolder.shared.write(BundleAssembler.assemble(bytes), as: "input.fsb")
@@ -21,6 +22,8 @@ public enum BundleHarness {
             invariant(byFrame.records == readable.header.totalChanges,
                       "delivered \(byFrame.records) records, the header declares \(readable.header.totalChanges)")
             invariant(byRow == byFrame, "row batches deliver other records than frame batches")
+            invariant(byRow.largestBatch <= 2 * BundleFormat.maxRecordsPerFrame,
+                      "a row batch of \(byRow.largestBatch) records: memory grows with the bundle, not the frame")
             return .accepted("\(byFrame.records) records in \(readable.header.frameCount) frames")
         } catch let error as BundleError {
             return .refused(code: error.code)
@@ -34,12 +37,14 @@ public enum BundleHarness {
     /// order, so two passes compare without holding the records.
     private struct Delivery: Equatable {
         var records = 0
+        var largestBatch = 0
         var fingerprint = Hasher()
 
         init(_ pass: (([Change]) throws -> Void) throws -> Void) throws {
             try pass { batch in
                 invariant(!batch.isEmpty, "an empty batch was delivered")
                 records += batch.count
+                largestBatch = max(largestBatch, batch.count)
                 for change in batch { fingerprint.combine(change) }
             }
         }
