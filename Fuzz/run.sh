@@ -3,7 +3,7 @@
 #
 #   Fuzz/run.sh TARGET SECONDS [libFuzzer flags...]
 #   Fuzz/run.sh bundle 600                 # the documented long run (README, "Fuzzing")
-#   Fuzz/run.sh enrollment 30 -jobs=2      # extra flags go to libFuzzer
+#   Fuzz/run.sh enrollment 600 -len_control=0   # extra flags go to libFuzzer
 #
 # TARGET is a FuzzTarget case (bundle, enrollment, …). The fuzzer is built once, in
 # release mode with -sanitize=fuzzer,address, in its own scratch folder .build-fuzz (the
@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ $# -lt 2 ]; then
-  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
   exit 64
 fi
 target=$1
