@@ -86,6 +86,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Fuzz harnesses for what enters from outside (bundles, enrollment and key files): each
+        // takes bytes and returns whether it was accepted or refused, and traps only when an
+        // invariant breaks. Shared by the fuzzer and by the corpus replay test.
+        .target(
+            name: "FieldSyncFuzzing",
+            dependencies: [
+                "FieldSyncSync", "FieldSyncCore", "FieldSyncStore", "FieldSyncBundle", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The libFuzzer driver when built with `-sanitize=fuzzer -DFUZZING` (Fuzz/run.sh);
+        // otherwise a small command that replays corpus files and writes the seed corpora.
+        .executableTarget(name: "fieldsync-fuzz", dependencies: ["FieldSyncFuzzing"]),
         .testTarget(name: "FieldSyncCoreTests", dependencies: ["FieldSyncCore", "FieldSyncTestSupport"]),
         .testTarget(
             name: "FieldSyncStoreTests",
@@ -105,6 +118,7 @@ let package = Package(
             name: "FieldSyncDomainTests",
             dependencies: ["FieldSyncDomain", "FieldSyncStore", "FieldSyncTestSupport"]
         ),
+        .testTarget(name: "FieldSyncFuzzingTests", dependencies: ["FieldSyncFuzzing"]),
         .testTarget(
             name: "FieldSyncCLITests",
             dependencies: ["fieldsync", "FieldSyncCore", "FieldSyncDomain", "FieldSyncTestSupport"]
