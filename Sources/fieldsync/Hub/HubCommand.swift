@@ -11,7 +11,8 @@ struct HubCommand: ParsableCommand {
         abstract: "Run the county hub: enroll stations, merge their bundles, write return bundles, decide county cases, set parameters.",
         subcommands: [HubInit.self, HubEnroll.self, HubMerge.self, HubExport.self, HubStatus.self, HubConflicts.self, HubResolve.self,
                       HubDecide.self, HubParams.self, HubTransfer.self, HubDuplicates.self, HubPending.self,
-                      HubRequestUpstream.self, HubJoinUpstream.self, HubExportUpstream.self, HubImportUpstream.self]
+                      HubRequestUpstream.self, HubJoinUpstream.self, HubExportUpstream.self, HubImportUpstream.self,
+                      HubServe.self]
     )
 }
 
