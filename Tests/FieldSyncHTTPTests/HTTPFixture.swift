@@ -42,8 +42,6 @@ class HTTPTestCase: XCTestCase {
         try Households.add(to: station, count: count, from: start)
     }
 
-    func hubState() throws -> HubState { try HubState.of(hub) }
-
     /// The station's bundle, exported to a file, with its bytes and SHA-256.
     func exportBundle(_ station: Station) throws -> ExportedBundle {
         let result = try station.export(to: folder.sub("exports") + "/")

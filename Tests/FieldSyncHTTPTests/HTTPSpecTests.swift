@@ -59,6 +59,23 @@ final class HTTPSpecTests: XCTestCase {
         XCTAssertFalse(other.isSigned(by: identity.signingKey.publicKey, header: header))
     }
 
+    func testNonceStoreIsBoundedForgetsTheOldestAndExpiredAndTakesEachNonceOnce() async throws {
+        let store = NonceStore(lifetime: .milliseconds(200), capacity: 3)
+        var issued: [String] = []
+        for _ in 0..<5 { issued.append(await store.issue()) }
+        let held = await store.count
+        XCTAssertEqual(held, 3)
+        let oldest = await store.consume(issued[0])
+        XCTAssertFalse(oldest, "the oldest went first when the store was full")
+        let newest = await store.consume(issued[4])
+        XCTAssertTrue(newest)
+        let again = await store.consume(issued[4])
+        XCTAssertFalse(again, "a nonce is good once")
+        try await Task.sleep(for: .milliseconds(300))
+        let expired = await store.consume(issued[3])
+        XCTAssertFalse(expired, "a nonce past its lifetime is refused")
+    }
+
     /// Validated with openapi-spec-validator where Python has it (the CI image may not).
     func testOpenAPIDescriptionIsValidOpenAPI31() throws {
         let process = Process()
