@@ -82,6 +82,43 @@ final class HTTPRouteTests: HTTPTestCase {
         }
     }
 
+    func testAHubRestartedMidUploadResumesFromTheBytesOnDisk() async throws {
+        try addHouseholds(station, count: 30)
+        let bundle = try exportBundle(station)
+        try await withClient { client in
+            let created = try await client.createUpload(bundle)
+            _ = try await client.patch(created.id, offset: 0, chunk: Array(bundle.bytes.prefix(1500)))
+        }
+        // A new service over the same hub folder: new nonces, the upload still where it was.
+        let restarted = makeService()
+        try await withClient(restarted) { client in
+            let again = try await client.createUpload(bundle)
+            XCTAssertEqual(again.offset, 1500)
+            let rest = try await client.patch(again.id, offset: 1500, chunk: Array(bundle.bytes[1500...]))
+            XCTAssertEqual(WireJSON.decode(UploadStateBody.self, from: rest.body.readableBytesView)?.state, .merged)
+        }
+        try await restarted.worker.shutdown()
+        XCTAssertEqual(try hub.replica.importedBundles(limit: 10).count, 1)
+    }
+
+    func testAWholeFileThatIsNotTheDeclaredOneIsDiscardedWith460AndChangesNothing() async throws {
+        try addHouseholds(station, count: 5)
+        let bundle = try exportBundle(station)
+        var damaged = bundle.bytes
+        damaged[damaged.count / 2] ^= 0x01
+        let (hub, forged) = (self.hub, damaged)
+        try await withClient { client in
+            let before = try HubState.of(hub)
+            let created = try await client.createUpload(bundle)
+            let response = try await client.patch(created.id, offset: 0, chunk: forged)
+            XCTAssertEqual(response.status.code, 460)
+            XCTAssertEqual(response.errorCode, "bundle-checksum-mismatch")
+            XCTAssertEqual(try HubState.of(hub), before, "the upload was discarded, nothing merged")
+            let again = try await client.createUpload(bundle)
+            XCTAssertEqual(again.offset, 0, "uploading again starts from the beginning")
+        }
+    }
+
     func testBadSignatureIs401AndChangesNothing() async throws {
         let other = county.stations[1].identity
         let hub = self.hub
