@@ -17,6 +17,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // NIO's thread pool (the hub's one merge thread); HTTP field names for the wire types.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // The tests stop the live hub service gracefully.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // zlib, linked from the system (Debian: zlib1g-dev).
@@ -59,11 +66,29 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Sync over HTTP: signed requests, resumable uploads and ranged downloads. One target for
+        // both sides (wire types, the Hummingbird server over Hub, the AsyncHTTPClient station
+        // client): the one `fieldsync` binary serves and syncs, so it links both libraries anyway.
+        .target(
+            name: "FieldSyncHTTP",
+            dependencies: [
+                "FieldSyncSync", "FieldSyncCore", "FieldSyncBundle",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The one command-line program, thin over the libraries.
         .executableTarget(
             name: "fieldsync",
             dependencies: [
                 "FieldSyncSync", "FieldSyncCore", "FieldSyncStore", "FieldSyncBundle", "FieldSyncDomain",
+                "FieldSyncHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -119,6 +144,16 @@ let package = Package(
             dependencies: ["FieldSyncDomain", "FieldSyncStore", "FieldSyncTestSupport"]
         ),
         .testTarget(name: "FieldSyncFuzzingTests", dependencies: ["FieldSyncFuzzing"]),
+        .testTarget(
+            name: "FieldSyncHTTPTests",
+            dependencies: [
+                "FieldSyncHTTP", "FieldSyncSync", "FieldSyncTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(
             name: "FieldSyncCLITests",
             dependencies: ["fieldsync", "FieldSyncCore", "FieldSyncDomain", "FieldSyncTestSupport"]

@@ -1,0 +1,215 @@
+import FieldSyncCore
+import FieldSyncStore
+import FieldSyncSync
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The hub's HTTP service: a thin map of routes onto ``Hub`` (Protocol/http-api.md).
+///
+/// Nothing here decides anything about sync: uploads are stored and handed to
+/// `Hub.merge(bundleAt:)`, return bundles come from `Hub.returnBundle(for:to:)`, and all
+/// of it runs one job at a time on the ``HubWorker``'s thread, off the event loops.
+public struct HubHTTPService: Sendable {
+    public struct Limits: Sendable {
+        /// The largest request body, so the largest upload chunk (tus: a PATCH).
+        public var chunkBytes: Int
+        /// The largest bundle an upload may declare.
+        public var bundleBytes: Int64
+        public var nonceLifetime: Duration
+        public var nonceCapacity: Int
+        public init(chunkBytes: Int = 1 << 20, bundleBytes: Int64 = 1 << 30, nonceLifetime: Duration = .seconds(300),
+                    nonceCapacity: Int = 10_000) {
+            self.chunkBytes = chunkBytes
+            self.bundleBytes = bundleBytes
+            self.nonceLifetime = nonceLifetime
+            self.nonceCapacity = nonceCapacity
+        }
+    }
+
+    public let worker: HubWorker
+    public let nonces: NonceStore
+    public let limits: Limits
+    let uploads: UploadStore
+    let returns: ReturnStore
+    let authenticator: RequestAuthenticator
+    static let logger = Logger(label: "fieldsync.http")
+
+    public init(worker: HubWorker, limits: Limits = Limits()) {
+        self.worker = worker
+        self.limits = limits
+        self.nonces = NonceStore(lifetime: limits.nonceLifetime, capacity: limits.nonceCapacity)
+        self.uploads = UploadStore(hubFolder: worker.hub.folder.path, maxBundleBytes: limits.bundleBytes)
+        self.returns = ReturnStore(hubFolder: worker.hub.folder.path)
+        self.authenticator = RequestAuthenticator(worker: worker, nonces: nonces, bodyLimit: limits.chunkBytes)
+    }
+
+    /// The application on `host:port` (port 0: any free port, told to `onServerRunning`).
+    public func application(host: String, port: Int,
+                            onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        var logger = Logger(label: "fieldsync.http.server")
+        logger.logLevel = .warning
+        return Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "fieldsync"),
+                           onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+                           logger: logger)
+    }
+
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.post(RouterPath(WirePath.nonce)) { _, _ in
+            await answer("nonce") {
+                Self.json(.ok, NonceBody(nonce: await nonces.issue(), expiresInSeconds: Int(limits.nonceLifetime.components.seconds)))
+            }
+        }
+        router.post(RouterPath(WirePath.uploads)) { request, _ in
+            await answer("create upload") {
+                let signed = try await authenticator.authenticate(request)
+                guard let body = WireJSON.decode(UploadCreateBody.self, from: signed.body.readableBytesView) else {
+                    throw HTTPRefusal.malformedBody("expected JSON {size, sha256, name}")
+                }
+                let site = signed.station.site
+                let state = try await worker.run { [uploads] _ throws(HTTPRefusal) in try uploads.create(for: site, body) }
+                return Self.json(.ok, state, offset: state.offset)
+            }
+        }
+        router.head(RouterPath(WirePath.uploads + "/:id")) { request, context in
+            await answer("upload offset") {
+                let (site, id) = try await (authenticator.authenticate(request).station.site, Self.id(context))
+                let state = try await worker.run { [uploads] _ throws(HTTPRefusal) in try uploads.state(of: id, for: site) }
+                return Response(status: .ok, headers: Self.offsetHeaders(state.offset, length: state.size))
+            }
+        }
+        router.get(RouterPath(WirePath.uploads + "/:id")) { request, context in
+            await answer("upload state") {
+                let (site, id) = try await (authenticator.authenticate(request).station.site, Self.id(context))
+                let state = try await worker.run { [uploads] _ throws(HTTPRefusal) in try uploads.state(of: id, for: site) }
+                return Self.json(.ok, state, offset: state.offset)
+            }
+        }
+        router.patch(RouterPath(WirePath.uploads + "/:id")) { request, context in
+            await answer("upload chunk") {
+                let signed = try await authenticator.authenticate(request)
+                let id = try Self.id(context)
+                let offset = try Self.uploadOffset(request.headers)
+                let checksum = try Self.uploadChecksum(request.headers)
+                let chunk = Array(signed.body.readableBytesView)
+                let site = signed.station.site
+                let state = try await worker.run { [uploads] hub throws(HTTPRefusal) in
+                    try uploads.append(chunk, at: offset, checksum: checksum, to: id, for: site, worker: hub)
+                }
+                return Self.json(.ok, state, offset: state.offset)
+            }
+        }
+        router.post(RouterPath(WirePath.returns)) { request, _ in
+            await answer("return bundle") {
+                let station = try await authenticator.authenticate(request).station
+                let body = try await worker.run { [returns] hub throws(HTTPRefusal) in try returns.write(for: station, hub: hub) }
+                return Self.json(.ok, body)
+            }
+        }
+        router.get(RouterPath(WirePath.returns + "/:id")) { request, context in
+            await answer("return download") {
+                let (site, id) = try await (authenticator.authenticate(request).station.site, Self.id(context))
+                let (path, body) = try await worker.run { [returns] _ throws(HTTPRefusal) in try returns.file(id, for: site) }
+                return try await Self.download(path: path, size: body.size, range: request.headers[.range], context: context)
+            }
+        }
+        return router
+    }
+
+    /// Runs a route, turning a refusal into its status and JSON body; logs the outcome
+    /// by route name and status only.
+    private func answer(_ route: String, _ body: () async throws -> Response) async -> Response {
+        let response: Response
+        do {
+            response = try await body()
+        } catch let refusal as HTTPRefusal {
+            response = Self.json(refusal.status, ErrorBody(error: refusal.code, message: refusal.description))
+        } catch let error as SyncError {
+            let refusal = HTTPRefusal.hubFailure(error.description)
+            response = Self.json(refusal.status, ErrorBody(error: refusal.code, message: refusal.description))
+        } catch {
+            // A connection cut mid-body, or the thread pool stopping: nothing was stored.
+            let refusal = HTTPRefusal.hubFailure("the request could not be completed; try again")
+            response = Self.json(refusal.status, ErrorBody(error: refusal.code, message: refusal.description))
+        }
+        Self.logger.info("request", metadata: ["route": "\(route)", "status": "\(response.status.code)"])
+        return response
+    }
+
+    static func id(_ context: BasicRequestContext) throws -> String {
+        guard let id = context.parameters.get("id"), id.count == 32, Hex.decode(id) != nil else {
+            throw HTTPRefusal.notFound(what: "id \(context.parameters.get("id")?.prefix(40) ?? "")")
+        }
+        return id
+    }
+
+    static func uploadOffset(_ headers: HTTPFields) throws -> Int64 {
+        guard let text = headers[WireHeader.uploadOffset], let offset = Int64(text), offset >= 0 else {
+            throw HTTPRefusal.malformedHeader(field: "Upload-Offset", expected: "非负整数 / a non-negative integer")
+        }
+        return offset
+    }
+
+    /// `Upload-Checksum: sha256 <base64 of 32 bytes>` (tus's checksum extension).
+    static func uploadChecksum(_ headers: HTTPFields) throws -> [UInt8] {
+        let parts = headers[WireHeader.uploadChecksum]?.split(separator: " ") ?? []
+        guard parts.count == 2, parts[0] == "sha256", let raw = Data(base64Encoded: String(parts[1])), raw.count == 32 else {
+            throw HTTPRefusal.malformedHeader(field: "Upload-Checksum", expected: "“sha256 <分块 SHA-256 的 base64>” / “sha256 <base64 of the chunk's SHA-256>”")
+        }
+        return Array(raw)
+    }
+
+    /// The file, whole (200) or from a `Range: bytes=N-` / `bytes=N-M` (206), streamed.
+    static func download(path: String, size: Int64, range: String?, context: BasicRequestContext) async throws -> Response {
+        var headers: HTTPFields = [.acceptRanges: "bytes", .contentType: "application/octet-stream"]
+        guard let range else {
+            let body = try await FileIO().loadFile(path: path, context: context)
+            return Response(status: .ok, headers: headers, body: body)
+        }
+        guard let (start, end) = ByteRange.parse(range, size: size) else {
+            if ByteRange.isWellFormed(range) { throw HTTPRefusal.rangeNotSatisfiable(size: size) }
+            throw HTTPRefusal.malformedHeader(field: "Range", expected: "bytes=N- 或 bytes=N-M / bytes=N- or bytes=N-M")
+        }
+        headers[.contentRange] = "bytes \(start)-\(end)/\(size)"
+        let body = try await FileIO().loadFile(path: path, range: Int(start)...Int(end), context: context)
+        return Response(status: .partialContent, headers: headers, body: body)
+    }
+
+    static func offsetHeaders(_ offset: Int64, length: Int64? = nil) -> HTTPFields {
+        var headers: HTTPFields = [WireHeader.uploadOffset: String(offset), .cacheControl: "no-store"]
+        if let length { headers[HTTPField.Name("Upload-Length")!] = String(length) }
+        return headers
+    }
+
+    static func json<T: Encodable>(_ status: HTTPResponse.Status, _ value: T, offset: Int64? = nil) -> Response {
+        var headers: HTTPFields = offset.map { offsetHeaders($0) } ?? [:]
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: WireJSON.encode(value))))
+    }
+}
+
+/// One `Range: bytes=…` of a single span (the only form a resuming station sends).
+public enum ByteRange {
+    /// The first and last byte of `bytes=N-` or `bytes=N-M` within a file of `size` bytes.
+    public static func parse(_ header: String, size: Int64) -> (Int64, Int64)? {
+        guard let (start, end) = bounds(header), start < size else { return nil }
+        let last = min(end ?? (size - 1), size - 1)
+        guard last >= start else { return nil }
+        return (start, last)
+    }
+
+    static func isWellFormed(_ header: String) -> Bool { bounds(header) != nil }
+
+    private static func bounds(_ header: String) -> (Int64, Int64?)? {
+        guard header.hasPrefix("bytes=") else { return nil }
+        let spec = header.dropFirst("bytes=".count)
+        let parts = spec.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2, let start = Int64(parts[0]), start >= 0 else { return nil }
+        if parts[1].isEmpty { return (start, nil) }
+        guard let end = Int64(parts[1]), end >= start else { return nil }
+        return (start, end)
+    }
+}

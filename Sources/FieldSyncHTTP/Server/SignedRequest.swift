@@ -1,0 +1,62 @@
+import FieldSyncBundle
+import FieldSyncCore
+import FieldSyncStore
+import FieldSyncSync
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// A request whose signature, nonce and station the hub has checked, with its body.
+struct SignedRequest {
+    let station: Peer
+    let body: ByteBuffer
+}
+
+/// Checks a request's FieldSync headers, in an order that keeps refusals harmless: the
+/// body is bounded first (413), the headers' forms next (400), then the station (401), its
+/// signature (401), the nonce, used up only by a correctly signed request (401), and last
+/// the key's revocation (403), which only the key's holder learns.
+struct RequestAuthenticator: Sendable {
+    let worker: HubWorker
+    let nonces: NonceStore
+    let bodyLimit: Int
+
+    func authenticate(_ request: Request) async throws -> SignedRequest {
+        let body: ByteBuffer
+        do { body = try await request.body.collect(upTo: bodyLimit) } catch is NIOTooManyBytesError {
+            throw HTTPRefusal.bodyTooLarge(limit: bodyLimit)
+        }
+        let headers = request.headers
+        guard let site = headers[WireHeader.station].flatMap(SiteID.init(hex:)) else {
+            throw HTTPRefusal.malformedHeader(field: "FieldSync-Station", expected: "站点编号 32 位十六进制 / the station's site id, 32 hex digits")
+        }
+        guard let nonce = headers[WireHeader.nonce], nonce.count == 32, Hex.decode(nonce) != nil else {
+            throw HTTPRefusal.malformedHeader(field: "FieldSync-Nonce", expected: "32 位十六进制 / 32 hex digits from POST /v1/nonce")
+        }
+        guard let signature = headers[WireHeader.signature], let raw = Data(base64Encoded: signature), raw.count == 64 else {
+            throw HTTPRefusal.malformedHeader(field: "FieldSync-Signature", expected: "64 字节签名的 base64 / base64 of a 64-byte Ed25519 signature")
+        }
+        let status = try await worker.run { hub throws(SyncError) in try StationKeyLookup.status(of: site, at: hub) }
+        let peer: Peer
+        let key: [UInt8]
+        switch status {
+        case .unknown: throw HTTPRefusal.unknownStation
+        case let .active(p, k): (peer, key) = (p, k)
+        case let .revoked(p, _): (peer, key) = (p, p.signingKey)
+        }
+        let signed = RequestSignature(method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
+                                      station: site, nonce: nonce, body: body.readableBytesView)
+        guard let publicKey = try? SigningPublicKey(rawRepresentation: key), signed.isSigned(by: publicKey, header: signature) else {
+            // The lost laptop of a station that has a new one signs with its old, distrusted key.
+            let distrusted = try await worker.run { hub throws(SyncError) in try StationKeyLookup.distrustedKeys(of: site, at: hub) }
+            if let old = distrusted.first(where: { (try? SigningPublicKey(rawRepresentation: $0.key)).map { signed.isSigned(by: $0, header: signature) } ?? false }),
+               await nonces.consume(nonce) {
+                throw HTTPRefusal.revoked(station: peer.operatorName, atMillis: old.atMillis)
+            }
+            throw HTTPRefusal.badSignature
+        }
+        guard await nonces.consume(nonce) else { throw HTTPRefusal.nonceNotUsable }
+        if case let .revoked(p, at) = status { throw HTTPRefusal.revoked(station: p.operatorName, atMillis: at) }
+        return SignedRequest(station: peer, body: body)
+    }
+}

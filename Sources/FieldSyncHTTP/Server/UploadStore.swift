@@ -1,0 +1,158 @@
+import Crypto
+import FieldSyncCore
+import FieldSyncSync
+import Foundation
+import Logging
+
+/// The hub's resumable uploads (tus's model: an offset, and a checksum per chunk), kept
+/// under `HUB/uploads/<id>/` so that a hub restarted mid-upload resumes where it was.
+///
+/// An upload's id is derived from the station and the bundle's SHA-256, so a station that
+/// lost every answer and creates it again gets the same upload and its offset. Once the
+/// last chunk is in and the whole file's SHA-256 matches, the bundle is merged and the
+/// outcome recorded with the upload: a completed upload retried, or asked for again, is
+/// answered from that record and never merged twice (and the hub's own bundle-id log
+/// catches a merge repeated after a crash between the two).
+///
+/// Every method blocks on disk and the hub: call them on the ``HubWorker`` only.
+public struct UploadStore: Sendable {
+    public let root: String
+    public let maxBundleBytes: Int64
+    static let logger = Logger(label: "fieldsync.http.uploads")
+
+    public init(hubFolder: String, maxBundleBytes: Int64) {
+        self.root = (hubFolder as NSString).appendingPathComponent("uploads")
+        self.maxBundleBytes = maxBundleBytes
+    }
+
+    /// What the hub records of one upload (`meta.json`), beside its bytes.
+    struct Record: Codable {
+        var station: String
+        var size: Int64
+        var sha256: String
+        var name: String
+        var state: UploadStateBody.State
+        var result: MergeResultBody?
+        var message: String?
+    }
+
+    /// The upload's id: the first 32 hex digits of SHA-256("fieldsync-upload-v1\n" + station hex + "\n" + bundle SHA-256 hex).
+    public static func uploadID(station: SiteID, sha256: String) -> String {
+        String(Hex.encode(Array(SHA256.hash(data: Array("fieldsync-upload-v1\n\(station.hex)\n\(sha256)".utf8)))).prefix(32))
+    }
+
+    public func create(for station: SiteID, _ body: UploadCreateBody) throws(HTTPRefusal) -> UploadStateBody {
+        let sha = body.sha256.lowercased()
+        guard sha.count == 64, Hex.decode(sha) != nil else { throw .malformedBody("sha256 must be 64 hex digits") }
+        guard body.size > 0 else { throw .malformedBody("size must be at least 1") }
+        guard body.size <= maxBundleBytes else { throw .bundleTooLarge(size: body.size, limit: maxBundleBytes) }
+        guard Self.isSafeName(body.name) else {
+            throw .malformedBody("name must be a bundle file name (letters, digits, '.', '-', '_', ending in .fsb, at most 128 bytes)")
+        }
+        let id = Self.uploadID(station: station, sha256: sha)
+        if let record = try? load(id) { return state(id, record) }
+        do {
+            try PrivateFile.makeFolder(folder(id))
+            try PrivateFile.replace(metaPath(id), with: WireJSON.encode(Record(station: station.hex, size: body.size, sha256: sha,
+                                                                                 name: body.name, state: .receiving)))
+        } catch { throw .hubFailure(error.description) }
+        Self.logger.info("upload created", metadata: ["upload": "\(id)", "station": "\(station.short)", "bytes": "\(body.size)"])
+        return UploadStateBody(id: id, size: body.size, offset: 0, state: .receiving)
+    }
+
+    /// The upload as it stands, for the station that created it (any other gets not-found).
+    public func state(of id: String, for station: SiteID) throws(HTTPRefusal) -> UploadStateBody {
+        state(id, try owned(id, by: station))
+    }
+
+    /// Appends one chunk at `offset` after checking where the upload stands and the chunk's
+    /// checksum; a chunk that completes the file is merged before this returns.
+    public func append(_ chunk: [UInt8], at offset: Int64, checksum: [UInt8], to id: String, for station: SiteID,
+                       worker hub: Hub) throws(HTTPRefusal) -> UploadStateBody {
+        let record = try owned(id, by: station)
+        guard record.state == .receiving else { return state(id, record) }
+        let held = self.held(id, record)
+        guard offset == held else { throw .offsetMismatch(expected: held, given: offset) }
+        guard Array(SHA256.hash(data: chunk)) == checksum else { throw .chunkChecksumMismatch }
+        guard held + Int64(chunk.count) <= record.size else {
+            throw .malformedBody("the chunk runs past the upload's declared size of \(record.size) bytes")
+        }
+        do { try PrivateFile.append(chunk, to: partPath(id)) } catch { throw .hubFailure(error.description) }
+        return try completeIfWhole(id, record, hub: hub)
+    }
+
+    /// Merges the upload once all its bytes are in; otherwise reports how far it is.
+    func completeIfWhole(_ id: String, _ record: Record, hub: Hub) throws(HTTPRefusal) -> UploadStateBody {
+        guard record.state == .receiving, held(id, record) == record.size else { return state(id, record) }
+        let bundle = bundlePath(id, record)
+        // A hub stopped between the rename and the record finds the whole bundle already
+        // checked and named: it merges it now (the bundle-id log makes that safe).
+        if PrivateFile.size(bundle) == nil {
+            let whole: String
+            do { whole = try PrivateFile.sha256(partPath(id)) } catch { throw .hubFailure(error.description) }
+            guard whole == record.sha256 else {
+                // The id is bound to the declared digest: these bytes can never complete it.
+                PrivateFile.remove(folder(id))
+                Self.logger.warning("upload discarded: whole-file checksum mismatch", metadata: ["upload": "\(id)"])
+                throw .bundleChecksumMismatch
+            }
+            guard rename(partPath(id), bundle) == 0 else { throw .hubFailure("cannot rename the upload of \(record.name)") }
+        }
+        var done = record
+        do {
+            let result = try hub.merge(bundleAt: bundle)
+            done.state = .merged
+            done.result = MergeResultBody(result)
+            Self.logger.info("upload merged", metadata: ["upload": "\(id)", "bundle": "\(record.name)", "outcome": "\(result.outcome.rawValue)"])
+        } catch {
+            done.state = .refused
+            done.message = error.description
+            Self.logger.warning("upload refused", metadata: ["upload": "\(id)", "bundle": "\(record.name)"])
+        }
+        do { try PrivateFile.replace(metaPath(id), with: WireJSON.encode(done)) } catch { throw .hubFailure(error.description) }
+        return state(id, done)
+    }
+
+    private func owned(_ id: String, by station: SiteID) throws(HTTPRefusal) -> Record {
+        guard Self.isID(id), let record = try? load(id), record.station == station.hex else { throw .notFound(what: "upload \(id)") }
+        return record
+    }
+
+    private func state(_ id: String, _ record: Record) -> UploadStateBody {
+        let offset = record.state == .receiving ? held(id, record) : record.size
+        return UploadStateBody(id: id, size: record.size, offset: offset, state: record.state, result: record.result, message: record.message)
+    }
+
+    /// The bytes the hub holds of an upload: the partial file, or all of them once renamed to the bundle's name.
+    private func held(_ id: String, _ record: Record) -> Int64 {
+        PrivateFile.size(bundlePath(id, record)) ?? PrivateFile.size(partPath(id)) ?? 0
+    }
+
+    private func load(_ id: String) throws -> Record {
+        guard let record = WireJSON.decode(Record.self, from: try Data(contentsOf: URL(fileURLWithPath: metaPath(id)))) else {
+            throw PrivateFile.Failure.io(path: metaPath(id), reason: "not an upload record")
+        }
+        return record
+    }
+
+    private func folder(_ id: String) -> String { (root as NSString).appendingPathComponent(id) }
+    private func metaPath(_ id: String) -> String { (folder(id) as NSString).appendingPathComponent("meta.json") }
+    private func partPath(_ id: String) -> String { (folder(id) as NSString).appendingPathComponent("bundle.part") }
+    private func bundlePath(_ id: String, _ record: Record) -> String { (folder(id) as NSString).appendingPathComponent(record.name) }
+
+    static func isID(_ id: String) -> Bool { id.count == 32 && id.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) } }
+
+    /// A bundle file name as FieldSync writes them: no path, no personal data, `.fsb`.
+    static func isSafeName(_ name: String) -> Bool {
+        name.utf8.count <= 128 && !name.hasPrefix(".") && name.lowercased().hasSuffix(".fsb") && name != "meta.json"
+            && name.utf8.allSatisfy { $0 < 128 && (Character(Unicode.Scalar($0)).isLetter || Character(Unicode.Scalar($0)).isNumber || $0 == 46 || $0 == 45 || $0 == 95) }
+    }
+}
+
+extension MergeResultBody {
+    init(_ result: ImportResult) {
+        self.init(outcome: result.outcome.rawValue, bundleID: result.header.bundleID.hex, changes: result.header.totalChanges,
+                  applied: result.report.applied, stale: result.report.stale, duplicate: result.report.duplicate,
+                  conflicts: result.report.conflicts)
+    }
+}

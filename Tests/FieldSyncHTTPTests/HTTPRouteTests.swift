@@ -1,0 +1,365 @@
+import Crypto
+import FieldSyncCore
+import FieldSyncHTTP
+import FieldSyncStore
+import FieldSyncSync
+import FieldSyncTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import XCTest
+
+/// Every route through HummingbirdTesting: what a correct station gets, and that each kind
+/// of bad request gets its status and changes nothing at the hub.
+final class HTTPRouteTests: HTTPTestCase {
+    private func withClient(_ service: HubHTTPService? = nil, _ body: @Sendable (SigningClient) async throws -> Void) async throws {
+        let app = Application(router: (service ?? self.service).router())
+        let identity = station.identity
+        try await app.test(.router) { client in try await body(SigningClient(client: client, identity: identity)) }
+    }
+
+    func testNonceIsThirtyTwoHexDigitsAndEachIsNew() async throws {
+        try await withClient { client in
+            let a = try await client.nonce(), b = try await client.nonce()
+            XCTAssertEqual(a.count, 32)
+            XCTAssertNotNil(Hex.decode(a))
+            XCTAssertNotEqual(a, b)
+        }
+    }
+
+    func testUploadInChunksIsMergedOnceAndARetriedLastChunkAnswersTheRecordedResult() async throws {
+        try addHouseholds(station, count: 40)
+        let bundle = try exportBundle(station)
+        let hub = self.hub
+        try await withClient { client in
+            let created = try await client.createUpload(bundle)
+            XCTAssertEqual(created.offset, 0)
+            XCTAssertEqual(created.state, .receiving)
+            var offset = 0
+            var last: UploadStateBody?
+            while offset < bundle.bytes.count {
+                let chunk = Array(bundle.bytes[offset..<min(offset + 1000, bundle.bytes.count)])
+                let response = try await client.patch(created.id, offset: Int64(offset), chunk: chunk)
+                XCTAssertEqual(response.status, .ok, response.message)
+                XCTAssertEqual(response.headers[WireHeader.uploadOffset], String(offset + chunk.count))
+                last = WireJSON.decode(UploadStateBody.self, from: response.body.readableBytesView)
+                offset += chunk.count
+            }
+            XCTAssertEqual(last?.state, .merged)
+            XCTAssertEqual(last?.result?.outcome, "applied")
+            XCTAssertEqual(last?.result?.changes, 40 * 9, "nine columns a household")
+            let afterMerge = try HubState.of(hub)
+            XCTAssertEqual(afterMerge.imported.count, 1)
+
+            // The last chunk again, the creation again, the state: the recorded result, no second merge.
+            let tail = Array(bundle.bytes[(bundle.bytes.count - 1)...])
+            let again = try await client.patch(created.id, offset: Int64(bundle.bytes.count - 1), chunk: tail)
+            XCTAssertEqual(WireJSON.decode(UploadStateBody.self, from: again.body.readableBytesView)?.state, .merged)
+            let recreated = try await client.createUpload(bundle)
+            XCTAssertEqual(recreated.id, created.id)
+            XCTAssertEqual(recreated.state, .merged)
+            XCTAssertEqual(recreated.result, last?.result)
+            let state = try await client.send(.get, WirePath.upload(created.id))
+            XCTAssertEqual(WireJSON.decode(UploadStateBody.self, from: state.body.readableBytesView)?.result, last?.result)
+            XCTAssertEqual(try HubState.of(hub), afterMerge)
+        }
+    }
+
+    func testCreatingAnUploadAgainReturnsTheSameIdAndTheOffsetHeld() async throws {
+        try addHouseholds(station, count: 10)
+        let bundle = try exportBundle(station)
+        try await withClient { client in
+            let created = try await client.createUpload(bundle)
+            let response = try await client.patch(created.id, offset: 0, chunk: Array(bundle.bytes.prefix(700)))
+            XCTAssertEqual(response.status, .ok)
+            let again = try await client.createUpload(bundle)
+            XCTAssertEqual(again.id, created.id)
+            XCTAssertEqual(again.offset, 700)
+            let head = try await client.send(.head, WirePath.upload(created.id))
+            XCTAssertEqual(head.status, .ok)
+            XCTAssertEqual(head.headers[WireHeader.uploadOffset], "700")
+        }
+    }
+
+    func testAHubRestartedMidUploadResumesFromTheBytesOnDisk() async throws {
+        try addHouseholds(station, count: 30)
+        let bundle = try exportBundle(station)
+        try await withClient { client in
+            let created = try await client.createUpload(bundle)
+            _ = try await client.patch(created.id, offset: 0, chunk: Array(bundle.bytes.prefix(1500)))
+        }
+        // A new service over the same hub folder: new nonces, the upload still where it was.
+        let restarted = makeService()
+        try await withClient(restarted) { client in
+            let again = try await client.createUpload(bundle)
+            XCTAssertEqual(again.offset, 1500)
+            let rest = try await client.patch(again.id, offset: 1500, chunk: Array(bundle.bytes[1500...]))
+            XCTAssertEqual(WireJSON.decode(UploadStateBody.self, from: rest.body.readableBytesView)?.state, .merged)
+        }
+        try await restarted.worker.shutdown()
+        XCTAssertEqual(try hub.replica.importedBundles(limit: 10).count, 1)
+    }
+
+    func testAWholeFileThatIsNotTheDeclaredOneIsDiscardedWith460AndChangesNothing() async throws {
+        try addHouseholds(station, count: 5)
+        let bundle = try exportBundle(station)
+        var damaged = bundle.bytes
+        damaged[damaged.count / 2] ^= 0x01
+        let (hub, forged) = (self.hub, damaged)
+        try await withClient { client in
+            let before = try HubState.of(hub)
+            let created = try await client.createUpload(bundle)
+            let response = try await client.patch(created.id, offset: 0, chunk: forged)
+            XCTAssertEqual(response.status.code, 460)
+            XCTAssertEqual(response.errorCode, "bundle-checksum-mismatch")
+            XCTAssertEqual(try HubState.of(hub), before, "the upload was discarded, nothing merged")
+            let again = try await client.createUpload(bundle)
+            XCTAssertEqual(again.offset, 0, "uploading again starts from the beginning")
+        }
+    }
+
+    func testBadSignatureIs401AndChangesNothing() async throws {
+        let other = county.stations[1].identity
+        let hub = self.hub
+        try await withClient { client in
+            let before = try HubState.of(hub)
+            let nonce = try await client.nonce()
+            // Signed by another station's key while claiming to be this one.
+            let headers = try client.headers(.post, WirePath.returns, body: [], nonce: nonce, signer: other)
+            let response = try await client.client.execute(uri: WirePath.returns, method: .post, headers: headers)
+            XCTAssertEqual(response.status, .unauthorized)
+            XCTAssertEqual(response.errorCode, "bad-signature")
+            // Signed correctly, but the body changed on the way.
+            let body = Array(WireJSON.encode(UploadCreateBody(size: 10, sha256: String(repeating: "a", count: 64), name: "x.fsb")))
+            let nonce2 = try await client.nonce()
+            let signed = try client.headers(.post, WirePath.uploads, body: body, nonce: nonce2)
+            let tampered = try await client.client.execute(uri: WirePath.uploads, method: .post, headers: signed,
+                                                          body: ByteBuffer(bytes: body + [32]))
+            XCTAssertEqual(tampered.status, .unauthorized)
+            XCTAssertEqual(try HubState.of(hub), before)
+        }
+    }
+
+    func testUnknownStationIs401AndChangesNothing() async throws {
+        var rng = SeededGenerator(seed: 7)
+        let stranger = NodeIdentity.make(name: "陌生站", role: .station, township: "630106102", using: &rng)
+        let hub = self.hub
+        try await withClient { client in
+            let before = try HubState.of(hub)
+            let nonce = try await client.nonce()
+            let impostor = SigningClient(client: client.client, identity: stranger)
+            let response = try await client.client.execute(uri: WirePath.returns, method: .post,
+                                                           headers: try impostor.headers(.post, WirePath.returns, body: [], nonce: nonce))
+            XCTAssertEqual(response.status, .unauthorized)
+            XCTAssertEqual(response.errorCode, "unknown-station")
+            XCTAssertEqual(try HubState.of(hub), before)
+        }
+    }
+
+    func testRevokedStationIs403NamingTheRevocationAndChangesNothing() async throws {
+        var peer = try XCTUnwrap(try hub.replica.peer(station.identity.site))
+        peer.revokedAtMillis = 1_790_000_000_000
+        try hub.replica.savePeer(peer)
+        try addHouseholds(station, count: 5)
+        let bundle = try exportBundle(station)
+        let hub = self.hub
+        try await withClient { client in
+            let before = try HubState.of(hub)
+            let body = Array(WireJSON.encode(UploadCreateBody(size: Int64(bundle.bytes.count), sha256: bundle.sha256, name: bundle.name)))
+            let response = try await client.send(.post, WirePath.uploads, body: body)
+            XCTAssertEqual(response.status, .forbidden)
+            XCTAssertEqual(response.errorCode, "station-revoked")
+            XCTAssertTrue(response.message.contains("鲁沙尔镇社工站"), response.message)
+            XCTAssertTrue(response.message.contains("revoked at 2026-09-21"), response.message)
+            let returns = try await client.send(.post, WirePath.returns)
+            XCTAssertEqual(returns.status, .forbidden)
+            XCTAssertEqual(try HubState.of(hub), before)
+        }
+    }
+
+    func testALostLaptopWhoseStationHasANewOneIs403NotABadSignatureAndChangesNothing() async throws {
+        try hub.revoke(station: station.identity.township!, reason: "lost")
+        let request = folder.sub("replacement-request.json")
+        _ = try Station.initializeReplacement(at: folder.sub("replacement"), name: station.identity.name,
+                                              township: station.identity.township!, replacing: station.identity.site,
+                                              requestPath: request)
+        try hub.enroll(EnrollmentRequest.read(from: request), out: folder.sub("replacement-enrollment.json"))
+        let hub = self.hub
+        try await withClient { client in
+            // `client` still signs with the lost laptop's key; the site now has another.
+            let before = try HubState.of(hub)
+            let returns = try await client.send(.post, WirePath.returns)
+            XCTAssertEqual(returns.status, .forbidden)
+            XCTAssertEqual(returns.errorCode, "station-revoked")
+            XCTAssertEqual(try HubState.of(hub), before)
+        }
+    }
+
+    func testReplayedRequestIs401AndChangesNothing() async throws {
+        try addHouseholds(station, count: 5)
+        let bundle = try exportBundle(station)
+        let hub = self.hub
+        try await withClient { client in
+            let created = try await client.createUpload(bundle)
+            let chunk = Array(bundle.bytes.prefix(500))
+            let nonce = try await client.nonce()
+            var headers = try client.headers(.patch, WirePath.upload(created.id), body: chunk, nonce: nonce)
+            headers[WireHeader.uploadOffset] = "0"
+            headers[WireHeader.uploadChecksum] = "sha256 " + Data(SHA256Hex.digest(chunk)).base64EncodedString()
+            let first = try await client.client.execute(uri: WirePath.upload(created.id), method: .patch, headers: headers, body: ByteBuffer(bytes: chunk))
+            XCTAssertEqual(first.status, .ok)
+            let before = try HubState.of(hub)
+            let replay = try await client.client.execute(uri: WirePath.upload(created.id), method: .patch, headers: headers, body: ByteBuffer(bytes: chunk))
+            XCTAssertEqual(replay.status, .unauthorized)
+            XCTAssertEqual(replay.errorCode, "nonce-not-usable")
+            // A nonce the hub never issued.
+            let made = try client.headers(.post, WirePath.returns, body: [], nonce: String(repeating: "ab", count: 16))
+            let invented = try await client.client.execute(uri: WirePath.returns, method: .post, headers: made)
+            XCTAssertEqual(invented.status, .unauthorized)
+            XCTAssertEqual(try HubState.of(hub), before)
+        }
+    }
+
+    func testBodyOverTheChunkLimitIs413AndChangesNothing() async throws {
+        let small = makeService(limits: .init(chunkBytes: 4096))
+        try addHouseholds(station, count: 60)
+        let bundle = try exportBundle(station)
+        XCTAssertGreaterThan(bundle.bytes.count, 4096)
+        let hub = self.hub
+        try await withClient(small) { client in
+            let created = try await client.createUpload(bundle)
+            let before = try HubState.of(hub)
+            let response = try await client.patch(created.id, offset: 0, chunk: Array(bundle.bytes.prefix(4097)))
+            XCTAssertEqual(response.status, .contentTooLarge)
+            XCTAssertEqual(response.errorCode, "body-too-large")
+            XCTAssertEqual(try HubState.of(hub), before)
+        }
+        try await small.worker.shutdown()
+    }
+
+    func testMalformedHeadersAre400AndChangeNothing() async throws {
+        let site = station.identity.site.hex
+        try addHouseholds(station, count: 5)
+        let bundle = try exportBundle(station)
+        let hub = self.hub
+        try await withClient { client in
+            let created = try await client.createUpload(bundle)
+            let before = try HubState.of(hub)
+            let chunk = Array(bundle.bytes.prefix(100))
+            let nonce = try await client.nonce()
+            let good = try client.headers(.patch, WirePath.upload(created.id), body: chunk, nonce: nonce)
+            let checksum = "sha256 " + Data(SHA256Hex.digest(chunk)).base64EncodedString()
+            let cases: [(String, HTTPFields)] = [
+                ("FieldSync-Station", [WireHeader.station: "not-hex", WireHeader.nonce: nonce, WireHeader.signature: good[WireHeader.signature]!]),
+                ("FieldSync-Nonce", [WireHeader.station: site, WireHeader.nonce: "short", WireHeader.signature: good[WireHeader.signature]!]),
+                ("FieldSync-Signature", [WireHeader.station: site, WireHeader.nonce: nonce, WireHeader.signature: "@@@"]),
+            ]
+            for (field, headers) in cases {
+                var all = headers
+                all[WireHeader.uploadOffset] = "0"
+                all[WireHeader.uploadChecksum] = checksum
+                let response = try await client.client.execute(uri: WirePath.upload(created.id), method: .patch, headers: all, body: ByteBuffer(bytes: chunk))
+                XCTAssertEqual(response.status, .badRequest, field)
+                XCTAssertEqual(response.errorCode, "malformed-header", field)
+                XCTAssertTrue(response.message.contains(field), response.message)
+            }
+            for (field, extra) in [("Upload-Offset", [WireHeader.uploadOffset: "-1"]), ("Upload-Checksum", [WireHeader.uploadChecksum: "md5 xyz"])] {
+                var headers: HTTPFields = [WireHeader.uploadOffset: "0", WireHeader.uploadChecksum: checksum]
+                for (name, value) in extra { headers[name] = value }
+                let response = try await client.send(.patch, WirePath.upload(created.id), body: chunk, extra: headers)
+                XCTAssertEqual(response.status, .badRequest, field)
+                XCTAssertTrue(response.message.contains(field), response.message)
+            }
+            let notJSON = try await client.send(.post, WirePath.uploads, body: Array("size=3".utf8))
+            XCTAssertEqual(notJSON.status, .badRequest)
+            XCTAssertEqual(notJSON.errorCode, "malformed-body")
+            XCTAssertEqual(try HubState.of(hub), before)
+        }
+    }
+
+    func testOffsetMismatchIs409AndChangesNothing() async throws {
+        try addHouseholds(station, count: 5)
+        let bundle = try exportBundle(station)
+        let hub = self.hub
+        try await withClient { client in
+            let created = try await client.createUpload(bundle)
+            _ = try await client.patch(created.id, offset: 0, chunk: Array(bundle.bytes.prefix(300)))
+            let before = try HubState.of(hub)
+            let response = try await client.patch(created.id, offset: 0, chunk: Array(bundle.bytes.prefix(300)))
+            XCTAssertEqual(response.status, .conflict)
+            XCTAssertEqual(response.errorCode, "offset-mismatch")
+            XCTAssertTrue(response.message.contains("300"), response.message)
+            XCTAssertEqual(try HubState.of(hub), before)
+        }
+    }
+
+    func testChunkChecksumMismatchIs460AndChangesNothing() async throws {
+        try addHouseholds(station, count: 5)
+        let bundle = try exportBundle(station)
+        let hub = self.hub
+        try await withClient { client in
+            let created = try await client.createUpload(bundle)
+            let before = try HubState.of(hub)
+            let chunk = Array(bundle.bytes.prefix(300))
+            var damaged = chunk
+            damaged[17] ^= 0x40
+            let response = try await client.patch(created.id, offset: 0, chunk: damaged, checksumOf: chunk)
+            XCTAssertEqual(response.status.code, 460)
+            XCTAssertEqual(response.errorCode, "checksum-mismatch")
+            XCTAssertEqual(try HubState.of(hub), before)
+        }
+    }
+
+    func testAnotherStationsUploadAndReturnBundleAreNotFound() async throws {
+        try addHouseholds(station, count: 5)
+        let bundle = try exportBundle(station)
+        let other = county.stations[1].identity
+        let hub = self.hub
+        try await withClient { client in
+            let id = try await client.createUpload(bundle).id
+            let returns = try await client.send(.post, WirePath.returns)
+            let info = try XCTUnwrap(WireJSON.decode(ReturnBundleBody.self, from: returns.body.readableBytesView))
+            let before = try HubState.of(hub)
+            let intruder = SigningClient(client: client.client, identity: other)
+            let patch = try await intruder.patch(id, offset: 0, chunk: Array(bundle.bytes.prefix(10)))
+            XCTAssertEqual(patch.status, .notFound)
+            let state = try await intruder.send(.get, WirePath.upload(id))
+            XCTAssertEqual(state.status, .notFound)
+            let download = try await intruder.send(.get, WirePath.returnBundle(info.id))
+            XCTAssertEqual(download.status, .notFound)
+            XCTAssertEqual(try HubState.of(hub), before)
+        }
+    }
+
+    func testReturnBundleDownloadsWholeAndByRangeAndTheStationImportsIt() async throws {
+        try addHouseholds(county.stations[1], count: 3)
+        try addHouseholds(station, count: 12)
+        _ = try hub.merge(bundleAt: station.export(to: folder.sub("usb") + "/").path)
+        let (station, folder) = (self.station, self.folder!)
+        try await withClient { client in
+            let created = try await client.send(.post, WirePath.returns)
+            XCTAssertEqual(created.status, .ok, created.message)
+            let info = try XCTUnwrap(WireJSON.decode(ReturnBundleBody.self, from: created.body.readableBytesView))
+            let whole = try await client.send(.get, WirePath.returnBundle(info.id))
+            XCTAssertEqual(whole.status, .ok)
+            XCTAssertEqual(Int64(whole.body.readableBytes), info.size)
+            let tail = try await client.send(.get, WirePath.returnBundle(info.id), extra: [.range: "bytes=100-"])
+            XCTAssertEqual(tail.status, .partialContent)
+            XCTAssertEqual(tail.headers[.contentRange], "bytes 100-\(info.size - 1)/\(info.size)")
+            XCTAssertEqual(Array(tail.body.readableBytesView), Array(whole.body.readableBytesView.dropFirst(100)))
+            let outside = try await client.send(.get, WirePath.returnBundle(info.id), extra: [.range: "bytes=\(info.size)-"])
+            XCTAssertEqual(outside.status, .rangeNotSatisfiable)
+            let path = folder.sub(info.name)
+            try Data(whole.body.readableBytesView).write(to: URL(fileURLWithPath: path))
+            XCTAssertEqual(try PrivateFile.sha256(path), info.sha256)
+            let imported = try station.importBundle(at: path)
+            XCTAssertEqual(imported.outcome, .applied)
+            XCTAssertEqual(try station.status().changesOwed, 0)
+        }
+    }
+}
+
+enum SHA256Hex {
+    static func digest(_ bytes: [UInt8]) -> [UInt8] { Array(Crypto.SHA256.hash(data: bytes)) }
+}

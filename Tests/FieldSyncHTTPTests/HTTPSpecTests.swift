@@ -1,0 +1,99 @@
+import FieldSyncCore
+import FieldSyncHTTP
+import FieldSyncSync
+import Foundation
+import XCTest
+
+/// The written specification (Protocol/http-api.md, http-api.yaml) against the code.
+final class HTTPSpecTests: XCTestCase {
+    static let protocolFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Protocol")
+
+    /// Every refusal, one of each kind.
+    static let refusals: [HTTPRefusal] = [
+        .malformedHeader(field: "F", expected: "e"), .malformedBody("b"), .unknownStation, .badSignature, .nonceNotUsable,
+        .revoked(station: "s", atMillis: 0), .bodyTooLarge(limit: 1), .bundleTooLarge(size: 2, limit: 1),
+        .offsetMismatch(expected: 1, given: 0), .chunkChecksumMismatch, .bundleChecksumMismatch, .notFound(what: "x"),
+        .rangeNotSatisfiable(size: 1), .hubFailure("r"),
+    ]
+
+    func testEveryRefusalCodeAndStatusIsInTheOpenAPIDescription() throws {
+        let yaml = try String(contentsOf: Self.protocolFolder.appendingPathComponent("http-api.yaml"), encoding: .utf8)
+        for refusal in Self.refusals {
+            XCTAssertTrue(yaml.contains(refusal.code), "\(refusal.code) is in http-api.yaml")
+            if refusal.status.code != 500 { XCTAssertTrue(yaml.contains("\"\(refusal.status.code)\""), "status \(refusal.status.code)") }
+        }
+        for path in [WirePath.nonce, WirePath.uploads, WirePath.uploads + "/{id}", WirePath.returns, WirePath.returns + "/{id}"] {
+            XCTAssertTrue(yaml.contains("  \(path):"), path)
+        }
+    }
+
+    func testEveryRefusalIsInChineseAndEnglish() {
+        for refusal in Self.refusals {
+            let text = refusal.description
+            XCTAssertTrue(text.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) }, "\(refusal.code) has Chinese")
+            XCTAssertTrue(text.contains(" / "), "\(refusal.code) has both languages")
+        }
+    }
+
+    /// The canonical string of http-api.md §1, byte for byte.
+    func testCanonicalStringIsTheSevenLinesOfTheSpecification() throws {
+        let site = try XCTUnwrap(SiteID(hex: "00112233445566778899aabbccddeeff"))
+        let signed = RequestSignature(method: "patch", path: "/v1/uploads/0123456789abcdef0123456789abcdef", query: nil,
+                                      station: site, nonce: "ffeeddccbbaa99887766554433221100", body: Array("abc".utf8))
+        XCTAssertEqual(signed.canonicalString, """
+            fieldsync-http-v1
+            PATCH
+            /v1/uploads/0123456789abcdef0123456789abcdef
+
+            00112233445566778899aabbccddeeff
+            ffeeddccbbaa99887766554433221100
+            ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad
+            """)
+        var rng = SeededGenerator(seed: 3)
+        let identity = NodeIdentity.make(name: "站", role: .station, township: "630106100", using: &rng)
+        let header = try signed.sign(with: identity.signingKey)
+        XCTAssertTrue(signed.isSigned(by: identity.signingKey.publicKey, header: header))
+        var other = signed
+        other.nonce = "00000000000000000000000000000000"
+        XCTAssertFalse(other.isSigned(by: identity.signingKey.publicKey, header: header))
+    }
+
+    func testNonceStoreIsBoundedForgetsTheOldestAndExpiredAndTakesEachNonceOnce() async throws {
+        let store = NonceStore(lifetime: .milliseconds(200), capacity: 3)
+        var issued: [String] = []
+        for _ in 0..<5 { issued.append(await store.issue()) }
+        let held = await store.count
+        XCTAssertEqual(held, 3)
+        let oldest = await store.consume(issued[0])
+        XCTAssertFalse(oldest, "the oldest went first when the store was full")
+        let newest = await store.consume(issued[4])
+        XCTAssertTrue(newest)
+        let again = await store.consume(issued[4])
+        XCTAssertFalse(again, "a nonce is good once")
+        try await Task.sleep(for: .milliseconds(300))
+        let expired = await store.consume(issued[3])
+        XCTAssertFalse(expired, "a nonce past its lifetime is refused")
+    }
+
+    /// Validated with openapi-spec-validator where Python has it (the CI image may not).
+    func testOpenAPIDescriptionIsValidOpenAPI31() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", """
+            import sys
+            try:
+                from openapi_spec_validator import validate
+                from openapi_spec_validator.readers import read_from_filename
+            except ImportError:
+                sys.exit(77)
+            validate(read_from_filename(sys.argv[1])[0])
+            """, Self.protocolFolder.appendingPathComponent("http-api.yaml").path]
+        let errors = Pipe()
+        process.standardError = errors
+        do { try process.run() } catch { throw XCTSkip("python3 is not installed") }
+        process.waitUntilExit()
+        if process.terminationStatus == 77 { throw XCTSkip("openapi-spec-validator is not installed (pip install openapi-spec-validator)") }
+        XCTAssertEqual(process.terminationStatus, 0, String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    }
+}
