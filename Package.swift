@@ -81,14 +81,19 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                // Serving on a loopback port for a while, then stopping gracefully (the demo, the tests).
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // A TCP proxy that cuts and stalls connections (a 4G link that drops), for the demo's
+        // HTTP scene and the HTTP tests: an instrument, kept out of the sync libraries.
+        .target(name: "FieldSyncFlakyLink", dependencies: ["FieldSyncCore"]),
         // The one command-line program, thin over the libraries.
         .executableTarget(
             name: "fieldsync",
             dependencies: [
                 "FieldSyncSync", "FieldSyncCore", "FieldSyncStore", "FieldSyncBundle", "FieldSyncDomain",
-                "FieldSyncHTTP",
+                "FieldSyncHTTP", "FieldSyncFlakyLink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -147,11 +152,10 @@ let package = Package(
         .testTarget(
             name: "FieldSyncHTTPTests",
             dependencies: [
-                "FieldSyncHTTP", "FieldSyncSync", "FieldSyncTestSupport",
+                "FieldSyncHTTP", "FieldSyncSync", "FieldSyncTestSupport", "FieldSyncFlakyLink",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

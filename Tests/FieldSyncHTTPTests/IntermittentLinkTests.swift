@@ -1,4 +1,5 @@
 import FieldSyncCore
+import FieldSyncFlakyLink
 import FieldSyncHTTP
 import FieldSyncStore
 import FieldSyncSync
@@ -12,7 +13,7 @@ final class IntermittentLinkTests: HTTPTestCase {
 
     /// The link of the property: most connections are cut (at a random byte within 6 KiB,
     /// either way) or stall up to 1.5 s, at most six faults a round so that every round can end.
-    static let dropping = FaultyLinkProxy.Faults(cutChance: 0.6, cutWithin: 6 * 1024, stallChance: 0.5,
+    static let dropping = FlakyLink.RandomFaults(cutChance: 0.6, cutWithin: 6 * 1024, stallChance: 0.5,
                                                  stallSeconds: 0.2...1.5, maxFaults: 6)
 
     /// Options for a loopback link: small chunks (so a bundle is many), short timeouts (so a
@@ -29,7 +30,7 @@ final class IntermittentLinkTests: HTTPTestCase {
         let service = makeService(limits: .init(chunkBytes: Self.chunk))
         let station = self.station
         let options = self.options()
-        let report = try await withLiveHub(service) { port in
+        let report = try await service.servingOnLoopback { port in
             try await StationSyncRound(station: station, hub: "http://127.0.0.1:\(port)", options: options).run()
         }
         try await service.worker.shutdown()
@@ -48,10 +49,9 @@ final class IntermittentLinkTests: HTTPTestCase {
         let station = self.station
         let options = self.options(total: .seconds(2))
         let hubFolder = hub.folder.path
-        let (first, held, second) = try await withLiveHub(service) { port in
+        let (first, held, second) = try await service.servingOnLoopback { port in
             // The link dies for good after 12 KB: a few chunks get through, then nothing until --timeout.
-            let proxy = try FaultyLinkProxy(upstreamPort: port, seed: 42,
-                                            faults: .init(cutChance: 0, stallChance: 0, deadAfterUp: 12_000))
+            let proxy = try FlakyLink(upstreamPort: port, faults: .scheduled([.dies(atUpByte: 12_000)]))
             defer { proxy.stop() }
             var failure: StationSyncError?
             do { _ = try await StationSyncRound(station: station, hub: "http://127.0.0.1:\(proxy.port)", options: options).run() } catch {
@@ -80,6 +80,28 @@ final class IntermittentLinkTests: HTTPTestCase {
         XCTAssertEqual(try station.status().changesOwed, 0)
     }
 
+    func testALinkWithScheduledFaultsCutsAndStallsOnceAtEachOffsetAndTheRoundStillMergesOnce() async throws {
+        try addHouseholds(station, count: 60)
+        let service = makeService(limits: .init(chunkBytes: Self.chunk))
+        let station = self.station
+        let options = self.options()
+        let (report, counts) = try await service.servingOnLoopback { port in
+            let link = try FlakyLink(upstreamPort: port, faults: .scheduled([.cut(atUpByte: 9_000), .stall(atUpByte: 5_000, seconds: 0.2),
+                                                                             .cut(atUpByte: 3_000)]))
+            defer { link.stop() }
+            let report = try await StationSyncRound(station: station, hub: "http://127.0.0.1:\(link.port)", options: options).run()
+            return (report, link.snapshot)
+        }
+        try await service.worker.shutdown()
+        XCTAssertEqual(counts.cuts, 2, "each scheduled cut once, whatever order it was given in")
+        XCTAssertEqual(counts.stalls, 1)
+        XCTAssertGreaterThan(counts.up, report.uploadBytes, "the whole bundle, its requests' heads and the re-sent bytes went up")
+        XCTAssertEqual(report.merge.outcome, "applied")
+        XCTAssertLessThanOrEqual(report.chunkBytesSent - report.uploadBytes, Int64(2 * Self.chunk))
+        XCTAssertEqual(try hub.replica.importedBundles(from: station.identity.site, limit: 100).count, 1)
+        XCTAssertEqual(try station.replica.digest(), try hub.replica.digest(township: "630106100"))
+    }
+
     func testRoundsThroughALinkThatCutsAndStallsCompleteMergeOnceAndResendAtMostOneChunkPerFault() async throws {
         let runs = ProcessInfo.processInfo.environment["FIELDSYNC_HTTP_RUNS"].flatMap(Int.init) ?? 24
         let firstSeed = ProcessInfo.processInfo.environment["FIELDSYNC_SEED"].flatMap(UInt64.init) ?? 1
@@ -87,14 +109,14 @@ final class IntermittentLinkTests: HTTPTestCase {
         let station = self.station
         let options = self.options()
         let started = ContinuousClock.now
-        let outcomes = try await withLiveHub(service) { port in
-            var outcomes: [(seed: UInt64, report: SyncRoundReport, counts: FaultyLinkProxy.Counts)] = []
+        let outcomes = try await service.servingOnLoopback { port in
+            var outcomes: [(seed: UInt64, report: SyncRoundReport, counts: FlakyLink.Counts)] = []
             for run in 0..<runs {
                 // Time-boxed: the suite stays well under a minute whatever the machine.
                 if started.duration(to: .now) > .seconds(40) { break }
                 let seed = firstSeed &+ UInt64(run)
                 try Households.add(to: station, count: 60 + Int(seed % 60), from: run * 1000)
-                let proxy = try FaultyLinkProxy(upstreamPort: port, seed: seed, faults: Self.dropping)
+                let proxy = try FlakyLink(upstreamPort: port, faults: .random(Self.dropping, seed: seed))
                 defer { proxy.stop() }
                 let report = try await StationSyncRound(station: station, hub: "http://127.0.0.1:\(proxy.port)", options: options).run()
                 outcomes.append((seed, report, proxy.snapshot))
