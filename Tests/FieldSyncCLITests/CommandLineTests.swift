@@ -131,6 +131,28 @@ final class CommandLineTests: CLITestCase {
         XCTAssertEqual(lostLaptop["reachedReplacement"] as? Bool, true, "the accepted stick's household reached the replacement laptop")
         let kinds = Set((report["notices"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String })
         XCTAssertEqual(kinds, ["underReview", "resolved", "transferredOut", "transferredIn"], "the conflict under review, then resolved; the transfer at both ends")
+        let http = try XCTUnwrap(report["httpSync"] as? [String: Any])
+        XCTAssertEqual(http["cuts"] as? Int, 3, "the link was cut at its three scheduled offsets")
+        XCTAssertEqual(http["stalls"] as? Int, 1)
+        XCTAssertEqual(http["mergedOnce"] as? Bool, true, "the retried upload was merged once")
+        XCTAssertEqual(http["reachedHub"] as? Bool, true)
+        let chunk = try XCTUnwrap(http["chunkBytes"] as? Int)
+        let resent = try XCTUnwrap(http["bytesResent"] as? Int)
+        XCTAssertGreaterThan(resent, 0, "a cut in the middle of a chunk costs that chunk")
+        XCTAssertLessThanOrEqual(resent, 3 * chunk, "at most the chunk in flight at each cut is sent again")
+        XCTAssertGreaterThan(http["bundleBytes"] as? Int ?? 0, 8 * 1024, "the upload outlasts the faults' window, so every fault hits it")
+    }
+
+    func testTheDemoShowsAStationSyncingOverHTTPThroughALinkThatDropsInItsText() throws {
+        let text = try ok(["demo", folder.sub("demo"), "--households", "3"]).stdout
+        XCTAssertTrue(text.contains("⑨ 断续链路"), text)
+        XCTAssertTrue(text.contains("through a link that drops"), text)
+        XCTAssertTrue(text.contains("the link was cut 3 times and stalled once"), text)
+        XCTAssertTrue(text.contains("re-sent after the cuts:"), text)
+        XCTAssertTrue(text.contains("the hub merged it once (applied"), text)
+        XCTAssertTrue(text.contains("✔ HTTP sync of"), text)
+        XCTAssertTrue(text.contains("⑩ 结果 Result"), text)
+        XCTAssertFalse(text.contains("127.0.0.1:"), "no port: the output is the same every run")
     }
 
     func testTheDemoShowsTheLostLaptopsStickQuarantinedAndAcceptedInItsText() throws {
@@ -147,6 +169,10 @@ final class CommandLineTests: CLITestCase {
         let digests = { (report: [String: Any]) in (report["replicas"] as? [[String: Any]] ?? []).compactMap { $0["digest"] as? String } }
         XCTAssertEqual(digests(first), digests(second))
         XCTAssertEqual(digests(first).count, 4)
+        // The HTTP scene's faults are scheduled by byte, not by time: the same cuts cost the same bytes.
+        let link = { (report: [String: Any]) in (report["httpSync"] as? [String: Any] ?? [:]).mapValues { "\($0)" } }
+        XCTAssertEqual(link(first), link(second))
+        XCTAssertFalse(link(first).isEmpty)
     }
 
     func testTheDemoRefusesTooFewHouseholdsForItsStories() throws {

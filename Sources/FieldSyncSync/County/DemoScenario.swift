@@ -13,6 +13,10 @@ import Foundation
 ///
 /// Everything happens on real folders, real SQLite files and real signed, encrypted bundle
 /// files, so the demo is also a smoke test of the whole loop.
+///
+/// The scenes end with ``play()``; ``outcome(of:)`` reads the replicas afterwards. Between
+/// the two a caller may sync the county further: `fieldsync demo` has a station sync over
+/// HTTP through a link that drops (scene ⑨), which this module, free of HTTP, cannot do.
 public struct DemoScenario {
     /// The fewest households a station may register: the demo's three stories (conflict,
     /// delete race, transfer) each need one of the first station's.
@@ -30,7 +34,16 @@ public struct DemoScenario {
         self.say = say
     }
 
-    public func run() throws(SyncError) -> Outcome {
+    /// The county after the scenes, and what the outcome needs to remember of them.
+    public struct Played: Sendable {
+        public let county: County
+        let transferred: TransferResult
+        let lostLaptop: LostLaptopCheck
+        public let roundsToQuiet: Int
+    }
+
+    /// Plays scenes ①–⑧: the county is quiet at the end (nothing owed either way).
+    public func play() throws(SyncError) -> Played {
         var rng = SeededGenerator(seed: seed)
         let towns = Array(SyntheticNames.townships.prefix(3))
         say("① 建立示范县 Creating the demo county in \(root): hub 湟中区民政局 and \(towns.count) stations")
@@ -106,7 +119,13 @@ public struct DemoScenario {
         lostLaptop.reachedReplacement = try SyncError.catching {
             try county.stations[2].replica.row(table: "household", rowID: lostLaptop.household) != nil
         }
-        return try Self.outcome(of: county, root: root, transferred: transferred, lostLaptop: lostLaptop, roundsToQuiet: rounds)
+        return Played(county: county, transferred: transferred, lostLaptop: lostLaptop, roundsToQuiet: rounds)
+    }
+
+    /// What the replicas of `played`'s county hold now.
+    public func outcome(of played: Played) throws(SyncError) -> Outcome {
+        try Self.outcome(of: played.county, root: root, transferred: played.transferred, lostLaptop: played.lostLaptop,
+                         roundsToQuiet: played.roundsToQuiet)
     }
 
 

@@ -177,13 +177,15 @@ struct DigestCommand: ParsableCommand {
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Build a demo county and run the whole loop: each station holds only its own cases; a transfer, a resolved conflict, notices, lost and duplicated bundles, a lost laptop replaced.",
+        abstract: "Build a demo county and run the whole loop: each station holds only its own cases; a transfer, a resolved conflict, notices, lost and duplicated bundles, a lost laptop replaced, a station syncing over HTTP through a link that drops.",
         discussion: """
         Without DIR the county is built in a new temporary folder, printed at the start; \
         look around it afterwards with `fieldsync station status`, `fieldsync bundle inspect`, \
         `fieldsync digest DIR --township CODE`, `fieldsync hub conflicts --all` and \
         `fieldsync hub quarantine` (the lost laptop's stick). All data is \
-        synthetic. The same --seed gives the same digests.
+        synthetic. The same --seed gives the same digests and the same output, but for \
+        the temporary folder's name. The HTTP scene serves the hub on a free loopback port \
+        for a moment; nothing listens beyond 127.0.0.1.
 
         Example:
           fieldsync demo
@@ -205,6 +207,7 @@ struct DemoCommand: ParsableCommand {
         }
         let folder: String, converged: Bool, roundsToQuiet: Int, openConflicts: Int, resolvedConflicts: Int
         let eachStationHoldsOnlyItsOwnCases: Bool, transfer: Transfer, lostLaptop: LostLaptop, notices: [Notice], replicas: [Row]
+        let httpSync: DemoLinkScene.Check
     }
 
     func validate() throws {
@@ -217,12 +220,19 @@ struct DemoCommand: ParsableCommand {
         let root = dir ?? (NSTemporaryDirectory() as NSString).appendingPathComponent("fieldsync-demo-\(UInt32.random(in: 0...UInt32.max))")
         try reporting {
             let json = output.json
-            let outcome = try DemoScenario(root: root, seed: seed, householdsPerStation: households) { line in
-                if !json { print(line) }
-            }.run()
+            let say: @Sendable (String) -> Void = { line in if !json { print(line) } }
+            let scenario = DemoScenario(root: root, seed: seed, householdsPerStation: households, say: say)
+            let played = try scenario.play()
+            let link: DemoLinkScene.Check
+            do { link = try DemoLinkScene(scenario: scenario, say: say).run(after: played) } catch let failure as DemoLinkScene.Failure {
+                FileHandle.standardError.write(Data("fieldsync: 错误 error: \(failure)\n".utf8))
+                throw ExitCode(1)
+            }
+            let outcome = try scenario.outcome(of: played)
+            let converged = outcome.converged && link.held
             if json {
                 let t = outcome.transfer, l = outcome.lostLaptop
-                printJSON(DemoJSON(folder: root, converged: outcome.converged, roundsToQuiet: outcome.roundsToQuiet,
+                printJSON(DemoJSON(folder: root, converged: converged, roundsToQuiet: outcome.roundsToQuiet,
                                    openConflicts: outcome.openConflicts.count, resolvedConflicts: outcome.resolvedConflicts,
                                    eachStationHoldsOnlyItsOwnCases: outcome.eachStationHoldsOnlyItsOwnCases,
                                    transfer: .init(household: t.household, from: t.fromStation, to: t.toStation,
@@ -234,19 +244,19 @@ struct DemoCommand: ParsableCommand {
                                    replicas: outcome.rows.map {
                                        .init(name: $0.name, role: $0.role.rawValue, township: $0.township, digest: $0.digest, hubDigest: $0.hubDigest,
                                              matchesHub: $0.matchesHub, owed: $0.owed, households: $0.households)
-                                   }))
+                                   }, httpSync: link))
             } else {
-                print(DemoReport.render(outcome))
+                print(DemoReport.render(outcome, link: link))
             }
-            if !outcome.converged { throw ExitCode(1) }
+            if !converged { throw ExitCode(1) }
         }
     }
 }
 
 /// The demo's closing words: the table, then what each station holds and received.
 enum DemoReport {
-    static func render(_ outcome: DemoScenario.Outcome) -> String {
-        var lines = ["", "⑨ 结果 Result (\(outcome.roundsToQuiet) final rounds)", DemoTable.render(outcome.rows), ""]
+    static func render(_ outcome: DemoScenario.Outcome, link: DemoLinkScene.Check) -> String {
+        var lines = ["", "⑩ 结果 Result (\(outcome.roundsToQuiet) final rounds)", DemoTable.render(outcome.rows), ""]
         lines.append(outcome.eachStationHoldsOnlyItsOwnCases
             ? "✔ each station holds only its own township's cases; its digest = the hub's digest for its township"
             : "✘ a station holds a case of another township")
@@ -254,10 +264,11 @@ enum DemoReport {
         lines.append("\(t.reachedReceiver && t.leftGiver ? "✔" : "✘") transfer of \(t.household): \(t.reachedReceiver ? "reached" : "did NOT reach") \(t.toStation), \(t.leftGiver ? "left" : "is STILL at") \(t.fromStation)")
         let l = outcome.lostLaptop
         lines.append("\(l.quarantineID != nil && l.replacementGotWholeScope && l.reachedReplacement ? "✔" : "✘") lost laptop of \(l.station): its stick \(l.quarantineID.map { "was quarantined (#\($0)) and accepted" } ?? "was NOT quarantined"); the replacement \(l.replacementGotWholeScope ? "got" : "did NOT get") the station's whole scope and \(l.reachedReplacement ? "holds" : "does NOT hold") the stick's household \(l.household)")
+        lines.append("\(link.held ? "✔" : "✘") HTTP sync of \(link.station) through a link cut \(link.cuts) times: \(link.bytesResent) bytes re-sent, \(link.mergedOnce ? "merged once" : "NOT merged exactly once"), \(link.reachedHub ? "its new households at the hub" : "its new households NOT at the hub")")
         lines.append("conflicts at the hub: \(outcome.resolvedConflicts) resolved, \(outcome.openConflicts.count) open (see `fieldsync hub conflicts --all \(outcome.root)/hub`)")
         lines.append("notices received (kind, case):")
         lines.append(DemoTable.lines(outcome.notices.map { [$0.station, $0.kind, $0.household ?? "-"] }))
-        lines.append(outcome.converged
+        lines.append(outcome.converged && link.held
             ? "✔ converged: every station holds exactly the hub's part for its township and nothing is owed."
             : "✘ NOT converged")
         lines.append("folder: \(outcome.root)")
