@@ -112,7 +112,9 @@ struct DemoLinkScene {
         say("   \(check.bundle) (\(check.bundleBytes) bytes) went up in \(check.chunkBytes)-byte chunks: the link was cut \(check.cuts) times and stalled \(check.stalls == 1 ? "once" : "\(check.stalls) times"); \(check.retries) requests were tried again")
         say("   re-sent after the cuts: \(check.bytesResent) chunk bytes (at most one chunk per cut: \(check.cuts * check.chunkBytes))")
         say("   the hub merged it \(check.mergedOnce ? "once" : "NOT exactly once") (\(report.merge.outcome), \(check.mergedChanges) changes); the station imported its return bundle")
-        say("   the next round (\(acknowledgement.uploadName), \(check.secondRoundChanges) changes) tells the hub the station holds it: nothing is owed either way")
+        let quiet = try played.county.isQuiet()
+        say("   the next round (\(acknowledgement.uploadName), \(check.secondRoundChanges) changes) tells the hub the station holds it: "
+            + (quiet ? "nothing is owed either way" : "something is STILL owed"))
         return check
     }
 }
