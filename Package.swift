@@ -122,13 +122,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Fuzz harnesses for what enters from outside (bundles, enrollment and key files): each
+        // Fuzz harnesses for what enters from outside (bundles, enrollment and key files, HTTP requests): each
         // takes bytes and returns whether it was accepted or refused, and traps only when an
         // invariant breaks. Shared by the fuzzer and by the corpus replay test.
         .target(
             name: "FieldSyncFuzzing",
             dependencies: [
-                "FieldSyncSync", "FieldSyncCore", "FieldSyncStore", "FieldSyncBundle", "CZlib",
+                "FieldSyncSync", "FieldSyncCore", "FieldSyncStore", "FieldSyncBundle", "FieldSyncHTTPWire", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
