@@ -66,13 +66,24 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // What an HTTP request carries and how the hub reads it, before and after the signature:
+        // the wire names and bodies, the canonical string, one parser per header, the refusals.
+        // No Hummingbird or NIO, so the fuzz target `http` builds it without the server.
+        .target(
+            name: "FieldSyncHTTPWire",
+            dependencies: [
+                "FieldSyncCore", "FieldSyncBundle",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // Sync over HTTP: signed requests, resumable uploads and ranged downloads. One target for
         // both sides (wire types, the Hummingbird server over Hub, the AsyncHTTPClient station
         // client): the one `fieldsync` binary serves and syncs, so it links both libraries anyway.
         .target(
             name: "FieldSyncHTTP",
             dependencies: [
-                "FieldSyncSync", "FieldSyncCore", "FieldSyncBundle",
+                "FieldSyncSync", "FieldSyncCore", "FieldSyncBundle", "FieldSyncHTTPWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -116,13 +127,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Fuzz harnesses for what enters from outside (bundles, enrollment and key files): each
+        // Fuzz harnesses for what enters from outside (bundles, enrollment and key files, HTTP requests): each
         // takes bytes and returns whether it was accepted or refused, and traps only when an
         // invariant breaks. Shared by the fuzzer and by the corpus replay test.
         .target(
             name: "FieldSyncFuzzing",
             dependencies: [
-                "FieldSyncSync", "FieldSyncCore", "FieldSyncStore", "FieldSyncBundle", "CZlib",
+                "FieldSyncSync", "FieldSyncCore", "FieldSyncStore", "FieldSyncBundle", "FieldSyncHTTPWire", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -8,6 +8,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case bundle
     /// Enrollment requests, enrollment files and identity files (``EnrollmentHarness``).
     case enrollment
+    /// What the hub's HTTP service parses of a request, before and behind its signature (``HTTPHarness``).
+    case http
 
     /// Runs one input through this target's harness. Returns whether the input was
     /// accepted or refused; traps only when an invariant of the code under test breaks.
@@ -15,6 +17,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         switch self {
         case .bundle: BundleHarness.run(bytes)
         case .enrollment: EnrollmentHarness.run(bytes)
+        case .http: HTTPHarness.run(bytes)
         }
     }
 }

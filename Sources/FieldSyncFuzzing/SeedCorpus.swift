@@ -20,7 +20,7 @@ public struct Seed: Sendable {
 /// every run (fixed keys, fixed randomness, fixed clock values).
 public enum SeedCorpus {
     public static func make(vectors: String) throws -> [Seed] {
-        try bundleSeeds(vectors: vectors) + enrollmentSeeds()
+        try bundleSeeds(vectors: vectors) + enrollmentSeeds() + httpSeeds()
     }
 
     // MARK: - bundle

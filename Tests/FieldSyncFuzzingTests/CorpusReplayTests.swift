@@ -51,6 +51,26 @@ final class CorpusReplayTests: XCTestCase {
         }
     }
 
+    /// Each request of the route tests gets, through the harness, the answer the route gives
+    /// it: read through to the route's stores, or refused with the route test's code.
+    func testHTTPSeedsReachTheirRouteOrTheRefusalTheRouteTestsExpect() {
+        let refusals = [
+            "upload-chunk-negative-offset": "malformed-header", "upload-chunk-md5-checksum": "malformed-header",
+            "return-download-past-end": "range-not-satisfiable", "sent-bad-signature": "bad-signature",
+            "sent-no-station": "malformed-header", "sent-short-nonce": "malformed-header",
+        ]
+        let corpus = Self.inputs("corpus", .http)
+        XCTAssertEqual(corpus.count, 19)
+        for input in corpus {
+            let outcome = FuzzTarget.http.run(input.bytes)
+            if let code = refusals[input.name] {
+                XCTAssertEqual(outcome, .refused(code: code), input.name)
+            } else {
+                XCTAssertTrue(outcome.isAccepted, "\(input.name): \(outcome)")
+            }
+        }
+    }
+
     /// The committed seeds are what the generator makes today: a change of a format or of a
     /// writer shows here, and `fieldsync-fuzz seed Fuzz/corpus` brings the corpus up to date.
     func testCommittedCorpusIsWhatTheSeedGeneratorMakes() throws {

@@ -103,6 +103,30 @@ final class HubKeyRotationTests: SyncTestCase {
         try assertEachStationMatchesTheHubForItsTownship(county)
     }
 
+    func testRotationIsAuditedCountyWideWithTheNewKeysFingerprintOnlyAndReachesEveryStation() throws {
+        var county = try syncedCounty()
+        let site = county.hub.identity.site.hex
+        let rotation = try county.hub.rotateKeys()
+        let keys = rotation.hub.identity
+        let events = try rotation.hub.auditLog.events(action: AuditAction.keyRotated.rawValue)
+        XCTAssertEqual(events.count, 1)
+        let event = try XCTUnwrap(events.first)
+        XCTAssertEqual(event.township, CaseworkScope.countyWide)
+        XCTAssertEqual(event.subject, site)
+        XCTAssertEqual(event.actorSite, site)
+        XCTAssertEqual(event.detail, "key=\(keys.signingKey.publicKey.fingerprint)")
+        for secret in [keys.signingKey.rawRepresentation, keys.agreementKey.rawRepresentation] {
+            XCTAssertFalse((event.detail ?? "").contains(Hex.encode(secret)), "a private key in the audit log")
+            XCTAssertFalse((event.detail ?? "").contains(Data(secret).base64EncodedString()), "a private key in the audit log")
+        }
+
+        county = County(root: county.root, hub: rotation.hub, stations: county.stations)
+        try county.syncUntilQuiet(stick: folder.sub("after"))
+        for station in county.stations {
+            XCTAssertEqual(try station.auditLog.events(action: AuditAction.keyRotated.rawValue).map(\.id), [event.id])
+        }
+    }
+
     func testAnnouncementNotSignedByTheTrustedKeyRefusesTheWholeBundle() throws {
         let county = try syncedCounty()
         let hub = county.hub

@@ -66,9 +66,7 @@ public struct HubHTTPService: Sendable {
         router.post(RouterPath(WirePath.uploads)) { request, _ in
             await answer("create upload") {
                 let signed = try await authenticator.authenticate(request)
-                guard let body = WireJSON.decode(UploadCreateBody.self, from: signed.body.readableBytesView) else {
-                    throw HTTPRefusal.malformedBody("expected JSON {size, sha256, name}")
-                }
+                let body = try UploadCreateBody.parse(signed.body.readableBytesView, maxBundleBytes: limits.bundleBytes)
                 let site = signed.station.site
                 let state = try await worker.run { [uploads] _ throws(HTTPRefusal) in try uploads.create(for: site, body) }
                 return Self.json(.ok, state, offset: state.offset)
@@ -92,8 +90,8 @@ public struct HubHTTPService: Sendable {
             await answer("upload chunk") {
                 let signed = try await authenticator.authenticate(request)
                 let id = try Self.id(context)
-                let offset = try Self.uploadOffset(request.headers)
-                let checksum = try Self.uploadChecksum(request.headers)
+                let offset = try UploadOffsetHeader.parse(request.headers[WireHeader.uploadOffset])
+                let checksum = try UploadChecksumHeader.parse(request.headers[WireHeader.uploadChecksum])
                 let chunk = Array(signed.body.readableBytesView)
                 let site = signed.station.site
                 let state = try await worker.run { [uploads] hub throws(HTTPRefusal) in
@@ -139,27 +137,8 @@ public struct HubHTTPService: Sendable {
         return response
     }
 
-    static func id(_ context: BasicRequestContext) throws -> String {
-        guard let id = context.parameters.get("id"), id.count == 32, Hex.decode(id) != nil else {
-            throw HTTPRefusal.notFound(what: "id \(context.parameters.get("id")?.prefix(40) ?? "")")
-        }
-        return id
-    }
-
-    static func uploadOffset(_ headers: HTTPFields) throws -> Int64 {
-        guard let text = headers[WireHeader.uploadOffset], let offset = Int64(text), offset >= 0 else {
-            throw HTTPRefusal.malformedHeader(field: "Upload-Offset", expected: "非负整数 / a non-negative integer")
-        }
-        return offset
-    }
-
-    /// `Upload-Checksum: sha256 <base64 of 32 bytes>` (tus's checksum extension).
-    static func uploadChecksum(_ headers: HTTPFields) throws -> [UInt8] {
-        let parts = headers[WireHeader.uploadChecksum]?.split(separator: " ") ?? []
-        guard parts.count == 2, parts[0] == "sha256", let raw = Data(base64Encoded: String(parts[1])), raw.count == 32 else {
-            throw HTTPRefusal.malformedHeader(field: "Upload-Checksum", expected: "“sha256 <分块 SHA-256 的 base64>” / “sha256 <base64 of the chunk's SHA-256>”")
-        }
-        return Array(raw)
+    static func id(_ context: BasicRequestContext) throws(HTTPRefusal) -> String {
+        try PathID.parse(context.parameters.get("id"))
     }
 
     /// The file, whole (200) or from a `Range: bytes=N-` / `bytes=N-M` (206), streamed.
@@ -169,10 +148,7 @@ public struct HubHTTPService: Sendable {
             let body = try await FileIO().loadFile(path: path, context: context)
             return Response(status: .ok, headers: headers, body: body)
         }
-        guard let (start, end) = ByteRange.parse(range, size: size) else {
-            if ByteRange.isWellFormed(range) { throw HTTPRefusal.rangeNotSatisfiable(size: size) }
-            throw HTTPRefusal.malformedHeader(field: "Range", expected: "bytes=N- 或 bytes=N-M / bytes=N- or bytes=N-M")
-        }
+        let (start, end) = try ByteRange.span(range, size: size)
         headers[.contentRange] = "bytes \(start)-\(end)/\(size)"
         let body = try await FileIO().loadFile(path: path, range: Int(start)...Int(end), context: context)
         return Response(status: .partialContent, headers: headers, body: body)
@@ -188,28 +164,5 @@ public struct HubHTTPService: Sendable {
         var headers: HTTPFields = offset.map { offsetHeaders($0) } ?? [:]
         headers[.contentType] = "application/json"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: WireJSON.encode(value))))
-    }
-}
-
-/// One `Range: bytes=…` of a single span (the only form a resuming station sends).
-public enum ByteRange {
-    /// The first and last byte of `bytes=N-` or `bytes=N-M` within a file of `size` bytes.
-    public static func parse(_ header: String, size: Int64) -> (Int64, Int64)? {
-        guard let (start, end) = bounds(header), start < size else { return nil }
-        let last = min(end ?? (size - 1), size - 1)
-        guard last >= start else { return nil }
-        return (start, last)
-    }
-
-    static func isWellFormed(_ header: String) -> Bool { bounds(header) != nil }
-
-    private static func bounds(_ header: String) -> (Int64, Int64?)? {
-        guard header.hasPrefix("bytes=") else { return nil }
-        let spec = header.dropFirst("bytes=".count)
-        let parts = spec.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2, let start = Int64(parts[0]), start >= 0 else { return nil }
-        if parts[1].isEmpty { return (start, nil) }
-        guard let end = Int64(parts[1]), end >= start else { return nil }
-        return (start, end)
     }
 }

@@ -27,15 +27,9 @@ struct RequestAuthenticator: Sendable {
             throw HTTPRefusal.bodyTooLarge(limit: bodyLimit)
         }
         let headers = request.headers
-        guard let site = headers[WireHeader.station].flatMap(SiteID.init(hex:)) else {
-            throw HTTPRefusal.malformedHeader(field: "FieldSync-Station", expected: "站点编号 32 位十六进制 / the station's site id, 32 hex digits")
-        }
-        guard let nonce = headers[WireHeader.nonce], nonce.count == 32, Hex.decode(nonce) != nil else {
-            throw HTTPRefusal.malformedHeader(field: "FieldSync-Nonce", expected: "32 位十六进制 / 32 hex digits from POST /v1/nonce")
-        }
-        guard let signature = headers[WireHeader.signature], let raw = Data(base64Encoded: signature), raw.count == 64 else {
-            throw HTTPRefusal.malformedHeader(field: "FieldSync-Signature", expected: "64 字节签名的 base64 / base64 of a 64-byte Ed25519 signature")
-        }
+        let parsed = try SignedRequestHeaders.parse(station: headers[WireHeader.station], nonce: headers[WireHeader.nonce],
+                                                    signature: headers[WireHeader.signature])
+        let (site, nonce, signature) = (parsed.station, parsed.nonce, parsed.signature)
         let status = try await worker.run { hub throws(SyncError) in try StationKeyLookup.status(of: site, at: hub) }
         let peer: Peer
         let key: [UInt8]

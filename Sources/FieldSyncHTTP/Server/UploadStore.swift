@@ -41,14 +41,10 @@ public struct UploadStore: Sendable {
         String(Hex.encode(Array(SHA256.hash(data: Array("fieldsync-upload-v1\n\(station.hex)\n\(sha256)".utf8)))).prefix(32))
     }
 
-    public func create(for station: SiteID, _ body: UploadCreateBody) throws(HTTPRefusal) -> UploadStateBody {
-        let sha = body.sha256.lowercased()
-        guard sha.count == 64, Hex.decode(sha) != nil else { throw .malformedBody("sha256 must be 64 hex digits") }
-        guard body.size > 0 else { throw .malformedBody("size must be at least 1") }
-        guard body.size <= maxBundleBytes else { throw .bundleTooLarge(size: body.size, limit: maxBundleBytes) }
-        guard Self.isSafeName(body.name) else {
-            throw .malformedBody("name must be a bundle file name (letters, digits, '.', '-', '_', ending in .fsb, at most 128 bytes)")
-        }
+    /// Checks `body` again whoever calls: its name becomes a file name under ``root``.
+    public func create(for station: SiteID, _ unchecked: UploadCreateBody) throws(HTTPRefusal) -> UploadStateBody {
+        let body = try unchecked.checked(maxBundleBytes: maxBundleBytes)
+        let sha = body.sha256
         let id = Self.uploadID(station: station, sha256: sha)
         if let record = try? load(id) { return state(id, record) }
         do {
@@ -141,12 +137,6 @@ public struct UploadStore: Sendable {
     private func bundlePath(_ id: String, _ record: Record) -> String { (folder(id) as NSString).appendingPathComponent(record.name) }
 
     static func isID(_ id: String) -> Bool { id.count == 32 && id.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) } }
-
-    /// A bundle file name as FieldSync writes them: no path, no personal data, `.fsb`.
-    static func isSafeName(_ name: String) -> Bool {
-        name.utf8.count <= 128 && !name.hasPrefix(".") && name.lowercased().hasSuffix(".fsb") && name != "meta.json"
-            && name.utf8.allSatisfy { $0 < 128 && (Character(Unicode.Scalar($0)).isLetter || Character(Unicode.Scalar($0)).isNumber || $0 == 46 || $0 == 45 || $0 == 95) }
-    }
 }
 
 extension MergeResultBody {

@@ -19,7 +19,8 @@ extension Hub {
     /// the key the stations trust (sync-protocol.md, "Hub key rotation").
     ///
     /// The identity file is written first (new keys current, the old pair retired, sealed
-    /// under the same passphrase), then the `hub_key` row; if the row cannot be written the
+    /// under the same passphrase), then the `hub_key` row with its `keyRotated` audit event
+    /// (county-wide, detail the new signing key's fingerprint); if the row cannot be written the
     /// old file is put back, so the hub never announces a key it does not hold. Until a
     /// station shows it has switched, its return bundles are still signed with the key it
     /// trusts (``signingKey(for:)``).
@@ -41,7 +42,13 @@ extension Hub {
                                                            issuedAt: issuedAt, signedBy: identity.signingKey)
             try rotated.save(to: folder.identityPath, protectedBy: passphrase)
             do {
-                try replica.write(table: HubKeyAnnouncement.table, rowID: rowID, values: announcement.values)
+                // The announcement and its audit event in one transaction: the log never
+                // shows a rotation that was not announced, nor misses one that was.
+                try replica.transaction { (tx: inout LocalTransaction) throws(StoreError) in
+                    try tx.write(table: HubKeyAnnouncement.table, rowID: rowID, values: announcement.values)
+                    try auditLog.record(AuditEntry(.keyRotated, township: CaseworkScope.countyWide, subject: identity.site.hex,
+                                                   detail: "key=\(rotated.signingKey.publicKey.fingerprint)"), in: &tx)
+                }
             } catch {
                 try identity.save(to: folder.identityPath, protectedBy: passphrase)
                 throw error
