@@ -37,6 +37,41 @@ final class HTTPCommandLineTests: CLITestCase {
         XCTAssertEqual(try ok(["digest", station]).stdout, try ok(["digest", hub, "--township", "630106100"]).stdout)
     }
 
+    func testRotateKeyIsRefusedWhileTheHubIsServedAndWorksAfterTheServerStops() throws {
+        let (hub, _) = try enrolledPair()
+        let server = Process()
+        server.executableURL = Self.binary
+        server.arguments = ["hub", "serve", hub, "--listen", "127.0.0.1:0", "--json"]
+        let out = Pipe()
+        server.standardOutput = out
+        server.standardError = Pipe()
+        try server.run()
+        var stopped = false
+        defer {
+            if !stopped {
+                server.interrupt()
+                server.waitUntilExit()
+            }
+        }
+        var first = Data()
+        while !first.contains(UInt8(ascii: "\n")) {
+            let piece = out.fileHandleForReading.availableData
+            guard !piece.isEmpty else { break }
+            first += piece
+        }
+        XCTAssertNotNil(try json(String(decoding: first, as: UTF8.self))["listening"] as? String)
+        let refused = try run(["hub", "rotate-key", hub])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("hub serve"), refused.stderr)
+        let second = try run(["hub", "serve", hub, "--listen", "127.0.0.1:0"])
+        XCTAssertNotEqual(second.status, 0, "one server per hub folder")
+        XCTAssertTrue(second.stderr.contains("already being served"), second.stderr)
+        server.interrupt()
+        server.waitUntilExit()
+        stopped = true
+        try ok(["hub", "rotate-key", hub])
+    }
+
     func testStationSyncWithNoHubToReachExitsNonZeroAndSaysWhatRemains() throws {
         let (_, station) = try enrolledPair()
         try ok(["station", "household", "add", station, "--township", "630106100", "--hukou", "rural", "--address", "阳坡村1号"])

@@ -131,6 +131,11 @@ public final class Hub: Sendable {
         } catch {
             if case let .reusedSequence(_, sequence, _) = error, let signer {
                 try divergence(of: signer, at: sequence, file: file)
+                // A restored copy may trust a key the hub retired since (H4).
+                if signer.role == .station, let header = try? UnverifiedBundle.open(path: path).verify().header,
+                   let ours = header.recipients.first(where: { $0.site == identity.site }) {
+                    try noteTrustedKey(of: signer.site, agreementKey: ours.key)
+                }
             }
             throw error
         }

@@ -28,6 +28,9 @@ extension Hub {
         if let upstream = try upstream() {
             throw .invalidInput("本中心已加入上级中心 \(upstream.name)，暂不支持更换密钥 / this hub has joined the provincial hub \(upstream.name), which knows it by its current key; rotating it would cut that link, and is not supported yet.")
         }
+        if try HubServeLock.isHeld(folder: folder) {
+            throw .invalidInput("本中心正由 fieldsync hub serve 提供服务，请先停止服务再更换密钥 / this hub is being served (`fieldsync hub serve` holds \(HubServeLock.fileName) in its folder): a running server keeps the keys it loaded, so stop it (Ctrl-C), run rotate-key, then start `hub serve` again.")
+        }
         if let county = try counties().first {
             throw .invalidInput("本中心有下级县级中心 \(county.name)，暂不支持更换密钥 / county hubs (\(county.name)) are enrolled here; they do not follow a rotation of this hub's key yet, so it is not supported.")
         }
@@ -59,12 +62,11 @@ extension Hub {
         }
     }
 
-    /// The key that signs `station`'s return bundle: the newest the station is known to
-    /// trust. That is the key it was enrolled with, or a later one once a bundle merged
-    /// from it was encrypted to that key's agreement key (it switched when it imported the
-    /// announcement, in the same transaction). The hub's keys, oldest first, are its
-    /// identity's retired pairs then its current pair; a station enrolled before the first
-    /// rotation has no record and trusts the first.
+    /// The key that signs `station`'s return bundle: the one it is known to trust. That is
+    /// the key it was enrolled with, or the one whose agreement key its latest verified
+    /// bundle was encrypted to (H4). The hub's keys, oldest first, are its identity's
+    /// retired pairs then its current pair; a station enrolled before the first rotation
+    /// has no record and trusts the first.
     func signingKey(for station: Peer) throws(SyncError) -> SigningPrivateKey {
         guard !identity.retired.isEmpty else { return identity.signingKey }
         let keys = identity.retired.map(\.signingKey) + [identity.signingKey]
@@ -73,17 +75,15 @@ extension Hub {
     }
 
     /// Notes which of the hub's keys `station` trusts: the one it was enrolled with, or the
-    /// one whose agreement key its merged bundle was encrypted to. Only ever moves forward
-    /// (an old bundle merged late does not move a station back).
+    /// one whose agreement key its latest verified bundle was encrypted to, whether the
+    /// bundle was merged or refused as a restored copy's (the encryption proves which key
+    /// the laptop holds). It may move back: a laptop restored from a copy taken before a
+    /// rotation trusts the old key again, and is sent the announcement again (S13).
     func noteTrustedKey(of station: SiteID, agreementKey: AgreementPublicKey) throws(SyncError) {
         guard !identity.retired.isEmpty,
               let position = (identity.retired.map(\.agreementKey) + [identity.agreementKey]).firstIndex(where: { $0.publicKey == agreementKey })
         else { return }
-        try SyncError.catching {
-            let key = Self.trustedKeyKey(station)
-            if let recorded = try replica.setting(key).flatMap(Int.init), recorded >= position { return }
-            try replica.setSetting(key, String(position))
-        }
+        try SyncError.catching { try replica.setSetting(Self.trustedKeyKey(station), String(position)) }
     }
 
     static func trustedKeyKey(_ station: SiteID) -> String { "hub-key-trusted:\(station.hex)" }

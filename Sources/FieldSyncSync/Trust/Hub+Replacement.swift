@@ -35,6 +35,8 @@ extension Hub {
                                     hubAgreementKey: identity.agreementKey.publicKey, stationSite: site,
                                     stationSigningKey: request.signingKey, enrolledAtMillis: now, continuing: record.floor)
         try enrollment.write(to: out, signedBy: identity.signingKey)
+        // The new laptop trusts the key its enrollment carries, the hub's current one (H4).
+        try noteTrustedKey(of: site, agreementKey: identity.agreementKey.publicKey)
         if let version = request.schemaVersion { try noteSchemaVersion(version, of: site) }
         try waiveUndeliveredNumbers(of: site)
         try auditLog.record(AuditEntry(.keyReplaced, township: existing.township ?? CaseworkScope.countyWide, subject: site.hex,

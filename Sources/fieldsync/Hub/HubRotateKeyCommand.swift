@@ -11,7 +11,8 @@ struct HubRotateKey: ParsableCommand {
         Each station's return bundles stay signed with the key it trusts until a bundle \
         merged from it shows it has switched (it was encrypted to the new key); the old \
         keys stay in identity.json (sealed) to open bundles encrypted to them. Back up the \
-        hub folder afterwards: identity.json changed.
+        hub folder afterwards: identity.json changed. Refused while `fieldsync hub serve` \
+        runs for the hub (a running server keeps the keys it loaded): stop it, rotate, start it again.
 
         Example:
           fieldsync hub rotate-key hub-huangzhong

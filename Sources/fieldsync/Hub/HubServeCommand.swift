@@ -38,6 +38,12 @@ struct HubServe: ParsableCommand {
         }
         let (host, port) = address
         let hub = try reporting { try passphrase.hub(dir) }
+        // Held until the process exits: `hub rotate-key` refuses while the hub is served.
+        guard let lock = try reporting({ try HubServeLock.acquire(folder: hub.folder) }) else {
+            FileHandle.standardError.write(Data("fieldsync: 错误 error: 本中心已在提供服务 / this hub is already being served by another `fieldsync hub serve` (it holds \(HubServeLock.fileName) in the hub folder).\n".utf8))
+            throw ExitCode(1)
+        }
+        defer { lock.release() }
         let service = HubHTTPService(worker: HubWorker(hub: hub), limits: .init(chunkBytes: chunkLimit))
         let json = output.json
         let name = hub.identity.name
