@@ -42,17 +42,36 @@ final class RevocationCommandLineTests: CLITestCase {
         XCTAssertEqual(listed.count, 1)
         XCTAssertEqual(listed.first?["state"] as? String, "held")
         XCTAssertEqual(listed.first?["township"] as? String, "630106100")
-        XCTAssertTrue(try ok(["hub", "quarantine", hub]).stdout.contains("key revoked"))
+        XCTAssertNotNil(listed.first?["createdByLaptopClock"] as? String, "the header's created stamp")
+        let first = try XCTUnwrap(listed.first?["firstSequence"] as? Int), last = try XCTUnwrap(listed.first?["lastSequence"] as? Int)
+        XCTAssertLessThanOrEqual(first, last)
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(listed.first?["totalChanges"] as? Int), last - first + 1)
+        let original = try XCTUnwrap(listed.first?["file"] as? String)
+        let listing = try ok(["hub", "quarantine", hub]).stdout
+        for word in ["key revoked", "written (laptop clock)", "own changes", "\(first)–\(last)", "laptop's own clock"] {
+            XCTAssertTrue(listing.contains(word), "\(word): \(listing)")
+        }
         let trust = try XCTUnwrap(stationJSON(hub)["trust"] as? [String: Any])
         XCTAssertEqual(trust["keyStatus"] as? String, "revoked")
         XCTAssertEqual(trust["quarantinedWaiting"] as? Int, 1)
         XCTAssertTrue(try ok(["hub", "status", hub]).stdout.contains("1 bundle waiting in quarantine"))
 
-        let accepted = try json(ok(["hub", "quarantine", hub, "--accept", "1", "--by", "王芳", "--note", "handed in", "--json"]).stdout)
-        XCTAssertEqual(accepted["outcome"] as? String, "applied")
+        let accepted = try ok(["hub", "quarantine", hub, "--accept", "1", "--by", "王芳", "--note", "handed in"]).stdout
+        XCTAssertTrue(accepted.contains("accepted #1: \(original) from") && !accepted.contains("1.fsb"), accepted)
         XCTAssertNotEqual(try ok(["digest", hub]).stdout, before)
         XCTAssertEqual(try run(["hub", "quarantine", hub, "--accept", "1"]).status, 1, "accepted once")
         XCTAssertTrue(try ok(["hub", "quarantine", hub]).stdout.contains("accepted by 王芳"))
+    }
+
+    func testAnOrdinaryRequestNamedLikeARevokedStationIsEnrolledWithAHintAtReplacing() throws {
+        let (hub, _) = try enrolledPair()
+        let site = try XCTUnwrap(stationJSON(hub)["site"] as? String)
+        try ok(["hub", "revoke", hub, site, "--reason", "laptop lost"])
+        try ok(["station", "init", folder.sub("st3"), "--name", "鲁沙尔镇社工站", "--township", "630106100",
+                "--request", folder.sub("req3.json"), "--unprotected-key"])
+        let enrolled = try ok(["hub", "enroll", hub, folder.sub("req3.json"), "--out", folder.sub("enr3.json")]).stdout
+        XCTAssertTrue(enrolled.contains("enrolled as a NEW station") && enrolled.contains("--replacing \(site)"), enrolled)
+        XCTAssertFalse(enrolled.contains("replaces the revoked laptop"), enrolled)
     }
 
     func testBadTrustInputIsRefusedWithNothingChanged() throws {
@@ -78,16 +97,27 @@ final class RevocationCommandLineTests: CLITestCase {
         let early = try run(["station", "init", folder.sub("st2"), "--name", "鲁沙尔镇社工站", "--township", "630106100",
                              "--replacing", site, "--request", folder.sub("req2.json")])
         XCTAssertEqual(early.status, 0, early.stderr)
+        let heldBeforeJoin = try run(["station", "household", "add", folder.sub("st2"), "--township", "630106100", "--hukou", "rural",
+                                      "--address", "阳坡村9号"])
+        XCTAssertEqual(heldBeforeJoin.status, 1)
+        XCTAssertTrue(heldBeforeJoin.stderr.contains("回传包") && heldBeforeJoin.stderr.contains("station join"), heldBeforeJoin.stderr)
         let refused = try run(["hub", "enroll", hub, folder.sub("req2.json"), "--out", folder.sub("enr2.json")])
         XCTAssertEqual(refused.status, 1)
         XCTAssertTrue(refused.stderr.contains("fieldsync hub revoke"), refused.stderr)
 
         XCTAssertTrue(try ok(["hub", "revoke", hub, site, "--reason", "laptop lost"]).stdout.contains(site))
-        try ok(["hub", "enroll", hub, folder.sub("req2.json"), "--out", folder.sub("enr2.json")])
+        let skipped = try ok(["hub", "export", hub, "--out-dir", folder.sub("down0")]).stdout
+        XCTAssertTrue(skipped.contains("skipped 鲁沙尔镇社工站") && skipped.contains("revoked") && skipped.contains("--replacing \(site)"), skipped)
+        let enrolled = try ok(["hub", "enroll", hub, folder.sub("req2.json"), "--out", folder.sub("enr2.json")]).stdout
+        XCTAssertTrue(enrolled.contains("replaces the revoked laptop of 鲁沙尔镇社工站") && enrolled.contains("continues after change"), enrolled)
         try ok(["station", "join", folder.sub("st2"), folder.sub("enr2.json")])
         let tooEarly = try run(["station", "export", folder.sub("st2"), "--out", folder.sub("up2") + "/"])
         XCTAssertEqual(tooEarly.status, 1)
         XCTAssertTrue(tooEarly.stderr.contains("替换电脑") && tooEarly.stderr.contains("replacement laptop"), tooEarly.stderr)
+        let heldBeforeImport = try run(["station", "household", "add", folder.sub("st2"), "--township", "630106100", "--hukou", "rural",
+                                        "--address", "阳坡村9号"])
+        XCTAssertEqual(heldBeforeImport.status, 1)
+        XCTAssertTrue(heldBeforeImport.stderr.contains("may not record"), heldBeforeImport.stderr)
 
         let out = try ok(["hub", "export", hub, "--out-dir", folder.sub("down"), "--json"]).stdout
         let written = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(out.utf8)) as? [[String: Any]])

@@ -104,6 +104,76 @@ final class ReplacementLaptopTests: TrustTestCase {
         XCTAssertEqual(try laptop.status().changesOwed, 0)
     }
 
+    /// K5: a stick the old laptop wrote after its replacement was enrolled carries numbers
+    /// above the floor recorded then (the new laptop's): accept refuses it, typed, it stays
+    /// held, and the new laptop's sticks go on merging; reject then settles it.
+    func testAcceptRefusesAStickOfTheOldLaptopNumberedAboveTheReplacementsFloor() throws {
+        let county = try makeCounty()
+        let lost = county.stations[0]
+        try register(lost, 2)
+        try trip(county, lost)
+        try county.hub.revoke(station: "630106100", reason: "stolen")
+        let laptop = try replacementLaptop(for: lost, at: county.hub)
+        let floor = try XCTUnwrap(county.hub.numberingFloor(of: lost.identity.site))
+
+        try register(lost, 1)
+        let late = try lost.export(to: stick("after-replacement")).path
+        guard case let .quarantined(_, _, _, id, _)? = trustError({ try county.hub.merge(bundleAt: late) }) else { return XCTFail("held") }
+        let before = try county.hub.replica.highestLogged(origin: lost.identity.site)
+        guard case let .acceptAboveFloor(refused, _, changes, at, _)? = trustError({ try county.hub.acceptQuarantined(id: id) }) else {
+            return XCTFail("accept must refuse")
+        }
+        XCTAssertEqual(refused, id)
+        XCTAssertGreaterThan(changes, 0)
+        XCTAssertEqual(at, floor.sequence)
+        let text = "\(TrustError.acceptAboveFloor(id: id, station: "社工站0", changes: changes, floor: at, highest: at + 1))"
+        XCTAssertTrue(text.contains("numbers now belonging to the replacement laptop") && text.contains("--reject \(id)"), text)
+        XCTAssertEqual(try county.hub.replica.quarantineEntry(id: id)?.state, .held)
+        XCTAssertEqual(try county.hub.replica.highestLogged(origin: lost.identity.site), before, "nothing merged")
+
+        try laptop.importBundle(at: returnBundle(county.hub, for: laptop))
+        try register(laptop, 1)
+        XCTAssertEqual(try county.hub.merge(bundleAt: laptop.export(to: stick("up")).path).outcome, .applied, "no A2 refusal")
+        XCTAssertEqual(try county.hub.rejectQuarantined(id: id).state, .rejected)
+        try trip(county, laptop)
+        XCTAssertEqual(try laptop.replica.digest(), try county.hub.replica.digest(township: "630106100"))
+    }
+
+    /// K6: a replacement laptop refuses every local write (the generic write, a casework
+    /// verb, a delete) before it has joined and imported its first return bundle, saying
+    /// what to do; a folder reopened keeps the hold; the first import lifts it.
+    func testAReplacementLaptopRefusesEveryLocalWriteUntilItsFirstReturnBundle() throws {
+        let county = try makeCounty()
+        let lost = county.stations[0]
+        try register(lost, 2)
+        try trip(county, lost)
+        try county.hub.revoke(station: "630106100", reason: "stolen")
+
+        func assertHeld(_ body: () throws -> Void, _ what: String, line: UInt = #line) {
+            XCTAssertThrowsError(try body(), what, line: line) { error in
+                let text = "\(error)"
+                XCTAssertTrue(text.contains("station join") && text.contains("return bundle") && text.contains("回传包"), text, line: line)
+            }
+        }
+        let request = folder.sub("early-request.json")
+        let early = try Station.initializeReplacement(at: folder.sub("early"), name: lost.identity.name, township: "630106100",
+                                                      replacing: lost.identity.site, requestPath: request, wallClock: clock.wallClock())
+        assertHeld({ try self.register(early, 1) }, "before join")
+        XCTAssertEqual(try early.replica.highestLogged(origin: lost.identity.site), 0, "nothing numbered")
+
+        let laptop = try replacementLaptop(for: lost, at: county.hub)
+        assertHeld({ try self.register(laptop, 1) }, "joined, nothing imported")
+        assertHeld({ try laptop.delete(table: "household", id: "x") }, "a delete")
+        assertHeld({ _ = try laptop.replica.write(table: "household", rowID: "x", values: ["address": .text("阳坡村")]) },
+                   "the replica's own write, which the casework verbs call")
+        let reopened = try Station.open(at: laptop.folder.path, wallClock: clock.wallClock())
+        assertHeld({ try self.register(reopened, 1) }, "reopened")
+
+        try laptop.importBundle(at: returnBundle(county.hub, for: laptop))
+        XCTAssertEqual(try register(laptop, 1).count, 1)
+        XCTAssertEqual(try county.hub.merge(bundleAt: laptop.export(to: stick("up")).path).outcome, .applied)
+    }
+
     func testAReplacementForAnotherTownshipIsRefused() throws {
         let county = try makeCounty()
         try county.hub.revoke(station: "630106100", reason: "lost")

@@ -64,6 +64,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case conflictAlreadyResolved(id: Int64)
     /// The stored metadata could not be read back (damaged or hand-edited file).
     case corrupt(reason: String)
+    /// Local writes are held (``Replica/localWritesHeldKey``) until the replica imports its
+    /// first bundle; `reason` says why and what to do, as the layer that set the hold wrote it.
+    case localWritesHeld(reason: String)
     /// SQLite failed; `code` is the SQLite extended result code.
     case database(message: String, code: Int32)
 
@@ -125,6 +128,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "冲突 #\(id) 已经处理过 / conflict #\(id) was already resolved; `fieldsync hub conflicts HUB --all` shows how"
         case let .corrupt(reason):
             "the replica file is damaged: \(reason)"
+        case let .localWritesHeld(reason):
+            reason
         case let .database(message, code):
             "database error \(code): \(message)"
         }

@@ -2,6 +2,9 @@ import FieldSyncCore
 import GRDB
 
 extension Replica {
+    /// The setting that holds every local write until the first import (its value: why, for the refusal).
+    public static let localWritesHeldKey = "local_writes_held_until_import"
+
     /// Inserts or updates a row, stamping the changed cells and appending one change per
     /// cell to the log, all in one transaction. Returns the changes (empty when every value
     /// equals what the row holds).
@@ -49,9 +52,16 @@ extension Replica {
 
     /// Runs `body` in ONE write transaction in which it may make several local writes
     /// (``LocalTransaction``): all of them are stored, or none.
+    /// Every local write passes here: while the setting ``localWritesHeldKey`` is set and
+    /// no bundle has been imported, it is refused with the setting's text (a replacement
+    /// laptop, K6, may not number work of its own before its first return bundle).
     public func transaction<T>(_ body: (inout LocalTransaction) throws(StoreError) -> T) throws(StoreError) -> T {
         let wall = wallClock()
         return try write { db in
+            if let held = try String.fetchOne(db, sql: "SELECT value FROM fs_settings WHERE key = ?", arguments: [Self.localWritesHeldKey]),
+               try BundleLog.imported.list(db, limit: 1).isEmpty {
+                throw StoreError.localWritesHeld(reason: held)
+            }
             var tx = try LocalTransaction(db: db, replica: self, wallMillis: wall)
             let result = try body(&tx)
             try tx.finish()

@@ -72,7 +72,12 @@ public final class Station: Sendable {
                             wallClock: @escaping WallClock = SystemWallClock.now, passphrase: Passphrase? = nil) throws(SyncError) -> Station {
         let folder = NodeFolder(path)
         let (identity, replica) = try folder.open(as: .station, schema: schema, wallClock: wallClock, passphrase: passphrase)
-        return try Station(folder: folder, identity: identity, replica: replica, wallClock: wallClock)
+        let station = try Station(folder: folder, identity: identity, replica: replica, wallClock: wallClock)
+        // A replacement laptop made before writes were held (K6) is held from now on.
+        if try station.awaitsFirstReturnBundle(), try SyncError.catching({ try replica.setting(Replica.localWritesHeldKey) == nil }) {
+            try SyncError.catching { try replica.setSetting(Replica.localWritesHeldKey, writesHeldMessage) }
+        }
+        return station
     }
 
     /// The hub this station has joined, if any.

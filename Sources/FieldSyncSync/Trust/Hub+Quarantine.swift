@@ -18,6 +18,17 @@ extension Hub {
         try SyncError.catching { try replica.quarantineEntries() }
     }
 
+    /// What quarantined bundle `entry` says of itself, for the operator's review: its
+    /// header's created stamp (the laptop's own clock), the first and last own change
+    /// number it carries and its total changes. Nil when the hub's copy is missing or unreadable.
+    public func facts(ofQuarantined entry: QuarantineEntry) -> QuarantinedBundleFacts? {
+        guard let header = try? UnverifiedBundle.open(path: storedPath(of: entry)).verify().header,
+              let own = try? ownChanges(in: entry) else { return nil }
+        let numbers = own.map(\.sequence)
+        return QuarantinedBundleFacts(createdAtMillis: header.created.millis, firstSequence: numbers.min(), lastSequence: numbers.max(),
+                                      totalChanges: header.totalChanges)
+    }
+
     /// Called before a bundle is merged. Returns nil when its signer is not a distrusted key
     /// (the merge goes on), an already-imported result when the bundle was merged before
     /// its key was revoked; otherwise quarantines it (once per bundle id) and throws
@@ -69,6 +80,7 @@ extension Hub {
         }
         let path = (folder.path as NSString).appendingPathComponent(entry.storedPath)
         guard FileManager.default.fileExists(atPath: path) else { throw .trust(.quarantineCopyMissing(id: id, path: path)) }
+        try refuseNumbersAboveFloor(in: entry, station: vouched.operatorName)
         try refuseWaivedNumbers(in: entry)
         var signer: Peer?
         let result: ImportResult
@@ -90,6 +102,24 @@ extension Hub {
         }
         Self.logger.notice("quarantined bundle accepted", metadata: ["quarantine": "\(id)", "applied": "\(result.report.applied)"])
         return result
+    }
+
+    /// Refuses to accept quarantined bundle `entry` when its site has a replacement laptop
+    /// and any of its changes (or new rows) is numbered above the floor recorded at the
+    /// replacement's enrollment (K5): those numbers are the replacement's now. The old
+    /// laptop wrote that stick after the hub counted its numbers; merged, it would take
+    /// numbers the new laptop uses, and the new laptop's next stick would be refused (A2).
+    func refuseNumbersAboveFloor(in entry: QuarantineEntry, station: String) throws(SyncError) {
+        try SyncError.catching {
+            guard let floor = try numberingFloor(of: entry.signerSite) else { return }
+            let changes = try ownChanges(in: entry)
+            let above = changes.filter {
+                $0.sequence > floor.sequence || (RowIDGenerator.highestNumber(in: [$0], site: entry.signerSite) ?? 0) > floor.rowNumber
+            }
+            guard !above.isEmpty else { return }
+            throw SyncError.trust(.acceptAboveFloor(id: entry.id, station: station, changes: above.count, floor: floor.sequence,
+                                                    highest: changes.map(\.sequence).max() ?? 0))
+        }
     }
 
     /// Marks quarantined bundle `id` rejected: never merged; its stored copy is kept.
@@ -115,4 +145,15 @@ extension Hub {
         guard entry.state == .held else { throw .trust(.quarantineAlreadyDecided(id: id, state: entry.state, atMillis: entry.decidedAtMillis)) }
         return entry
     }
+}
+
+/// What a quarantined bundle says of itself (``Hub/facts(ofQuarantined:)``).
+public struct QuarantinedBundleFacts: Sendable, Equatable {
+    /// When the laptop wrote it, by the laptop's own clock (the header's created stamp): not
+    /// to be trusted as the true time, a lost laptop's clock may be anything.
+    public let createdAtMillis: UInt64
+    /// The first and last of the laptop's own change numbers it carries (nil when none).
+    public let firstSequence: UInt64?
+    public let lastSequence: UInt64?
+    public let totalChanges: Int
 }

@@ -24,9 +24,17 @@ extension Station {
                                     signingKey: keys.signingKey, agreementKey: keys.agreementKey)
         let station = try initialize(at: path, name: name, township: township, schema: schema, requestPath: requestPath,
                                      wallClock: wallClock, identity: identity, protectedBy: passphrase)
-        try SyncError.catching { try station.replica.setSetting(replacingKey, site.hex) }
+        try SyncError.catching {
+            try station.replica.setSetting(replacingKey, site.hex)
+            try station.replica.setSetting(Replica.localWritesHeldKey, writesHeldMessage)
+        }
         return station
     }
+
+    /// Why a replacement laptop refuses every local write (casework verbs, `record`) until
+    /// its first return bundle is imported (K6): numbered before that, its work would lie
+    /// below the old laptop's numbers and its export would be refused (A2).
+    static let writesHeldMessage = "这台替换电脑还没有导入县级中心的第一个回传包，暂不能录入或修改任何记录：请先用县级中心发来的登记文件加入（`fieldsync station join`），再导入县级中心的回传包（`fieldsync station import`，其中有本站全部案件和本站以前的记录），然后再录入 / this replacement laptop has not yet imported the hub's first return bundle, so it may not record or change anything yet: join the hub with the enrollment file it sent (`fieldsync station join`), import the hub's return bundle (`fieldsync station import`; it brings the station's cases and its earlier work), then record."
 
     /// Whether this is a replacement laptop that has not imported a return bundle yet.
     public func awaitsFirstReturnBundle() throws(SyncError) -> Bool {

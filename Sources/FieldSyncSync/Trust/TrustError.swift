@@ -26,6 +26,9 @@ public indirect enum TrustError: Error, Sendable, CustomStringConvertible {
     case acceptRefused(id: Int64, SyncError)
     /// `--accept` of a bundle carrying changes whose numbers the hub waived (K8): it stays held.
     case acceptWaived(id: Int64, changes: Int, waivedAtMillis: UInt64)
+    /// `--accept` of a bundle of a replaced laptop carrying changes numbered above the floor
+    /// recorded when the replacement was enrolled (K5): those numbers are the replacement's.
+    case acceptAboveFloor(id: Int64, station: String, changes: Int, floor: UInt64, highest: UInt64)
     /// A replacement laptop may not export before it has imported the hub's first return bundle (K6).
     case replacementNotCaughtUp
     /// `--replacing` is not a site id.
@@ -57,6 +60,8 @@ public indirect enum TrustError: Error, Sendable, CustomStringConvertible {
             return "quarantined bundle #\(id) stays held: accepting it lifts only the revocation, and the merge refused it: \(error)"
         case let .acceptWaived(id, changes, at):
             return "quarantined bundle #\(id) stays held: \(changes) of its changes carry numbers the hub waived on \(ISOTime.format(millis: at)) (no bundle of the lost laptop was left waiting, so its undelivered numbers were counted as lost and the replacement laptop's work was acknowledged past them). Those changes can no longer be merged under their numbers; enter that work again on the station's current laptop if it is still needed, then reject this bundle (`fieldsync hub quarantine HUB --reject \(id)`). Nothing changed."
+        case let .acceptAboveFloor(id, station, changes, floor, highest):
+            return "quarantined bundle #\(id) stays held and cannot be accepted: it uses numbers now belonging to the replacement laptop of station \(station). When the replacement was enrolled the old laptop's numbers ended at change \(floor) and the new laptop continues after it; this stick carries \(changes) change(s) whose change or row numbers lie above the old laptop's (its changes run up to \(highest)), so the old laptop wrote it after it was replaced. Merged, its changes would collide with the new laptop's and its next stick would be refused. Reject it (`fieldsync hub quarantine HUB --reject \(id)`) and enter any work still needed again on the station's current laptop. Nothing changed."
         case .replacementNotCaughtUp:
             return "这台替换电脑还没有导入县级中心的第一个回传包，暂不能导出：请先 `fieldsync station join`，再导入县级中心的回传包（其中有本站全部案件和本站以前的记录）/ this replacement laptop has not yet imported the hub's first return bundle, so it may not export: join the hub (`fieldsync station join`), import the hub's return bundle (it brings the station's cases and its earlier work), then export."
         case let .replacingNotASite(value):

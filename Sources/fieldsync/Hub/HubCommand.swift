@@ -53,8 +53,18 @@ struct HubEnroll: ParsableCommand {
         try reporting {
             let hub = try passphrase.hub(dir)
             let request = try EnrollmentRequest.read(from: request)
-            try hub.enroll(request, out: out)
+            let before = try hub.stations()
+            let replaced = before.first { $0.site == request.site && $0.revokedAtMillis != nil
+                && $0.signingKey != request.signingKey.rawRepresentation }
+            let enrollment = try hub.enroll(request, out: out)
             print("enrolled \(request.name) (township \(request.township), site \(request.site.hex)); give it \(out)")
+            if let replaced {
+                let floor = enrollment.continuing.map { ", continues after change \($0.sequence)" } ?? ""
+                print("  replacement laptop: it replaces the revoked laptop of \(replaced.operatorName)\(replaced.revokedAtMillis.map { " (revoked on \(ISOTime.format(millis: $0)))" } ?? "")\(floor); the station's cases and earlier work reach it in its first return bundle")
+            } else if let namesake = before.first(where: { $0.revokedAtMillis != nil && $0.site != request.site
+                && $0.township == request.township && $0.name == request.name }) {
+                print("  note: station \(namesake.operatorName) (site \(namesake.site.hex)) was revoked; this request was enrolled as a NEW station. If this laptop is to continue that station (its cases, its numbering), make the request with `fieldsync station init DIR --township \(request.township) --name N --replacing \(namesake.site.hex) --request FILE` instead")
+            }
         }
     }
 }
@@ -121,6 +131,11 @@ struct HubExport: ParsableCommand {
             let progress = Progress()
             let results = try hub.exportReturnBundles(to: outDir) { done, total, name in progress.update(done, total, "writing for \(name)") }
             progress.finish()
+            // K2: no return bundle for a revoked key; say which stations were left out and why.
+            for station in try hub.stations() where station.revokedAtMillis != nil {
+                let line = "skipped \(station.operatorName) (site \(station.site.hex)): its key was revoked\(station.revokedAtMillis.map { " on \(ISOTime.format(millis: $0))" } ?? ""), so no return bundle is written for it; enroll its replacement laptop (`fieldsync station init … --replacing \(station.site.hex)`) to continue the station"
+                if output.json { FileHandle.standardError.write(Data("fieldsync: note: \(line)\n".utf8)) } else { print(line) }
+            }
             if output.json { printJSON(results.map(ExportJSON.init)) } else {
                 for r in results {
                     print("wrote \(r.path): \(r.header.totalChanges) changes for \(r.recipientName)")

@@ -65,8 +65,11 @@ struct HubQuarantine: ParsableCommand {
             let hub = try passphrase.hub(dir)
             let stations = Dictionary(try hub.stations().map { ($0.site, $0) }, uniquingKeysWith: { a, _ in a })
             if let id = accept {
+                let original = try hub.quarantine().first(where: { $0.id == id })?.fileName
                 let result = try hub.acceptQuarantined(id: id, by: by, note: note)
-                if output.json { printJSON(ImportJSON(result)) } else { print("accepted #\(id): \(ImportSummary.line(result))") }
+                if output.json { printJSON(ImportJSON(result)) } else {
+                    print("accepted #\(id): \(ImportSummary.line(result, name: original))")
+                }
             } else if let id = reject {
                 let entry = try hub.rejectQuarantined(id: id, by: by, note: note)
                 if output.json { printJSON(QuarantineEntryJSON(entry, station: stations[entry.signerSite])) } else {
@@ -74,16 +77,23 @@ struct HubQuarantine: ParsableCommand {
                 }
             } else {
                 let entries = try hub.quarantine()
-                if output.json { printJSON(entries.map { QuarantineEntryJSON($0, station: stations[$0.signerSite]) }) } else if entries.isEmpty {
+                if output.json {
+                    printJSON(entries.map { QuarantineEntryJSON($0, station: stations[$0.signerSite], facts: hub.facts(ofQuarantined: $0)) })
+                } else if entries.isEmpty {
                     print("nothing in quarantine")
                 } else {
-                    var table = TextTable(header: ["id", "station", "file", "received", "why", "state"])
+                    var table = TextTable(header: ["id", "station", "file", "written (laptop clock)", "own changes", "total", "received", "why", "state"])
                     for e in entries {
+                        let facts = hub.facts(ofQuarantined: e)
                         table.add(["#\(e.id)", stations[e.signerSite]?.operatorName ?? e.signerSite.short, e.fileName,
+                                   facts.map { ISOTime.format(millis: $0.createdAtMillis) } ?? "?",
+                                   facts.map { f in f.firstSequence.map { "\($0)–\(f.lastSequence ?? $0)" } ?? "none" } ?? "?",
+                                   facts.map { "\($0.totalChanges)" } ?? "?",
                                    ISOTime.format(millis: e.receivedAtMillis), e.why,
                                    e.state.rawValue + (e.decidedBy.map { " by \($0)" } ?? "")])
                     }
                     print(table.render())
+                    print("written: the bundle header's created stamp, by the laptop's own clock (it may be wrong); own changes: the first–last of its laptop's change numbers; received: the hub's clock")
                 }
             }
         }
@@ -102,7 +112,12 @@ struct RevocationJSON: Encodable {
 struct QuarantineEntryJSON: Encodable {
     let id: Int64, bundle: String, file: String, stored: String, station: String?, township: String?, site: String
     let received: String, why: String, state: String, decidedAt: String?, decidedBy: String?, note: String?
-    init(_ e: QuarantineEntry, station peer: Peer?) {
+    /// The header's created stamp, by the laptop's own clock (not the hub's).
+    let createdByLaptopClock: String?
+    let firstSequence: UInt64?, lastSequence: UInt64?, totalChanges: Int?
+    init(_ e: QuarantineEntry, station peer: Peer?, facts: QuarantinedBundleFacts? = nil) {
+        createdByLaptopClock = facts.map { ISOTime.format(millis: $0.createdAtMillis) }
+        firstSequence = facts?.firstSequence; lastSequence = facts?.lastSequence; totalChanges = facts?.totalChanges
         id = e.id; bundle = Hex.encode(e.bundleID); file = e.fileName; stored = e.storedPath
         station = peer?.name; township = peer?.township; site = e.signerSite.hex
         received = ISOTime.format(millis: e.receivedAtMillis); why = e.why; state = e.state.rawValue

@@ -223,8 +223,9 @@ struct StationStatus: ParsableCommand {
 
 
 enum ImportSummary {
-    static func line(_ r: ImportResult) -> String {
-        let name = (r.path as NSString).lastPathComponent
+    /// `name`: the file's name to show, when not the one at `r.path` (a quarantined copy's original name).
+    static func line(_ r: ImportResult, name given: String? = nil) -> String {
+        let name = given ?? (r.path as NSString).lastPathComponent
         switch r.outcome {
         case .alreadyImported: return "\(name): already imported from \(r.senderName); nothing changed"
         case .applied:
