@@ -90,9 +90,83 @@ final class AuditAuthorityTests: SyncTestCase {
         XCTAssertThrowsError(try station.record(table: AuditLog.table, values: [
             "township": .text("630106100"), "at": .integer(1), "actor_site": .text(county.hub.identity.site.hex),
             "actor_name": .text("x"), "action": .text("imported")])) { XCTAssertTrue("\($0)".contains("A1 actor"), "\($0)") }
-        XCTAssertThrowsError(try station.auditLog.record(AuditEntry(.revoked, township: CaseworkScope.countyWide))) {
+        XCTAssertThrowsError(try station.auditLog.record(AuditEntry(.imported, township: CaseworkScope.countyWide))) {
             XCTAssertTrue("\($0)".contains("A4 county-wide"), "\($0)")
         }
+        // A hub's act, free text in the detail or subject, a far time: refused before storing.
+        XCTAssertThrowsError(try station.auditLog.record(AuditEntry(.revoked, township: station.identity.township!,
+                                                                      subject: station.identity.site.hex, detail: "key=0123456789abcdef"))) {
+            XCTAssertTrue("\($0)".contains("A1 hub act"), "\($0)")
+        }
+        XCTAssertThrowsError(try station.auditLog.record(AuditEntry(.decided, township: station.identity.township!,
+                                                                      subject: "x-1", detail: "name=张三 id=630122199001011234"))) {
+            XCTAssertTrue("\($0)".contains("A4 value") && "\($0)".contains("audit_event.detail"), "\($0)")
+        }
+        XCTAssertThrowsError(try station.auditLog.record(AuditEntry(.decided, township: station.identity.township!,
+                                                                      subject: "630122199001011234"))) {
+            XCTAssertTrue("\($0)".contains("audit_event.subject"), "\($0)")
+        }
+        XCTAssertThrowsError(try station.record(table: AuditLog.table, values: [
+            "township": .text(station.identity.township!), "at": .integer(4_102_444_800_000), "actor_site": .text(station.identity.site.hex),
+            "actor_name": .text(station.identity.name), "action": .text("imported")])) { XCTAssertTrue("\($0)".contains("A4 time"), "\($0)") }
         XCTAssertEqual(try snapshot(station.replica), before)
+    }
+
+    // MARK: The forged revocation (red-team finding): each part refused at merge
+
+    func testAStationCannotRecordAHubAct() throws {
+        let county = try makeCounty()
+        let station = county.stations[0]
+        for action in AuditAction.allCases where !AuditGrammar.stationActions.contains(action.rawValue) {
+            try assertRefused(county, try event(from: station, id: "x-\(action.rawValue)", ["action": .text(action.rawValue),
+                                                                                             "subject": .text(station.identity.site.hex)]),
+                              naming: ["A1 hub act", "audit_event.action"])
+        }
+        for action in [AuditAction.imported, .decided] {
+            let path = try InsiderBundle.write(from: station, changes: try event(from: station, id: "\(station.identity.site.short)-00090\(action == .decided ? 1 : 2)",
+                                                                                 ["action": .text(action.rawValue)]),
+                                               to: folder.sub("own-\(action.rawValue).fsb"))
+            try county.hub.merge(bundleAt: path)
+        }
+    }
+
+    func testAnEventCarriesNoFreeTextNameOrIDNumber() throws {
+        let county = try makeCounty()
+        let station = county.stations[0]
+        for detail in ["name=张三 id=630122199001011234", "id=630122199001011234", "id=63012219900101123X", "reason=lost laptop",
+                       "张三", "changes=1  conflicts=0", "note=", "=1", "who=zhang.san.x"] {
+            try assertRefused(county, try event(from: station, id: "x-d", ["detail": .text(detail)]),
+                              naming: ["A4 value", "audit_event.detail"])
+        }
+        for subject in ["630122199001011234", "张三", "a b", ""] {
+            try assertRefused(county, try event(from: station, id: "x-s", ["subject": .text(subject)]),
+                              naming: ["A4 value", "audit_event.subject"])
+        }
+        // What every writer writes stays valid.
+        for detail in ["from=0123456789abcdef0123456789abcdef changes=12 conflicts=1", "outcome=approved level=township",
+                       "role=station", "key=0123456789abcdef", "quarantine=3 bundle=0123456789abcdef0123456789abcdef",
+                       "conflict=7 field=household.monthly_income kept=newValue", "conflict=8 field=member. kept=winner", "from=630122101 to=630106101", "old=0123456789abcdef new=fedcba9876543210"] {
+            XCTAssertTrue(AuditGrammar.isDetail(detail), detail)
+        }
+        for subject in ["0a1b2c3d-000012", "0123456789abcdef0123456789abcdef"] { XCTAssertTrue(AuditGrammar.isSubject(subject), subject) }
+    }
+
+    func testAnEventFarFromItsStampIsRefused() throws {
+        let county = try makeCounty()
+        let station = county.stations[0]
+        try assertRefused(county, try event(from: station, id: "x-t", ["at": .integer(4_102_444_800_000)]), naming: ["A4 time", "audit_event.at"])
+        try assertRefused(county, try event(from: station, id: "x-u", ["at": .integer(Int64(clock.now) - 2 * 86_400_000)]), naming: ["A4 time"])
+    }
+
+    func testTheActorIsShownByTheNameTheReplicaKnows() throws {
+        let county = try makeCounty()
+        let station = county.stations[0]
+        let id = "\(station.identity.site.short)-000903"
+        let path = try InsiderBundle.write(from: station, changes: try event(from: station, id: id, ["actor_name": .text(county.hub.identity.name)]),
+                                           to: folder.sub("named.fsb"))
+        try county.hub.merge(bundleAt: path)
+        let shown = try XCTUnwrap(try county.hub.auditLog.events().first { $0.id == id })
+        XCTAssertEqual(shown.actorName, station.identity.name)
+        XCTAssertNotEqual(shown.actorName, county.hub.identity.name)
     }
 }

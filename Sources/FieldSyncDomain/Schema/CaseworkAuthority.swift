@@ -64,7 +64,20 @@ public struct CaseworkAuthority: WriteAuthority {
         /// The site of the replica that writes the change, as hex: a record of who did
         /// something names its writer, and no other (A1 for the row's content).
         case writerSite
+        /// A code of `all`; a station may write only those of `station` (an audit event's
+        /// action: a station records only the acts a station performs, L2).
+        case stationCode(all: Set<String>, station: Set<String>)
+        /// An audit event's subject (``AuditGrammar/isSubject(_:)``).
+        case auditSubject
+        /// An audit event's detail (``AuditGrammar/isDetail(_:)``).
+        case auditDetail
+        /// Unix milliseconds no further than `within` from the change's HLC stamp (an audit
+        /// event's `at`, L2: the clock rules bound the stamp, this binds `at` to it).
+        case millisNearStamp(within: UInt64)
     }
+
+    /// How far an audit event's `at` may be from its change's stamp: one day.
+    public static let auditAtSkewMillis: UInt64 = 86_400_000
 
     /// The declaration for one table.
     public struct TableRules: Sendable {
@@ -174,8 +187,9 @@ public struct CaseworkAuthority: WriteAuthority {
             "name": codes(RuleParameter.self), "effective_from": .date, "value": .free, "note": .free,
         ]),
         "audit_event": TableRules(required: ["township", "at", "actor_site", "action"], [
-            "township": .address, "at": .integer(0...Int64.max), "actor_site": .writerSite, "actor_name": .free,
-            "action": codes(AuditAction.self), "subject": .free, "detail": .free,
+            "township": .address, "at": .millisNearStamp(within: auditAtSkewMillis), "actor_site": .writerSite, "actor_name": .free,
+            "action": .stationCode(all: Set(AuditAction.allCases.map(\.rawValue)), station: AuditGrammar.stationActions),
+            "subject": .auditSubject, "detail": .auditDetail,
         ]),
         // The hub's key announcements: its signature chain is checked by each station on import.
         "hub_key": TableRules(.hubOnly, required: ["hub_site", "signing_key", "agreement_key", "issued_at", "previous_signing_key", "signature"], [
@@ -255,6 +269,15 @@ public struct CaseworkAuthority: WriteAuthority {
             return nil
         }
 
+        func checkStamp(column i: Int, value: Value, stamp: HybridTimestamp) -> AuthorityViolation? {
+            guard case let .millisNearStamp(within)? = valueRules[i], case let .integer(at) = value, at >= 0 else { return nil }
+            let distance = UInt64(at) > stamp.millis ? UInt64(at) - stamp.millis : stamp.millis - UInt64(at)
+            guard distance > within else { return nil }
+            return AuthorityViolation(rule: "A4 time", table: table, column: columns[i],
+                                      reason: "the recorded time is more than a day from the change's clock stamp",
+                                      reasonZh: "\(columns[i]) 记录的时间与该变更的时钟戳相差超过一天")
+        }
+
         func checkDelete(writer: ReplicaRole) -> AuthorityViolation? {
             guard writer == .station else { return nil }
             guard let rules else { return CaseworkAuthority.undeclared(table) }
@@ -316,6 +339,10 @@ public struct CaseworkAuthority: WriteAuthority {
             return AuthorityViolation(rule: "A4 county-wide", table: table, column: column,
                                       reason: "only the county hub writes a record for the whole county; a station's names its own township",
                                       reasonZh: "只有县级中心可以写入全县范围的记录；乡镇社工站的记录须写本乡镇代码")
+        case let (.stationCode(_, station), .text(code)) where writer == .station && !station.contains(code):
+            return AuthorityViolation(rule: "A1 hub act", table: table, column: column,
+                                      reason: "a station records only the acts a station performs; this one is the county hub's",
+                                      reasonZh: "乡镇社工站只能记录本站的操作；该操作只能由县级中心记录")
         case let (.writerSite, .text(site)) where site != origin.hex:
             return AuthorityViolation(rule: "A1 actor", table: table, column: column,
                                       reason: "the record names another site as its actor; a replica records only its own acts",
@@ -343,6 +370,10 @@ public struct CaseworkAuthority: WriteAuthority {
         case let (.integer(range), .integer(n)): return range.contains(n)
         case let (.address, .text(s)): return s == CaseworkScope.countyWide || TownshipCode.isValid(s) || ScopeCode.isCounty(s)
         case let (.writerSite, .text(s)): return SiteID(hex: s) != nil
+        case let (.stationCode(all, _), .text(s)): return all.contains(s)
+        case let (.auditSubject, .text(s)): return AuditGrammar.isSubject(s)
+        case let (.auditDetail, .text(s)): return AuditGrammar.isDetail(s)
+        case let (.millisNearStamp, .integer(n)): return n >= 0
         default: return false
         }
     }
@@ -362,6 +393,10 @@ public struct CaseworkAuthority: WriteAuthority {
         case let .integer(range): "a whole number from \(range.lowerBound) to \(range.upperBound)"
         case .address: "a 9-digit township code, a 6-digit county code, or * (the whole county)"
         case .writerSite: "the writing site's id in hex"
+        case let .stationCode(all, _): "one of \(all.sorted().joined(separator: ", "))"
+        case .auditSubject: "a record id or a hex site or bundle id"
+        case .auditDetail: "key=value codes, numbers and ids separated by spaces (no names, no ID numbers)"
+        case .millisNearStamp: "a time in Unix milliseconds"
         }
     }
 
@@ -380,6 +415,10 @@ public struct CaseworkAuthority: WriteAuthority {
         case let .integer(range): "\(range.lowerBound) 至 \(range.upperBound) 的整数"
         case .address: "9 位乡镇代码、6 位县级代码或 *（全县）"
         case .writerSite: "写入站点的十六进制编号"
+        case let .stationCode(all, _): "以下之一：\(all.sorted().joined(separator: ", "))"
+        case .auditSubject: "记录编号或十六进制站点、数据包编号"
+        case .auditDetail: "以空格分隔的 key=value 代码、数字和编号（不得含姓名或身份证号）"
+        case .millisNearStamp: "以毫秒计的 Unix 时间"
         }
     }
 }

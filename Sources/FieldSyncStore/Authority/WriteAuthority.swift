@@ -36,6 +36,13 @@ public protocol CompiledTableAuthority: Sendable {
     func checkWrite(column index: Int, value: Value, writer: ReplicaRole, origin: SiteID) -> AuthorityViolation?
     /// Checks a row deletion.
     func checkDelete(writer: ReplicaRole) -> AuthorityViolation?
+    /// Checks a cell write against the change's stamp (a recorded time that must be near
+    /// it, such as an audit event's `at`); `nil` by default.
+    func checkStamp(column index: Int, value: Value, stamp: HybridTimestamp) -> AuthorityViolation?
+}
+
+extension CompiledTableAuthority {
+    public func checkStamp(column index: Int, value: Value, stamp: HybridTimestamp) -> AuthorityViolation? { nil }
 }
 
 /// A change that the authority rules refuse: which rule, on which table and column, and

@@ -63,7 +63,9 @@ public struct LocalTransaction {
                                       changes: changed.map { Change.set(table, rowID, tableCatalog.schema.columns[$0.index].name, $0.value,
                                                                         stamp: .zero, origin: replica.siteID, sequence: 0) })
         if let authority = replica.writeAuthority {
-            // What the hub would refuse at merge is refused here, before it is stored.
+            // What the hub would refuse at merge is refused here, before it is stored; a
+            // recorded time is checked against this wall clock, which the write's stamp follows.
+            let compiled = authority.compiled(for: tableCatalog.schema)
             for (index, value) in changed {
                 let column = tableCatalog.schema.columns[index]
                 if var violation = authority.checkWrite(table: tableCatalog.schema, column: column, value: value, writer: replica.role,
@@ -77,6 +79,12 @@ public struct LocalTransaction {
             if !exists, var violation = authority.checkNewRow(table: tableCatalog.schema, values: after, writer: replica.role) {
                 violation.rowID = rowID
                 throw StoreError.unauthorized(violation)
+            }
+            for (index, value) in changed {
+                if var violation = compiled?.checkStamp(column: index, value: value, stamp: HybridTimestamp(millis: wall, counter: 0)) {
+                    violation.rowID = rowID
+                    throw StoreError.unauthorized(violation)
+                }
             }
         }
         if let ranking = try replica.mergeRanking(db), let rankings = ranking.columns(of: table) {

@@ -68,7 +68,8 @@ public struct ImportTransaction {
             if mergeGuard.authority != nil {
                 let violation: AuthorityViolation?
                 if let rules {
-                    violation = column.map { rules.checkWrite(column: $0, value: change.value, writer: mergeGuard.writer, origin: change.origin) }
+                    violation = column.map { rules.checkWrite(column: $0, value: change.value, writer: mergeGuard.writer, origin: change.origin)
+                        ?? rules.checkStamp(column: $0, value: change.value, stamp: change.stamp) }
                         ?? rules.checkDelete(writer: mergeGuard.writer)
                 } else {
                     violation = mergeGuard.authority!.check(change, table: table!.schema, writer: mergeGuard.writer)

@@ -31,7 +31,11 @@ public struct AuditEvent: Sendable, Equatable {
     /// The writer's wall clock, Unix milliseconds.
     public let atMillis: UInt64
     public let actorSite: String
-    public let actorName: String
+    /// Who acted: for an event of a station (this station's own, or one the hub has
+    /// enrolled), the station's name as this replica knows it, whatever the event says
+    /// (L2: a station's stored `actor_name` is shown only where it matches); for a hub's
+    /// act, the name it recorded (the hub, or the operator named with `--by`).
+    public internal(set) var actorName: String
     /// The action code as written: a newer FieldSync may write one this one does not know.
     public let action: String
     public let subject: String?

@@ -106,13 +106,30 @@ public struct AuditLog: Sendable, CaseworkAuditor {
     public func events(action: String? = nil, sinceMillis: UInt64? = nil, limit: Int? = nil) throws(StoreError) -> [AuditEvent] {
         guard isKept else { return [] }
         var events: [AuditEvent] = []
+        var stationNames: [String: String?] = [:]
         for id in try replica.rowIDs(table: Self.table, limit: nil) {
-            guard let row = try replica.row(table: Self.table, rowID: id), let event = AuditEvent(row) else { continue }
+            guard let row = try replica.row(table: Self.table, rowID: id), var event = AuditEvent(row) else { continue }
+            if let known = try stationName(of: event.actorSite, known: &stationNames) { event.actorName = known }
             if let action, event.action != action { continue }
             if let sinceMillis, event.atMillis < sinceMillis { continue }
             events.append(event)
         }
         events.sort { ($0.atMillis, $0.id) > ($1.atMillis, $1.id) }
         return limit.map { Array(events.prefix($0)) } ?? events
+    }
+
+    /// The name of the station whose site is `hex`, as this replica knows it (its own
+    /// identity at a station, an enrolled station at a hub); nil for a hub or an unknown site,
+    /// whose events keep the name they recorded (L2).
+    func stationName(of hex: String, known: inout [String: String?]) throws(StoreError) -> String? {
+        if let cached = known[hex] { return cached }
+        var found: String?
+        if hex == site.hex {
+            found = replica.role == .station ? name : nil
+        } else if let other = SiteID(hex: hex), let peer = try replica.peer(other), peer.role == .station {
+            found = peer.name
+        }
+        known[hex] = found
+        return found
     }
 }
