@@ -22,6 +22,8 @@ public enum HTTPRefusal: Error, Sendable, Equatable, CustomStringConvertible {
     case bodyTooLarge(limit: Int)
     /// The bundle declared by `POST /v1/uploads` is larger than the hub accepts.
     case bundleTooLarge(size: Int64, limit: Int64)
+    /// The station already holds `limit` unfinished uploads.
+    case tooManyOpenUploads(limit: Int)
     /// PATCH's Upload-Offset is not where the upload stands.
     case offsetMismatch(expected: Int64, given: Int64)
     /// The chunk's SHA-256 is not its Upload-Checksum.
@@ -42,6 +44,7 @@ public enum HTTPRefusal: Error, Sendable, Equatable, CustomStringConvertible {
         case .revoked: .forbidden
         case .bodyTooLarge, .bundleTooLarge: .contentTooLarge
         case .offsetMismatch: .conflict
+        case .tooManyOpenUploads: .tooManyRequests
         case .chunkChecksumMismatch, .bundleChecksumMismatch: .checksumMismatch
         case .notFound: .notFound
         case .rangeNotSatisfiable: .rangeNotSatisfiable
@@ -60,6 +63,7 @@ public enum HTTPRefusal: Error, Sendable, Equatable, CustomStringConvertible {
         case .bodyTooLarge: "body-too-large"
         case .bundleTooLarge: "bundle-too-large"
         case .offsetMismatch: "offset-mismatch"
+        case .tooManyOpenUploads: "too-many-open-uploads"
         case .chunkChecksumMismatch: "checksum-mismatch"
         case .bundleChecksumMismatch: "bundle-checksum-mismatch"
         case .notFound: "not-found"
@@ -86,6 +90,8 @@ public enum HTTPRefusal: Error, Sendable, Equatable, CustomStringConvertible {
             "请求内容超过 \(limit) 字节上限，请用更小的分块 / the body is larger than \(limit) bytes; send smaller chunks (--chunk-size)."
         case let .bundleTooLarge(size, limit):
             "数据包 \(size) 字节，超过 \(limit) 字节上限 / the bundle is \(size) bytes, more than the \(limit) this hub accepts; carry it on a stick instead."
+        case let .tooManyOpenUploads(limit):
+            "本站已有 \(limit) 个未完成的上传，请先完成（再次运行同一命令）或等其过期（默认创建 24 小时后）/ this station already has \(limit) unfinished uploads; finish one (run the same sync command again) or wait until it expires (by default 24 h after it was created)."
         case let .offsetMismatch(expected, given):
             "Upload-Offset 为 \(given)，但县级中心已有 \(expected) 字节，请从 \(expected) 继续 / Upload-Offset is \(given) but the hub holds \(expected) bytes; continue from \(expected) (HEAD tells it)."
         case .chunkChecksumMismatch:

@@ -102,15 +102,18 @@ struct SigningClient {
         return try XCTUnwrap(WireJSON.decode(NonceBody.self, from: response.body.readableBytesView)).nonce
     }
 
-    func headers(_ method: HTTPRequest.Method, _ path: String, body: [UInt8], nonce: String, signer: NodeIdentity? = nil) throws -> HTTPFields {
-        let signature = try RequestSignature(method: method.rawValue, path: path, query: nil, station: identity.site, nonce: nonce, body: body)
+    func headers(_ method: HTTPRequest.Method, _ path: String, body: [UInt8], nonce: String, signer: NodeIdentity? = nil,
+                 signing extra: HTTPFields = [:]) throws -> HTTPFields {
+        let signature = try RequestSignature(method: method.rawValue, path: path, query: nil, station: identity.site, nonce: nonce, body: body,
+                                             uploadOffset: extra[WireHeader.uploadOffset], uploadChecksum: extra[WireHeader.uploadChecksum],
+                                             range: extra[.range])
             .sign(with: (signer ?? identity).signingKey)
         return [WireHeader.station: identity.site.hex, WireHeader.nonce: nonce, WireHeader.signature: signature]
     }
 
     /// A correctly signed request over a fresh nonce; `extra` headers are added (or override).
     func send(_ method: HTTPRequest.Method, _ path: String, body: [UInt8] = [], extra: HTTPFields = [:]) async throws -> TestResponse {
-        var headers = try headers(method, path, body: body, nonce: try await nonce())
+        var headers = try headers(method, path, body: body, nonce: try await nonce(), signing: extra)
         for field in extra { headers[field.name] = field.value }
         return try await client.execute(uri: path, method: method, headers: headers, body: ByteBuffer(bytes: body))
     }

@@ -51,6 +51,8 @@ final class HTTPRouteTests: HTTPTestCase {
             XCTAssertEqual(last?.result?.changes, 40 * 9, "nine columns a household")
             let afterMerge = try HubState.of(hub)
             XCTAssertEqual(afterMerge.imported.count, 1)
+            XCTAssertEqual(Set(afterMerge.uploads.keys), [created.id, created.id + "/meta.json"],
+                           "once merged only the recorded outcome stays, not the bundle's bytes")
 
             // The last chunk again, the creation again, the state: the recorded result, no second merge.
             let tail = Array(bundle.bytes[(bundle.bytes.count - 1)...])
@@ -204,9 +206,10 @@ final class HTTPRouteTests: HTTPTestCase {
             let created = try await client.createUpload(bundle)
             let chunk = Array(bundle.bytes.prefix(500))
             let nonce = try await client.nonce()
-            var headers = try client.headers(.patch, WirePath.upload(created.id), body: chunk, nonce: nonce)
-            headers[WireHeader.uploadOffset] = "0"
-            headers[WireHeader.uploadChecksum] = "sha256 " + Data(SHA256Hex.digest(chunk)).base64EncodedString()
+            let upload: HTTPFields = [WireHeader.uploadOffset: "0",
+                                      WireHeader.uploadChecksum: "sha256 " + Data(SHA256Hex.digest(chunk)).base64EncodedString()]
+            var headers = try client.headers(.patch, WirePath.upload(created.id), body: chunk, nonce: nonce, signing: upload)
+            for field in upload { headers[field.name] = field.value }
             let first = try await client.client.execute(uri: WirePath.upload(created.id), method: .patch, headers: headers, body: ByteBuffer(bytes: chunk))
             XCTAssertEqual(first.status, .ok)
             let before = try HubState.of(hub)
@@ -219,6 +222,90 @@ final class HTTPRouteTests: HTTPTestCase {
             XCTAssertEqual(invented.status, .unauthorized)
             XCTAssertEqual(try HubState.of(hub), before)
         }
+    }
+
+    /// Upload-Offset, Upload-Checksum and Range are signed: a held request whose Upload-Offset
+    /// is rewritten (to land its chunk elsewhere) no longer verifies, even over an unused nonce.
+    func testAHeldRequestWithARewrittenUploadOffsetIs401AndChangesNothing() async throws {
+        try addHouseholds(station, count: 5)
+        let bundle = try exportBundle(station)
+        let hub = self.hub
+        try await withClient { client in
+            let created = try await client.createUpload(bundle)
+            _ = try await client.patch(created.id, offset: 0, chunk: Array(bundle.bytes.prefix(300)))
+            let chunk = Array(bundle.bytes[300..<600])
+            let signedFor: HTTPFields = [WireHeader.uploadOffset: "0",
+                                         WireHeader.uploadChecksum: "sha256 " + Data(SHA256Hex.digest(chunk)).base64EncodedString()]
+            var headers = try client.headers(.patch, WirePath.upload(created.id), body: chunk, nonce: try await client.nonce(), signing: signedFor)
+            for field in signedFor { headers[field.name] = field.value }
+            headers[WireHeader.uploadOffset] = "300"
+            let before = try HubState.of(hub)
+            let rewritten = try await client.client.execute(uri: WirePath.upload(created.id), method: .patch, headers: headers,
+                                                            body: ByteBuffer(bytes: chunk))
+            XCTAssertEqual(rewritten.status, .unauthorized)
+            XCTAssertEqual(rewritten.errorCode, "bad-signature")
+            XCTAssertEqual(try HubState.of(hub), before)
+            // A Range rewritten on a signed download is refused the same way.
+            let returned = try await client.send(.post, WirePath.returns)
+            let info = try XCTUnwrap(WireJSON.decode(ReturnBundleBody.self, from: returned.body.readableBytesView))
+            var ranged = try client.headers(.get, WirePath.returnBundle(info.id), body: [], nonce: try await client.nonce(),
+                                            signing: [.range: "bytes=0-"])
+            ranged[.range] = "bytes=10-"
+            let moved = try await client.client.execute(uri: WirePath.returnBundle(info.id), method: .get, headers: ranged)
+            XCTAssertEqual(moved.status, .unauthorized)
+        }
+    }
+
+    /// A declared upload of `size` bytes that no bundle has: enough to open one at the hub.
+    private func declare(_ client: SigningClient, size: Int64, tag: Int) async throws -> TestResponse {
+        let sha = Hex.encode(SHA256Hex.digest(Array("upload \(tag)".utf8)))
+        return try await client.send(.post, WirePath.uploads,
+                                     body: Array(WireJSON.encode(UploadCreateBody(size: size, sha256: sha, name: "b\(tag).fsb"))))
+    }
+
+    func testAThirdUnfinishedUploadIs429AndAnOversizedOneIs413AndNeitherChangesAnything() async throws {
+        let service = makeService(limits: .init(bundleBytes: 1 << 20))
+        let hub = self.hub
+        try await withClient(service) { client in
+            for tag in 0..<2 {
+                let opened = try await declare(client, size: 1 << 20, tag: tag)
+                XCTAssertEqual(opened.status, .ok, opened.message)
+            }
+            let before = try HubState.of(hub)
+            let third = try await declare(client, size: 1000, tag: 2)
+            XCTAssertEqual(third.status, .tooManyRequests)
+            XCTAssertEqual(third.errorCode, "too-many-open-uploads")
+            XCTAssertTrue(third.message.contains("2"), third.message)
+            let again = try await declare(client, size: 1 << 20, tag: 1)
+            XCTAssertEqual(again.status, .ok, "creating an open upload again still answers its state")
+            let huge = try await declare(client, size: (1 << 20) + 1, tag: 3)
+            XCTAssertEqual(huge.status, .contentTooLarge)
+            XCTAssertEqual(huge.errorCode, "bundle-too-large")
+            XCTAssertEqual(try HubState.of(hub), before)
+        }
+        try await service.worker.shutdown()
+    }
+
+    func testUnfinishedUploadsOlderThanTheirLifetimeAreDeletedWhenAnUploadIsCreated() async throws {
+        let service = makeService(limits: .init(unfinishedUploadLifetime: .milliseconds(300)))
+        try addHouseholds(station, count: 5)
+        let bundle = try exportBundle(station)
+        let root = (hub.folder.path as NSString).appendingPathComponent("uploads")
+        try await withClient(service) { client in
+            let stale = try await client.createUpload(bundle)
+            _ = try await client.patch(stale.id, offset: 0, chunk: Array(bundle.bytes.prefix(100)))
+            let other = try await declare(client, size: 1000, tag: 0)
+            XCTAssertEqual(other.status, .ok)
+            try await Task.sleep(for: .milliseconds(500))
+            let fresh = try await declare(client, size: 1000, tag: 1)
+            XCTAssertEqual(fresh.status, .ok, "the expired two no longer count against the station")
+            let held = try FileManager.default.contentsOfDirectory(atPath: root)
+            XCTAssertEqual(held.count, 1, "only the new upload is left: \(held)")
+            XCTAssertFalse(held.contains(stale.id))
+            let restarted = try await client.createUpload(bundle)
+            XCTAssertEqual(restarted.offset, 0, "an expired upload starts again from nothing")
+        }
+        try await service.worker.shutdown()
     }
 
     func testBodyOverTheChunkLimitIs413AndChangesNothing() async throws {

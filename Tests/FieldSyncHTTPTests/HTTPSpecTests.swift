@@ -13,7 +13,7 @@ final class HTTPSpecTests: XCTestCase {
     static let refusals: [HTTPRefusal] = [
         .malformedHeader(field: "F", expected: "e"), .malformedBody("b"), .unknownStation, .badSignature, .nonceNotUsable,
         .revoked(station: "s", atMillis: 0), .bodyTooLarge(limit: 1), .bundleTooLarge(size: 2, limit: 1),
-        .offsetMismatch(expected: 1, given: 0), .chunkChecksumMismatch, .bundleChecksumMismatch, .notFound(what: "x"),
+        .tooManyOpenUploads(limit: 2), .offsetMismatch(expected: 1, given: 0), .chunkChecksumMismatch, .bundleChecksumMismatch, .notFound(what: "x"),
         .rangeNotSatisfiable(size: 1), .hubFailure("r"),
     ]
 
@@ -37,10 +37,11 @@ final class HTTPSpecTests: XCTestCase {
     }
 
     /// The canonical string of http-api.md §1, byte for byte.
-    func testCanonicalStringIsTheSevenLinesOfTheSpecification() throws {
+    func testCanonicalStringIsTheTenLinesOfTheSpecification() throws {
         let site = try XCTUnwrap(SiteID(hex: "00112233445566778899aabbccddeeff"))
         let signed = RequestSignature(method: "patch", path: "/v1/uploads/0123456789abcdef0123456789abcdef", query: nil,
-                                      station: site, nonce: "ffeeddccbbaa99887766554433221100", body: Array("abc".utf8))
+                                      station: site, nonce: "ffeeddccbbaa99887766554433221100", body: Array("abc".utf8),
+                                      uploadOffset: "700", uploadChecksum: "sha256 ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=")
         XCTAssertEqual(signed.canonicalString, """
             fieldsync-http-v1
             PATCH
@@ -49,6 +50,9 @@ final class HTTPSpecTests: XCTestCase {
             00112233445566778899aabbccddeeff
             ffeeddccbbaa99887766554433221100
             ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad
+            700
+            sha256 ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=
+
             """)
         var rng = SeededGenerator(seed: 3)
         let identity = NodeIdentity.make(name: "站", role: .station, township: "630106100", using: &rng)
@@ -57,6 +61,11 @@ final class HTTPSpecTests: XCTestCase {
         var other = signed
         other.nonce = "00000000000000000000000000000000"
         XCTAssertFalse(other.isSigned(by: identity.signingKey.publicKey, header: header))
+        for rewrite in [\RequestSignature.uploadOffset, \.uploadChecksum, \.range] {
+            var moved = signed
+            moved[keyPath: rewrite] = "0"
+            XCTAssertFalse(moved.isSigned(by: identity.signingKey.publicKey, header: header), "\(rewrite) is signed")
+        }
     }
 
     func testNonceStoreIsBoundedForgetsTheOldestAndExpiredAndTakesEachNonceOnce() async throws {

@@ -62,8 +62,11 @@ final class HubClient: Sendable {
     /// what it sends counts only what is handed to the link.
     func signed(_ method: HTTPMethod, _ path: String, body: [UInt8], headers extra: [(String, String)]) async throws -> HTTPClientRequest {
         let nonce = try await nonce()
+        func header(_ name: String) -> String? { extra.last { $0.0.lowercased() == name.lowercased() }?.1 }
         let signature = try RequestSignature(method: method.rawValue, path: path, query: nil, station: identity.site,
-                                             nonce: nonce, body: body).sign(with: identity.signingKey)
+                                             nonce: nonce, body: body, uploadOffset: header("Upload-Offset"),
+                                             uploadChecksum: header("Upload-Checksum"), range: header("Range"))
+            .sign(with: identity.signingKey)
         var request = HTTPClientRequest(url: base + path)
         request.method = method
         request.headers.add(name: "FieldSync-Station", value: identity.site.hex)

@@ -18,12 +18,20 @@ public struct HubHTTPService: Sendable {
         public var chunkBytes: Int
         /// The largest bundle an upload may declare.
         public var bundleBytes: Int64
+        /// The most unfinished uploads one station may hold: with `bundleBytes`, what one
+        /// enrolled station can make the hub keep on disk.
+        public var openUploadsPerStation: Int
+        /// How long an unfinished upload is kept (the hub's clock); swept when an upload is created.
+        public var unfinishedUploadLifetime: Duration
         public var nonceLifetime: Duration
         public var nonceCapacity: Int
-        public init(chunkBytes: Int = 1 << 20, bundleBytes: Int64 = 1 << 30, nonceLifetime: Duration = .seconds(300),
+        public init(chunkBytes: Int = 1 << 20, bundleBytes: Int64 = 1 << 30, openUploadsPerStation: Int = 2,
+                    unfinishedUploadLifetime: Duration = .seconds(24 * 3600), nonceLifetime: Duration = .seconds(300),
                     nonceCapacity: Int = 10_000) {
             self.chunkBytes = chunkBytes
             self.bundleBytes = bundleBytes
+            self.openUploadsPerStation = openUploadsPerStation
+            self.unfinishedUploadLifetime = unfinishedUploadLifetime
             self.nonceLifetime = nonceLifetime
             self.nonceCapacity = nonceCapacity
         }
@@ -41,7 +49,8 @@ public struct HubHTTPService: Sendable {
         self.worker = worker
         self.limits = limits
         self.nonces = NonceStore(lifetime: limits.nonceLifetime, capacity: limits.nonceCapacity)
-        self.uploads = UploadStore(hubFolder: worker.hub.folder.path, maxBundleBytes: limits.bundleBytes)
+        self.uploads = UploadStore(hubFolder: worker.hub.folder.path, maxBundleBytes: limits.bundleBytes,
+                                   maxOpenPerStation: limits.openUploadsPerStation, unfinishedLifetime: limits.unfinishedUploadLifetime)
         self.returns = ReturnStore(hubFolder: worker.hub.folder.path)
         self.authenticator = RequestAuthenticator(worker: worker, nonces: nonces, bodyLimit: limits.chunkBytes)
     }

@@ -39,7 +39,9 @@ struct RequestAuthenticator: Sendable {
         case let .revoked(p, _): (peer, key) = (p, p.signingKey)
         }
         let signed = RequestSignature(method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
-                                      station: site, nonce: nonce, body: body.readableBytesView)
+                                      station: site, nonce: nonce, body: body.readableBytesView,
+                                      uploadOffset: headers[WireHeader.uploadOffset], uploadChecksum: headers[WireHeader.uploadChecksum],
+                                      range: headers[.range])
         guard let publicKey = try? SigningPublicKey(rawRepresentation: key), signed.isSigned(by: publicKey, header: signature) else {
             // The lost laptop of a station that has a new one signs with its old, distrusted key.
             let distrusted = try await worker.run { hub throws(SyncError) in try StationKeyLookup.distrustedKeys(of: site, at: hub) }

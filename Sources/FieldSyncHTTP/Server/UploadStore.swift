@@ -14,15 +14,26 @@ import Logging
 /// answered from that record and never merged twice (and the hub's own bundle-id log
 /// catches a merge repeated after a crash between the two).
 ///
+/// One enrolled station must not be able to fill the hub's disk: a declared size is capped
+/// (`maxBundleBytes`), a station holds at most `maxOpenPerStation` unfinished uploads (one
+/// more is refused 429 until one finishes or expires), an unfinished upload older than
+/// `unfinishedLifetime` on the hub's clock is deleted when any upload is next created, and a
+/// finished upload's bytes are deleted once its outcome is recorded (only `meta.json`, a few
+/// hundred bytes, stays, so a retried last chunk still gets the recorded answer).
+///
 /// Every method blocks on disk and the hub: call them on the ``HubWorker`` only.
 public struct UploadStore: Sendable {
     public let root: String
     public let maxBundleBytes: Int64
+    public let maxOpenPerStation: Int
+    public let unfinishedLifetime: Duration
     static let logger = Logger(label: "fieldsync.http.uploads")
 
-    public init(hubFolder: String, maxBundleBytes: Int64) {
+    public init(hubFolder: String, maxBundleBytes: Int64, maxOpenPerStation: Int, unfinishedLifetime: Duration) {
         self.root = (hubFolder as NSString).appendingPathComponent("uploads")
         self.maxBundleBytes = maxBundleBytes
+        self.maxOpenPerStation = maxOpenPerStation
+        self.unfinishedLifetime = unfinishedLifetime
     }
 
     /// What the hub records of one upload (`meta.json`), beside its bytes.
@@ -34,6 +45,8 @@ public struct UploadStore: Sendable {
         var state: UploadStateBody.State
         var result: MergeResultBody?
         var message: String?
+        /// When the hub created it (its wall clock, ms since 1970), for expiring it unfinished.
+        var createdAtMillis: UInt64?
     }
 
     /// The upload's id: the first 32 hex digits of SHA-256("fieldsync-upload-v1\n" + station hex + "\n" + bundle SHA-256 hex).
@@ -46,11 +59,15 @@ public struct UploadStore: Sendable {
         let body = try unchecked.checked(maxBundleBytes: maxBundleBytes)
         let sha = body.sha256
         let id = Self.uploadID(station: station, sha256: sha)
+        let now = Self.nowMillis()
+        sweepExpired(now: now)
         if let record = try? load(id) { return state(id, record) }
+        let open = unfinished().filter { $0.record.station == station.hex }.count
+        guard open < maxOpenPerStation else { throw .tooManyOpenUploads(limit: maxOpenPerStation) }
         do {
             try PrivateFile.makeFolder(folder(id))
             try PrivateFile.replace(metaPath(id), with: WireJSON.encode(Record(station: station.hex, size: body.size, sha256: sha,
-                                                                                 name: body.name, state: .receiving)))
+                                                                                 name: body.name, state: .receiving, createdAtMillis: now)))
         } catch { throw .hubFailure(error.description) }
         Self.logger.info("upload created", metadata: ["upload": "\(id)", "station": "\(station.short)", "bytes": "\(body.size)"])
         return UploadStateBody(id: id, size: body.size, offset: 0, state: .receiving)
@@ -106,8 +123,32 @@ public struct UploadStore: Sendable {
             Self.logger.warning("upload refused", metadata: ["upload": "\(id)", "bundle": "\(record.name)"])
         }
         do { try PrivateFile.replace(metaPath(id), with: WireJSON.encode(done)) } catch { throw .hubFailure(error.description) }
+        // The outcome is recorded: the bytes are no longer needed to answer a retry.
+        PrivateFile.remove(bundle)
+        PrivateFile.remove(partPath(id))
         return state(id, done)
     }
+
+    /// Every upload still receiving, with its id.
+    private func unfinished() -> [(id: String, record: Record)] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        return names.filter(Self.isID).compactMap { id in
+            guard let record = try? load(id), record.state == .receiving else { return nil }
+            return (id, record)
+        }
+    }
+
+    /// Deletes unfinished uploads created more than `unfinishedLifetime` ago (a record
+    /// without a creation time is from before expiry existed, so it is old enough).
+    private func sweepExpired(now: UInt64) {
+        let lifetime = UInt64(unfinishedLifetime.components.seconds) * 1000 + UInt64(unfinishedLifetime.components.attoseconds / 1_000_000_000_000_000)
+        for (id, record) in unfinished() where (record.createdAtMillis ?? 0) + lifetime < now {
+            PrivateFile.remove(folder(id))
+            Self.logger.info("unfinished upload expired", metadata: ["upload": "\(id)"])
+        }
+    }
+
+    private static func nowMillis() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
 
     private func owned(_ id: String, by station: SiteID) throws(HTTPRefusal) -> Record {
         guard Self.isID(id), let record = try? load(id), record.station == station.hex else { throw .notFound(what: "upload \(id)") }
