@@ -155,7 +155,8 @@ struct FuzzedRequest {
 
     /// What the hub verifies: the request as received, under the station and nonce it names.
     func signature(for headers: SignedRequestHeaders) -> RequestSignature {
-        RequestSignature(method: route.method, path: path, query: query, station: headers.station, nonce: headers.nonce, body: body)
+        RequestSignature(method: route.method, path: path, query: query, station: headers.station, nonce: headers.nonce, body: body,
+                         uploadOffset: uploadOffset, uploadChecksum: uploadChecksum, range: range)
     }
 
     /// Signs the request as the station's client does, with the fixed key, replacing
@@ -163,6 +164,7 @@ struct FuzzedRequest {
     mutating func signAsStation() {
         station = FuzzKeys.recipientSite.hex
         signature = try! RequestSignature(method: route.method, path: path, query: query, station: FuzzKeys.recipientSite,
-                                          nonce: nonce ?? "", body: body).sign(with: FuzzKeys.senderSigning)
+                                          nonce: nonce ?? "", body: body, uploadOffset: uploadOffset,
+                                          uploadChecksum: uploadChecksum, range: range).sign(with: FuzzKeys.senderSigning)
     }
 }

@@ -34,7 +34,8 @@ extension SeedCorpus {
             sent.form = .asSent
             sent.station = FuzzKeys.recipientSite.hex
             sent.signature = try RequestSignature(method: route.method, path: route.path(id: id), query: query,
-                                                  station: FuzzKeys.recipientSite, nonce: nonce ?? "", body: body)
+                                                  station: FuzzKeys.recipientSite, nonce: nonce ?? "", body: body,
+                                                  uploadOffset: offset, uploadChecksum: checksum, range: range)
                 .sign(with: FuzzKeys.senderSigning)
             return sent
         }

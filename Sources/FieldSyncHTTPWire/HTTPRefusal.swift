@@ -91,7 +91,7 @@ public enum HTTPRefusal: Error, Sendable, Equatable, CustomStringConvertible {
         case let .bundleTooLarge(size, limit):
             "数据包 \(size) 字节，超过 \(limit) 字节上限 / the bundle is \(size) bytes, more than the \(limit) this hub accepts; carry it on a stick instead."
         case let .tooManyOpenUploads(limit):
-            "本站已有 \(limit) 个未完成的上传，请先完成（再次运行同一命令）或等其过期（默认创建 24 小时后）/ this station already has \(limit) unfinished uploads; finish one (run the same sync command again) or wait until it expires (by default 24 h after it was created)."
+            "本站已有 \(limit) 个未完成的上传，请先完成（再次运行同一命令）或等其过期（默认创建 24 小时后） / this station already has \(limit) unfinished uploads; finish one (run the same sync command again) or wait until it expires (by default 24 h after it was created)."
         case let .offsetMismatch(expected, given):
             "Upload-Offset 为 \(given)，但县级中心已有 \(expected) 字节，请从 \(expected) 继续 / Upload-Offset is \(given) but the hub holds \(expected) bytes; continue from \(expected) (HEAD tells it)."
         case .chunkChecksumMismatch:

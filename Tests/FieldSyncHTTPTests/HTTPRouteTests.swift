@@ -257,7 +257,7 @@ final class HTTPRouteTests: HTTPTestCase {
     }
 
     /// A declared upload of `size` bytes that no bundle has: enough to open one at the hub.
-    private func declare(_ client: SigningClient, size: Int64, tag: Int) async throws -> TestResponse {
+    private static func declare(_ client: SigningClient, size: Int64, tag: Int) async throws -> TestResponse {
         let sha = Hex.encode(SHA256Hex.digest(Array("upload \(tag)".utf8)))
         return try await client.send(.post, WirePath.uploads,
                                      body: Array(WireJSON.encode(UploadCreateBody(size: size, sha256: sha, name: "b\(tag).fsb"))))
@@ -268,17 +268,17 @@ final class HTTPRouteTests: HTTPTestCase {
         let hub = self.hub
         try await withClient(service) { client in
             for tag in 0..<2 {
-                let opened = try await declare(client, size: 1 << 20, tag: tag)
+                let opened = try await Self.declare(client, size: 1 << 20, tag: tag)
                 XCTAssertEqual(opened.status, .ok, opened.message)
             }
             let before = try HubState.of(hub)
-            let third = try await declare(client, size: 1000, tag: 2)
+            let third = try await Self.declare(client, size: 1000, tag: 2)
             XCTAssertEqual(third.status, .tooManyRequests)
             XCTAssertEqual(third.errorCode, "too-many-open-uploads")
             XCTAssertTrue(third.message.contains("2"), third.message)
-            let again = try await declare(client, size: 1 << 20, tag: 1)
+            let again = try await Self.declare(client, size: 1 << 20, tag: 1)
             XCTAssertEqual(again.status, .ok, "creating an open upload again still answers its state")
-            let huge = try await declare(client, size: (1 << 20) + 1, tag: 3)
+            let huge = try await Self.declare(client, size: (1 << 20) + 1, tag: 3)
             XCTAssertEqual(huge.status, .contentTooLarge)
             XCTAssertEqual(huge.errorCode, "bundle-too-large")
             XCTAssertEqual(try HubState.of(hub), before)
@@ -294,10 +294,10 @@ final class HTTPRouteTests: HTTPTestCase {
         try await withClient(service) { client in
             let stale = try await client.createUpload(bundle)
             _ = try await client.patch(stale.id, offset: 0, chunk: Array(bundle.bytes.prefix(100)))
-            let other = try await declare(client, size: 1000, tag: 0)
+            let other = try await Self.declare(client, size: 1000, tag: 0)
             XCTAssertEqual(other.status, .ok)
             try await Task.sleep(for: .milliseconds(500))
-            let fresh = try await declare(client, size: 1000, tag: 1)
+            let fresh = try await Self.declare(client, size: 1000, tag: 1)
             XCTAssertEqual(fresh.status, .ok, "the expired two no longer count against the station")
             let held = try FileManager.default.contentsOfDirectory(atPath: root)
             XCTAssertEqual(held.count, 1, "only the new upload is left: \(held)")

@@ -10,8 +10,10 @@ import XCTest
 /// at merge, naming the rule, and the hub is left as it was.
 final class AuditAuthorityTests: SyncTestCase {
     /// An audit event row as `station` would send it, with `overrides` applied.
-    func event(from station: Station, id: String, _ overrides: [String: Value] = [:]) throws -> [Change] {
-        let (sequence, stamp) = try InsiderBundle.next(of: station)
+    /// `after` skips that many numbers past the station's next one, for a second event in the same bundle.
+    func event(from station: Station, id: String, _ overrides: [String: Value] = [:], after: Int = 0) throws -> [Change] {
+        let (next, stamp) = try InsiderBundle.next(of: station)
+        let sequence = next + UInt64(after)
         var values: [String: Value] = [
             "township": .text(station.identity.township!), "at": .integer(Int64(clock.now)),
             "actor_site": .text(station.identity.site.hex), "actor_name": .text(station.identity.name),
@@ -122,12 +124,15 @@ final class AuditAuthorityTests: SyncTestCase {
                                                                                              "subject": .text(station.identity.site.hex)]),
                               naming: ["A1 hub act", "audit_event.action"])
         }
-        for action in [AuditAction.imported, .decided] {
-            let path = try InsiderBundle.write(from: station, changes: try event(from: station, id: "\(station.identity.site.short)-00090\(action == .decided ? 1 : 2)",
-                                                                                 ["action": .text(action.rawValue)]),
-                                               to: folder.sub("own-\(action.rawValue).fsb"))
-            try county.hub.merge(bundleAt: path)
-        }
+        // The two acts a station does record itself are merged (one bundle: a forged bundle
+        // does not advance the station's own numbering).
+        let imported = try event(from: station, id: "\(station.identity.site.short)-000902", ["action": .text(AuditAction.imported.rawValue)])
+        let decided = try event(from: station, id: "\(station.identity.site.short)-000901", ["action": .text(AuditAction.decided.rawValue)],
+                                after: imported.count)
+        let path = try InsiderBundle.write(from: station, changes: imported + decided, to: folder.sub("own-acts.fsb"))
+        try county.hub.merge(bundleAt: path)
+        let actions = try county.hub.auditLog.events().filter { $0.actorSite == station.identity.site.hex }.map(\.action)
+        XCTAssertTrue(actions.contains("decided") && actions.contains("imported"), "\(actions)")
     }
 
     func testAnEventCarriesNoFreeTextNameOrIDNumber() throws {
