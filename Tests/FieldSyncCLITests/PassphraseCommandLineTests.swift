@@ -73,7 +73,41 @@ final class PassphraseCommandLineTests: CLITestCase {
         let made = try ok(["hub", "init", hub, "--name", "湟中区民政局", "--unprotected-key"], unset: noPassphrase)
         XCTAssertTrue(made.stderr.contains("NOT protected"), made.stderr)
         XCTAssertEqual(try identity(hub)["format"] as? String, "fieldsync-identity-v1")
-        try ok(["hub", "status", hub], unset: noPassphrase)
+        let opened = try ok(["hub", "status", hub], unset: noPassphrase)
+        XCTAssertTrue(opened.stderr.contains("key protect"), "every command says the keys are open: \(opened.stderr)")
+    }
+
+    /// A folder restored from a copy taken before `key protect` opens without a
+    /// passphrase; nothing in it can tell, so every command says so.
+    func testKeysRestoredFromAnUnprotectedCopyAreNamedOnEveryCommand() throws {
+        let station = folder.sub("station")
+        try ok(["station", "init", station, "--name", "鲁沙尔镇社工站", "--township", "630106100", "--request", folder.sub("req.json"),
+                "--unprotected-key"])
+        let copy = try XCTUnwrap(FileManager.default.contents(atPath: station + "/identity.json"))
+        try ok(["key", "protect", station])
+        XCTAssertFalse(try ok(["station", "status", station]).stderr.contains("not protected"))
+        try copy.write(to: URL(fileURLWithPath: station + "/identity.json"))
+        let restored = try ok(["station", "status", station, "--json"], unset: noPassphrase)
+        XCTAssertTrue(restored.stderr.contains("not protected by a passphrase"), restored.stderr)
+        XCTAssertTrue(restored.stderr.contains("fieldsync key protect \(station)"), restored.stderr)
+        XCTAssertNoThrow(try json(restored.stdout), "the warning stays off standard output")
+    }
+
+    func testANewPassphraseTooShortOrTooPlainIsRefusedAndChangesNothing() throws {
+        let hub = folder.sub("hub")
+        for weak in ["1", "1234", "qinghai1", "1111111111", "abababababab"] {
+            let refused = try run(["hub", "init", hub, "--name", "湟中区民政局"], environment: ["FIELDSYNC_PASSPHRASE": weak])
+            XCTAssertEqual(refused.status, 1, weak)
+            XCTAssertTrue(refused.stderr.contains("too weak") && refused.stderr.contains("口令太弱"), refused.stderr)
+            if weak.count >= 4 { XCTAssertFalse(refused.stderr.contains(weak), "the passphrase is never repeated") }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: hub + "/identity.json"), "no keys written for \(weak)")
+        }
+        try ok(["hub", "init", hub, "--name", "湟中区民政局"], environment: ["FIELDSYNC_PASSPHRASE": "青海湟中 2026 春"])
+        let weakNew = try run(["key", "change-passphrase", hub], environment: ["FIELDSYNC_PASSPHRASE": "青海湟中 2026 春",
+                                                                               "FIELDSYNC_NEW_PASSPHRASE": "short"])
+        XCTAssertEqual(weakNew.status, 1)
+        XCTAssertTrue(weakNew.stderr.contains("too weak"), weakNew.stderr)
+        try ok(["hub", "status", hub], environment: ["FIELDSYNC_PASSPHRASE": "青海湟中 2026 春"])
     }
 
     func testPassphraseFileOthersMayReadIsRefusedAndItsFinalNewlineIsDropped() throws {

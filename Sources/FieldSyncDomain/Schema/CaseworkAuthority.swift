@@ -71,12 +71,16 @@ public struct CaseworkAuthority: WriteAuthority {
         case auditSubject
         /// An audit event's detail (``AuditGrammar/isDetail(_:)``).
         case auditDetail
-        /// Unix milliseconds no further than `within` from the change's HLC stamp (an audit
-        /// event's `at`, L2: the clock rules bound the stamp, this binds `at` to it).
-        case millisNearStamp(within: UInt64)
+        /// Unix milliseconds no later than `within` after the change's HLC stamp (an audit
+        /// event's `at`, L2). The clock bound (M5) keeps the stamp from running ahead, and
+        /// an honest writer's wall clock never runs ahead of its own hybrid clock, so a far
+        /// future `at` is a forgery. Earlier than the stamp is allowed, by any amount: a
+        /// laptop whose clock is slow, or whose hybrid clock was pulled ahead by a faster
+        /// peer's stamps, records its act honestly at a time well before the stamp.
+        case millisNotAfterStamp(within: UInt64)
     }
 
-    /// How far an audit event's `at` may be from its change's stamp: one day.
+    /// How far an audit event's `at` may lie after its change's stamp: one day.
     public static let auditAtSkewMillis: UInt64 = 86_400_000
 
     /// The declaration for one table.
@@ -187,7 +191,7 @@ public struct CaseworkAuthority: WriteAuthority {
             "name": codes(RuleParameter.self), "effective_from": .date, "value": .free, "note": .free,
         ]),
         "audit_event": TableRules(required: ["township", "at", "actor_site", "action"], [
-            "township": .address, "at": .millisNearStamp(within: auditAtSkewMillis), "actor_site": .writerSite, "actor_name": .free,
+            "township": .address, "at": .millisNotAfterStamp(within: auditAtSkewMillis), "actor_site": .writerSite, "actor_name": .free,
             "action": .stationCode(all: Set(AuditAction.allCases.map(\.rawValue)), station: AuditGrammar.stationActions),
             "subject": .auditSubject, "detail": .auditDetail,
         ]),
@@ -270,12 +274,11 @@ public struct CaseworkAuthority: WriteAuthority {
         }
 
         func checkStamp(column i: Int, value: Value, stamp: HybridTimestamp) -> AuthorityViolation? {
-            guard case let .millisNearStamp(within)? = valueRules[i], case let .integer(at) = value, at >= 0 else { return nil }
-            let distance = UInt64(at) > stamp.millis ? UInt64(at) - stamp.millis : stamp.millis - UInt64(at)
-            guard distance > within else { return nil }
+            guard case let .millisNotAfterStamp(within)? = valueRules[i], case let .integer(at) = value, at >= 0 else { return nil }
+            guard UInt64(at) > stamp.millis, UInt64(at) - stamp.millis > within else { return nil }
             return AuthorityViolation(rule: "A4 time", table: table, column: columns[i],
-                                      reason: "the recorded time is more than a day from the change's clock stamp",
-                                      reasonZh: "\(columns[i]) 记录的时间与该变更的时钟戳相差超过一天")
+                                      reason: "the recorded time is more than a day after the change's clock stamp",
+                                      reasonZh: "\(columns[i]) 记录的时间比该变更的时钟戳晚一天以上")
         }
 
         func checkDelete(writer: ReplicaRole) -> AuthorityViolation? {
@@ -373,7 +376,7 @@ public struct CaseworkAuthority: WriteAuthority {
         case let (.stationCode(all, _), .text(s)): return all.contains(s)
         case let (.auditSubject, .text(s)): return AuditGrammar.isSubject(s)
         case let (.auditDetail, .text(s)): return AuditGrammar.isDetail(s)
-        case let (.millisNearStamp, .integer(n)): return n >= 0
+        case let (.millisNotAfterStamp, .integer(n)): return n >= 0
         default: return false
         }
     }
@@ -396,7 +399,7 @@ public struct CaseworkAuthority: WriteAuthority {
         case let .stationCode(all, _): "one of \(all.sorted().joined(separator: ", "))"
         case .auditSubject: "a record id or a hex site or bundle id"
         case .auditDetail: "key=value codes, numbers and ids separated by spaces (no names, no ID numbers)"
-        case .millisNearStamp: "a time in Unix milliseconds"
+        case .millisNotAfterStamp: "a time in Unix milliseconds"
         }
     }
 
@@ -418,7 +421,7 @@ public struct CaseworkAuthority: WriteAuthority {
         case let .stationCode(all, _): "以下之一：\(all.sorted().joined(separator: ", "))"
         case .auditSubject: "记录编号或十六进制站点、数据包编号"
         case .auditDetail: "以空格分隔的 key=value 代码、数字和编号（不得含姓名或身份证号）"
-        case .millisNearStamp: "以毫秒计的 Unix 时间"
+        case .millisNotAfterStamp: "以毫秒计的 Unix 时间"
         }
     }
 }

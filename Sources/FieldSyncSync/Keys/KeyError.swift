@@ -14,6 +14,8 @@ public enum KeyError: Error, Sendable, Equatable, CustomStringConvertible {
     case passphraseEmpty(source: String)
     /// The two entries of a new passphrase at the terminal differ.
     case passphrasesDiffer
+    /// A new passphrase too short or too plain to slow a guesser (``Passphrase/checkStrongEnoughForNewKeys()``).
+    case passphraseTooWeak(source: String, reason: String)
     /// `key protect` on a key file that is already protected.
     case alreadyProtected(path: String)
     /// `key change-passphrase` on a key file that is not protected yet.
@@ -35,6 +37,8 @@ public enum KeyError: Error, Sendable, Equatable, CustomStringConvertible {
             return "口令为空：\(source) / the passphrase from \(source) is empty; give a passphrase of at least one character (a whole sentence is best)."
         case .passphrasesDiffer:
             return "两次输入的新口令不一致，未作修改 / the two entries of the new passphrase differ; nothing was changed. Run the command again."
+        case let .passphraseTooWeak(source, reason):
+            return "新口令太弱，未使用（\(source)）：\(reason) / the new passphrase from \(source) is too weak and was not used: \(reason). Choose one of at least \(Passphrase.minimumCharacters) characters with at least \(Passphrase.minimumDistinctCharacters) different ones; a short sentence is easy to remember and hard to guess. Nothing was changed."
         case let .alreadyProtected(path):
             return "identity.json 已受口令保护：\(path) / the keys in \(path) are already protected by a passphrase; to change it run `fieldsync key change-passphrase`."
         case let .notProtected(path):

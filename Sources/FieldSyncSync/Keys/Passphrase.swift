@@ -15,6 +15,32 @@ public struct Passphrase: Sendable {
     public init(_ text: String, source: String) throws(KeyError) {
         guard !text.isEmpty else { throw .passphraseEmpty(source: source) }
         bytes = Array(text.utf8)
+        self.source = source
+    }
+
+    /// Where it came from, for the refusal of a weak one.
+    let source: String
+
+    /// The least a passphrase that seals new keys must have. scrypt makes each guess cost
+    /// about a tenth of a second and 32 MB, which protects a passphrase of ten characters
+    /// drawn from a keyboard for years but a PIN like `1234` for seconds; a stolen laptop
+    /// gives the thief all the time he wants, so the floor is checked where a passphrase is
+    /// chosen (init, `key protect`, `key change-passphrase`), never where one is typed to
+    /// open existing keys.
+    public static let minimumCharacters = 10
+    public static let minimumDistinctCharacters = 5
+
+    /// Refuses a passphrase for new keys that is shorter than ``minimumCharacters``
+    /// characters (a Chinese character counts as one) or built from fewer than
+    /// ``minimumDistinctCharacters`` different ones (`1111111111`, `ababababab`).
+    public func checkStrongEnoughForNewKeys() throws(KeyError) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        if text.count < Self.minimumCharacters {
+            throw .passphraseTooWeak(source: source, reason: "it has \(text.count) characters, fewer than \(Self.minimumCharacters)")
+        }
+        if Set(text).count < Self.minimumDistinctCharacters {
+            throw .passphraseTooWeak(source: source, reason: "it repeats fewer than \(Self.minimumDistinctCharacters) different characters")
+        }
     }
 
     /// Reads a passphrase file: a regular file of this user that nobody else may read

@@ -239,6 +239,11 @@ extension Station {
                         if moved[change.stamp] == nil { moved[change.stamp] = clock.tick(wallMillis: wall) }
                         c.stamp = moved[change.stamp]!
                         restamped += 1
+                        // An audit event's `at` read the same wrong clock: it may not lie
+                        // after its stamp (L2 time), so it moves with the stamp.
+                        if c.table == AuditLog.table, c.column == "at", case let .integer(at) = c.value, at > Int64(c.stamp.millis) {
+                            c.value = .integer(Int64(c.stamp.millis))
+                        }
                     }
                     if let base = c.base, base.site == site, let to = moved[base.stamp] { c.base = CellVersion(stamp: to, site: site) }
                     return c

@@ -76,6 +76,7 @@ struct KeyChangePassphrase: ParsableCommand {
             guard let new else {
                 throw SyncError.invalidInput("没有给出新口令 / no new passphrase was given: use --new-passphrase-file PATH (chmod 600) or FIELDSYNC_NEW_PASSPHRASE, or run the command at a terminal to type it.")
             }
+            do throws(KeyError) { try new.checkStrongEnoughForNewKeys() } catch { throw SyncError.key(error) }
             try folder.changePassphrase(from: old, to: new)
             print("the keys in \(folder.identityPath) are now protected by the new passphrase")
         }

@@ -26,7 +26,11 @@ struct PassphraseOptions: ParsableArguments {
 
     /// The passphrase for the key file at `path` (`bundle inspect --key`); nil when it is not sealed.
     func passphrase(forKeyFile path: String) throws(SyncError) -> Passphrase? {
-        guard FileManager.default.fileExists(atPath: path), try NodeIdentity.card(at: path).isProtected else { return nil }
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard try NodeIdentity.card(at: path).isProtected else {
+            UnprotectedKeyWarning.shared.warn(path: path)
+            return nil
+        }
         guard let passphrase = try PassphraseCache.shared.passphrase(resolving: { () throws(KeyError) -> Passphrase? in
             try Passphrase.resolve(optionFile: passphraseFile, environment: ProcessInfo.processInfo.environment) { () throws(KeyError) in
                 try TerminalPrompt.passphrase("口令 passphrase for \(path): ")
@@ -55,6 +59,7 @@ struct PassphraseOptions: ParsableArguments {
             }
         }
         guard let given else { throw .key(.passphraseNeededForNewKey) }
+        do { try given.checkStrongEnoughForNewKeys() } catch { throw .key(error) }
         return given
     }
 }
@@ -72,6 +77,26 @@ final class PassphraseCache: @unchecked Sendable {
         if let resolved { return resolved }
         do { resolved = try resolve() } catch { throw .key(error) }
         return resolved
+    }
+}
+
+/// Said on every command that opens keys not sealed under a passphrase: a folder made with
+/// `--unprotected-key`, by an earlier release, or restored from a copy taken before
+/// `key protect`; the last is the case that must not pass silently, and nothing in the
+/// folder can tell it from the others. Once per command, on standard error (never in
+/// `--json` output).
+final class UnprotectedKeyWarning: @unchecked Sendable {
+    static let shared = UnprotectedKeyWarning()
+    private let lock = NSLock()
+    private var said = false
+
+    func warn(path: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !said else { return }
+        said = true
+        let folder = (path as NSString).deletingLastPathComponent
+        FileHandle.standardError.write(Data("fieldsync: 注意 warning: \(path) 中的密钥未加口令保护，拷走它的人就能冒充本站 / the keys in \(path) are not protected by a passphrase: a copy of the file signs as this replica. Protect them: fieldsync key protect \(folder)\n".utf8))
     }
 }
 
