@@ -30,29 +30,16 @@ struct RequestAuthenticator: Sendable {
         let parsed = try SignedRequestHeaders.parse(station: headers[WireHeader.station], nonce: headers[WireHeader.nonce],
                                                     signature: headers[WireHeader.signature])
         let (site, nonce, signature) = (parsed.station, parsed.nonce, parsed.signature)
-        let status = try await worker.run { hub throws(SyncError) in try StationKeyLookup.status(of: site, at: hub) }
-        let peer: Peer
-        let key: [UInt8]
-        switch status {
-        case .unknown: throw HTTPRefusal.unknownStation
-        case let .active(p, k): (peer, key) = (p, k)
-        case let .revoked(p, _): (peer, key) = (p, p.signingKey)
+        guard let known = try await worker.run({ hub throws(SyncError) in try StationKeys.of(site, at: hub) }) else {
+            throw HTTPRefusal.unknownStation
         }
         let signed = RequestSignature(method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
                                       station: site, nonce: nonce, body: body.readableBytesView,
                                       uploadOffset: headers[WireHeader.uploadOffset], uploadChecksum: headers[WireHeader.uploadChecksum],
                                       range: headers[.range])
-        guard let publicKey = try? SigningPublicKey(rawRepresentation: key), signed.isSigned(by: publicKey, header: signature) else {
-            // The lost laptop of a station that has a new one signs with its old, distrusted key.
-            let distrusted = try await worker.run { hub throws(SyncError) in try StationKeyLookup.distrustedKeys(of: site, at: hub) }
-            if let old = distrusted.first(where: { (try? SigningPublicKey(rawRepresentation: $0.key)).map { signed.isSigned(by: $0, header: signature) } ?? false }),
-               await nonces.consume(nonce) {
-                throw HTTPRefusal.revoked(station: peer.operatorName, atMillis: old.atMillis)
-            }
-            throw HTTPRefusal.badSignature
-        }
+        guard let key = known.key(signing: signed, header: signature) else { throw HTTPRefusal.badSignature }
         guard await nonces.consume(nonce) else { throw HTTPRefusal.nonceNotUsable }
-        if case let .revoked(p, at) = status { throw HTTPRefusal.revoked(station: p.operatorName, atMillis: at) }
-        return SignedRequest(station: peer, body: body)
+        if let at = key.distrustedAtMillis { throw HTTPRefusal.revoked(station: known.peer.operatorName, atMillis: at) }
+        return SignedRequest(station: known.peer, body: body)
     }
 }

@@ -25,19 +25,21 @@ extension Replica {
     /// Stops trusting `site`'s current key: the peer is marked revoked and its key's entry
     /// says when, why and by whom. Returns the entry as revoked.
     public func revokeKey(of site: SiteID, atMillis: UInt64, reason: String, by: String?) throws(StoreError) -> KeyRecord {
-        try write { db in
-            guard let key = try Data.fetchOne(db, sql: "SELECT signing_key FROM fs_peers WHERE site_id = ?", arguments: [site.bytes.data]) else {
-                throw StoreError.corrupt(reason: "no enrolled peer has the site to revoke")
-            }
-            try db.execute(sql: "UPDATE fs_peers SET revoked_at = ? WHERE site_id = ?", arguments: [atMillis.sql, site.bytes.data])
-            try db.execute(sql: """
-                UPDATE fs_keys SET status = 'revoked', status_changed_at = ?, reason = ?, changed_by = ? WHERE signing_key = ?
-                """, arguments: [atMillis.sql, reason, by, key])
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM fs_keys WHERE signing_key = ?", arguments: [key]) else {
-                throw StoreError.corrupt(reason: "the revoked peer's key is missing from the key registry")
-            }
-            return try Self.keyRecord(row)
+        try write { db in try Self.revokeKey(db, site: site, atMillis: atMillis, reason: reason, by: by) }
+    }
+
+    static func revokeKey(_ db: Database, site: SiteID, atMillis: UInt64, reason: String, by: String?) throws -> KeyRecord {
+        guard let key = try Data.fetchOne(db, sql: "SELECT signing_key FROM fs_peers WHERE site_id = ?", arguments: [site.bytes.data]) else {
+            throw StoreError.corrupt(reason: "no enrolled peer has the site to revoke")
         }
+        try db.execute(sql: "UPDATE fs_peers SET revoked_at = ? WHERE site_id = ?", arguments: [atMillis.sql, site.bytes.data])
+        try db.execute(sql: """
+            UPDATE fs_keys SET status = 'revoked', status_changed_at = ?, reason = ?, changed_by = ? WHERE signing_key = ?
+            """, arguments: [atMillis.sql, reason, by, key])
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM fs_keys WHERE signing_key = ?", arguments: [key]) else {
+            throw StoreError.corrupt(reason: "the revoked peer's key is missing from the key registry")
+        }
+        return try keyRecord(row)
     }
 
     /// Continues the revoked peer `replacement.site` under the keys of `replacement`: the
@@ -78,7 +80,7 @@ extension Replica {
             """, arguments: [peer.signingKey.data, peer.site.bytes.data, peer.agreementKey.data, atMillis.sql])
     }
 
-    private static func keyRecord(_ row: Row) throws -> KeyRecord {
+    static func keyRecord(_ row: Row) throws -> KeyRecord {
         guard let site = SiteID(bytes: [UInt8](row["site_id"] as Data)), let status = KeyRecord.Status(rawValue: row["status"]) else {
             throw StoreError.corrupt(reason: "a key registry entry has a malformed site id or status")
         }
@@ -98,5 +100,13 @@ extension Replica {
         try write { db in
             try db.execute(sql: "UPDATE fs_replica SET next_sequence = max(next_sequence, ?) WHERE id = 1", arguments: [(sequence + 1).sql])
         }
+    }
+}
+
+extension LocalTransaction {
+    /// ``Replica/revokeKey(of:atMillis:reason:by:)`` inside this transaction, so the act and
+    /// its audit event (written in the same transaction) commit together or not at all.
+    public mutating func revokeKey(of site: SiteID, atMillis: UInt64, reason: String, by: String?) throws(StoreError) -> KeyRecord {
+        do { return try Replica.revokeKey(db, site: site, atMillis: atMillis, reason: reason, by: by) } catch { throw StoreError(error) }
     }
 }

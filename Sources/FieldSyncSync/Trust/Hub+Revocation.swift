@@ -36,10 +36,16 @@ extension Hub {
             if let current = try replica.key(station.signingKey), current.status != .active {
                 return Revocation(station: station, key: current, newlyRevoked: false)
             }
-            let key = try replica.revokeKey(of: station.site, atMillis: wallClock(), reason: reason, by: by)
-            // The reason stays in fs_keys (an operator's free text is not synced to the station).
-            try auditLog.record(AuditEntry(.revoked, township: station.township ?? CaseworkScope.countyWide, subject: station.site.hex,
-                                           detail: "key=\(SigningPublicKey.fingerprint(of: station.signingKey))", actor: by))
+            let now = wallClock()
+            let audit = auditLog
+            // The revocation and its audit event commit together (L3). The reason stays in
+            // fs_keys: an operator's free text is not synced to the station.
+            let key = try replica.transaction { (tx: inout LocalTransaction) throws(StoreError) -> KeyRecord in
+                let key = try tx.revokeKey(of: station.site, atMillis: now, reason: reason, by: by)
+                try audit.record(AuditEntry(.revoked, township: station.township ?? CaseworkScope.countyWide, subject: station.site.hex,
+                                            detail: "key=\(SigningPublicKey.fingerprint(of: station.signingKey))", actor: by), in: &tx)
+                return key
+            }
             Self.logger.notice("station key revoked", metadata: ["station": "\(station.site)"])
             return Revocation(station: station, key: key, newlyRevoked: true)
         }
