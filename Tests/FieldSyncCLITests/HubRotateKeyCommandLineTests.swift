@@ -12,6 +12,8 @@ final class HubRotateKeyCommandLineTests: CLITestCase {
         let oldKey = try XCTUnwrap(rotation["previousSigningKey"] as? String)
         XCTAssertNotEqual(newKey, oldKey)
         XCTAssertEqual(rotation["stationsToSwitch"] as? Int, 1)
+        XCTAssertEqual(try trustedHubKey(hub)?["current"] as? Bool, false, "the station has not heard of the new key")
+        XCTAssertTrue(try ok(["hub", "status", hub]).stdout.contains("trusts an earlier hub key"))
 
         // Exported before the station heard of it: encrypted to the old key, still merged.
         try ok(["station", "export", station, "--out", folder.sub("up1") + "/"])
@@ -23,11 +25,18 @@ final class HubRotateKeyCommandLineTests: CLITestCase {
 
         try ok(["station", "export", station, "--out", folder.sub("up2") + "/"])
         try ok(["hub", "merge", hub, folder.sub("up2")])
+        XCTAssertEqual(try trustedHubKey(hub)?["current"] as? Bool, true, "its bundle was encrypted to the new key")
         try ok(["hub", "export", hub, "--out-dir", folder.sub("down2")])
         let second = try json(ok(["bundle", "verify", firstBundle(in: "down2"), "--json"]).stdout)
         XCTAssertEqual(second["signer"] as? String, newKey)
         try ok(["station", "import", station, firstBundle(in: "down2")])
         XCTAssertEqual(try ok(["digest", station]).stdout, try ok(["digest", hub, "--township", "630106100"]).stdout)
+    }
+
+    /// `hub status --json`'s trustedHubKey of the only station.
+    func trustedHubKey(_ hub: String) throws -> [String: Any]? {
+        let stations = try XCTUnwrap(json(ok(["hub", "status", hub, "--json"]).stdout)["stations"] as? [[String: Any]])
+        return stations.first?["trustedHubKey"] as? [String: Any]
     }
 
     func firstBundle(in name: String) throws -> String {

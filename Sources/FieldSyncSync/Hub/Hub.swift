@@ -304,7 +304,8 @@ public final class Hub: Sendable {
                 return PeerStatus(peer: peer, changesPending: pending,
                                   largestClockSkew: try ClockSkewLog.largest(from: peer.site, in: replica),
                                   schemaVersion: schema.version, waitingForUpgrade: waiting,
-                                  overview: try county.overview(of: peer, in: replica), trust: try keyAccount(of: peer))
+                                  overview: try county.overview(of: peer, in: replica), trust: try keyAccount(of: peer),
+                                  trustedHubKey: try trustedHubKey(of: peer))
             }
             return NodeStatus(name: identity.name, site: identity.site, role: .hub, township: nil, vector: try replica.vector(),
                               changesOwed: 0, hubName: nil, lastExport: try replica.exportedBundles(limit: 1).first,

@@ -74,6 +74,13 @@ extension Hub {
         return keys[min(max(position, 0), keys.count - 1)]
     }
 
+    /// The hub key `station` trusts, for `hub status`; nil before the hub's first rotation.
+    func trustedHubKey(of station: Peer) throws(SyncError) -> TrustedHubKey? {
+        guard !identity.retired.isEmpty else { return nil }
+        let key = try signingKey(for: station).publicKey
+        return TrustedHubKey(fingerprint: key.fingerprint, isCurrent: key.rawRepresentation == identity.signingKey.publicKey.rawRepresentation)
+    }
+
     /// Notes which of the hub's keys `station` trusts: the one it was enrolled with, or the
     /// one whose agreement key its latest verified bundle was encrypted to, whether the
     /// bundle was merged or refused as a restored copy's (the encryption proves which key

@@ -210,6 +210,13 @@ public struct NodeStatus: Sendable {
     public let peers: [PeerStatus]
 }
 
+/// Which of the hub's signing keys a station trusts, by fingerprint.
+public struct TrustedHubKey: Sendable, Equatable {
+    public let fingerprint: String
+    /// Whether it is the hub's current key; false until the station imports the announcement.
+    public let isCurrent: Bool
+}
+
 public struct PeerStatus: Sendable {
     public let peer: Peer
     public let changesPending: Int
@@ -225,6 +232,9 @@ public struct PeerStatus: Sendable {
     /// The station's key history when it has one worth telling: revoked, replaced (what
     /// the old laptop delivered and owed), bundles held in quarantine (hubs only, K7).
     public var trust: KeyAccount? = nil
+    /// After a hub key rotation, the hub key the station trusts (hubs only, H4): the one its
+    /// return bundles are signed with until it imports the announcement. Nil before any rotation.
+    public var trustedHubKey: TrustedHubKey? = nil
 
     /// How many changes wait for the station's upgrade.
     public var waitingForUpgradeCount: Int { waitingForUpgrade.values.reduce(0, +) }

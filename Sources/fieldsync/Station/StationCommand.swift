@@ -252,6 +252,10 @@ enum StatusText {
             if let notice = p.upgradeNotice { Swift.print("    note: \(notice)") }
             if let o = p.overview { for line in StationOverviewText.lines(o) { Swift.print("    \(line)") } }
             if let t = p.trust { for line in KeyAccountText.lines(t) { Swift.print("    \(line)") } }
+            if let k = p.trustedHubKey {
+                Swift.print(k.isCurrent ? "    trusts the hub's current key \(k.fingerprint)"
+                                        : "    trusts an earlier hub key \(k.fingerprint): signed with it until the station imports the announcement of the new one")
+            }
         }
     }
 }

@@ -29,7 +29,10 @@ struct StatusJSON: Encodable {
         var overview: OverviewJSON? = nil
         /// Revocation, replaced laptop and quarantine (K7); null for a station with one trusted key.
         var trust: KeyAccountJSON? = nil
+        /// After a hub key rotation: the hub key the station trusts (null before any rotation).
+        var trustedHubKey: TrustedHubKeyJSON? = nil
     }
+    struct TrustedHubKeyJSON: Encodable { let fingerprint: String, current: Bool }
     /// ``StationOverview``; `changesStillOwed` is null when no bundle has come from the station yet,
     /// `duplicateGroups` when the county secret cannot be read.
     struct OverviewJSON: Encodable {
@@ -56,7 +59,8 @@ struct StatusJSON: Encodable {
                      schemaVersion: $0.schemaVersion, waitingForUpgrade: $0.waitingForUpgradeCount,
                      waitingForUpgradeByTable: $0.waitingForUpgrade, notice: $0.upgradeNotice,
                      largestClockSkew: $0.largestClockSkew.map { SkewJSON(millis: $0.millis, seenAt: ISOTime.format(millis: $0.atMillis)) },
-                     overview: $0.overview.map(OverviewJSON.init), trust: $0.trust.map(KeyAccountJSON.init))
+                     overview: $0.overview.map(OverviewJSON.init), trust: $0.trust.map(KeyAccountJSON.init),
+                     trustedHubKey: $0.trustedHubKey.map { TrustedHubKeyJSON(fingerprint: $0.fingerprint, current: $0.isCurrent) })
         } : nil
     }
 }
