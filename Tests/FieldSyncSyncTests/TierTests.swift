@@ -108,4 +108,28 @@ final class TierTests: SyncTestCase {
             guard case .notFromOurHub? = error as? SyncError else { return XCTFail("\(error)") }
         }
     }
+
+    /// A county hub's laptop is lost like a station's: the province revokes it, holds its
+    /// later bundles in quarantine (never merged, never dropped) and writes it no return bundle.
+    func testARevokedCountyHubsBundleIsQuarantinedAndItGetsNoReturnBundle() throws {
+        let province = try makeProvince()
+        let county = province.counties[0]
+        let revocation = try province.hub.revoke(station: "630122", reason: "laptop stolen")
+        XCTAssertEqual(revocation.station.site, county.hub.identity.site)
+        _ = try addHouseholds(county.stations[0], count: 1)
+        try county.hub.merge(bundleAt: try county.stations[0].export(to: folder.sub("st-up")).path)
+        let up = try county.hub.exportUpstream(to: folder.sub("county-up")).path
+        let before = try province.hub.replica.vector()
+        XCTAssertThrowsError(try province.hub.merge(bundleAt: up)) { error in
+            guard case .trust(.quarantined)? = error as? SyncError else { return XCTFail("\(error)") }
+        }
+        let after = try province.hub.replica.vector()
+        for site in [county.hub.identity.site, county.stations[0].identity.site] {
+            XCTAssertEqual(after[site], before[site], "nothing of the county merged (the province's own audit event is all that is new)")
+        }
+        XCTAssertEqual(try province.hub.quarantine().count, 1)
+        let written = try province.hub.exportReturnBundles(to: folder.sub("down")).map(\.recipientSite)
+        XCTAssertFalse(written.contains(county.hub.identity.site), "no return bundle to a revoked county hub")
+        XCTAssertTrue(written.contains(province.counties[1].hub.identity.site))
+    }
 }

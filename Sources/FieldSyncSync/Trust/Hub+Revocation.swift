@@ -31,7 +31,9 @@ extension Hub {
     public func revoke(station query: String, reason: String, by: String? = nil) throws(SyncError) -> Revocation {
         try InputCheck.name(reason, field: "revocation reason (--reason)")
         if let by { try InputCheck.name(by, field: "operator name (--by)") }
-        let station = try station(matching: query)
+        // A county hub enrolled at a province is revoked like a station: its laptop is lost
+        // the same way, and its bundles reach the same merge (quarantine, no return bundle).
+        let station = try station(matching: query, among: stations() + counties())
         return try SyncError.catching {
             if let current = try replica.key(station.signingKey), current.status != .active {
                 return Revocation(station: station, key: current, newlyRevoked: false)
@@ -54,8 +56,12 @@ extension Hub {
     /// The enrolled station `query` names: its site id in hex, the first 8 characters of
     /// it, its name, or its township code. Refused when none or several match.
     public func station(matching query: String) throws(SyncError) -> Peer {
+        try station(matching: query, among: stations())
+    }
+
+    /// The peer among `all` that `query` names, as ``station(matching:)``.
+    func station(matching query: String, among all: [Peer]) throws(SyncError) -> Peer {
         let wanted = query.trimmingCharacters(in: .whitespaces)
-        let all = try stations()
         let matches = all.filter { peer in
             peer.site.hex == wanted.lowercased() || peer.site.short == wanted.lowercased() || peer.name == wanted || peer.township == wanted
         }
