@@ -18,10 +18,12 @@ public struct SignedRequestHeaders: Sendable, Equatable {
         SignedRequestHeaders(station: try Self.station(station), nonce: try Self.nonce(nonce), signature: try Self.signature(signature))
     }
 
-    /// `FieldSync-Station`: the station's site id, 32 hex digits.
+    /// `FieldSync-Station`: the station's site id, 32 lowercase hex digits (the form the
+    /// signed text carries, so another spelling would only fail later as a bad signature).
     public static func station(_ value: String?) throws(HTTPRefusal) -> SiteID {
-        guard let site = value.flatMap(SiteID.init(hex:)) else {
-            throw .malformedHeader(field: "FieldSync-Station", expected: "站点编号 32 位十六进制 / the station's site id, 32 hex digits")
+        guard let value, value.utf8.count == 32, value.utf8.allSatisfy(DecimalDigits.isLowerHex),
+              let site = SiteID(hex: value) else {
+            throw .malformedHeader(field: "FieldSync-Station", expected: "站点编号 32 位小写十六进制 / the station's site id, 32 lowercase hex digits")
         }
         return site
     }
@@ -46,7 +48,7 @@ public struct SignedRequestHeaders: Sendable, Equatable {
 /// tus's `Upload-Offset` on a PATCH: where the chunk starts.
 public enum UploadOffsetHeader {
     public static func parse(_ value: String?) throws(HTTPRefusal) -> Int64 {
-        guard let value, let offset = Int64(value), offset >= 0 else {
+        guard let value, let offset = DecimalDigits.int64(value) else {
             throw .malformedHeader(field: "Upload-Offset", expected: "非负整数 / a non-negative integer")
         }
         return offset
@@ -101,9 +103,9 @@ public enum ByteRange {
         guard header.hasPrefix("bytes=") else { return nil }
         let spec = header.dropFirst("bytes=".count)
         let parts = spec.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2, let start = Int64(parts[0]), start >= 0 else { return nil }
+        guard parts.count == 2, let start = DecimalDigits.int64(parts[0]) else { return nil }
         if parts[1].isEmpty { return (start, nil) }
-        guard let end = Int64(parts[1]), end >= start else { return nil }
+        guard let end = DecimalDigits.int64(parts[1]), end >= start else { return nil }
         return (start, end)
     }
 }
@@ -136,4 +138,16 @@ extension UploadCreateBody {
         name.utf8.count <= 128 && !name.hasPrefix(".") && name.lowercased().hasSuffix(".fsb") && name != "meta.json"
             && name.utf8.allSatisfy { $0 < 128 && (Character(Unicode.Scalar($0)).isLetter || Character(Unicode.Scalar($0)).isNumber || $0 == 46 || $0 == 45 || $0 == 95) }
     }
+}
+
+/// A number in a header: ASCII digits only. Swift's `Int64("+100")` is 100, which would let
+/// `Upload-Offset: +100` or `Range: bytes=+1-2` through although neither is the form the
+/// specification (http-api.yaml) gives.
+enum DecimalDigits {
+    static func int64(_ text: some StringProtocol) -> Int64? {
+        guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        return Int64(text)
+    }
+
+    static func isLowerHex(_ byte: UInt8) -> Bool { (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66) }
 }

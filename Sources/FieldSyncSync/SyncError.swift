@@ -80,27 +80,27 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
         case .notJoined:
             return "本站尚未加入县级中心，请用县级中心给的文件运行 `fieldsync station join DIR ENROLLMENT` / this station has not joined a hub yet; run `fieldsync station join DIR ENROLLMENT` with the file the hub gave you."
         case let .requestInvalid(reason):
-            return "the enrollment request is not valid: \(reason). Ask the station to run `fieldsync station init` again and bring the new request."
+            return "登记申请无效，请社工站重新运行 `fieldsync station init` 并带来新的申请 / the enrollment request is not valid: \(reason). Ask the station to run `fieldsync station init` again and bring the new request."
         case let .enrollmentInvalid(reason):
-            return "the enrollment file is not valid for this station: \(reason)."
+            return "登记文件与本站不符 / the enrollment file is not valid for this station: \(reason)."
         case let .alreadyEnrolled(name, site):
-            return "station \(name) (\(site)) is already enrolled with a different key that is still trusted. If this request comes from the laptop replacing a lost one, revoke the lost laptop's key first: fieldsync hub revoke HUB \(site) --reason TEXT, then enroll the request again."
+            return "社工站 \(name) 已用另一把仍受信任的密钥登记 / station \(name) (\(site)) is already enrolled with a different key that is still trusted. If this request comes from the laptop replacing a lost one, revoke the lost laptop's key first: fieldsync hub revoke HUB \(site) --reason TEXT, then enroll the request again."
         case let .unknownSigner(fingerprint, file):
-            return "\(file) is signed by key \(fingerprint), which this hub has not enrolled; it was not applied. Enroll the station first, or check where the file came from."
+            return "\(file) 的签名密钥未在本中心登记，未合并 / \(file) is signed by key \(fingerprint), which this hub has not enrolled; it was not applied. Enroll the station first, or check where the file came from."
         case let .revokedSigner(name, file):
-            return "\(file) is signed by station \(name), whose key has been revoked; it was not applied."
+            return "\(file) 的签名社工站 \(name) 密钥已吊销，未合并 / \(file) is signed by station \(name), whose key has been revoked; it was not applied."
         case let .wrongDirection(file, expected):
-            return "\(file) is a \(expected == .stationToHub ? "return bundle from a hub" : "bundle from a station"); give it to the \(expected == .stationToHub ? "station" : "hub") instead."
+            return "\(file) 方向不对（送县级中心的包与回传包不能互换），未处理 / \(file) is a \(expected == .stationToHub ? "return bundle from a hub" : "bundle from a station"); give it to the \(expected == .stationToHub ? "station" : "hub") instead."
         case let .senderMismatch(file):
-            return "\(file) names a sender that does not match the key that signed it; it was not applied."
+            return "\(file) 的发送方与签名密钥不符，未合并 / \(file) names a sender that does not match the key that signed it; it was not applied."
         case let .notAddressedToUs(file):
             return "\(file) 不是发给本站点的数据包，未导入 / \(file) is addressed to another station or hub, not to this replica; it was not applied. Give it to the replica it is for (fieldsync bundle inspect shows its recipients)."
         case let .schemaMismatch(file, theirs, ours):
-            return "\(file) says it was written under case schema version \(theirs), but its tables are not those of any released version this FieldSync (version \(ours)) knows: it comes from a development build, another program, or a version no longer supported. Nothing was applied; ask the sender to export again with a released FieldSync."
+            return "\(file) 的数据结构版本 \(theirs) 不是任何正式版本，未合并，请发送方用正式版 FieldSync 重新导出 / \(file) says it was written under case schema version \(theirs), but its tables are not those of any released version this FieldSync (version \(ours)) knows: it comes from a development build, another program, or a version no longer supported. Nothing was applied; ask the sender to export again with a released FieldSync."
         case let .schemaNewer(file, theirs, ours, receiver):
             return receiver == .hub
-                ? "\(file) comes from a station already upgraded to case schema version \(theirs); this hub runs version \(ours) and cannot read it. Nothing was applied. Upgrade FieldSync on the hub (the hub is upgraded before the stations), then merge the file again."
-                : "\(file) comes from a hub on case schema version \(theirs); this station runs version \(ours) and cannot read it. Nothing was applied. Upgrade FieldSync on this station, then import the file again."
+                ? "\(file) 来自已升级的社工站，本中心版本较旧无法读取，未合并：请先升级县级中心 / \(file) comes from a station already upgraded to case schema version \(theirs); this hub runs version \(ours) and cannot read it. Nothing was applied. Upgrade FieldSync on the hub (the hub is upgraded before the stations), then merge the file again."
+                : "\(file) 来自更新版本的县级中心，本站无法读取，未导入：请升级本站 FieldSync / \(file) comes from a hub on case schema version \(theirs); this station runs version \(ours) and cannot read it. Nothing was applied. Upgrade FieldSync on this station, then import the file again."
         case let .noBundles(path):
             return "\(path) 中没有 .fsb 数据包 / no .fsb bundle files found in \(path)."
         case let .io(reason):
@@ -116,15 +116,15 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
         case .restoreNotLocated:
             return "还不知道本站记录从哪里开始与县级中心不一致：请先导出并交给县级中心合并，再导入县级中心的下一个返回包，然后再修复 / the hub has not yet said where its copy of this station's changes parts from this replica's: export, have the hub merge the bundle, import the hub's next return bundle, then repair."
         case let .secondLaptop(sender, sequence, file):
-            return "\(file) from \(sender) reuses change number \(sequence) after this station was already repaired once from a restored copy: two laptops are working as the same station. Nothing was applied and nothing will be merged from this laptop. Keep one laptop as this station; enroll the other as a new station (`fieldsync station init`) and re-enter its work there."
+            return "\(file)（\(sender)）重复使用了变更编号 \(sequence)：两台电脑在冒用同一个社工站，此电脑的数据不会被合并；保留一台，另一台登记为新站并重新录入 / \(file) from \(sender) reuses change number \(sequence) after this station was already repaired once from a restored copy: two laptops are working as the same station. Nothing was applied and nothing will be merged from this laptop. Keep one laptop as this station; enroll the other as a new station (`fieldsync station init`) and re-enter its work there."
         case let .contentRefused(sender, error, file):
-            return "\(file) from \(sender) was refused: \(error). Nothing was applied."
+            return "\(file)（\(sender)）被拒绝，未合并 / \(file) from \(sender) was refused: \(error). Nothing was applied."
         case let .foreignChanges(sender, file):
-            return "\(file) from \(sender) carries changes labelled as made by another station; a station may only send its own changes (rule A1). Nothing was applied. A station running a FieldSync older than this hub's re-sends other stations' changes after the hub was restored from a backup: upgrade FieldSync on that station. Otherwise the program on that laptop may have been modified: check it before accepting its bundles."
+            return "\(file)（\(sender)）含有标为其他站的变更，社工站只能发送自己的变更（A1），未合并 / \(file) from \(sender) carries changes labelled as made by another station; a station may only send its own changes (rule A1). Nothing was applied. A station running a FieldSync older than this hub's re-sends other stations' changes after the hub was restored from a backup: upgrade FieldSync on that station. Otherwise the program on that laptop may have been modified: check it before accepting its bundles."
         case let .reusedSequence(sender, sequence, file):
-            return "\(file) from \(sender) reuses change number \(sequence) with different content (rule A2): the station's replica was restored from an older copy, or the same station is used on two laptops. Nothing was applied. At the station, import the hub's next return bundle (`fieldsync hub export`) and follow what it says (`fieldsync station repair`), then export again. If this file was written before the laptop was restored, import it at the station instead (`fieldsync station import`): the station takes its work back as new changes. If two laptops share one station, keep one and enroll the other as a new station."
+            return "\(file)（\(sender)）的变更编号 \(sequence) 与已收到的内容不同（A2）：该站电脑是从旧备份恢复的，或同一站用在两台电脑上。未合并。请在该站导入县级中心的下一个回传包并按提示运行 `fieldsync station repair`，再导出 / \(file) from \(sender) reuses change number \(sequence) with different content (rule A2): the station's replica was restored from an older copy, or the same station is used on two laptops. Nothing was applied. At the station, import the hub's next return bundle (`fieldsync hub export`) and follow what it says (`fieldsync station repair`), then export again. If this file was written before the laptop was restored, import it at the station instead (`fieldsync station import`): the station takes its work back as new changes. If two laptops share one station, keep one and enroll the other as a new station."
         case let .unauthorized(sender, violation, file):
-            return "\(file) from \(sender) was refused: \(violation). Nothing was applied."
+            return "\(file)（\(sender)）越权被拒绝，未合并 / \(file) from \(sender) was refused: \(violation). Nothing was applied."
         case let .clockAhead(sender, township, file, .remoteStampTooFarAhead(_, stamp, wall, bound)):
             let who = township.map { "\(sender)（乡镇 \($0)）" } ?? sender
             let whoEn = township.map { "\(sender) (township \($0))" } ?? sender
@@ -139,19 +139,19 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
         case let .ownExport(file):
             return "\(file) 是本站自己导出、交给县中心的数据包，不能在本站导入；请带到县中心合并，再导入县中心的回传数据包 / \(file) is this station's own export, to be carried to the hub (fieldsync hub merge there); import the hub's return bundle here instead. Nothing was applied."
         case let .ownReturnBundle(file):
-            return "\(file) is a return bundle this hub wrote for a station; carry it to that station (fieldsync station import there), do not merge it at the hub. Nothing was applied."
+            return "\(file) 是本中心写给社工站的回传包，请拿到该站导入，不要在中心合并 / \(file) is a return bundle this hub wrote for a station; carry it to that station (fieldsync station import there), do not merge it at the hub. Nothing was applied."
         case let .notFromOurHub(file, what, hubName):
             return "\(file) 不是本站所属县中心（\(hubName)）的回传数据包，未导入 / \(file) is \(what), not a return bundle from this station's hub \(hubName); it was not applied. Give it to the replica it is for."
         case let .returnBundleOfAnotherHub(file, hubName):
-            return "\(file) is a return bundle from another hub, \(hubName), not from this hub; it was not applied. Check where the stick came from."
+            return "\(file) 是另一个县级中心 \(hubName) 的回传包，未导入 / \(file) is a return bundle from another hub, \(hubName), not from this hub; it was not applied. Check where the stick came from."
         case let .unenrolledStation(file, stationName):
-            return "\(file) is a bundle from station \(stationName), which this hub has not enrolled; it was not applied. Enroll the station with its request (fieldsync hub enroll), then merge again."
+            return "\(file) 来自本中心未登记的社工站 \(stationName)，未合并，请先登记该站 / \(file) is a bundle from station \(stationName), which this hub has not enrolled; it was not applied. Enroll the station with its request (fieldsync hub enroll), then merge again."
         case let .review(error):
             return error.description
         case let .trust(error):
             return error.description
         case let .countySecretUnusable(path, reason):
-            return "\(path) \(reason), so duplicate applicants cannot be matched. Restore the file from the hub's backup; only if there is none, move it away and run the command again: a new secret is made, and duplicate notices already sent are sent again under new references."
+            return "县级密钥文件 \(path) 无法使用，无法比对重复申请人；请从备份恢复 / \(path) \(reason), so duplicate applicants cannot be matched. Restore the file from the hub's backup; only if there is none, move it away and run the command again: a new secret is made, and duplicate notices already sent are sent again under new references."
         case let .key(error):
             return error.description
         case let .hubKey(error):

@@ -36,7 +36,7 @@ final class BundleRecipientTests: XCTestCase {
         let path = try writeBundle(Fixtures.changes(count: 5), in: folder)
         XCTAssertThrowsError(try readAll(path, as: Fixtures.otherStationSite, key: Fixtures.otherAgreement)) {
             XCTAssertEqual($0 as? BundleError, .notARecipient(Fixtures.otherStationSite))
-            XCTAssertTrue("\($0)".contains("not addressed to station 63012210"))
+            XCTAssertTrue("\($0)".contains("not addressed to 63012210"))
         }
     }
 

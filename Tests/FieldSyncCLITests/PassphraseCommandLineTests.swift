@@ -74,7 +74,7 @@ final class PassphraseCommandLineTests: CLITestCase {
         XCTAssertTrue(made.stderr.contains("NOT protected"), made.stderr)
         XCTAssertEqual(try identity(hub)["format"] as? String, "fieldsync-identity-v1")
         let opened = try ok(["hub", "status", hub], unset: noPassphrase)
-        XCTAssertTrue(opened.stderr.contains("key protect"), "every command says the keys are open: \(opened.stderr)")
+        XCTAssertTrue(opened.fullStderr.contains(Run.unprotectedKeyWarning), "every command says the keys are open: \(opened.fullStderr)")
     }
 
     /// A folder restored from a copy taken before `key protect` opens without a
@@ -85,11 +85,11 @@ final class PassphraseCommandLineTests: CLITestCase {
                 "--unprotected-key"])
         let copy = try XCTUnwrap(FileManager.default.contents(atPath: station + "/identity.json"))
         try ok(["key", "protect", station])
-        XCTAssertFalse(try ok(["station", "status", station]).stderr.contains("not protected"))
+        XCTAssertFalse(try ok(["station", "status", station]).fullStderr.contains(Run.unprotectedKeyWarning))
         try copy.write(to: URL(fileURLWithPath: station + "/identity.json"))
         let restored = try ok(["station", "status", station, "--json"], unset: noPassphrase)
-        XCTAssertTrue(restored.stderr.contains("not protected by a passphrase"), restored.stderr)
-        XCTAssertTrue(restored.stderr.contains("fieldsync key protect \(station)"), restored.stderr)
+        XCTAssertTrue(restored.fullStderr.contains(Run.unprotectedKeyWarning), restored.fullStderr)
+        XCTAssertTrue(restored.fullStderr.contains("fieldsync key protect \(station)"), restored.fullStderr)
         XCTAssertNoThrow(try json(restored.stdout), "the warning stays off standard output")
     }
 

@@ -28,7 +28,9 @@ final class RequestParserTests: XCTestCase {
                        "FieldSync-Nonce")
         XCTAssertEqual(malformedField { _ = try SignedRequestHeaders.parse(station: station, nonce: nonce, signature: "c2ln") },
                        "FieldSync-Signature")
-        let parsed = try SignedRequestHeaders.parse(station: station.uppercased(), nonce: nonce, signature: signature)
+        XCTAssertEqual(malformedField { _ = try SignedRequestHeaders.parse(station: station.uppercased(), nonce: nonce, signature: signature) },
+                       "FieldSync-Station", "the signed text holds lowercase hex: an uppercase site is malformed (400), not a bad signature (401)")
+        let parsed = try SignedRequestHeaders.parse(station: station, nonce: nonce, signature: signature)
         XCTAssertEqual(parsed.station.hex, station)
         XCTAssertEqual(parsed.signature, signature)
     }
@@ -36,7 +38,7 @@ final class RequestParserTests: XCTestCase {
     func testUploadOffsetIsANonNegativeDecimalIntegerAndNothingElse() throws {
         XCTAssertEqual(try UploadOffsetHeader.parse("0"), 0)
         XCTAssertEqual(try UploadOffsetHeader.parse("700"), 700)
-        for bad in [nil, "", "-1", "1.5", "0x10", " 7", "99999999999999999999"] {
+        for bad in [nil, "", "-1", "+100", "1.5", "0x10", " 7", "7 ", "99999999999999999999"] {
             XCTAssertEqual(malformedField { _ = try UploadOffsetHeader.parse(bad) }, "Upload-Offset", bad ?? "absent")
         }
     }
@@ -55,7 +57,7 @@ final class RequestParserTests: XCTestCase {
         XCTAssertTrue(try ByteRange.span("bytes=0-99", size: 5000) == (0, 99))
         XCTAssertTrue(try ByteRange.span("bytes=4990-9000", size: 5000) == (4990, 4999))
         XCTAssertThrowsError(try ByteRange.span("bytes=5000-", size: 5000)) { XCTAssertEqual($0 as? HTTPRefusal, .rangeNotSatisfiable(size: 5000)) }
-        for bad in ["bytes=-5", "bytes=9-3", "items=0-1", "bytes=0-1,4-5", "bytes=a-"] {
+        for bad in ["bytes=-5", "bytes=9-3", "items=0-1", "bytes=0-1,4-5", "bytes=a-", "bytes=+1-2", "bytes=1-+2"] {
             XCTAssertEqual(malformedField { _ = try ByteRange.span(bad, size: 5000) }, "Range", bad)
         }
     }

@@ -50,6 +50,28 @@ final class HubKeyRotationRecoveryTests: TrustTestCase {
         XCTAssertEqual(try laptop.replica.rowIDs(table: "household", limit: nil).count, 3)
     }
 
+    /// A stick of the lost laptop, encrypted to the hub key of its day, is held in
+    /// quarantine; the hub rotates and a replacement is enrolled; the stick is still read
+    /// (listing and accept) with the retired key and merged.
+    func testAStickQuarantinedBeforeARotationIsStillReadAndAcceptedAfterIt() throws {
+        var county = try makeCounty()
+        let lost = county.stations[0]
+        try register(lost, 2)
+        let exported = try lost.export(to: stick("lost"))
+        let held = exported.path
+        XCTAssertGreaterThan(exported.header.totalChanges, 0)
+        try county.hub.revoke(station: "630106100", reason: "stolen")
+        XCTAssertThrowsError(try county.hub.merge(bundleAt: held))
+        let hub = try county.hub.rotateKeys().hub
+        county = County(root: county.root, hub: hub, stations: county.stations)
+        let laptop = try replacementLaptop(for: lost, at: hub)
+        let entry = try XCTUnwrap(try hub.quarantine().first)
+        XCTAssertEqual(hub.facts(ofQuarantined: entry)?.totalChanges, exported.header.totalChanges, "the listing reads it with the retired key")
+        XCTAssertEqual(try hub.acceptQuarantined(id: entry.id).report.applied, exported.header.totalChanges)
+        try laptop.importBundle(at: returnBundle(hub, for: laptop))
+        XCTAssertEqual(try laptop.replica.rowIDs(table: "household", limit: nil).count, 2, "the lost laptop's work reached the new one")
+    }
+
     func testAStationRestoredFromACopyTakenBeforeTheRotationIsSentTheAnnouncementAgainAndRepaired() throws {
         var county = try makeCounty()
         let laptop = county.stations[0]

@@ -52,40 +52,40 @@ public enum BundleError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .notABundle:
-            return "this file is not a FieldSync bundle (it does not start with FSBUNDLE)"
+            return "此文件不是 FieldSync 数据包 / this file is not a FieldSync bundle (it does not start with FSBUNDLE)"
         case let .unsupportedVersion(v):
-            return "this bundle uses format version \(v); this program reads version \(BundleFormat.version) only — update FieldSync to read it"
+            return "数据包格式版本 \(v) 本程序不认识，请升级 FieldSync / this bundle uses format version \(v); this program reads version \(BundleFormat.version) only — update FieldSync to read it"
         case .unsupportedFlags:
-            return "this bundle sets format flags this program does not know; it was written by a newer FieldSync"
+            return "数据包使用了本程序不认识的格式标志，由较新版本写出，请升级 FieldSync / this bundle sets format flags this program does not know; it was written by a newer FieldSync"
         case .truncated:
-            return "the bundle is damaged or incomplete (it ends too early); copy it again from the sender"
+            return "数据包损坏或不完整，请从发送方重新拷贝 / the bundle is damaged or incomplete (it ends too early); copy it again from the sender"
         case .digestMismatch:
-            return "the bundle is damaged or incomplete, or was changed after it was signed (its checksum does not match); copy it again from the sender"
+            return "数据包损坏、不完整或签名后被改动，请从发送方重新拷贝 / the bundle is damaged or incomplete, or was changed after it was signed (its checksum does not match); copy it again from the sender"
         case .signatureInvalid:
-            return "the bundle's signature is not valid for the key it names; it was altered or forged — do not import it"
+            return "数据包签名无效：被改动或伪造，不要导入 / the bundle's signature is not valid for the key it names; it was altered or forged — do not import it"
         case let .headerInvalid(e):
-            return "the bundle header is malformed: \(e)"
+            return "数据包头部格式错误 / the bundle header is malformed: \(e)"
         case let .tooLarge(what, limit):
-            return "the bundle's \(what) is over the limit of \(limit)"
+            return "数据包的 \(what) 超过上限 \(limit) / the bundle's \(what) is over the limit of \(limit)"
         case let .notARecipient(site):
-            return "this bundle is not addressed to station \(site.short); it cannot be read here"
+            return "此数据包不是发给 \(site.short) 的，这里无法读取 / this bundle is not addressed to \(site.short); it cannot be read here"
         case let .keyMismatch(site):
-            return "this bundle is addressed to station \(site.short) under a different key than this station holds (was the station re-enrolled?)"
+            return "此数据包是用另一把密钥发给 \(site.short) 的，本机的密钥打不开（该站是否重新登记过？）/ this bundle is addressed to \(site.short) under a different key than this replica holds (was it re-enrolled, or are its keys from another copy?)"
         case .keyUnwrapFailed:
-            return "this station's key could not unlock the bundle; the bundle was altered or the key is wrong"
+            return "本机密钥无法打开此数据包：数据包被改动或密钥不对 / this replica's key could not unlock the bundle; the bundle was altered or the key is wrong"
         case let .frameAuthenticationFailed(index, offset):
-            return "frame \(index) at byte \(offset) failed authentication: the bundle was altered, reordered or spliced"
+            return "数据包第 \(index) 帧校验失败：被改动、调换或拼接 / frame \(index) at byte \(offset) failed authentication: the bundle was altered, reordered or spliced"
         case let .frameInvalid(index, offset, reason):
-            return "frame \(index) at byte \(offset) is malformed: \(reason)"
+            return "数据包第 \(index) 帧格式错误 / frame \(index) at byte \(offset) is malformed: \(reason)"
         case let .bodyInvalid(offset, reason):
-            return "the bundle body is malformed at byte \(offset): \(reason)"
+            return "数据包内容格式错误 / the bundle body is malformed at byte \(offset): \(reason)"
         case let .countMismatch(table, expected, actual):
             let what = table.map { "table \($0)" } ?? "the bundle"
-            return "\(what) should hold \(expected) changes but holds \(actual)"
+            return "数据包的变更条数与头部不符 / \(what) should hold \(expected) changes but holds \(actual)"
         case let .invalidKey(reason):
-            return "invalid key: \(reason)"
+            return "密钥无效 / invalid key: \(reason)"
         case let .invalidDraft(reason):
-            return "cannot write this bundle: \(reason)"
+            return "无法写出此数据包 / cannot write this bundle: \(reason)"
         case .writerClosed:
             return "the bundle writer is already finished or has failed"
         case let .io(path, reason):

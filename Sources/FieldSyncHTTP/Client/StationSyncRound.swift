@@ -53,14 +53,42 @@ public final class StationSyncRound: Sendable {
     private func runSteps(_ counters: inout Counters) async throws(StationSyncError) -> SyncRoundReport {
         var state = try files.load()
         if state.upload == nil, state.merge == nil {
-            state.upload = try export()
+            guard let upload = try export() else {
+                // A replacement laptop exports only after its first return bundle (K6): take
+                // that first, then the round goes on as any other.
+                _ = try await fetchAndImport(state: &state, &counters)
+                files.clear()
+                return try await runSteps(&counters)
+            }
+            state.upload = upload
             try files.save(state)
         }
         if state.merge == nil, let upload = state.upload {
-            state.merge = try await send(upload, state: &state, &counters)
+            do {
+                state.merge = try await send(upload, state: &state, &counters)
+            } catch let .bundleRefused(message, _) {
+                // The hub's return bundle is what lets the station act on the refusal (a
+                // restored copy learns where its history parted and can be repaired, S13):
+                // take it before saying the round failed.
+                var after = SyncState()
+                let imported = try? await fetchAndImport(state: &after, &counters)
+                files.clear()
+                throw .bundleRefused(message, returnBundleImported: imported != nil)
+            }
             try files.save(state)
         }
         guard let merge = state.merge else { throw .file("the round's state lost its merge; delete \(files.folder) and run again") }
+        let result = try await fetchAndImport(state: &state, &counters)
+        let report = SyncRoundReport(uploadName: state.upload?.name ?? "", uploadBytes: state.upload?.size ?? 0, merge: merge,
+                                     downloadBytes: state.download?.size ?? 0, importedChanges: result.header.totalChanges,
+                                     importedApplied: result.report.applied, chunkBytesSent: counters.chunkBytesSent,
+                                     downloadBytesReceived: counters.downloadBytesReceived, interruptions: counters.interruptions)
+        files.clear()
+        return report
+    }
+
+    /// Downloads the return bundle and imports it.
+    private func fetchAndImport(state: inout SyncState, _ counters: inout Counters) async throws(StationSyncError) -> ImportResult {
         let download = try await fetch(state: &state, &counters)
         let result: ImportResult
         do { result = try station.importBundle(at: download) } catch {
@@ -71,15 +99,12 @@ public final class StationSyncRound: Sendable {
             throw .station(error)
         }
         progress(.imported(applied: result.report.applied, changes: result.header.totalChanges))
-        let report = SyncRoundReport(uploadName: state.upload?.name ?? "", uploadBytes: state.upload?.size ?? 0, merge: merge,
-                                     downloadBytes: state.download?.size ?? 0, importedChanges: result.header.totalChanges,
-                                     importedApplied: result.report.applied, chunkBytesSent: counters.chunkBytesSent,
-                                     downloadBytesReceived: counters.downloadBytesReceived, interruptions: counters.interruptions)
-        files.clear()
-        return report
+        return result
     }
 
-    private func export() throws(StationSyncError) -> SyncState.Upload {
+    /// The station's bundle to upload; nil for a replacement laptop that must import its
+    /// first return bundle before it exports anything.
+    private func export() throws(StationSyncError) -> SyncState.Upload? {
         do {
             try PrivateFile.makeFolder(files.outgoing)
             let result = try station.export(to: files.outgoing + "/")
@@ -87,6 +112,8 @@ public final class StationSyncRound: Sendable {
                                           size: PrivateFile.size(result.path) ?? 0, sha256: try PrivateFile.sha256(result.path))
             progress(.exported(name: upload.name, bytes: upload.size))
             return upload
+        } catch SyncError.trust(.replacementNotCaughtUp) {
+            return nil
         } catch let error as SyncError {
             throw .station(error)
         } catch {
@@ -144,7 +171,7 @@ public final class StationSyncRound: Sendable {
                 progress(.uploading(done: upload.size, total: upload.size))
                 if current.state == .refused {
                     files.clear()
-                    throw StationSyncError.bundleRefused(current.message ?? "")
+                    throw StationSyncError.bundleRefused(current.message ?? "", returnBundleImported: false)
                 }
                 let result = current.result ?? MergeResultBody(outcome: "applied", bundleID: "", changes: 0, applied: 0, stale: 0,
                                                                 duplicate: 0, conflicts: 0)

@@ -34,11 +34,11 @@ public enum KeyError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .passphraseFileUnsafe(path, reason):
             return "口令文件不安全，未使用：\(path)（\(reason)）/ the passphrase file \(path) was not used: \(reason). Keep it readable by its owner only: chmod 600 \(path)."
         case let .passphraseEmpty(source):
-            return "口令为空：\(source) / the passphrase from \(source) is empty; give a passphrase of at least one character (a whole sentence is best)."
+            return "口令为空，请给出至少一个字符的口令（最好是一整句话）/ the passphrase from \(source) is empty; give a passphrase of at least one character (a whole sentence is best)."
         case .passphrasesDiffer:
             return "两次输入的新口令不一致，未作修改 / the two entries of the new passphrase differ; nothing was changed. Run the command again."
         case let .passphraseTooWeak(source, reason):
-            return "新口令太弱，未使用（\(source)）：\(reason) / the new passphrase from \(source) is too weak and was not used: \(reason). Choose one of at least \(Passphrase.minimumCharacters) characters with at least \(Passphrase.minimumDistinctCharacters) different ones; a short sentence is easy to remember and hard to guess. Nothing was changed."
+            return "新口令太弱，未使用：口令至少要 \(Passphrase.minimumCharacters) 个字符，其中至少 \(Passphrase.minimumDistinctCharacters) 个互不相同，一句短话最好记也最难猜；未作改动 / the new passphrase from \(source) is too weak and was not used: \(reason). Choose one of at least \(Passphrase.minimumCharacters) characters with at least \(Passphrase.minimumDistinctCharacters) different ones; a short sentence is easy to remember and hard to guess. Nothing was changed."
         case let .alreadyProtected(path):
             return "identity.json 已受口令保护：\(path) / the keys in \(path) are already protected by a passphrase; to change it run `fieldsync key change-passphrase`."
         case let .notProtected(path):

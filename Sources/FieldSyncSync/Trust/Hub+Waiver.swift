@@ -43,7 +43,10 @@ extension Hub {
     /// The changes of its own site that quarantined bundle `entry` carries.
     func ownChanges(in entry: QuarantineEntry) throws -> [Change] {
         var changes: [Change] = []
-        try UnverifiedBundle.open(path: storedPath(of: entry)).verify().open(as: identity.site, key: identity.agreementKey)
+        // Encrypted to the hub key the laptop knew when it wrote the stick: after a rotation,
+        // a retired one (the merge reads it the same way).
+        let verified = try UnverifiedBundle.open(path: storedPath(of: entry)).verify()
+        try verified.open(as: identity.site, key: identity.agreementKey(opening: verified.header))
             .forEachBatch { batch in changes += batch.filter { $0.origin == entry.signerSite } }
         return changes
     }

@@ -37,31 +37,31 @@ public indirect enum TrustError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .unknownStation(query):
-            return "no enrolled station matches \"\(query)\"; give its site id (or the first 8 characters of it), its name or its township code, as `fieldsync hub status` lists them."
+            return "没有与 \"\(query)\" 相符的已登记社工站，请给出站点编号（或其前 8 位）、站名或乡镇代码 / no enrolled station matches \"\(query)\"; give its site id (or the first 8 characters of it), its name or its township code, as `fieldsync hub status` lists them."
         case let .ambiguousStation(query, matches):
-            return "\"\(query)\" matches more than one station (\(matches.joined(separator: "; "))); give the site id instead."
+            return "\"\(query)\" 与多个社工站相符，请改用站点编号 / \"\(query)\" matches more than one station (\(matches.joined(separator: "; "))); give the site id instead."
         case let .quarantined(file, station, key, id, .rejected?):
-            return "\(file) is signed by station \(station), whose key was \(key). It was not merged: the operator rejected it in quarantine as #\(id) (`fieldsync hub quarantine HUB`)."
+            return "\(file) 由密钥已停用的社工站 \(station) 签名，未合并：已在隔离区 #\(id) 被拒绝 / \(file) is signed by station \(station), whose key was \(key). It was not merged: the operator rejected it in quarantine as #\(id) (`fieldsync hub quarantine HUB`)."
         case let .quarantined(file, station, key, id, earlier):
-            return "\(file) is signed by station \(station), whose key was \(key). It was not merged\(earlier == nil ? " and is held in quarantine" : "; it is already held in quarantine") as #\(id). Decide with `fieldsync hub quarantine HUB --accept \(id)` or `--reject \(id)`."
+            return "\(file) 由密钥已停用的社工站 \(station) 签名，未合并，存于隔离区 #\(id)，请用 `fieldsync hub quarantine HUB --accept \(id)` 或 `--reject \(id)` 决定 / \(file) is signed by station \(station), whose key was \(key). It was not merged\(earlier == nil ? " and is held in quarantine" : "; it is already held in quarantine") as #\(id). Decide with `fieldsync hub quarantine HUB --accept \(id)` or `--reject \(id)`."
         case let .revokedRecipient(station, key):
-            return "no return bundle is written for station \(station): its key was \(key). Enroll its replacement laptop (`fieldsync station init … --replacing SITE`) to continue the station."
+            return "社工站 \(station) 的密钥已停用，不为其写回传包；请为该站登记替换电脑 / no return bundle is written for station \(station): its key was \(key). Enroll its replacement laptop (`fieldsync station init … --replacing SITE`) to continue the station."
         case let .keyNotTrusted(station, key):
-            return "the request carries the key of station \(station) that was \(key); a key once revoked is never enrolled again. Make a new request on the laptop that is to continue the station: `fieldsync station init DIR --township T --name N --replacing SITE --request FILE`."
+            return "申请中的密钥属于社工站 \(station)，已停用，停用的密钥不再登记；请在接替的电脑上用 --replacing 重新生成申请 / the request carries the key of station \(station) that was \(key); a key once revoked is never enrolled again. Make a new request on the laptop that is to continue the station: `fieldsync station init DIR --township T --name N --replacing SITE --request FILE`."
         case let .replacementTownship(station, township, requested):
-            return "the replacement request for station \(station) names township \(requested), but the station's site belongs to township \(township); a replacement laptop continues the same township. Make the request again with --township \(township)."
+            return "社工站 \(station) 的替换申请写的乡镇是 \(requested)，但该站属于 \(township)；请用 --township \(township) 重新生成申请 / the replacement request for station \(station) names township \(requested), but the station's site belongs to township \(township); a replacement laptop continues the same township. Make the request again with --township \(township)."
         case let .quarantineEntryNotFound(id):
-            return "there is no quarantined bundle #\(id); `fieldsync hub quarantine HUB` lists them."
+            return "隔离区没有 #\(id)，用 `fieldsync hub quarantine HUB` 查看 / there is no quarantined bundle #\(id); `fieldsync hub quarantine HUB` lists them."
         case let .quarantineAlreadyDecided(id, state, at):
-            return "quarantined bundle #\(id) was already \(state.rawValue)\(at.map { " on \(ISOTime.format(millis: $0))" } ?? ""); nothing changed."
+            return "隔离区 #\(id) 已处理过，未作改动 / quarantined bundle #\(id) was already \(state.rawValue)\(at.map { " on \(ISOTime.format(millis: $0))" } ?? ""); nothing changed."
         case let .quarantineCopyMissing(id, path):
-            return "the hub's copy of quarantined bundle #\(id) (\(path)) is missing; restore it from the hub's backup, or reject the entry. Nothing changed."
+            return "隔离区 #\(id) 的文件副本不见了，请从县级中心备份恢复或拒绝该条，未作改动 / the hub's copy of quarantined bundle #\(id) (\(path)) is missing; restore it from the hub's backup, or reject the entry. Nothing changed."
         case let .acceptRefused(id, error):
-            return "quarantined bundle #\(id) stays held: accepting it lifts only the revocation, and the merge refused it: \(error)"
+            return "隔离区 #\(id) 仍保留：合并时被拒绝，原因见后 / quarantined bundle #\(id) stays held: accepting it lifts only the revocation, and the merge refused it: \(error)"
         case let .acceptWaived(id, changes, at):
-            return "quarantined bundle #\(id) stays held: \(changes) of its changes carry numbers the hub waived on \(ISOTime.format(millis: at)) (no bundle of the lost laptop was left waiting, so its undelivered numbers were counted as lost and the replacement laptop's work was acknowledged past them). Those changes can no longer be merged under their numbers; enter that work again on the station's current laptop if it is still needed, then reject this bundle (`fieldsync hub quarantine HUB --reject \(id)`). Nothing changed."
+            return "隔离区 #\(id) 仍保留：其中 \(changes) 条变更的编号已被放弃，无法再按原编号合并；如仍需要，请在本站现用电脑上重新录入，然后拒绝该条。未作改动 / quarantined bundle #\(id) stays held: \(changes) of its changes carry numbers the hub waived on \(ISOTime.format(millis: at)) (no bundle of the lost laptop was left waiting, so its undelivered numbers were counted as lost and the replacement laptop's work was acknowledged past them). Those changes can no longer be merged under their numbers; enter that work again on the station's current laptop if it is still needed, then reject this bundle (`fieldsync hub quarantine HUB --reject \(id)`). Nothing changed."
         case let .acceptAboveFloor(id, station, changes, floor, highest):
-            return "quarantined bundle #\(id) stays held and cannot be accepted: it uses numbers now belonging to the replacement laptop of station \(station). When the replacement was enrolled the old laptop's numbers ended at change \(floor) and the new laptop continues after it; this stick carries \(changes) change(s) whose change or row numbers lie above the old laptop's (its changes run up to \(highest)), so the old laptop wrote it after it was replaced. Merged, its changes would collide with the new laptop's and its next stick would be refused. Reject it (`fieldsync hub quarantine HUB --reject \(id)`) and enter any work still needed again on the station's current laptop. Nothing changed."
+            return "隔离区 #\(id) 不能接受：其编号已归社工站 \(station) 的替换电脑使用；如仍需要，请在本站现用电脑上重新录入其中的工作，然后拒绝该条。未作改动 / quarantined bundle #\(id) stays held and cannot be accepted: it uses numbers now belonging to the replacement laptop of station \(station). When the replacement was enrolled the old laptop's numbers ended at change \(floor) and the new laptop continues after it; this stick carries \(changes) change(s) whose change or row numbers lie above the old laptop's (its changes run up to \(highest)), so the hub had not heard of them when it gave the new laptop its numbers: the old laptop wrote them after it was replaced, or before it and the stick arrived late. Merged, its changes would collide with the new laptop's and its next stick would be refused. Reject it (`fieldsync hub quarantine HUB --reject \(id)`) and enter any work still needed again on the station's current laptop. Nothing changed."
         case .replacementNotCaughtUp:
             return "这台替换电脑还没有导入县级中心的第一个回传包，暂不能导出：请先 `fieldsync station join`，再导入县级中心的回传包（其中有本站全部案件和本站以前的记录）/ this replacement laptop has not yet imported the hub's first return bundle, so it may not export: join the hub (`fieldsync station join`), import the hub's return bundle (it brings the station's cases and its earlier work), then export."
         case let .replacingNotASite(value):

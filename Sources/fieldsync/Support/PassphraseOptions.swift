@@ -50,7 +50,7 @@ struct PassphraseOptions: ParsableArguments {
     /// prints why that is dangerous.
     func newKeyPassphrase(unprotected: Bool, for what: String) throws(SyncError) -> Passphrase? {
         if unprotected {
-            FileHandle.standardError.write(Data("fieldsync: 注意 warning: 密钥未加口令保护：拷走 identity.json 的人就能冒充\(what)并读取发给它的全部数据 / the keys are NOT protected by a passphrase: whoever copies identity.json can sign as this \(what) and read every bundle sent to it. Protect them with `fieldsync key protect DIR`.\n".utf8))
+            FileHandle.standardError.write(Data("fieldsync: 注意 warning: 密钥未加口令保护：拷走 identity.json 的人就能冒充本机并读取发给它的全部数据 / the keys are NOT protected by a passphrase: whoever copies identity.json can sign as this \(what) and read every bundle sent to it. Protect them with `fieldsync key protect DIR`.\n".utf8))
             return nil
         }
         let given = try SyncError.catching {
