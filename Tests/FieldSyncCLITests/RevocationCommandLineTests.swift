@@ -181,4 +181,24 @@ final class RevocationCommandLineTests: CLITestCase {
         try ok(["station", "import", folder.sub("st2"), try XCTUnwrap(written.first?["file"] as? String)])
         XCTAssertEqual(try json(ok(["station", "status", folder.sub("st2"), "--json"]).stdout)["changesOwed"] as? Int, 0)
     }
+
+    /// A request is a file anyone can write: one for a township that already has a trusted
+    /// station would take its cases. It is refused, naming the station and what to do;
+    /// `--another-station` enrolls it on purpose; both print the key fingerprint to check.
+    func testARequestForATownshipWithATrustedStationIsRefusedUnlessAnotherStationIsMeant() throws {
+        let (hub, _) = try enrolledPair()
+        let made = try ok(["station", "init", folder.sub("st6"), "--name", "鲁沙尔镇社工站", "--township", "630106100",
+                           "--request", folder.sub("req6.json"), "--unprotected-key"]).stdout
+        let fingerprint = try XCTUnwrap(made.components(separatedBy: "key fingerprint ").last?.trimmingCharacters(in: .whitespacesAndNewlines))
+        let before = try ok(["digest", hub]).stdout
+        let refused = try run(["hub", "enroll", hub, folder.sub("req6.json"), "--out", folder.sub("enr6.json")])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("already has a trusted station") && refused.stderr.contains("已有受信任的社工站"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("--replacing") && refused.stderr.contains("--another-station"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains(fingerprint), "names the fingerprint to check: \(refused.stderr)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.sub("enr6.json")))
+        XCTAssertEqual(try ok(["digest", hub]).stdout, before, "nothing enrolled")
+        let enrolled = try ok(["hub", "enroll", hub, folder.sub("req6.json"), "--out", folder.sub("enr6.json"), "--another-station"]).stdout
+        XCTAssertTrue(enrolled.contains(fingerprint), enrolled)
+    }
 }

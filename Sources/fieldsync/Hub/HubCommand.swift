@@ -43,21 +43,46 @@ struct HubInit: ParsableCommand {
 struct HubEnroll: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "enroll", abstract: "Enroll a station (or, at a provincial hub, a county hub) from its request file; writes the enrollment file it joins with.",
-        discussion: "Example:\n  fieldsync hub enroll hub-huangzhong /media/usb/lushaer-request.json --out /media/usb/lushaer-enrollment.json")
+        discussion: """
+        A request for a township that already has a trusted station is refused unless \
+        --another-station is given: a request is a file anyone can write, and the township's \
+        cases would go to it. The output names the request's key fingerprint: check it with \
+        the station (station init prints it) by phone.
+
+        Example:
+          fieldsync hub enroll hub-huangzhong /media/usb/lushaer-request.json --out /media/usb/lushaer-enrollment.json
+        """)
     @Argument(help: "The hub folder.") var dir: String
     @OptionGroup var passphrase: PassphraseOptions
     @Argument(help: "The station's enrollment request.") var request: String
     @Option(help: "Where to write the enrollment file for the station.") var out: String
+    @Flag(name: .customLong("another-station"),
+          help: "Enroll a second station for a township that already has a trusted one (both then hold the township's cases).")
+    var anotherStation = false
 
     func run() throws {
         try reporting {
             let hub = try passphrase.hub(dir)
             let request = try EnrollmentRequest.read(from: request)
-            let before = try hub.stations()
+            let before = try hub.stations() + hub.counties()
+            // A request is a file anyone can write: one naming a township that already has a
+            // trusted station would get all of that township's cases. It must be meant.
+            if !anotherStation, !before.contains(where: { $0.site == request.site }),
+               let serving = before.first(where: { $0.township == request.township && $0.revokedAtMillis == nil }) {
+                throw SyncError.invalidInput("""
+                    乡镇 \(request.township) 已有受信任的社工站 \(serving.name)（站点 \(serving.site.short)），未登记：\
+                    若是丢失电脑的替换，请先吊销旧电脑并用 --replacing 重新生成申请；若该乡镇确需第二个站，请加 --another-station，\
+                    并先电话核对申请的密钥指纹 \(request.signingKey.fingerprint) / township \(request.township) already has a trusted \
+                    station, \(serving.operatorName) (site \(serving.site.hex)); nothing was enrolled. If this laptop replaces a lost \
+                    one, revoke that station (`fieldsync hub revoke`) and make the request with `station init … --replacing \
+                    \(serving.site.hex)`; if the township really gets a second station, check the request's key fingerprint \
+                    \(request.signingKey.fingerprint) with the station by phone, then enroll it with --another-station.
+                    """)
+            }
             let replaced = before.first { $0.site == request.site && $0.revokedAtMillis != nil
                 && $0.signingKey != request.signingKey.rawRepresentation }
             let enrollment = try hub.enroll(request, out: out)
-            print("enrolled \(request.name) (township \(request.township), site \(request.site.hex)); give it \(out)")
+            print("enrolled \(request.name) (township \(request.township), site \(request.site.hex), key fingerprint \(request.signingKey.fingerprint)); give it \(out)")
             if let replaced {
                 let floor = enrollment.continuing.map { ", continues after change \($0.sequence)" } ?? ""
                 print("  replacement laptop: it replaces the revoked laptop of \(replaced.operatorName)\(replaced.revokedAtMillis.map { " (revoked on \(ISOTime.format(millis: $0)))" } ?? "")\(floor); the station's cases and earlier work reach it in its first return bundle")

@@ -63,7 +63,7 @@ struct StationInit: ParsableCommand {
                 station = try Station.initialize(at: dir, name: name, township: township, requestPath: request, protectedBy: sealing)
             }
             print("station \(station.identity.name) created in \(dir), site \(station.identity.site.hex)")
-            print("enrollment request written to \(request): take it to the hub (`fieldsync hub enroll`)")
+            print("enrollment request written to \(request): take it to the hub (`fieldsync hub enroll`); the hub operator may ask for its key fingerprint \(station.identity.signingKey.publicKey.fingerprint)")
         }
     }
 }
