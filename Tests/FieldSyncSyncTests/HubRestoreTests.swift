@@ -63,12 +63,19 @@ final class HubRestoreTests: TrustTestCase {
         XCTAssertEqual(try snapshot(station.replica), before, "nothing of the bundle applied")
     }
 
-    func testARestoredHubThatMergesFirstNumbersItsActsAndRowsPastWhatTheStationHoldsAndRecordsWhatItLost() throws {
+    func testARestoredHubFoundByAStationsBundleHoldsItsOwnWritesUntilTheOthersReportedThenNumbersPastThemAndTellsWhatItLost() throws {
         let setup = try restoredCounty()
         let (hub, station, other) = (setup.restored, setup.county.stations[0], setup.county.stations[1])
         try register(station, 1)
         try hub.merge(bundleAt: station.export(to: stick("up")).path)
         XCTAssertEqual(try hub.lostOwnNumbers(), LostOwnNumbers(low: setup.heldAtCopy + 1, high: setup.lostThrough))
+        XCTAssertEqual(try hub.restoreState().awaited.map(\.site), [other.identity.site], "the other station may hold more")
+        XCTAssertThrowsError(try hub.postNotice(notice(for: station, "too early"))) { error in
+            XCTAssertTrue("\(error)".contains("restored from a backup"), "\(error)")
+        }
+        try register(other, 1)
+        try hub.merge(bundleAt: other.export(to: stick("up")).path)
+        XCTAssertEqual(try hub.restoreState().awaited, [])
         XCTAssertGreaterThan(try hub.replica.ownChanges(after: setup.heldAtCopy).map(\.sequence).min() ?? .max, setup.lostThrough,
                              "the merge's own changes are numbered past the lost ones")
 
@@ -79,7 +86,7 @@ final class HubRestoreTests: TrustTestCase {
         XCTAssertTrue(try notices(at: station).isSuperset(of: [again, setup.lostNotices[0]]))
         XCTAssertTrue(try notices(at: other).contains(setup.lostNotices[1]))
         // The lost acts stay at the stations that received them: the hub does not get them
-        // back (A1), and says so.
+        // back (A1), and tells their numbers (above).
         XCTAssertTrue(Set(try hub.replica.rowIDs(table: "notice", limit: nil)).isDisjoint(with: setup.lostNotices))
     }
 

@@ -5,6 +5,9 @@ import GRDB
 /// the stations how far it had numbered its own changes, rows and feed positions, and
 /// numbers past that.
 extension ImportTransaction {
+    /// The number this replica's next own change will take.
+    public var nextOwnSequence: UInt64 { meta.nextSequence }
+
     /// Numbers the next arrival, and so the next feed position (P2), after `position`; a
     /// counter already past it is left alone.
     public mutating func numberArrivals(after position: UInt64) {

@@ -37,9 +37,13 @@ enum HubRestore {
         let feed: SiteID?
         let ownHighest: UInt64
         let lastArrival: UInt64
+        /// The other enrolled, unrevoked stations and county hubs: awaited when this report
+        /// reveals a restore (HR3).
+        let others: [SiteID]
 
-        init(header: BundleHeader, hub: SiteID, feed: SiteID?, replica: Replica) throws(StoreError) {
+        init(header: BundleHeader, hub: SiteID, feed: SiteID?, peers: [Peer], replica: Replica) throws(StoreError) {
             sender = header.sender
+            others = peers.filter { $0.revokedAtMillis == nil && $0.site != header.sender }.map(\.site)
             reportedOwn = max(header.assumedVector[hub], header.senderVector[hub])
             reportedFeed = feed.map { header.senderVector[$0] } ?? 0
             self.feed = feed
@@ -62,10 +66,13 @@ enum HubRestore {
     /// HR2 and HR3, inside a station's merge transaction: numbers the hub's next own change,
     /// next row and next feed position past what the station reported, records the own
     /// numbers the hub lacks (``Hub/lostOwnNumbers()``, so a loss is told, never silent),
-    /// and lifts a declared restore's hold once every awaited station has reported.
+    /// holds the hub's own writes until the other stations have reported when this report
+    /// is the first to reveal the restore, and lifts the hold once every awaited station
+    /// has reported.
     static func follow(_ report: Report, in tx: inout ImportTransaction) throws(StoreError) {
         tx.numberArrivals(after: report.reportedFeed)
-        if report.reportedOwn > report.ownHighest {
+        // Reported numbers the hub has not reached yet: they were its own before a restore.
+        if report.reportedOwn >= tx.nextOwnSequence {
             tx.numberOwnChanges(after: report.reportedOwn)
             // The hub draws a row number to write a row with it, one row per own change at
             // most: a counter past the reported count passes the lost changes' rows.
@@ -76,6 +83,12 @@ enum HubRestore {
             try tx.setSetting(lostKey, lost.encoded)
             logger.warning("a station holds more of the hub's own changes than the hub: restored from a backup",
                            metadata: ["held": "\(report.ownHighest)", "reported": "\(report.reportedOwn)", "station": "\(report.sender)"])
+            // Another station may hold more: nothing of the hub's own until each has spoken.
+            if try tx.setting(awaitedKey) == nil, !report.others.isEmpty {
+                try tx.setSetting(awaitedKey, report.others.map(\.hex).joined(separator: " "))
+                try tx.setSetting(Replica.ownWritesHeldKey, heldMessage)
+                return
+            }
         }
         guard let awaited = try tx.setting(awaitedKey) else { return }
         let still = awaited.split(separator: " ").filter { $0 != report.sender.hex }
@@ -89,8 +102,8 @@ enum HubRestore {
     }
 
     /// The refusal of a restored hub's own writes while it waits (HR3), in Chinese and English.
-    static let heldMessage = "本县级中心已登记为从备份恢复：在每个工作站的下一个数据包合并之前，不能写入本中心自己的记录（登记、处理冲突、决定、通知、吊销、换钥等），以免重复使用工作站已有的编号。请先合并各站的数据包；`fieldsync hub repair HUB` 显示还在等待哪些工作站 / "
-        + "this hub was declared restored from a backup: until a bundle of every station has been merged it writes nothing of its own (enrollments, resolutions, decisions, notices, revocations, key rotations), so as not to reuse a number a station holds. Merge each station's next bundle first; `fieldsync hub repair HUB` shows which stations are still awaited."
+    static let heldMessage = "本县级中心已登记为（或被工作站的数据包发现）从备份恢复：在每个工作站的下一个数据包合并之前，不能写入本中心自己的记录（登记、处理冲突、决定、通知、吊销、换钥等），以免重复使用工作站已有的编号。请先合并各站的数据包；`fieldsync hub repair HUB` 显示还在等待哪些工作站 / "
+        + "this hub was restored from a backup (declared, or found by a station's bundle): until a bundle of every station has been merged it writes nothing of its own (enrollments, resolutions, decisions, notices, revocations, key rotations), so as not to reuse a number a station holds. Merge each station's next bundle first; `fieldsync hub repair HUB` shows which stations are still awaited."
 }
 
 /// The range of the hub's own change numbers stations reported holding that the hub

@@ -196,7 +196,7 @@ public final class Hub: Sendable {
             let scope = try scopeCheck(for: peer, header: header, bundle: bundle, file: file)
             guarding.scope = scope?.0
             // What the station says of the hub's own numbering (a restored hub's, §4d).
-            let restore = try HubRestore.Report(header: header, hub: identity.site, feed: feedSite(of: peer), replica: replica)
+            let restore = try HubRestore.Report(header: header, hub: identity.site, feed: feedSite(of: peer), peers: stations, replica: replica)
             return auditedMerge(ImportPlan(guarding, acknowledgement: keepingKnownVector ? try replica.knownVector(of: peer.site)
                                                                                            : restore.acknowledgement(of: header),
                                            observeCreated: true, inTransaction: { tx in

@@ -19,6 +19,9 @@ struct HubRepair: ParsableCommand {
         sent back: re-enter those acts); once every station has reported, running it again \
         declares a new restore.
 
+        Without this command, the first merged bundle showing that a station holds own \
+        changes of the hub it has not numbered yet starts the same hold.
+
         `--release` lifts the hold before every station has reported, for a station that \
         will never send again (its lost laptop is revoked): a number that station holds may \
         then be reused, and its next return bundle refused.
