@@ -30,6 +30,9 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
     case restoreNotLocated
     /// S13: a second laptop works as the same station.
     case secondLaptop(sender: String, sequence: UInt64, file: String)
+    /// §4d: a return bundle of a hub restored from a backup reuses one of the hub's own
+    /// change numbers this station holds with other content.
+    case hubReusedNumber(hub: String, sequence: UInt64, file: String)
     /// A change of the bundle is malformed for this replica's schema (an unknown table or
     /// column, a value of the wrong type, a number no station can have).
     case contentRefused(sender: String, StoreError, file: String)
@@ -117,6 +120,8 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
             return "还不知道本站记录从哪里开始与县级中心不一致：请先导出并交给县级中心合并，再导入县级中心的下一个返回包，然后再修复 / the hub has not yet said where its copy of this station's changes parts from this replica's: export, have the hub merge the bundle, import the hub's next return bundle, then repair."
         case let .secondLaptop(sender, sequence, file):
             return "\(file)（\(sender)）重复使用了变更编号 \(sequence)：两台电脑在冒用同一个社工站，此电脑的数据不会被合并；保留一台，另一台登记为新站并重新录入 / \(file) from \(sender) reuses change number \(sequence) after this station was already repaired once from a restored copy: two laptops are working as the same station. Nothing was applied and nothing will be merged from this laptop. Keep one laptop as this station; enroll the other as a new station (`fieldsync station init`) and re-enter its work there."
+        case let .hubReusedNumber(hub, sequence, file):
+            return HubRestore.stationRefusal(hub: hub, sequence: sequence, file: file)
         case let .contentRefused(sender, error, file):
             return "\(file)（\(sender)）被拒绝，未合并 / \(file) from \(sender) was refused: \(error). Nothing was applied."
         case let .foreignChanges(sender, file):

@@ -125,6 +125,9 @@ final class WaivedNumbersTests: TrustTestCase {
         let held = try hub.replica.vector()[site]
         let claimed = try lost.replica.highestLogged(origin: site)
         XCTAssertLessThan(held, try hub.replica.highestLogged(origin: site), "a gap the stolen laptop can never fill")
+        // The stick showed the hub lost its own changes: it writes again (the revocation)
+        // once the other station has reported too (§4d, HR3).
+        try hub.merge(bundleAt: county.stations[1].export(to: stick("up")).path)
         try hub.revoke(station: "630106100", reason: "stolen")
 
         let laptop = try replacementLaptop(for: lost, at: hub)

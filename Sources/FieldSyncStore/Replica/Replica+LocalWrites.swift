@@ -54,12 +54,16 @@ extension Replica {
     /// (``LocalTransaction``): all of them are stored, or none.
     /// Every local write passes here: while the setting ``localWritesHeldKey`` is set and
     /// no bundle has been imported, it is refused with the setting's text (a replacement
-    /// laptop, K6, may not number work of its own before its first return bundle).
+    /// laptop, K6, may not number work of its own before its first return bundle); while
+    /// ``ownWritesHeldKey`` is set, whatever was imported (a restored hub, §4d).
     public func transaction<T>(_ body: (inout LocalTransaction) throws(StoreError) -> T) throws(StoreError) -> T {
         let wall = wallClock()
         return try write { db in
             if let held = try String.fetchOne(db, sql: "SELECT value FROM fs_settings WHERE key = ?", arguments: [Self.localWritesHeldKey]),
                try BundleLog.imported.list(db, limit: 1).isEmpty {
+                throw StoreError.localWritesHeld(reason: held)
+            }
+            if let held = try String.fetchOne(db, sql: "SELECT value FROM fs_settings WHERE key = ?", arguments: [Self.ownWritesHeldKey]) {
                 throw StoreError.localWritesHeld(reason: held)
             }
             var tx = try LocalTransaction(db: db, replica: self, wallMillis: wall)

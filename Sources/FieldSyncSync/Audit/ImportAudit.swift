@@ -53,6 +53,9 @@ struct ImportAudit {
         // A station whose own history is being restored (S13) writes nothing of its own until
         // it is repaired: its next numbers are the ones in dispute.
         guard brought > 0, tx.mergeGuard.withheldOrigin == nil else { return }
+        // A hub restored from a backup writes nothing of its own until every station has
+        // reported how far it had numbered (§4d, HR3).
+        guard try tx.setting(Replica.ownWritesHeldKey) == nil else { return }
         // A hub restored from a backup writes its event after what the station holds of it
         // (a station's own numbering after a restore is the station's repair, S13).
         if action == .merged { tx.numberOwnChanges(after: header.senderVector[log.site]) }

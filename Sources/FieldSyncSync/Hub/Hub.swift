@@ -195,8 +195,13 @@ public final class Hub: Sendable {
             guarding.highestSequence = start &+ UInt64(header.totalChanges)
             let scope = try scopeCheck(for: peer, header: header, bundle: bundle, file: file)
             guarding.scope = scope?.0
-            return auditedMerge(ImportPlan(guarding, acknowledgement: keepingKnownVector ? try replica.knownVector(of: peer.site) : nil,
+            // What the station says of the hub's own numbering (a restored hub's, §4d).
+            let restore = try HubRestore.Report(header: header, hub: identity.site, feed: feedSite(of: peer), peers: stations, replica: replica)
+            return auditedMerge(ImportPlan(guarding, acknowledgement: keepingKnownVector ? try replica.knownVector(of: peer.site)
+                                                                                           : restore.acknowledgement(of: header),
                                            observeCreated: true, inTransaction: { tx in
+                // A hub restored from a backup numbers past what the station holds of it (HR2).
+                try HubRestore.follow(restore, in: &tx)
                 // The latest release of each case is remembered, so that a later bundle's
                 // changes to the case are judged against it (P5).
                 for (household, sequence) in scope?.1 ?? [:] {

@@ -151,9 +151,11 @@ public final class Station: Sendable {
             }
             return trusted
         }, plan: { _, header, readable in
+            // A hub restored from a backup may reuse a number of its own this station holds (§4d).
+            try HubRestore.verifyHubChanges(in: readable, hub: hub.site, replica: replica, file: file, hubName: hub.name)
             // The hub speaks for every replica of the county and has checked each station's
             // authority; what it says of this station's own changes is checked here (S13).
-            followingHubKeys(try scoped(OwnHistory.plan(for: self, header: header, readable: readable), header: header, hub: hub),
+            return followingHubKeys(try scoped(OwnHistory.plan(for: self, header: header, readable: readable), header: header, hub: hub),
                              hub: hub, file: file)
                 .audited(.imported, township: identity.township ?? CaseworkScope.countyWide, in: auditLog)
         }, afterEachBatch: afterEachBatch)
