@@ -125,4 +125,21 @@ final class HubRestoreTests: TrustTestCase {
         XCTAssertEqual(try hub.releaseRestoreHold().awaited, [])
         XCTAssertNoThrow(try hub.postNotice(notice(for: setup.county.stations[0], "released")))
     }
+
+    /// A laptop stolen while the restored hub waits for its stations is cut off at once:
+    /// the key registry numbers nothing a station holds; only the audit event waits.
+    func testARevocationTakesEffectWhileTheRestoredHubHoldsItsOwnWrites() throws {
+        let setup = try restoredCounty()
+        let (hub, lost) = (setup.restored, setup.county.stations[0])
+        try hub.declareRestored()
+        let revocation = try hub.revoke(station: lost.identity.township!, reason: "stolen")
+        XCTAssertTrue(revocation.newlyRevoked)
+        XCTAssertTrue(revocation.auditEventWithheld)
+        XCTAssertTrue(revocation.summary.contains("not in the audit log"), revocation.summary)
+        XCTAssertEqual(try hub.replica.highestLogged(origin: hub.identity.site), setup.heldAtCopy, "no change of the hub's own")
+        try register(lost, 1)
+        XCTAssertThrowsError(try hub.merge(bundleAt: lost.export(to: stick("up")).path)) { error in
+            guard case .trust(.quarantined)? = error as? SyncError else { return XCTFail("\(error)") }
+        }
+    }
 }

@@ -102,8 +102,8 @@ enum HubRestore {
     }
 
     /// The refusal of a restored hub's own writes while it waits (HR3), in Chinese and English.
-    static let heldMessage = "本县级中心已登记为（或被工作站的数据包发现）从备份恢复：在每个工作站的下一个数据包合并之前，不能写入本中心自己的记录（登记、处理冲突、决定、通知、吊销、换钥等），以免重复使用工作站已有的编号。请先合并各站的数据包；`fieldsync hub repair HUB` 显示还在等待哪些工作站 / "
-        + "this hub was restored from a backup (declared, or found by a station's bundle): until a bundle of every station has been merged it writes nothing of its own (enrollments, resolutions, decisions, notices, revocations, key rotations), so as not to reuse a number a station holds. Merge each station's next bundle first; `fieldsync hub repair HUB` shows which stations are still awaited."
+    static let heldMessage = "本县级中心已登记为（或被工作站的数据包发现）从备份恢复：在每个工作站的下一个数据包合并之前，不能写入本中心自己的记录（登记、处理冲突、决定、通知、换钥等；吊销照常生效），以免重复使用工作站已有的编号。请先合并各站的数据包；`fieldsync hub repair HUB` 显示还在等待哪些工作站 / "
+        + "this hub was restored from a backup (declared, or found by a station's bundle): until a bundle of every station has been merged it writes nothing of its own (enrollments, resolutions, decisions, notices, key rotations; a revocation still takes effect), so as not to reuse a number a station holds. Merge each station's next bundle first; `fieldsync hub repair HUB` shows which stations are still awaited."
 }
 
 /// The range of the hub's own change numbers stations reported holding that the hub

@@ -56,7 +56,7 @@ extension Hub {
             try replica.addToQuarantine(QuarantineEntry(id: id, bundleID: header.bundleID.bytes, fileName: file, storedPath: stored,
                                                         signerSite: key.site, signerKey: key.signingKey, receivedAtMillis: wallClock(),
                                                         why: key.status == .revoked ? "key revoked" : "key replaced"))
-            try auditLog.record(AuditEntry(.quarantined, township: station?.township ?? CaseworkScope.countyWide,
+            try recordAfterAct(AuditEntry(.quarantined, township: station?.township ?? CaseworkScope.countyWide,
                                            subject: key.site.hex, detail: "quarantine=\(id) bundle=\(header.bundleID.hex)"))
             Self.logger.warning("bundle of a distrusted key quarantined", metadata: ["station": "\(key.site)", "quarantine": "\(id)"])
             throw SyncError.trust(.quarantined(file: file, station: name, key: KeyStatusNote(key), id: id, earlier: nil))
@@ -97,7 +97,7 @@ extension Hub {
             try waiveUndeliveredNumbers(of: entry.signerSite)
         }
         try SyncError.catching {
-            try auditLog.record(AuditEntry(.quarantineAccepted, township: vouched.township ?? CaseworkScope.countyWide,
+            try recordAfterAct(AuditEntry(.quarantineAccepted, township: vouched.township ?? CaseworkScope.countyWide,
                                            subject: entry.signerSite.hex, detail: "quarantine=\(id) applied=\(result.report.applied)", actor: by))
         }
         Self.logger.notice("quarantined bundle accepted", metadata: ["quarantine": "\(id)", "applied": "\(result.report.applied)"])
@@ -130,7 +130,7 @@ extension Hub {
             guard try replica.decideQuarantined(id: id, .rejected, atMillis: wallClock(), by: by, note: note),
                   let decided = try replica.quarantineEntry(id: id) else { throw SyncError.trust(.quarantineEntryNotFound(id: id)) }
             try waiveUndeliveredNumbers(of: decided.signerSite)
-            try auditLog.record(AuditEntry(.quarantineRejected, township: try replica.peer(decided.signerSite)?.township ?? CaseworkScope.countyWide,
+            try recordAfterAct(AuditEntry(.quarantineRejected, township: try replica.peer(decided.signerSite)?.township ?? CaseworkScope.countyWide,
                                            subject: decided.signerSite.hex, detail: "quarantine=\(id)", actor: by))
             Self.logger.notice("quarantined bundle rejected", metadata: ["quarantine": "\(id)"])
             return decided
@@ -156,4 +156,15 @@ public struct QuarantinedBundleFacts: Sendable, Equatable {
     public let firstSequence: UInt64?
     public let lastSequence: UInt64?
     public let totalChanges: Int
+}
+
+extension Hub {
+    /// Records the audit event of an act done outside its transaction (L3: quarantine,
+    /// accept, reject), unless a restored hub holds its own writes (§4d, HR3): the act
+    /// stands (the quarantine table keeps it) and its event, a change of the hub's own that
+    /// could reuse a number a station holds, is not written.
+    func recordAfterAct(_ entry: AuditEntry) throws(StoreError) {
+        guard try replica.setting(Replica.ownWritesHeldKey) == nil else { return }
+        try auditLog.record(entry)
+    }
 }

@@ -11,11 +11,18 @@ public struct Revocation: Sendable {
     public let key: KeyRecord
     /// False when the key was already revoked: nothing changed (K2).
     public let newlyRevoked: Bool
+    /// True when the hub, restored from a backup, holds its own writes (§4d, HR3): the
+    /// revocation took effect (the key registry is the hub's alone and numbers nothing),
+    /// but its audit event, a change of the hub's own, was not written.
+    public var auditEventWithheld = false
 
     /// One line for the operator.
     public var summary: String {
-        newlyRevoked
-            ? "revoked the key of station \(station.operatorName) (site \(station.site.hex)): its bundles go to quarantine from now on and no return bundle is written for it."
+        let withheld = auditEventWithheld
+            ? " The hub was restored from a backup and writes nothing of its own until every station has reported (`fieldsync hub repair`), so this revocation is not in the audit log; the key registry (`hub status`) keeps it."
+            : ""
+        return newlyRevoked
+            ? "revoked the key of station \(station.operatorName) (site \(station.site.hex)): its bundles go to quarantine from now on and no return bundle is written for it.\(withheld)"
             : "the key of station \(station.operatorName) (site \(station.site.hex)) was already \(KeyStatusNote(key)); nothing changed."
     }
 }
@@ -39,6 +46,16 @@ extension Hub {
                 return Revocation(station: station, key: current, newlyRevoked: false)
             }
             let now = wallClock()
+            // A lost laptop must stop being trusted at once, also while a restored hub waits
+            // for its stations (HR3): the registry numbers nothing a station holds; only the
+            // audit event, a change of the hub's own, must wait, and is not written.
+            if try replica.setting(Replica.ownWritesHeldKey) != nil {
+                let key = try replica.revokeKey(of: station.site, atMillis: now, reason: reason, by: by)
+                Self.logger.notice("station key revoked while the restored hub holds its writes", metadata: ["station": "\(station.site)"])
+                var revocation = Revocation(station: station, key: key, newlyRevoked: true)
+                revocation.auditEventWithheld = true
+                return revocation
+            }
             let audit = auditLog
             // The revocation and its audit event commit together (L3). The reason stays in
             // fs_keys: an operator's free text is not synced to the station.

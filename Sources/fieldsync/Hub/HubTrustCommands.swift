@@ -102,7 +102,10 @@ struct HubQuarantine: ParsableCommand {
 
 struct RevocationJSON: Encodable {
     let station: String, township: String?, site: String, revoked: Bool, newlyRevoked: Bool, at: String?, reason: String?, by: String?
+    /// True when a restored hub held its own writes, so no audit event was written (§4d).
+    let auditEventWithheld: Bool
     init(_ r: Revocation) {
+        auditEventWithheld = r.auditEventWithheld
         station = r.station.name; township = r.station.township; site = r.station.site.hex
         revoked = r.key.status != .active; newlyRevoked = r.newlyRevoked
         at = r.key.statusChangedAtMillis.map { ISOTime.format(millis: $0) }; reason = r.key.reason; by = r.key.changedBy
