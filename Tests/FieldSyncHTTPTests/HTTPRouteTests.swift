@@ -179,7 +179,8 @@ final class HTTPRouteTests: HTTPTestCase {
     }
 
     func testALostLaptopWhoseStationHasANewOneIs403NotABadSignatureAndChangesNothing() async throws {
-        try hub.revoke(station: station.identity.township!, reason: "lost")
+        let revokedAt = try XCTUnwrap(try hub.revoke(station: station.identity.township!, reason: "lost").key.statusChangedAtMillis)
+        usleep(20_000)  // the replacement is enrolled later: the refusal names the revocation, not the replacement
         let request = folder.sub("replacement-request.json")
         _ = try Station.initializeReplacement(at: folder.sub("replacement"), name: station.identity.name,
                                               township: station.identity.township!, replacing: station.identity.site,
@@ -192,6 +193,7 @@ final class HTTPRouteTests: HTTPTestCase {
             let returns = try await client.send(.post, WirePath.returns)
             XCTAssertEqual(returns.status, .forbidden)
             XCTAssertEqual(returns.errorCode, "station-revoked")
+            XCTAssertTrue(returns.message.contains("revoked at \(ISOTime.format(millis: revokedAt))"), returns.message)
             XCTAssertEqual(try HubState.of(hub), before)
         }
     }

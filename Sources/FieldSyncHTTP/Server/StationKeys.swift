@@ -22,10 +22,8 @@ public struct StationKeys: Sendable {
     public static func of(_ site: SiteID, at hub: Hub) throws(SyncError) -> StationKeys? {
         guard let peer = try hub.stations().first(where: { $0.site == site }) else { return nil }
         let records = try SyncError.catching { try hub.replica.keys(of: site) }
-        let keys = records.map { record in
-            Key(signingKey: record.signingKey,
-                distrustedAtMillis: record.status == .active ? nil : record.statusChangedAtMillis ?? record.addedAtMillis)
-        }
+        var keys: [Key] = []
+        for record in records { keys.append(Key(signingKey: record.signingKey, distrustedAtMillis: try hub.distrustedSince(record))) }
         return StationKeys(peer: peer, keys: keys)
     }
 

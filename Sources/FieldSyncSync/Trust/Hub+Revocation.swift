@@ -104,3 +104,22 @@ extension Hub {
                                        key: key.map(KeyStatusNote.init) ?? KeyStatusNote(status: .revoked, atMillis: current.revokedAtMillis, reason: nil)))
     }
 }
+
+extension Hub {
+    /// When the hub stopped trusting `key`, nil while it is active: its revocation, also for
+    /// a key replaced since by a new laptop's (the registry's status time then says when it
+    /// was replaced; the lost laptop's operator is to be told when it was revoked).
+    public func distrustedSince(_ key: KeyRecord) throws(SyncError) -> UInt64? {
+        switch key.status {
+        case .active:
+            return nil
+        case .revoked:
+            return key.statusChangedAtMillis ?? key.addedAtMillis
+        case .replaced:
+            let record = try SyncError.catching { try replica.setting(ReplacementRecord.key(key.site)).flatMap(ReplacementRecord.init(encoded:)) }
+            let current = try SyncError.catching { try replica.peer(key.site) }
+            if let record, let current, key.replacedBy == current.signingKey { return record.revokedAtMillis }
+            return key.statusChangedAtMillis ?? key.addedAtMillis
+        }
+    }
+}
