@@ -140,12 +140,13 @@ extension UploadCreateBody {
     }
 }
 
-/// A number in a header: ASCII digits only. Swift's `Int64("+100")` is 100, which would let
-/// `Upload-Offset: +100` or `Range: bytes=+1-2` through although neither is the form the
-/// specification (http-api.yaml) gives.
+/// A number in a header: ASCII digits only, at most the 19 of `Int64.max` (a longer one
+/// overflows; `Int64` refuses a 19-digit one past the maximum). Swift's `Int64("+100")` is
+/// 100, which would let `Upload-Offset: +100` or `Range: bytes=+1-2` through although
+/// neither is the form the specification (http-api.yaml) gives.
 enum DecimalDigits {
     static func int64(_ text: some StringProtocol) -> Int64? {
-        guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        guard !text.isEmpty, text.utf8.count <= 19, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
         return Int64(text)
     }
 

@@ -57,7 +57,12 @@ final class RequestParserTests: XCTestCase {
         XCTAssertTrue(try ByteRange.span("bytes=0-99", size: 5000) == (0, 99))
         XCTAssertTrue(try ByteRange.span("bytes=4990-9000", size: 5000) == (4990, 4999))
         XCTAssertThrowsError(try ByteRange.span("bytes=5000-", size: 5000)) { XCTAssertEqual($0 as? HTTPRefusal, .rangeNotSatisfiable(size: 5000)) }
-        for bad in ["bytes=-5", "bytes=9-3", "items=0-1", "bytes=0-1,4-5", "bytes=a-", "bytes=+1-2", "bytes=1-+2"] {
+        // The fuzzer's finding: a range in a file whose size has 19 digits reads back as the hub answers it.
+        let huge = Int64.max / 2
+        XCTAssertTrue(try ByteRange.span("bytes=100-", size: huge) == (100, huge - 1))
+        XCTAssertTrue(ByteRange.parse("bytes=100-\(huge - 1)", size: huge).map { $0 == (100, huge - 1) } ?? false)
+        XCTAssertEqual(try UploadOffsetHeader.parse(String(Int64.max)), Int64.max)
+        for bad in ["bytes=-5", "bytes=9-3", "items=0-1", "bytes=0-1,4-5", "bytes=a-", "bytes=+1-2", "bytes=1-+2", "bytes=0-99999999999999999999"] {
             XCTAssertEqual(malformedField { _ = try ByteRange.span(bad, size: 5000) }, "Range", bad)
         }
     }
