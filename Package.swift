@@ -32,6 +32,12 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // SQLite's session extension (changesets), declared for fieldsync-bench's baseline only;
+        // the system libsqlite3 (Debian builds it with the extension) is the one GRDB links.
+        .systemLibrary(
+            name: "CSQLiteSession",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
         // The merge core: clocks, vectors, changes, policies. No I/O, no SQLite, no crypto.
         .target(name: "FieldSyncCore"),
         // The case tables and their merge policies (the casework domain grows here).
@@ -114,7 +120,7 @@ let package = Package(
             name: "fieldsync-bench",
             dependencies: [
                 "FieldSyncSync", "FieldSyncCore", "FieldSyncStore", "FieldSyncBundle", "FieldSyncDomain",
-                "FieldSyncTestSupport",
+                "FieldSyncTestSupport", "CSQLiteSession",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]

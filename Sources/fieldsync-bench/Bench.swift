@@ -12,9 +12,12 @@ import GRDBSQLite
 ///     swift run -c release fieldsync-bench            # 1,000,000 changes
 ///     swift run -c release fieldsync-bench --changes 100000 --json
 ///     swift run -c release fieldsync-bench --county-round   # only the county round (6.)
+///     swift run -c release fieldsync-bench --workload steady  # only the steady state (7.)
 ///
-/// 1. hub merge rate of N cell changes vs a raw SQLite upsert loop of the same cells
-///    (C API, prepared statement per column, one transaction; same pragmas);
+/// 1. hub merge rate of N cell changes vs three baselines of the same cells, same pragmas
+///    (``RawBaseline``, ``ChangesetBaseline``): a plain prepared INSERT per row (the limit),
+///    SQLite's session extension applying a changeset of the rows (the peer a user would
+///    pick instead), and a per-cell upsert loop (C API, prepared statement per column);
 /// 2. the same merge from a signed, encrypted, compressed bundle file (end to end);
 /// 3. bytes per change in a bundle;
 /// 4. export of 1,000 new changes from a replica holding N;
@@ -22,6 +25,8 @@ import GRDBSQLite
 /// 6. with `--county-round` only: one sync round of a 15-station county (``CountyRound``).
 ///    Its setup takes minutes (the sample generator makes 30,000 case histories through the
 ///    casework rules), so it is not in the default set.
+/// 7. with `--workload steady` only: a hub's steady state, N single-cell edits from 15
+///    stations over N/10 rows it holds, against the changeset apply of the same updates.
 @main
 struct Bench {
     static func main() throws {
@@ -29,12 +34,15 @@ struct Bench {
         if args.count >= 2, args[1] == "--child-import" { return try ChildImport.run(Array(args.dropFirst(2))) }
         if args.contains("--help") || args.contains("-h") {
             print("""
-            usage: fieldsync-bench [--changes N] [--json]
+            usage: fieldsync-bench [--changes N] [--workload rows|steady] [--json]
                    fieldsync-bench --county-round [--stations N] [--households N] [--edits N] [--json]
-            Measures hub merge rate vs raw SQLite, bundle size, export latency and import peak memory;
+            Measures hub merge rate vs SQLite (row INSERT, session changeset apply, per-cell upsert), bundle size, export latency and import peak memory;
             with --county-round, only one sync round of a county (default 15 stations × 2,000 households,
             100 edits each): each phase's time, the bytes on the stick and each replica's size.
+            --workload steady: N single-cell edits from 15 stations over N/10 rows the hub holds,
+            1% concurrent edits of reviewed columns, against SQLite's changeset apply of the same updates.
             Example: swift run -c release fieldsync-bench --changes 1000000
+                     swift run -c release fieldsync-bench --workload steady
                      swift run -c release fieldsync-bench --county-round
             """)
             return
@@ -65,11 +73,23 @@ struct Bench {
         var n = 1_000_000
         if let i = args.firstIndex(of: "--changes"), i + 1 < args.count, let v = Int(args[i + 1]), v >= 1_000 { n = v }
         let json = args.contains("--json")
-        try Bench(changes: n, json: json).run()
+        var steady = false
+        if let i = args.firstIndex(of: "--workload") {
+            switch i + 1 < args.count ? args[i + 1] : "" {
+            case "rows": break
+            case "steady": steady = true
+            default:
+                FileHandle.standardError.write(Data("fieldsync-bench: --workload is rows (the default) or steady\n".utf8))
+                exit(2)
+            }
+        }
+        try Bench(changes: n, json: json, steady: steady).run()
     }
 
     let changes: Int
     let json: Bool
+    /// `--workload steady`: the hub's steady state (``SteadyWorkload``) instead of new rows.
+    let steady: Bool
     let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("fieldsync-bench-\(UInt32.random(in: 0...UInt32.max))")
     let schema = CaseworkSchema.schema
 
@@ -81,13 +101,27 @@ struct Bench {
         #if DEBUG
         say("warning: debug build; run `swift run -c release fieldsync-bench` for figures worth recording")
         #endif
+        if steady { return try runSteady() }
         let workload = Workload(schema: schema, changes: changes)
         say("workload: \(workload.changes.count) cell changes = \(workload.rows) household rows × \(workload.columns.count) columns")
 
-        // 1. Raw SQLite baseline, then the replica's merge of the same cells.
+        // 1. The baselines, then the replica's merge of the same cells.
+        let cells = Double(workload.changes.count)
+        let insert = try FieldSyncBench.measure { try RawBaseline.insert(workload, at: dir + "/insert.sqlite") }
+        let insertRate = cells / insert
+        say(String(format: "plain row INSERT:         %8.2f s  %10.0f cells/s", insert, insertRate))
+        let changeset = try ChangesetBaseline.measure(workload, dir: dir)
+        let changesetRate = cells / changeset.seconds
+        say(String(format: "changeset apply:          %8.2f s  %10.0f cells/s  (session extension; changeset of %.1f MB built untimed)",
+                   changeset.seconds, changesetRate, Double(changeset.changesetBytes) / 1e6))
         let raw = try FieldSyncBench.measure { try RawBaseline.upsert(workload, at: dir + "/raw.sqlite") }
-        let rawRate = Double(workload.changes.count) / raw
+        let rawRate = cells / raw
         say(String(format: "raw SQLite upsert:        %8.2f s  %10.0f cells/s", raw, rawRate))
+        // A FieldSync rate as ratios of the three baselines, on one line.
+        func ratios(_ what: String, _ rate: Double) -> String {
+            "  \(what) / " + String(format: "row insert %.2f   \(what) / changeset apply %.2f   \(what) / upsert %.2f",
+                                      rate / insertRate, rate / changesetRate, rate / rawRate)
+        }
         let hubPath = dir + "/hub.sqlite"
         let hub = try Replica.create(at: hubPath, schema: schema, siteID: SiteID(bytes: Array(repeating: 0xAA, count: 16))!,
                                      name: "bench hub", role: .hub, wallClock: workload.wallClock)
@@ -101,8 +135,9 @@ struct Bench {
             }
         }
         precondition(report.applied == workload.changes.count, "merge applied \(report.applied)")
-        let mergeRate = Double(workload.changes.count) / merge
-        say(String(format: "replica merge (apply):    %8.2f s  %10.0f cells/s  ratio %.2f of raw", merge, mergeRate, mergeRate / rawRate))
+        let mergeRate = cells / merge
+        say(String(format: "replica merge (apply):    %8.2f s  %10.0f cells/s", merge, mergeRate))
+        say(ratios("merge", mergeRate))
 
         // 2–3. A bundle of all N changes: write it, then merge it end to end into a fresh hub.
         let keys = BenchKeys()
@@ -114,8 +149,9 @@ struct Bench {
 
         // 5. (and 2) a separate process imports the bundle: its time and its peak memory.
         let child = try ChildImport.spawn(bundle: bundlePath, keys: keys, dir: dir)
-        let e2eRate = Double(workload.changes.count) / child.seconds
-        say(String(format: "bundle merge end to end:  %8.2f s  %10.0f cells/s  ratio %.2f of raw", child.seconds, e2eRate, e2eRate / rawRate))
+        let e2eRate = cells / child.seconds
+        say(String(format: "bundle merge end to end:  %8.2f s  %10.0f cells/s", child.seconds, e2eRate))
+        say(ratios("end to end", e2eRate))
         say(String(format: "import peak memory:       %8.1f MB (max RSS of the importing process)", child.maxRSSMB))
 
         // 4. Export 1,000 new changes from the replica holding N.
@@ -127,7 +163,12 @@ struct Bench {
         if json {
             let result: [String: Any] = [
                 "changes": workload.changes.count, "rawSeconds": raw, "rawCellsPerSecond": rawRate,
+                "insertSeconds": insert, "insertCellsPerSecond": insertRate,
+                "changesetApplySeconds": changeset.seconds, "changesetApplyCellsPerSecond": changesetRate,
+                "changesetBytes": changeset.changesetBytes,
                 "mergeSeconds": merge, "mergeCellsPerSecond": mergeRate, "mergeRatio": mergeRate / rawRate,
+                "mergeRatioToInsert": mergeRate / insertRate, "mergeRatioToChangesetApply": mergeRate / changesetRate,
+                "endToEndRatioToInsert": e2eRate / insertRate, "endToEndRatioToChangesetApply": e2eRate / changesetRate,
                 "bundleWriteSeconds": write, "bundleBytes": bytes, "bytesPerChange": Double(bytes) / Double(workload.changes.count),
                 "endToEndSeconds": child.seconds, "endToEndRatio": e2eRate / rawRate, "importPeakMB": child.maxRSSMB,
                 "exportMillisMedian": median * 1000,

@@ -3,44 +3,102 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
-/// The baseline: the same cells written by a plain upsert loop through SQLite's C API —
-/// one prepared `INSERT … ON CONFLICT(id) DO UPDATE` per column, one transaction, the same
-/// WAL mode and page cache as a replica. This is the fastest way to put those cells in
-/// SQLite without a sync engine; the merge is measured against it.
+/// The baselines without a sync engine, each writing the workload's cells into an empty
+/// `household` table through SQLite's C API, in one transaction, with the same WAL mode and
+/// page cache (``open(at:)``). The merge is measured against them in the same run.
 enum RawBaseline {
-    static func upsert(_ workload: Workload, at path: String) throws {
+    /// A database opened as every baseline opens it: GRDB's pool (WAL, synchronous NORMAL),
+    /// a 64 MiB page cache.
+    static func open(at path: String) throws -> DatabasePool {
         var config = Configuration()
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -65536") }
-        let pool = try DatabasePool(path: path, configuration: config)
+        return try DatabasePool(path: path, configuration: config)
+    }
+
+    /// The workload's columns as a plain table keyed by the row ID.
+    static func createTable(of workload: Workload, in db: Database) throws {
+        let defs = workload.columns.map { "\"\($0.name)\" \($0.type.rawValue.uppercased())" }.joined(separator: ", ")
+        try db.execute(sql: "CREATE TABLE household(id TEXT PRIMARY KEY, \(defs))")
+    }
+
+    /// The per-cell upsert: one prepared `INSERT … ON CONFLICT(id) DO UPDATE` per column, one
+    /// step per cell, as a sync engine that writes cell by cell would do at best.
+    static func upsert(_ workload: Workload, at path: String) throws {
+        let pool = try open(at: path)
         let columns = workload.columns
         try pool.write { db in
-            let defs = columns.map { "\"\($0.name)\" \($0.type.rawValue.uppercased())" }.joined(separator: ", ")
-            try db.execute(sql: "CREATE TABLE household(id TEXT PRIMARY KEY, \(defs))")
+            try createTable(of: workload, in: db)
             var statements: [String: Statement] = [:]
             for c in columns {
                 statements[c.name] = try db.makeStatement(sql:
                     "INSERT INTO household(id, \"\(c.name)\") VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET \"\(c.name)\" = excluded.\"\(c.name)\"")
             }
-            let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
             for change in workload.changes {
                 let handle = statements[change.column]!.sqliteStatement
-                var id = change.rowID
-                _ = id.withUTF8 { u in
-                    u.withMemoryRebound(to: CChar.self) { sqlite3_bind_text(handle, 1, $0.baseAddress, Int32($0.count), transient) }
-                }
-                switch change.value {
-                case .null: sqlite3_bind_null(handle, 2)
-                case let .integer(v): sqlite3_bind_int64(handle, 2, v)
-                case let .real(v): sqlite3_bind_double(handle, 2, v)
-                case var .text(v):
-                    _ = v.withUTF8 { u in
-                        u.withMemoryRebound(to: CChar.self) { sqlite3_bind_text(handle, 2, $0.baseAddress, Int32($0.count), transient) }
-                    }
-                case let .blob(v): _ = v.withUnsafeBytes { sqlite3_bind_blob(handle, 2, $0.baseAddress, Int32($0.count), transient) }
-                }
+                bind(.text(change.rowID), to: handle, at: 1)
+                bind(change.value, to: handle, at: 2)
                 guard sqlite3_step(handle) == SQLITE_DONE else { throw DatabaseError(message: "raw upsert failed") }
                 sqlite3_reset(handle)
             }
+        }
+    }
+
+    /// The limit: the same cells as whole rows, one prepared `INSERT` of all columns per row.
+    static func insert(_ workload: Workload, at path: String) throws {
+        let pool = try open(at: path)
+        try pool.write { db in
+            try createTable(of: workload, in: db)
+            try insertRows(of: workload, in: db)
+        }
+    }
+
+    /// One `INSERT` step per row of the workload into the table of ``createTable(of:in:)``;
+    /// a column the workload leaves out of a row (its last row, when the count is not a
+    /// multiple of the columns) is NULL. Also fills the changeset baseline's source database.
+    static func insertRows(of workload: Workload, in db: Database) throws {
+        let names = workload.columns.map { "\"\($0.name)\"" }.joined(separator: ", ")
+        let placeholders = Array(repeating: "?", count: workload.columns.count + 1).joined(separator: ", ")
+        let statement = try db.makeStatement(sql: "INSERT INTO household(id, \(names)) VALUES (\(placeholders))")
+        let handle = statement.sqliteStatement
+        let position = Dictionary(uniqueKeysWithValues: workload.columns.enumerated().map { ($1.name, Int32($0 + 2)) })
+        // The statement object owns the handle: it must outlive the loop.
+        try withExtendedLifetime(statement) { try workload.forEachRow { id, cells in
+            bind(.text(id), to: handle, at: 1)
+            for cell in cells { bind(cell.value, to: handle, at: position[cell.column]!) }
+            guard sqlite3_step(handle) == SQLITE_DONE else { throw DatabaseError(message: "raw insert failed") }
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+        } }
+    }
+
+    /// One prepared `UPDATE` per column, one step per edit: the steady workload's edits
+    /// written into the rows of its base (the changeset baseline's source of updates).
+    static func updateCells(_ edits: [Change], columns: [ColumnSchema], in db: Database) throws {
+        var statements: [String: Statement] = [:]
+        for c in columns {
+            statements[c.name] = try db.makeStatement(sql: "UPDATE household SET \"\(c.name)\" = ? WHERE id = ?")
+        }
+        for edit in edits {
+            let handle = statements[edit.column]!.sqliteStatement
+            bind(edit.value, to: handle, at: 1)
+            bind(.text(edit.rowID), to: handle, at: 2)
+            guard sqlite3_step(handle) == SQLITE_DONE else { throw DatabaseError(message: "raw update failed") }
+            sqlite3_reset(handle)
+        }
+    }
+
+    /// Binds a value through the C API, copied by SQLite (`SQLITE_TRANSIENT`).
+    static func bind(_ value: Value, to handle: SQLiteStatement, at index: Int32) {
+        let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+        switch value {
+        case .null: sqlite3_bind_null(handle, index)
+        case let .integer(v): sqlite3_bind_int64(handle, index, v)
+        case let .real(v): sqlite3_bind_double(handle, index, v)
+        case var .text(v):
+            _ = v.withUTF8 { u in
+                u.withMemoryRebound(to: CChar.self) { sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), transient) }
+            }
+        case let .blob(v): _ = v.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), transient) }
         }
     }
 }

@@ -57,6 +57,18 @@ struct Workload {
         stride(from: 0, to: changes.count, by: size).map { Array(changes[$0..<min($0 + size, changes.count)]) }
     }
 
+    /// The changes grouped by row, in order: the whole-row baselines write one row per call.
+    func forEachRow(_ body: (String, ArraySlice<Change>) throws -> Void) rethrows {
+        var start = changes.startIndex
+        while start < changes.endIndex {
+            let id = changes[start].rowID
+            var end = start + 1
+            while end < changes.endIndex, changes[end].rowID == id { end += 1 }
+            try body(id, changes[start..<end])
+            start = end
+        }
+    }
+
     /// What a hub enforces on a station's bundle: its own origin only, the casework authority.
     static let stationGuard = MergeGuard(onlyOrigin: SiteID(bytes: Array(repeating: 0x11, count: 16))!,
                                          authority: CaseworkAuthority(), writer: .station)
