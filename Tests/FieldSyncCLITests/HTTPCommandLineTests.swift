@@ -8,26 +8,12 @@ final class HTTPCommandLineTests: CLITestCase {
     func testHubServeAndStationSyncCompleteARoundAndExitZero() throws {
         let (hub, station) = try enrolledPair()
         try ok(["station", "household", "add", station, "--township", "630106100", "--hukou", "rural", "--address", "阳坡村1号"])
-        let server = Process()
-        server.executableURL = Self.binary
-        server.arguments = ["hub", "serve", hub, "--listen", "127.0.0.1:0", "--json"]
-        let out = Pipe()
-        server.standardOutput = out
-        server.standardError = Pipe()
-        try server.run()
+        let (server, url) = try serve(hub)
         defer {
             server.interrupt()
             server.waitUntilExit()
         }
-        // The first line names the port it bound.
-        var first = Data()
-        while !first.contains(UInt8(ascii: "\n")) {
-            let piece = out.fileHandleForReading.availableData
-            guard !piece.isEmpty else { break }
-            first += piece
-        }
-        let listening = try XCTUnwrap(try json(String(decoding: first, as: UTF8.self))["listening"] as? String)
-        let synced = try ok(["station", "sync", station, "--hub", "http://\(listening)", "--timeout", "60", "--json"])
+        let synced = try ok(["station", "sync", station, "--hub", url, "--timeout", "60", "--json"])
         let report = try json(synced.stdout)
         XCTAssertEqual(report["completed"] as? Bool, true)
         let merge = try XCTUnwrap(report["merge"] as? [String: Any])
@@ -52,7 +38,14 @@ final class HTTPCommandLineTests: CLITestCase {
             guard !piece.isEmpty else { break }
             first += piece
         }
-        return (server, "http://" + (try XCTUnwrap(try json(String(decoding: first, as: UTF8.self))["listening"] as? String)))
+        // The first line names the port it bound; without it the server is stopped here.
+        do {
+            return (server, "http://" + (try XCTUnwrap(try json(String(decoding: first, as: UTF8.self))["listening"] as? String)))
+        } catch {
+            server.interrupt()
+            server.waitUntilExit()
+            throw error
+        }
     }
 
     /// A station that only has the link: a replacement laptop's first sync takes its return
@@ -98,13 +91,7 @@ final class HTTPCommandLineTests: CLITestCase {
 
     func testRotateKeyIsRefusedWhileTheHubIsServedAndWorksAfterTheServerStops() throws {
         let (hub, _) = try enrolledPair()
-        let server = Process()
-        server.executableURL = Self.binary
-        server.arguments = ["hub", "serve", hub, "--listen", "127.0.0.1:0", "--json"]
-        let out = Pipe()
-        server.standardOutput = out
-        server.standardError = Pipe()
-        try server.run()
+        let (server, _) = try serve(hub)
         var stopped = false
         defer {
             if !stopped {
@@ -112,13 +99,6 @@ final class HTTPCommandLineTests: CLITestCase {
                 server.waitUntilExit()
             }
         }
-        var first = Data()
-        while !first.contains(UInt8(ascii: "\n")) {
-            let piece = out.fileHandleForReading.availableData
-            guard !piece.isEmpty else { break }
-            first += piece
-        }
-        XCTAssertNotNil(try json(String(decoding: first, as: UTF8.self))["listening"] as? String)
         let refused = try run(["hub", "rotate-key", hub])
         XCTAssertNotEqual(refused.status, 0)
         XCTAssertTrue(refused.stderr.contains("hub serve"), refused.stderr)

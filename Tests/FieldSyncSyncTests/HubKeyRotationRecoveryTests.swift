@@ -16,16 +16,6 @@ final class HubKeyRotationRecoveryTests: TrustTestCase {
         try SigningPublicKey(rawRepresentation: XCTUnwrap(station.hub()).signingKey)
     }
 
-    func copyFolder(of station: Station, to name: String) throws -> String {
-        let target = folder.sub(name)
-        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
-        for file in try FileManager.default.contentsOfDirectory(atPath: station.folder.path) {
-            try FileManager.default.copyItem(atPath: (station.folder.path as NSString).appendingPathComponent(file),
-                                             toPath: (target as NSString).appendingPathComponent(file))
-        }
-        return target
-    }
-
     func testAReplacementLaptopEnrolledAfterARotationIsSignedForWithTheKeyItsEnrollmentCarries() throws {
         var county = try makeCounty()
         let lost = county.stations[0]
@@ -77,7 +67,7 @@ final class HubKeyRotationRecoveryTests: TrustTestCase {
         let laptop = county.stations[0]
         try register(laptop, 2)
         try trip(county, laptop)
-        let copy = try copyFolder(of: laptop, to: "pre-rotation-copy")
+        let copy = try backup(laptop, to: "pre-rotation-copy")
         let old = county.hub.identity.signingKey.publicKey
         let hub = try county.hub.rotateKeys().hub
         county = County(root: county.root, hub: hub, stations: county.stations)

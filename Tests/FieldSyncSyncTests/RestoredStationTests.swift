@@ -10,17 +10,6 @@ import XCTest
 /// `(origin, sequence)` or a row id twice; two laptops working as one station end in a
 /// refusal, never in a merge of both or a silent divergence.
 final class RestoredStationTests: SyncTestCase {
-    /// A copy of a station's folder taken while nothing writes (database, WAL, keys): a backup.
-    func backup(_ station: Station, to name: String) throws -> String {
-        let target = folder.sub(name)
-        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
-        for file in try FileManager.default.contentsOfDirectory(atPath: station.folder.path) {
-            try FileManager.default.copyItem(atPath: (station.folder.path as NSString).appendingPathComponent(file),
-                                             toPath: (target as NSString).appendingPathComponent(file))
-        }
-        return target
-    }
-
     var households = 0
     /// Registers households with addresses unique in the test, returns their addresses.
     @discardableResult

@@ -34,6 +34,17 @@ class SyncTestCase: XCTestCase {
         let conflicts: [ConflictRecord]
     }
 
+    /// A copy of a station's folder taken while nothing writes (database, WAL, keys): a backup.
+    func backup(_ station: Station, to name: String) throws -> String {
+        let target = folder.sub(name)
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        for file in try FileManager.default.contentsOfDirectory(atPath: station.folder.path) {
+            try FileManager.default.copyItem(atPath: (station.folder.path as NSString).appendingPathComponent(file),
+                                             toPath: (target as NSString).appendingPathComponent(file))
+        }
+        return target
+    }
+
     func snapshot(_ replica: Replica) throws -> Snapshot {
         Snapshot(digest: try replica.digest(), vector: try replica.vector(), logSize: try replica.changeCount(since: .empty),
                  imported: try replica.importedBundles(limit: 1000), peers: try replica.peers().sorted { $0.site < $1.site },
