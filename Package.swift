@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         // The tests stop the live hub service gracefully.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Server-rendered pages of the workbench and the review desk (issue 9).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // zlib, linked from the system (Debian: zlib1g-dev).
@@ -102,6 +104,27 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The caseworker's workbench and the county's review desk in the browser: Hummingbird
+        // routes over the same Casework, Station and Hub services the CLI calls, pages from
+        // Mustache templates compiled into the binary (no network, no CDN).
+        .target(
+            name: "FieldSyncWeb",
+            dependencies: [
+                "FieldSyncSync", "FieldSyncCore", "FieldSyncStore", "FieldSyncDomain", "FieldSyncHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [
+                .embedInCode("Templates"),
+                .embedInCode("Assets"),
+            ]
+        ),
         // A TCP proxy that cuts and stalls connections (a 4G link that drops), for the demo's
         // HTTP scene and the HTTP tests: an instrument, kept out of the sync libraries.
         .target(name: "FieldSyncFlakyLink", dependencies: ["FieldSyncCore"]),
@@ -110,7 +133,7 @@ let package = Package(
             name: "fieldsync",
             dependencies: [
                 "FieldSyncSync", "FieldSyncCore", "FieldSyncStore", "FieldSyncBundle", "FieldSyncDomain",
-                "FieldSyncHTTP", "FieldSyncFlakyLink",
+                "FieldSyncHTTP", "FieldSyncFlakyLink", "FieldSyncWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -120,7 +143,7 @@ let package = Package(
             name: "fieldsync-bench",
             dependencies: [
                 "FieldSyncSync", "FieldSyncCore", "FieldSyncStore", "FieldSyncBundle", "FieldSyncDomain",
-                "FieldSyncTestSupport", "CSQLiteSession",
+                "FieldSyncTestSupport", "CSQLiteSession", "FieldSyncWeb",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
@@ -173,6 +196,14 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(
+            name: "FieldSyncWebTests",
+            dependencies: [
+                "FieldSyncWeb", "FieldSyncSync", "FieldSyncDomain", "FieldSyncTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
         .testTarget(

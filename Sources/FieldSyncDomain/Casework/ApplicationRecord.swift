@@ -94,13 +94,13 @@ extension Casework {
 
     /// A household's applications, oldest received first.
     public func applications(household: String) throws(CaseworkError) -> [ApplicationRecord] {
-        try rows("application").filter { $0.text("household_id") == household }.map(ApplicationRecord.init)
+        try rows("application", where: "household_id", in: [household]).map(ApplicationRecord.init)
             .sorted { ($0.receivedAt?.epochSeconds ?? 0, $0.id) < ($1.receivedAt?.epochSeconds ?? 0, $1.id) }
     }
 
     /// An application's decisions, oldest first.
     public func decisions(application: String) throws(CaseworkError) -> [DecisionRecord] {
-        try rows("decision").filter { $0.text("application_id") == application }.map(DecisionRecord.init)
+        try rows("decision", where: "application_id", in: [application]).map(DecisionRecord.init)
             .sorted { ($0.decidedAt?.epochSeconds ?? 0, $0.id) < ($1.decidedAt?.epochSeconds ?? 0, $1.id) }
     }
 

@@ -102,6 +102,6 @@ extension Casework {
     }
 
     public func members(household: String) throws(CaseworkError) -> [Member] {
-        try rows("member").filter { $0.text("household_id") == household }.map(Member.init)
+        try rows("member", where: "household_id", in: [household]).map(Member.init)
     }
 }

@@ -167,3 +167,23 @@ public enum CaseworkError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension CaseworkError {
+    /// The input field the error is about (a column name such as `id_number`, or `at`), so a
+    /// form can show the message beside that field; nil when the refusal is about the case
+    /// as a whole (a rule such as R7, a missing record).
+    public var field: String? {
+        switch self {
+        case let .missing(f), let .idNumberLength(f), let .idNumberCharacters(f), let .idNumberAreaCode(f),
+             let .idNumberBirthDate(f), let .idNumberCheckDigit(f), let .idNumberBirthDateMismatch(f),
+             let .invalidDate(f), let .invalidTimestamp(f), let .invalidAmount(f), let .invalidWholeYuan(f),
+             let .invalidTownshipCode(f), let .notAChoice(f, _), let .outOfRange(f, _), let .momentInTheFuture(f),
+             let .birthDateAfterEntry(f), let .momentBeforeRecord(f, _, _):
+            f
+        case .tekunApplicantMissing: "applicant_member_id"
+        case .placeOfResidenceNeedsResidencePermit: "channel"
+        case .countyDecisionOnlyAtHub: "level"
+        default: nil
+        }
+    }
+}

@@ -9,7 +9,11 @@ extension Replica {
     /// county, households per station): ``row(table:rowID:)`` costs one read transaction
     /// per row, which over a county's tens of thousands of members is most of the time
     /// such a view takes. Deleted rows are not in the user tables, so they are not listed.
-    public func scan(table: String, columns: [String]) throws(StoreError) -> [(id: String, values: [Value])] {
+    ///
+    /// `matching` keeps only the rows whose text `column` is one of `values` (one case's
+    /// rows for the workbench's case page), filtered by SQLite rather than after the read.
+    public func scan(table: String, columns: [String],
+                     matching: (column: String, values: [String])? = nil) throws(StoreError) -> [(id: String, values: [Value])] {
         let tableCatalog = try catalog.table(table)
         var types: [ColumnType] = []
         for column in columns {
@@ -17,10 +21,20 @@ extension Replica {
             types.append(tableCatalog.schema.columns[index].type)
         }
         let selected = (["\"id\""] + columns.map(TableCatalog.quote)).joined(separator: ", ")
-        let sql = "SELECT \(selected) FROM \(TableCatalog.quote(table)) ORDER BY \"id\""
+        var filter = ""
+        var arguments: [String] = []
+        if let matching {
+            guard tableCatalog.columnIndex[matching.column] != nil else {
+                throw .unknownColumn(table: table, column: matching.column)
+            }
+            if matching.values.isEmpty { return [] }
+            filter = " WHERE \(TableCatalog.quote(matching.column)) IN (\(Array(repeating: "?", count: matching.values.count).joined(separator: ", ")))"
+            arguments = matching.values
+        }
+        let sql = "SELECT \(selected) FROM \(TableCatalog.quote(table))\(filter) ORDER BY \"id\""
         return try read { db in
             var result: [(id: String, values: [Value])] = []
-            let rows = try Row.fetchCursor(db, sql: sql)
+            let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
             while let row = try rows.next() {
                 let values = types.enumerated().map { i, type in Value(row[i + 1] as DatabaseValue, type: type) }
                 result.append((row[0], values))

@@ -12,7 +12,7 @@ struct HubCommand: ParsableCommand {
         subcommands: [HubInit.self, HubEnroll.self, HubMerge.self, HubExport.self, HubStatus.self, HubConflicts.self, HubResolve.self,
                       HubDecide.self, HubParams.self, HubTransfer.self, HubDuplicates.self, HubPending.self,
                       HubRequestUpstream.self, HubJoinUpstream.self, HubExportUpstream.self, HubImportUpstream.self,
-                      HubRevoke.self, HubQuarantine.self, HubRotateKey.self, HubServe.self, HubRepair.self]
+                      HubRevoke.self, HubQuarantine.self, HubRotateKey.self, HubServe.self, HubRepair.self, HubUI.self]
     )
 }
 

@@ -22,7 +22,7 @@ struct StationCommand: ParsableCommand {
                       StationDecide.self, StationGive.self, StationVisit.self, StationRefer.self, StationFeedback.self,
                       StationReview.self, StationDue.self,
                       StationDelete.self, StationShow.self,
-                      StationExport.self, StationImport.self, StationSync.self, StationStatus.self, StationNotices.self, StationClockCommand.self, StationRepair.self]
+                      StationExport.self, StationImport.self, StationSync.self, StationStatus.self, StationNotices.self, StationClockCommand.self, StationRepair.self, StationUI.self]
     )
 }
 

@@ -1,0 +1,102 @@
+import Crypto
+import Foundation
+import NIOConcurrencyHelpers
+
+/// The browser sessions of one workbench, and the opened node (station or hub) each holds.
+///
+/// A session is a random cookie value; its CSRF token is a second random value that only
+/// the pages of this session carry in their forms, so a form posted from anywhere else (a
+/// page on the internet that the caseworker's browser also has open) is refused.
+///
+/// Where the node's keys are sealed, a session holds the node only after its passphrase
+/// was given, and drops it after `lockAfter` without a request: a laptop left open in a
+/// township office locks itself, and the keys are out of memory again. Where the keys are
+/// not sealed there is nothing to unlock; every session shares the one node.
+public final class WebSessions<Node: Sendable>: Sendable {
+    struct Session: Sendable {
+        let id: String
+        let csrf: String
+        var node: Node?
+        var lastUse: Date
+        var flash: String?
+    }
+
+    /// What a request finds: its session (maybe new) and whether it is unlocked.
+    public struct Lookup: Sendable {
+        public let id: String
+        public let csrf: String
+        public let node: Node?
+        public let isNew: Bool
+        /// The session was unlocked and locked itself for lack of use just now.
+        public let lockedForIdleness: Bool
+        public let flash: String?
+    }
+
+    public let lockAfter: TimeInterval
+    /// The node shared by every session when its keys are not sealed.
+    public let sharedNode: Node?
+    private let state = NIOLockedValueBox<[String: Session]>([:])
+    private let now: @Sendable () -> Date
+    /// At most this many sessions are kept (oldest dropped): a loop of cookie-less requests
+    /// cannot grow the table without bound.
+    static var capacity: Int { 256 }
+
+    public init(lockAfter: TimeInterval, sharedNode: Node?, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.lockAfter = lockAfter
+        self.sharedNode = sharedNode
+        self.now = now
+    }
+
+    public var needsUnlock: Bool { sharedNode == nil }
+
+    /// The session of `cookie`, its last use moved to now; a new session when there is none.
+    public func lookup(cookie: String?) -> Lookup {
+        let t = now()
+        return state.withLockedValue { sessions in
+            if let cookie, var s = sessions[cookie] {
+                var idle = false
+                if sharedNode == nil, s.node != nil, t.timeIntervalSince(s.lastUse) > lockAfter {
+                    s.node = nil
+                    idle = true
+                }
+                s.lastUse = t
+                let flash = s.flash
+                s.flash = nil
+                sessions[cookie] = s
+                return Lookup(id: s.id, csrf: s.csrf, node: sharedNode ?? s.node, isNew: false, lockedForIdleness: idle, flash: flash)
+            }
+            if sessions.count >= Self.capacity, let oldest = sessions.values.min(by: { $0.lastUse < $1.lastUse }) {
+                sessions[oldest.id] = nil
+            }
+            let s = Session(id: Self.randomToken(), csrf: Self.randomToken(), node: nil, lastUse: t, flash: nil)
+            sessions[s.id] = s
+            return Lookup(id: s.id, csrf: s.csrf, node: sharedNode, isNew: true, lockedForIdleness: false, flash: nil)
+        }
+    }
+
+    public func unlock(_ id: String, with node: Node) {
+        state.withLockedValue { $0[id]?.node = node; $0[id]?.lastUse = now() }
+    }
+
+    public func lock(_ id: String) {
+        state.withLockedValue { $0[id]?.node = nil }
+    }
+
+    /// A one-line message shown on the next page of this session (after a redirect).
+    public func flash(_ id: String, _ message: String) {
+        state.withLockedValue { $0[id]?.flash = message }
+    }
+
+    /// Constant-time comparison of a posted token with the session's.
+    static func tokensMatch(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var diff: UInt8 = 0
+        for i in x.indices { diff |= x[i] ^ y[i] }
+        return diff == 0
+    }
+
+    static func randomToken() -> String {
+        SymmetricKey(size: .bits256).withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
+    }
+}
