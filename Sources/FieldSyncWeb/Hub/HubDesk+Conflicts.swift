@@ -1,4 +1,5 @@
 import FieldSyncCore
+import FieldSyncDomain
 import FieldSyncSync
 import Foundation
 import Hummingbird
@@ -19,11 +20,12 @@ extension HubDesk {
             guard let number = context.parameters.get("number", as: Int64.self) else { throw HTTPError(.notFound) }
             let form = context.form
             let choice: ConflictChoice
-            if let value = form.text("value") {
-                choice = .newValue(value)
-            } else if let keep = form.text("keep"), ["winner", "loser"].contains(keep) {
-                choice = .side(keep)
-            } else {
+            switch (form.text("keep"), form.text("value")) {
+            case let ("value"?, value?): choice = .newValue(value)
+            case ("value"?, nil):
+                return try await page(context, refused: (number, CaseworkError.missing(field: "value").description))
+            case let (side?, _) where ["winner", "loser"].contains(side): choice = .side(side)
+            default:
                 return try await page(context, refused: (number, "请选择保留哪一方，或填写新值 / choose the side to keep, or enter a new value"))
             }
             let note = form.text("note"), by = form.text("by")
