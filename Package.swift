@@ -143,8 +143,10 @@ let package = Package(
             name: "fieldsync-bench",
             dependencies: [
                 "FieldSyncSync", "FieldSyncCore", "FieldSyncStore", "FieldSyncBundle", "FieldSyncDomain",
-                "FieldSyncTestSupport", "CSQLiteSession", "FieldSyncWeb",
+                "FieldSyncTestSupport", "CSQLiteSession", "FieldSyncWeb", "FieldSyncSync",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The page benchmark drives the workbench's router in process (server time per page).
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),

@@ -13,6 +13,7 @@ import GRDBSQLite
 ///     swift run -c release fieldsync-bench --changes 100000 --json
 ///     swift run -c release fieldsync-bench --county-round   # only the county round (6.)
 ///     swift run -c release fieldsync-bench --workload steady  # only the steady state (7.)
+///     swift run -c release fieldsync-bench --pages   # only the workbench's pages (8.)
 ///
 /// 1. hub merge rate of N cell changes vs three baselines of the same cells, same pragmas
 ///    (``RawBaseline``, ``ChangesetBaseline``): a plain prepared INSERT per row (the limit),
@@ -27,6 +28,8 @@ import GRDBSQLite
 ///    casework rules), so it is not in the default set.
 /// 7. with `--workload steady` only: a hub's steady state, N single-cell edits from 15
 ///    stations over N/10 rows it holds, against the changeset apply of the same updates.
+/// 8. with `--pages` only: the server time of each workbench and review-desk page on a
+///    station of 2,000 households (``PageBench``), against the 50 ms target.
 @main
 struct Bench {
     static func main() throws {
@@ -36,6 +39,7 @@ struct Bench {
             print("""
             usage: fieldsync-bench [--changes N] [--workload rows|steady] [--json]
                    fieldsync-bench --county-round [--stations N] [--households N] [--edits N] [--json]
+                   fieldsync-bench --pages [--households N] [--json]
             Measures hub merge rate vs SQLite (row INSERT, session changeset apply, per-cell upsert), bundle size, export latency and import peak memory;
             with --county-round, only one sync round of a county (default 15 stations × 2,000 households,
             100 edits each): each phase's time, the bytes on the stick and each replica's size.
@@ -44,12 +48,16 @@ struct Bench {
             Example: swift run -c release fieldsync-bench --changes 1000000
                      swift run -c release fieldsync-bench --workload steady
                      swift run -c release fieldsync-bench --county-round
+                     swift run -c release fieldsync-bench --pages
             """)
             return
         }
         func option(_ name: String, default value: Int, atLeast minimum: Int) -> Int {
             guard let i = args.firstIndex(of: name), i + 1 < args.count, let v = Int(args[i + 1]), v >= minimum else { return value }
             return v
+        }
+        if args.contains("--pages") {
+            return try PageBench(households: option("--households", default: 2_000, atLeast: 1), json: args.contains("--json")).run()
         }
         if args.contains("--county-round") {
             let json = args.contains("--json")

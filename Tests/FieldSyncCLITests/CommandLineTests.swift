@@ -12,7 +12,7 @@ final class CommandLineTests: CLITestCase {
         ["station", "household", "edit"], ["station", "member", "add"], ["station", "apply"], ["station", "reply"],
         ["station", "check"], ["station", "decide"], ["station", "give"], ["station", "visit"], ["station", "refer"],
         ["station", "feedback"], ["station", "review"], ["station", "due"], ["hub", "decide"], ["hub", "params"],
-        ["hub", "rotate-key"], ["key", "protect"], ["key", "change-passphrase"],
+        ["hub", "rotate-key"], ["key", "protect"], ["key", "change-passphrase"], ["station", "ui"], ["hub", "ui"],
     ]
 
     func testEveryCommandHasHelpWithAnExample() throws {

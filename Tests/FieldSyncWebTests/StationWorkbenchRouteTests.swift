@@ -211,4 +211,60 @@ final class StationWorkbenchRouteTests: WebTestCase {
             XCTAssertTrue(unlockPage.contains("长时间未操作"))
         }
     }
+
+    /// The verbs not walked above: each writes through its service call and returns to the
+    /// case, and each refuses a bad value beside its field with nothing written.
+    func testEachFollowUpVerbWritesOnceAndRefusesABadValueBesideItsField() async throws {
+        let f = fixture
+        let (household, _) = try registerHousehold()
+        let application = try station.casework().apply(household: household, category: "temporary", channel: "window",
+                                                       amount: "500", receivedAt: Date().addingTimeInterval(-1800))
+        let referral = try station.casework().refer(application: application, to: "health", at: Date().addingTimeInterval(-900))
+        let cases: [(path: String, good: [(String, String)], bad: [(String, String)], field: String)] = [
+            ("/households/\(household)/edit", [("township", "630106100"), ("hukou", "rural"), ("monthly_income", "900")],
+             [("township", "630106100"), ("hukou", "rural"), ("monthly_income", "9.5")], "monthly_income"),
+            ("/households/\(household)/visit", [("visitor", "李芳"), ("note", "入户核实")], [("at", "2026-13-01T09:00")], "at"),
+            ("/households/\(household)/review", [("outcome", "continue")], [("outcome", "forever")], "outcome"),
+            ("/applications/\(application)/reply", [], [("at", "2099-01-01T09:00")], "at"),
+            ("/applications/\(application)/give", [("kind", "cash"), ("amount", "300"), ("delivered_by", "李芳")],
+             [("kind", "cash"), ("amount", "-3")], "amount"),
+            ("/applications/\(application)/refer", [("department", "housing")], [("department", "")], "department"),
+            ("/referrals/\(referral)/feedback", [("outcome", "accepted")], [("outcome", "maybe")], "outcome"),
+        ]
+        try await withBrowser { browser in
+            for c in cases {
+                try await browser.get(c.path)
+                let before = try f.digest()
+                let refused = try await browser.post(c.path, c.bad)
+                XCTAssertEqual(refused.status, .unprocessableContent, "\(c.path): \(refused.body.prefix(300))")
+                XCTAssertTrue(refused.contains("id=\"f-\(c.field)-error\""), "\(c.path): the message sits beside \(c.field)")
+                XCTAssertEqual(try f.digest(), before, "\(c.path): a refused form writes nothing")
+                let done = try await browser.post(c.path, c.good)
+                XCTAssertEqual(done.status, .seeOther, "\(c.path): \(done.body.prefix(300))")
+                XCTAssertEqual(done.location, "/households/\(household)", c.path)
+                XCTAssertNotEqual(try f.digest(), before, "\(c.path): the verb wrote")
+            }
+        }
+        let file = try XCTUnwrap(try station.casework().caseFile(household: household))
+        XCTAssertEqual(file.household.monthlyIncomeYuan, 900)
+        XCTAssertEqual(file.visits.count, 1)
+        XCTAssertEqual(file.applications.first?.assistance.count, 1)
+        XCTAssertEqual(file.applications.first?.referrals.count, 2)
+        XCTAssertEqual(file.applications.first?.referrals.first?.feedback.count, 1)
+    }
+
+    func testAnImportOfAFileThatIsNotABundleEndsInAFailedJobInWordsAndWritesNothing() async throws {
+        let f = fixture
+        let junk = folder.sub("junk.fsb")
+        try Data("这不是数据包".utf8).write(to: URL(fileURLWithPath: junk))
+        let before = try digest()
+        try await withBrowser { browser in
+            try await browser.get("/sync")
+            let started = try await browser.post("/sync/import", [("bundle", junk)])
+            let page = try await browser.waitForJob(try XCTUnwrap(started.location))
+            XCTAssertTrue(page.contains("class=\"error\""), page.body)
+            XCTAssertFalse(page.contains("完成 done"))
+            XCTAssertEqual(try f.digest(), before)
+        }
+    }
 }

@@ -4,9 +4,12 @@ import FieldSyncStore
 /// One line of a station's household list: enough to find a case (head, village, members,
 /// the statuses of its applications) without reading each file.
 public struct HouseholdSummary: Sendable, Equatable {
-    public let household: Household
-    /// The head's member row (relation `head`), else the first member registered.
-    public let head: Member?
+    public let id: String
+    public let headName: String?
+    public let village: String?
+    public let nextReview: CivilDate?
+    /// The ID number of the head (relation `head`), else of the first member registered.
+    public let headIDNumber: String?
     public let memberNames: [String]
     public let memberCount: Int
     /// The statuses of the household's applications, newest received first.
@@ -32,28 +35,46 @@ public struct HouseholdSearch: Sendable, Equatable {
     func matches(_ s: HouseholdSummary) -> Bool {
         if let status, !s.applicationStatuses.contains(status) { return false }
         let village = self.village.trimmingCharacters(in: .whitespaces)
-        if !village.isEmpty, !(s.household.village ?? "").contains(village) { return false }
+        if !village.isEmpty, !(s.village ?? "").contains(village) { return false }
         let text = self.text.trimmingCharacters(in: .whitespaces)
         guard !text.isEmpty else { return true }
-        return (s.household.headName ?? "").contains(text) || s.household.id.contains(text)
+        return (s.headName ?? "").contains(text) || s.id.contains(text)
             || s.memberNames.contains { $0.contains(text) }
     }
 }
 
 extension Casework {
     /// The households held here with their heads and application statuses, in id order,
-    /// filtered by `search`: three table reads, whatever the number of households.
+    /// filtered by `search`: three table reads of the few columns a list shows, whatever the
+    /// number of households.
     public func householdSummaries(_ search: HouseholdSearch = HouseholdSearch()) throws(CaseworkError) -> [HouseholdSummary] {
-        let members = Dictionary(grouping: try rows("member").map(Member.init)) { $0.householdID ?? "" }
-        let applications = Dictionary(grouping: try rows("application").map(ApplicationRecord.init)) { $0.householdID ?? "" }
-        return try households().map { h in
-            let people = (members[h.id] ?? []).sorted { $0.id < $1.id }
+        let members = Dictionary(grouping: try rows("member", columns: ["household_id", "name", "id_number", "relation"])) {
+            $0.text("household_id") ?? ""
+        }
+        let applications = Dictionary(grouping: try rows("application", columns: ["household_id", "status", "received_at"])) {
+            $0.text("household_id") ?? ""
+        }
+        return try rows("household", columns: ["head_name", "village", "next_review"]).map { h in
+            let people = members[h.id] ?? []
             let statuses = (applications[h.id] ?? [])
-                .sorted { ($0.receivedAt?.epochSeconds ?? 0) > ($1.receivedAt?.epochSeconds ?? 0) }
-                .compactMap(\.status)
-            return HouseholdSummary(household: h, head: people.first { $0.relation == .head } ?? people.first,
-                                    memberNames: people.compactMap(\.name), memberCount: people.count,
-                                    applicationStatuses: statuses)
+                .sorted { ($0.timestamp("received_at")?.epochSeconds ?? 0) > ($1.timestamp("received_at")?.epochSeconds ?? 0) }
+                .compactMap { $0.code("status", as: ApplicationStatus.self) }
+            let head = people.first { $0.text("relation") == Relation.head.rawValue } ?? people.first
+            return HouseholdSummary(id: h.id, headName: h.text("head_name"), village: h.text("village"), nextReview: h.date("next_review"),
+                                    headIDNumber: head?.text("id_number"), memberNames: people.compactMap { $0.text("name") },
+                                    memberCount: people.count, applicationStatuses: statuses)
         }.filter(search.matches)
+    }
+}
+
+extension Casework {
+    /// The head's name of each of `households` (a page that lists cases by their heads).
+    public func headNames(of households: Set<String>) throws(CaseworkError) -> [String: String] {
+        guard !households.isEmpty else { return [:] }
+        var names: [String: String] = [:]
+        for row in try rows("household", where: "id", in: Array(households)) {
+            if let name = row.text("head_name") { names[row.id] = name }
+        }
+        return names
     }
 }

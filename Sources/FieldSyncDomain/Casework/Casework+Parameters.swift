@@ -41,7 +41,8 @@ extension Casework {
         let now = stamp(at)
         func byNow(_ t: Timestamp?) -> Bool { t.map { $0 <= now } ?? false }
         let closing: Set<String> = [ApplicationStatus.rejected.rawValue, ApplicationStatus.closed.rawValue]
-        let applications = try rows("application").compactMap { r -> DueList.Application? in
+        let applications = try rows("application", columns: ["household_id", "category", "emergency", "received_at", "status",
+                                                             "decided_at", "replied_at", "helped_at"]).compactMap { r -> DueList.Application? in
             guard let received = r.timestamp("received_at"), received <= now else { return nil }
             // Closed by a rejection or closure decided by now (a status without its moment counts as it stands).
             if closing.contains(r.text("status") ?? ""), r.timestamp("decided_at").map({ $0 <= now }) ?? true { return nil }
@@ -49,7 +50,7 @@ extension Casework {
                                        emergency: r.flag("emergency"), receivedAt: received,
                                        replied: byNow(r.timestamp("replied_at")), helped: byNow(r.timestamp("helped_at")))
         }
-        let feedback = try rows("referral_feedback")
+        let feedback = try rows("referral_feedback", columns: ["referral_id", "received_at"])
         let answered = Set(feedback.compactMap { r -> String? in byNow(r.timestamp("received_at")) ? r.text("referral_id") : nil })
         let withFeedback = Set(feedback.compactMap { $0.text("referral_id") })
         let parameters = try parameters()
@@ -61,7 +62,7 @@ extension Casework {
                   r.text("status") != "withdrawn", referred.map({ $0 <= now }) ?? true else { return nil }
             return DueList.Referral(id: r.id, householdID: r.text("household_id"), dueAt: due, answered: answered.contains(r.id) || (r.text("status") == "answered" && !withFeedback.contains(r.id)))
         }
-        let reviews = try households().compactMap { h -> DueList.Review? in
+        let reviews = try rows("household", columns: ["status", "next_review", "created_at"]).map(Household.init).compactMap { h -> DueList.Review? in
             guard h.status != "closed", let date = h.nextReview, h.createdAt.map({ $0 <= now }) ?? true else { return nil }
             return DueList.Review(householdID: h.id, date: date)
         }

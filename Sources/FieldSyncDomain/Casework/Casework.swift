@@ -96,18 +96,22 @@ public struct Casework: Sendable {
     /// Every row of `table`, read in one snapshot (``Replica/scan(table:columns:matching:)``):
     /// a per-row read costs a transaction each, which over a station's thousands of rows is
     /// most of what a listing (due items, the workbench's pages) would take.
-    func rows(_ table: String) throws(CaseworkError) -> [RowValues] {
-        try rows(table, matching: nil)
+    ///
+    /// `columns` reads only those (a listing of thousands of rows needs a few of each; the
+    /// others then read as absent).
+    func rows(_ table: String, columns: [String]? = nil) throws(CaseworkError) -> [RowValues] {
+        try rows(table, columns: columns, matching: nil)
     }
 
     /// The rows of `table` whose text `column` is one of `values` (one case's records).
     func rows(_ table: String, where column: String, in values: [String]) throws(CaseworkError) -> [RowValues] {
-        try rows(table, matching: (column, values))
+        try rows(table, columns: nil, matching: (column, values))
     }
 
-    private func rows(_ table: String, matching: (column: String, values: [String])?) throws(CaseworkError) -> [RowValues] {
+    private func rows(_ table: String, columns wanted: [String]?,
+                      matching: (column: String, values: [String])?) throws(CaseworkError) -> [RowValues] {
         guard let schema = replica.schema.table(table) else { throw .store(.unknownTable(table)) }
-        let columns = schema.columns.map(\.name)
+        let columns = wanted ?? schema.columns.map(\.name)
         return try wrap { () throws(StoreError) -> [RowValues] in
             try replica.scan(table: table, columns: columns, matching: matching).map { row in
                 var values: [String: Value] = ["id": .text(row.id)]

@@ -10,8 +10,8 @@ extension Replica {
     /// per row, which over a county's tens of thousands of members is most of the time
     /// such a view takes. Deleted rows are not in the user tables, so they are not listed.
     ///
-    /// `matching` keeps only the rows whose text `column` is one of `values` (one case's
-    /// rows for the workbench's case page), filtered by SQLite rather than after the read.
+    /// `matching` keeps only the rows whose text `column` (or `id`) is one of `values` (one
+    /// case's rows for the workbench's case page), filtered by SQLite rather than after the read.
     public func scan(table: String, columns: [String],
                      matching: (column: String, values: [String])? = nil) throws(StoreError) -> [(id: String, values: [Value])] {
         let tableCatalog = try catalog.table(table)
@@ -24,7 +24,7 @@ extension Replica {
         var filter = ""
         var arguments: [String] = []
         if let matching {
-            guard tableCatalog.columnIndex[matching.column] != nil else {
+            guard matching.column == "id" || tableCatalog.columnIndex[matching.column] != nil else {
                 throw .unknownColumn(table: table, column: matching.column)
             }
             if matching.values.isEmpty { return [] }

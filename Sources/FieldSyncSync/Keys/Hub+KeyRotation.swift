@@ -28,8 +28,12 @@ extension Hub {
         if let upstream = try upstream() {
             throw .invalidInput("本中心已加入上级中心 \(upstream.name)，暂不支持更换密钥 / this hub has joined the provincial hub \(upstream.name), which knows it by its current key; rotating it would cut that link, and is not supported yet.")
         }
-        if try HubServeLock.isHeld(folder: folder) {
+        switch try HubServeLock.holder(folder: folder) {
+        case .serve?:
             throw .invalidInput("本中心正由 fieldsync hub serve 提供服务，请先停止服务再更换密钥 / this hub is being served (`fieldsync hub serve` holds \(HubServeLock.fileName) in its folder): a running server keeps the keys it loaded, so stop it (Ctrl-C), run rotate-key, then start `hub serve` again.")
+        case .desk?:
+            throw .invalidInput("本中心的审核页面（fieldsync hub ui）正在运行，请先关闭再更换密钥 / this hub's review desk is open (`fieldsync hub ui` holds \(HubServeLock.Holder.desk.fileName) in its folder): it keeps the keys it loaded, so stop it (Ctrl-C), run rotate-key, then open the desk again.")
+        case nil: break
         }
         if let county = try counties().first {
             throw .invalidInput("本中心有下级县级中心 \(county.name)，暂不支持更换密钥 / county hubs (\(county.name)) are enrolled here; they do not follow a rotation of this hub's key yet, so it is not supported.")

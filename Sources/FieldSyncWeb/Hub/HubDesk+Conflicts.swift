@@ -70,7 +70,7 @@ struct ConflictsPage {
             household = r.household ?? "—"
             personal = r.isPersonal
             func side(_ s: ConflictSide) -> Side {
-                Side(value: s.value.map(ValueText.show) ?? "（已隐藏 masked）", writer: s.writer.displayName, at: ISOTime.format(millis: s.atMillis))
+                Side(value: s.value.map(ValueText.show) ?? "（已隐藏 masked）", writer: s.writer.displayName, at: Display.moment(millis: s.atMillis))
             }
             winner = side(r.winner)
             loser = side(r.loser)

@@ -109,7 +109,7 @@ struct StationsPage {
             return Row(name: p.peer.name, township: p.peer.township ?? "—", households: o?.householdsInScope ?? 0,
                        pending: o?.pendingDecisions ?? 0, conflicts: o?.openConflicts ?? 0,
                        duplicates: o?.duplicateGroups.map(String.init) ?? "—", owed: String(p.changesPending),
-                       lastReceived: o?.lastReceived.map { ISOTime.format(millis: $0.atMillis) } ?? "—",
+                       lastReceived: o?.lastReceived.map { Display.moment(millis: $0.atMillis) } ?? "—",
                        revoked: p.peer.revokedAtMillis != nil)
         }
         empty = rows.isEmpty

@@ -11,6 +11,11 @@ enum Display {
         return text.prefix(10) + " " + text.dropFirst(11).prefix(5)
     }
 
+    /// A hub record's wall time (milliseconds since 1970), in China time to the minute.
+    static func moment(millis: UInt64) -> String {
+        moment(Timestamp(Date(timeIntervalSince1970: TimeInterval(millis) / 1000)))
+    }
+
     static func date(_ d: CivilDate?) -> String { d?.description ?? "—" }
     static func money(_ m: Money?) -> String { m.map { "\($0) 元" } ?? "—" }
     static func text(_ s: String?) -> String { s.flatMap { $0.isEmpty ? nil : $0 } ?? "—" }

@@ -14,11 +14,11 @@ extension StationWorkbench {
             let (items, heads) = try await bench.run(context) { station in
                 let casework = station.casework()
                 let items = try casework.due(at: now)
-                let heads = Dictionary(uniqueKeysWithValues: try casework.households().map { ($0.id, $0.headName) })
-                return (items, heads)
+                let shown = Set(items.prefix(TodayPage.limit).compactMap(\.householdID))
+                return (items, try casework.headNames(of: shown))
             }
-            return bench.pages.page("today", TodayPage(frame: bench.frame("今日待办 Today", context, current: "/today"),
-                                                       items: items.map { TodayPage.Item($0, head: $0.householdID.flatMap { heads[$0] ?? nil }) }))
+            return bench.pages.page("today", TodayPage(frame: bench.frame("今日待办 Today", context, current: "/today"), all: items,
+                                                       heads: heads))
         }
         router.get("/households") { request, context in
             let page = max(1, request.uri.queryParameters.get("page", as: Int.self) ?? 1)
@@ -92,17 +92,24 @@ struct TodayPage {
             row = item.rowID
         }
     }
+    /// The most urgent items shown; the rest are counted (a station back from a week without
+    /// power may have hundreds of reviews due, and the first hundred are the day's work).
+    static let limit = 100
     let frame: Frame
     let items: [Item]
     // Stored, not computed: Mustache reads a model's stored properties only.
     let empty: Bool
+    let total: Int
     let overdueCount: Int
+    let more: Int?
 
-    init(frame: Frame, items: [Item]) {
+    init(frame: Frame, all: [DueItem], heads: [String: String]) {
         self.frame = frame
-        self.items = items
-        empty = items.isEmpty
-        overdueCount = items.filter(\.overdue).count
+        items = all.prefix(Self.limit).map { Item($0, head: $0.householdID.flatMap { heads[$0] }) }
+        empty = all.isEmpty
+        total = all.count
+        overdueCount = all.filter(\.isOverdue).count
+        more = all.count > Self.limit ? all.count - Self.limit : nil
     }
 }
 
@@ -117,13 +124,13 @@ struct HouseholdsPage {
         let nextReview: String
 
         init(_ s: HouseholdSummary) {
-            id = s.household.id
-            head = Display.text(s.household.headName)
-            village = Display.text(s.household.village)
-            idNumber = Masking.idNumber(s.head?.idNumber)
+            id = s.id
+            head = Display.text(s.headName)
+            village = Display.text(s.village)
+            idNumber = Masking.idNumber(s.headIDNumber)
             members = s.memberCount
             statuses = s.applicationStatuses.isEmpty ? "—" : s.applicationStatuses.prefix(3).map { CodeLabels.label($0) }.joined(separator: "，")
-            nextReview = Display.date(s.household.nextReview)
+            nextReview = Display.date(s.nextReview)
         }
     }
     let frame: Frame

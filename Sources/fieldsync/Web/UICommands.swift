@@ -82,8 +82,8 @@ struct HubUI: ParsableCommand {
         Merges and return bundles run as they do with `hub merge` and `hub export`, one at \
         a time, with progress on the page. Where the hub's keys are protected by a \
         passphrase, the first page asks for it, and the desk locks itself after \
-        --lock-after minutes without use. Do not run it while `hub serve` merges for the \
-        same folder on another machine's behalf: both would write the hub's replica.
+        --lock-after minutes without use. It may run beside `hub serve` (merges take turns, \
+        as two `hub merge` commands do); `hub rotate-key` waits until it is closed.
 
         Example:
           fieldsync hub ui hub-huangzhong
@@ -95,6 +95,12 @@ struct HubUI: ParsableCommand {
     func run() throws {
         let listen = try options.address(default: 8481)
         let desk = try reporting { try HubDesk(folder: dir, lockAfter: TimeInterval(options.lockAfter * 60)) }
+        // Held until the process exits: `hub rotate-key` refuses while the desk holds the keys.
+        guard let lock = try reporting({ try HubServeLock.acquire(folder: NodeFolder(dir), for: .desk) }) else {
+            FileHandle.standardError.write(Data("fieldsync: 错误 error: 本中心的审核页面已在另一个 fieldsync hub ui 中打开 / this hub's review desk is already open in another `fieldsync hub ui` (it holds \(HubServeLock.Holder.desk.fileName) in the hub folder).\n".utf8))
+            throw ExitCode(1)
+        }
+        defer { lock.release() }
         let name = (dir as NSString).lastPathComponent
         let ui = options
         let app = desk.application(listen: listen) { port in ui.announce("hub", name: name, host: listen.host, port: port) }
