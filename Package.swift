@@ -182,7 +182,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FieldSyncSyncTests",
-            dependencies: ["FieldSyncSync", "FieldSyncTestSupport"],
+            dependencies: ["FieldSyncSync", "FieldSyncTestSupport", .product(name: "Crypto", package: "swift-crypto")],
             // Replica files of released schemas, read by path (PriorReplicaTests).
             exclude: ["PriorReplicas"]
         ),

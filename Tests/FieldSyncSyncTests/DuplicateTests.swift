@@ -1,3 +1,4 @@
+import Crypto
 import FieldSyncCore
 import FieldSyncDomain
 import FieldSyncStore
@@ -148,6 +149,20 @@ final class DuplicateTests: SyncTestCase {
         XCTAssertNotEqual(one.personKey(idNumber: x), two.personKey(idNumber: x), "another county's secret gives another reference")
         XCTAssertNotEqual(one.personKey(idNumber: x), one.personKey(idNumber: number))
         XCTAssertEqual(one.personKey(idNumber: x).bytes.count, 32)
+        XCTAssertEqual(one.personKey(idNumber: x), one.personKey(idNumber: "\u{3000}63990019900601002x\u{3000}"),
+                       "a full-width space (typed on a Chinese keyboard) is trimmed too")
+    }
+
+    /// The references every station has been told must not move: the hash is pinned to
+    /// HMAC-SHA256(secret, the normalized number), whichever path normalized it.
+    func testTheKeyedHashIsHMACSHA256OfTheNormalizedNumber() throws {
+        let secret = Array(repeating: UInt8(7), count: 32)
+        let expected = Array(HMAC<SHA256>.authenticationCode(for: Data("63990019900601002X".utf8), using: SymmetricKey(data: secret)))
+        let county = CountySecret(bytes: secret)
+        for typed in ["63990019900601002X", "63990019900601002x", " 63990019900601002x\t", "\u{3000}63990019900601002X"] {
+            XCTAssertEqual(county.personKey(idNumber: typed).bytes, expected, typed)
+        }
+        XCTAssertEqual(CountySecret.normalized("  "), [])
     }
 
     func testCountySecretIsOwnerOnlyMadeForAnOlderHubAndNeverReplacedWhenDamaged() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import FieldSyncCore
 import FieldSyncStore
 
 /// One line of a station's household list: enough to find a case (head, village, members,
@@ -48,20 +49,26 @@ extension Casework {
     /// filtered by `search`: three table reads of the few columns a list shows, whatever the
     /// number of households.
     public func householdSummaries(_ search: HouseholdSearch = HouseholdSearch()) throws(CaseworkError) -> [HouseholdSummary] {
-        let members = Dictionary(grouping: try rows("member", columns: ["household_id", "name", "id_number", "relation"])) {
-            $0.text("household_id") ?? ""
+        // Positional scans, not RowValues: a dictionary per row is most of what this costs
+        // over a station's thousands of members.
+        let (householdRows, memberRows, applicationRows) = try wrap { () throws(StoreError) in
+            (try replica.scan(table: "household", columns: ["head_name", "village", "next_review"]),
+             try replica.scan(table: "member", columns: ["household_id", "name", "id_number", "relation"]),
+             try replica.scan(table: "application", columns: ["household_id", "status", "received_at"]))
         }
-        let applications = Dictionary(grouping: try rows("application", columns: ["household_id", "status", "received_at"])) {
-            $0.text("household_id") ?? ""
-        }
-        return try rows("household", columns: ["head_name", "village", "next_review"]).map { h in
+        func text(_ v: Value) -> String? { if case let .text(s) = v, !s.isEmpty { s } else { nil } }
+        let members = Dictionary(grouping: memberRows) { text($0.values[0]) ?? "" }
+        let applications = Dictionary(grouping: applicationRows) { text($0.values[0]) ?? "" }
+        return householdRows.map { h in
             let people = members[h.id] ?? []
             let statuses = (applications[h.id] ?? [])
-                .sorted { ($0.timestamp("received_at")?.epochSeconds ?? 0) > ($1.timestamp("received_at")?.epochSeconds ?? 0) }
-                .compactMap { $0.code("status", as: ApplicationStatus.self) }
-            let head = people.first { $0.text("relation") == Relation.head.rawValue } ?? people.first
-            return HouseholdSummary(id: h.id, headName: h.text("head_name"), village: h.text("village"), nextReview: h.date("next_review"),
-                                    headIDNumber: head?.text("id_number"), memberNames: people.compactMap { $0.text("name") },
+                .map { (text($0.values[2]).flatMap(Timestamp.init)?.epochSeconds ?? 0, text($0.values[1]).flatMap(ApplicationStatus.init(rawValue:))) }
+                .sorted { $0.0 > $1.0 }
+                .compactMap(\.1)
+            let head = people.first { text($0.values[3]) == Relation.head.rawValue } ?? people.first
+            return HouseholdSummary(id: h.id, headName: text(h.values[0]), village: text(h.values[1]),
+                                    nextReview: text(h.values[2]).flatMap(CivilDate.init),
+                                    headIDNumber: head.flatMap { text($0.values[2]) }, memberNames: people.compactMap { text($0.values[1]) },
                                     memberCount: people.count, applicationStatuses: statuses)
         }.filter(search.matches)
     }

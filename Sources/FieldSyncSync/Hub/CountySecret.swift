@@ -29,15 +29,31 @@ extension NodeFolder {
 public struct CountySecret {
     /// The secret's length in bytes.
     public static let byteCount = 32
-    private let key: SymmetricKey
+    /// HMAC-SHA256 with the secret already absorbed: each person's hash copies it and adds
+    /// only the number (a county's duplicate scan hashes every member it holds).
+    private let keyed: HMAC<SHA256>
 
-    init(bytes: [UInt8]) { key = SymmetricKey(data: bytes) }
+    init(bytes: [UInt8]) { keyed = HMAC<SHA256>(key: SymmetricKey(data: bytes)) }
 
     /// The keyed hash of an ID number: HMAC-SHA256(secret, the number trimmed, with a
     /// lowercase x as X). Equal for the same person however the number was typed.
     public func personKey(idNumber: String) -> PersonKey {
-        let normalized = idNumber.trimmingCharacters(in: .whitespacesAndNewlines).uppercased()
-        return PersonKey(bytes: Array(HMAC<SHA256>.authenticationCode(for: Data(normalized.utf8), using: key)))
+        var mac = keyed
+        mac.update(data: Self.normalized(idNumber))
+        return PersonKey(bytes: Array(mac.finalize()))
+    }
+
+    /// The number trimmed of white space and upper-cased, as UTF-8. An ASCII number (every
+    /// stored one: the service validates GB 11643) takes a byte loop; anything else goes
+    /// through Foundation's Unicode trimming and case mapping, with the same result.
+    static func normalized(_ idNumber: String) -> [UInt8] {
+        let utf8 = Array(idNumber.utf8)
+        guard utf8.allSatisfy({ $0 < 0x80 }) else {
+            return Array(idNumber.trimmingCharacters(in: .whitespacesAndNewlines).uppercased().utf8)
+        }
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (0x09...0x0D).contains(b) }
+        guard let first = utf8.firstIndex(where: { !isSpace($0) }), let last = utf8.lastIndex(where: { !isSpace($0) }) else { return [] }
+        return utf8[first...last].map { (0x61...0x7A).contains($0) ? $0 - 0x20 : $0 }
     }
 
     /// The secret of the hub in `folder`, made (32 random bytes, 0600) if it has none;
