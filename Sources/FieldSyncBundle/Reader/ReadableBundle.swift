@@ -1,6 +1,8 @@
 import FieldSyncCore
 
-/// A bundle proven sound from end to end for one recipient: its changes can be read.
+/// A bundle opened for one recipient: its changes can be read. From
+/// ``VerifiedBundle/open(as:key:)`` it is proven sound from end to end; from
+/// ``VerifiedBundle/openInOnePass(as:key:)`` the same proof is made while it is read.
 public struct ReadableBundle: Sendable {
     public var header: BundleHeader
     let path: String
