@@ -45,7 +45,8 @@ enum ChildImport {
             .ranked(by: CaseworkPrecedence()) // as a real hub merges (M7)
             .scoped(by: CaseworkScope(), township: nil) // and files every change into its township's feed (P2)
         let seconds = try FieldSyncBench.measure {
-            let readable = try UnverifiedBundle.open(path: bundle).verify().open(as: hubSite, key: key)
+            // As the hub's import opens it: checked while applied, in the one transaction.
+            let readable = try UnverifiedBundle.open(path: bundle).verify().openInOnePass(as: hubSite, key: key)
             _ = try replica.importChanges { tx in
                 tx.mergeGuard = Workload.stationGuard
                 try readable.forEachBatch { try tx.apply($0) }

@@ -74,24 +74,37 @@ struct BundleCrafter {
 
 extension XCTestCase {
     /// Runs the whole reading sequence on `bytes` and returns the error, failing the test if
-    /// no error is thrown or if a batch is delivered first.
+    /// no error is thrown or if a batch is delivered first. The same bytes read in one pass
+    /// (``VerifiedBundle/openInOnePass(as:key:)``, as an import reads them inside its
+    /// transaction) must fail with the same error, batches delivered before it or not.
     func readingError(_ bytes: [UInt8], in folder: TemporaryFolder, _ message: @autoclosure () -> String = "",
                       file: StaticString = #filePath, line: UInt = #line) -> BundleError? {
         let path = folder.file("t-\(UUID().uuidString).fsb")
         precondition(FileManager.default.createFile(atPath: path, contents: Data(bytes)), "cannot write \(path)")
         defer { try? FileManager.default.removeItem(atPath: path) }
         var delivered = false
+        let error: BundleError
         do {
             let readable = try UnverifiedBundle.open(path: path).verify().open(as: Fixtures.hubSite, key: Fixtures.hubAgreement)
             try readable.forEachBatch { _ in delivered = true }
             XCTFail("no error: \(message())", file: file, line: line)
             return nil
-        } catch let error as BundleError {
-            XCTAssertFalse(delivered, "a batch was delivered before \(error): \(message())", file: file, line: line)
-            return error
+        } catch let caught as BundleError {
+            XCTAssertFalse(delivered, "a batch was delivered before \(caught): \(message())", file: file, line: line)
+            error = caught
         } catch {
             XCTFail("untyped error \(error): \(message())", file: file, line: line)
             return nil
         }
+        do {
+            let readable = try UnverifiedBundle.open(path: path).verify().openInOnePass(as: Fixtures.hubSite, key: Fixtures.hubAgreement)
+            try readable.forEachBatch { _ in }
+            XCTFail("no error in one pass (two passes: \(error)): \(message())", file: file, line: line)
+        } catch let onePass as BundleError {
+            XCTAssertEqual(onePass, error, "one pass and two passes disagree: \(message())", file: file, line: line)
+        } catch {
+            XCTFail("untyped error in one pass \(error): \(message())", file: file, line: line)
+        }
+        return error
     }
 }

@@ -1,4 +1,5 @@
-import FieldSyncBundle
+@testable import FieldSyncBundle
+import Crypto
 import FieldSyncCore
 import FieldSyncStore
 @testable import FieldSyncSync
@@ -25,6 +26,36 @@ final class ImportSafetyTests: SyncTestCase {
         let result = try county.hub.merge(bundleAt: bundle.path)
         XCTAssertEqual(result.report.applied, bundle.header.totalChanges)
         XCTAssertEqual(try county.hub.replica.digest(), try county.stations[0].replica.digest())
+    }
+
+    /// An import reads the body once, checking each frame as it applies it (one pass,
+    /// B25's exception): a frame damaged under a valid signature after several frames were
+    /// applied rolls the whole import back, with the error the first pass would have given.
+    func testSignedBundleDamagedInItsLastFrameLeavesTheReplicaExactlyAsBefore_B18_B25() throws {
+        let county = try makeCounty(stations: 1)
+        try addHouseholds(county.stations[0], count: 3_000)   // several frames
+        let bundle = try county.stations[0].export(to: folder.sub("up.fsb"))
+        XCTAssertGreaterThan(bundle.header.frameCount, 2)
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: bundle.path)))
+        // Inside the last frame's ciphertext, just before the end marker and the trailer.
+        let body = bytes.count - BundleFormat.trailerSize
+        bytes[body - 4 - 20] ^= 0x20
+        let resigned = Array(bytes.prefix(body))
+        let digest = Array(SHA256.hash(data: resigned))
+        let path = folder.sub("damaged.fsb")
+        try Data(resigned + BundleWriter.trailer(digest: digest, signingKey: county.stations[0].identity.signingKey))
+            .write(to: URL(fileURLWithPath: path))
+        let before = try snapshot(county.hub.replica)
+        var applied = 0
+        XCTAssertThrowsError(try county.hub.merge(bundleAt: path, afterEachBatch: { applied = $0 })) { error in
+            guard case .bundle(_, .frameAuthenticationFailed(index: bundle.header.frameCount - 1, _))? = error as? SyncError else {
+                return XCTFail("\(error)")
+            }
+        }
+        XCTAssertGreaterThan(applied, 0, "the frames before the damaged one were applied, then rolled back")
+        XCTAssertEqual(try snapshot(county.hub.replica), before)
+        let result = try county.hub.merge(bundleAt: bundle.path)
+        XCTAssertEqual(result.report.applied, bundle.header.totalChanges)
     }
 
     func testImportingTheSameBundleTwiceChangesNothingTheSecondTime() throws {

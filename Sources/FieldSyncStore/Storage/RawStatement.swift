@@ -91,6 +91,28 @@ struct RawStatement {
 
     func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
 
+    /// A text column as GRDB reads it (`String(cString:)`), so a value read here is the
+    /// value every GRDB read of the same cell gives (digests, exports); nil for NULL.
+    func text(_ column: Int32) -> String? {
+        guard let text = sqlite3_column_text(handle, column) else { return nil }
+        return String(cString: text)
+    }
+
+    /// A user-table value read back as the column's type, as ``Value/init(_:type:)`` reads
+    /// a GRDB `DatabaseValue`: without boxing a `Row` per read, which cost a third of the
+    /// hub's steady-state merge (issue 10).
+    func value(_ column: Int32, type: ColumnType) -> Value {
+        switch sqlite3_column_type(handle, column) {
+        case SQLITE_INTEGER:
+            let v = sqlite3_column_int64(handle, column)
+            return type == .real ? .real(Double(v)) : .integer(v)
+        case SQLITE_FLOAT: return .real(sqlite3_column_double(handle, column))
+        case SQLITE_TEXT: return text(column).map(Value.text) ?? .null
+        case SQLITE_BLOB: return .blob(blob(column))
+        default: return .null
+        }
+    }
+
     func blob(_ column: Int32) -> [UInt8] {
         let count = Int(sqlite3_column_bytes(handle, column))
         guard count > 0, let base = sqlite3_column_blob(handle, column) else { return [] }

@@ -13,7 +13,7 @@ final class RowStore {
     private var rowSelectStatement: RawStatement?
     private var logSelectStatement: RawStatement?
     private var cellsUpsertStatement: RawStatement?
-    private var tableStatements: [String: (select: Statement, upsert: RawStatement)] = [:]
+    private var tableStatements: [String: (select: RawStatement, upsert: RawStatement)] = [:]
     /// The buffer each log record is encoded into, reused so that logging a change does
     /// not allocate.
     private var recordWriter = ByteWriter(capacity: 256)
@@ -71,9 +71,9 @@ final class RowStore {
         }
     }
 
-    private func statements(_ table: TableCatalog) throws -> (select: Statement, upsert: RawStatement) {
+    private func statements(_ table: TableCatalog) throws -> (select: RawStatement, upsert: RawStatement) {
         if let s = tableStatements[table.schema.name] { return s }
-        let s = (try db.cachedStatement(sql: table.selectRowSQL), try RawStatement(db, sql: table.upsertRowSQL))
+        let s = (try RawStatement(db, sql: table.selectRowSQL), try RawStatement(db, sql: table.upsertRowSQL))
         tableStatements[table.schema.name] = s
         return s
     }
@@ -98,13 +98,16 @@ final class RowStore {
         let cells = rowSelect.blob(0)
         rowSelect.reset()
         try RowState.decodeCells(cells, into: &state.cells)
-        if state.hasCells, let values = try Row.fetchOne(statements(table).select, arguments: [rowID]) {
-            for (i, column) in table.schema.columns.enumerated() {
-                if let bits = state.cells[i]?.exactReal {
-                    state.values[i] = .real(Double(bitPattern: bits))
-                } else {
-                    state.values[i] = Value(values[i] as DatabaseValue, type: column.type)
-                }
+        guard state.hasCells else { return state }
+        let select = try statements(table).select
+        select.bind(1, text: rowID)
+        defer { select.reset() }
+        guard try select.step() else { return state }
+        for (i, column) in table.schema.columns.enumerated() {
+            if let bits = state.cells[i]?.exactReal {
+                state.values[i] = .real(Double(bitPattern: bits))
+            } else {
+                state.values[i] = select.value(Int32(i), type: column.type)
             }
         }
         return state

@@ -47,10 +47,12 @@ public struct ImportResult: Sendable {
 /// 3. the signed header must be of the expected direction, from that peer, addressed to
 ///    this replica, under this replica's schema or a released older version of it
 ///    (``BundleSchema``);
-/// 4. every frame is decrypted, inflated and parsed once, so the whole file is proven
-///    sound before a single change is applied;
-/// 5. the changes are applied in one transaction with the bookkeeping (the peer's vector,
-///    the bundle id): all or nothing.
+/// 4. the changes are applied in one transaction with the bookkeeping (the peer's vector,
+///    the bundle id): all or nothing. The frames are decrypted, inflated, parsed and
+///    counted as they are applied (``VerifiedBundle/openInOnePass(as:key:)``), so a
+///    damaged frame or a wrong count anywhere in the file rolls the whole import back:
+///    the file is proven sound before anything of it takes effect, in one pass over the
+///    body instead of two.
 ///
 /// A bundle already imported is a no-op; so is every change already held.
 enum BundleImport {
@@ -80,7 +82,7 @@ enum BundleImport {
             if kind == .stationToHub { try ClockSkewLog.record(header.created, from: peer.site, in: replica, wallMillis: wallClock()) }
             // Encrypted to the key the sender knew: the current one or, at a hub that rotated
             // its keys, a retired one.
-            let readable = try verified.open(as: identity.site, key: identity.agreementKey(opening: header))
+            let readable = try verified.openInOnePass(as: identity.site, key: identity.agreementKey(opening: header))
             let plan = try makePlan(peer, header, readable)
             let ((), report) = try SyncError.naming(peer, file: name) { () throws -> ((), ApplyReport) in try replica.importChanges { tx in
                 tx.mergeGuard = plan.mergeGuard
