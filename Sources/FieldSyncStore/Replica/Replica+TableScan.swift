@@ -1,6 +1,5 @@
 import FieldSyncCore
 import GRDB
-import GRDBSQLite
 
 extension Replica {
     /// The visible rows of `table`, with the values of `columns` in the order given, in
@@ -41,7 +40,7 @@ extension Replica {
             for (i, argument) in arguments.enumerated() { statement.bind(Int32(i + 1), text: argument) }
             var result: [(id: String, values: [Value])] = []
             while try statement.step() {
-                result.append((statement.text(0), types.enumerated().map { i, type in statement.value(Int32(i + 1), type: type) }))
+                result.append((statement.text(0) ?? "", types.enumerated().map { i, type in statement.value(Int32(i + 1), type: type) }))
             }
             statement.reset()
             return result
@@ -57,29 +56,5 @@ extension Replica {
     /// The newest bundles exported to `peer`, newest first.
     public func exportedBundles(to peer: SiteID, limit: Int) throws(StoreError) -> [BundleRecord] {
         try read { db in try BundleLog.exported.list(db, peer: peer, limit: limit) }
-    }
-}
-
-extension RawStatement {
-    /// Column `column` of the current row as text (empty when null).
-    func text(_ column: Int32) -> String {
-        let count = Int(sqlite3_column_bytes(statement.sqliteStatement, column))
-        guard count > 0, let base = sqlite3_column_text(statement.sqliteStatement, column) else { return "" }
-        return String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self)
-    }
-
-    /// Column `column` of the current row as a user value of `type`, as
-    /// ``Value/init(_:type:)`` reads a `DatabaseValue` (an integer in a REAL column is a real).
-    func value(_ column: Int32, type: ColumnType) -> Value {
-        let handle = statement.sqliteStatement
-        switch sqlite3_column_type(handle, column) {
-        case SQLITE_NULL: return .null
-        case SQLITE_INTEGER:
-            let v = sqlite3_column_int64(handle, column)
-            return type == .real ? .real(Double(v)) : .integer(v)
-        case SQLITE_FLOAT: return .real(sqlite3_column_double(handle, column))
-        case SQLITE_TEXT: return .text(text(column))
-        default: return .blob(blob(column))
-        }
     }
 }
