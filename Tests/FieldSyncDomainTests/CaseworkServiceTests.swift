@@ -31,6 +31,18 @@ final class CaseworkServiceTests: XCTestCase {
         XCTAssertEqual(members.first?.sex, .male, "sequence 123: the 17th digit is odd")
     }
 
+    /// A counter left behind its rows (two commands of an older build took one id) must
+    /// not put a new household on top of an existing one.
+    func testANewRecordPassesOverAnIdWhoseRowExistsWhenTheCounterLagsBehind() throws {
+        let cw = try makeCasework()
+        let (first, _) = try cw.sampleHousehold()
+        try cw.replica.setSetting(RowIDGenerator.settingKey, "1")
+        let second = try cw.addHousehold(HouseholdInput(township: "630122100", headName: "后来者", hukou: "urban"), at: july1)
+        XCTAssertNotEqual(second, first)
+        XCTAssertEqual(try cw.household(first)?.hukou, .rural, "the first household is untouched")
+        XCTAssertEqual(try cw.household(second)?.headName, "后来者")
+    }
+
     func testMemberWithABadIDNumberIsRefusedAndNothingIsWritten() throws {
         let cw = try makeCasework()
         let (h, _) = try cw.sampleHousehold()

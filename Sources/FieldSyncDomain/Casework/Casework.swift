@@ -139,10 +139,22 @@ public struct Casework: Sendable {
             : .notFound(table: table, id: id)
     }
 
+    /// Writes a new row under a fresh id. An id whose row exists (or existed: a tombstone
+    /// would swallow the new row) is passed over: the counter can lag the rows when an
+    /// older build took ids by a read and a separate write, and a new record must never
+    /// land on someone else's.
     func insert(_ table: String, _ values: [String: Value]) throws(CaseworkError) -> String {
-        let id = try wrap { () throws(StoreError) in try RowIDGenerator.next(for: replica, site: replica.siteID) }
-        try write(table, id, values)
-        return id
+        for _ in 0..<10_000 {
+            let id = try wrap { () throws(StoreError) in try RowIDGenerator.next(for: replica, site: replica.siteID) }
+            let taken = try wrap { () throws(StoreError) -> Bool in
+                if try replica.row(table: table, rowID: id) != nil { return true }
+                return try replica.isDeleted(table: table, rowID: id)
+            }
+            if taken { continue }
+            try write(table, id, values)
+            return id
+        }
+        throw .store(.invalidChange(table: table, reason: "no free row id: the row counter is far behind the rows"))
     }
 
     func write(_ table: String, _ id: String, _ values: [String: Value]) throws(CaseworkError) {

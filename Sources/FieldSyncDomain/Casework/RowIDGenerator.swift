@@ -10,11 +10,10 @@ public enum RowIDGenerator {
     /// The replica setting that holds the next counter value.
     public static let settingKey = "next_row_number"
 
-    /// Reserves and returns the next id for rows created on `replica` by `site`.
+    /// Reserves and returns the next id for rows created on `replica` by `site`; atomic
+    /// across processes (``Replica/takeCounter(_:)``).
     public static func next(for replica: Replica, site: SiteID) throws(StoreError) -> String {
-        let n = Int(try replica.setting(settingKey) ?? "1") ?? 1
-        try replica.setSetting(settingKey, String(n + 1))
-        return id(n, site: site)
+        id(try replica.takeCounter(settingKey), site: site)
     }
 
     /// Moves the counter past `number`, so that no id up to it is issued again.

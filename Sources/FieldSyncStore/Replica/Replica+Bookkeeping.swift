@@ -121,6 +121,21 @@ extension Replica {
     }
 
     /// Sets a setting, or removes it when `value` is nil.
+    /// Takes the next value of the integer counter in setting `key` (1 when unset) and
+    /// moves the counter past it, in ONE SQL statement: two commands run at once on one
+    /// replica (two terminals, the command line beside `station ui`) never take the same
+    /// value, which a read followed by a write in separate statements allowed.
+    public func takeCounter(_ key: String) throws(StoreError) -> Int {
+        let next = try write { db in
+            try Int.fetchOne(db, sql: """
+                INSERT INTO fs_settings(key, value) VALUES (?, '2')
+                ON CONFLICT(key) DO UPDATE SET value = CAST(MAX(1, CAST(value AS INTEGER)) + 1 AS TEXT)
+                RETURNING CAST(value AS INTEGER)
+                """, arguments: [key])
+        }
+        return (next ?? 2) - 1
+    }
+
     public func setSetting(_ key: String, _ value: String?) throws(StoreError) {
         try write { db in
             if let value {
