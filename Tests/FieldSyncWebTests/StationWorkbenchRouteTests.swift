@@ -267,4 +267,38 @@ final class StationWorkbenchRouteTests: WebTestCase {
             XCTAssertEqual(try f.digest(), before)
         }
     }
+
+    /// A double click, two tabs, or Back and submit again: one rendering of a form is
+    /// recorded once, whatever arrives after.
+    func testOneRenderingOfAFormIsRecordedOnceWhetherPostedTwiceInARowOrAtOnce() async throws {
+        let f = fixture
+        let (household, _) = try registerHousehold()
+        let application = try station.casework().apply(household: household, category: "temporary", channel: "window",
+                                                       amount: "500", receivedAt: Date().addingTimeInterval(-1800))
+        try await withBrowser { browser in
+            let form = try await browser.get("/applications/\(application)/give")
+            let key = try XCTUnwrap(form.formKey)
+            let fields = [("kind", "cash"), ("amount", "300"), ("delivered_by", "李芳")]
+            let first = try await browser.post("/applications/\(application)/give", fields, formKey: key)
+            XCTAssertEqual(first.status, .seeOther)
+            let again = try await browser.post("/applications/\(application)/give", fields, formKey: key)
+            XCTAssertEqual(again.status, .conflict)
+            XCTAssertTrue(again.contains("已经提交过"))
+            // Two tabs with one rendering, posted at once.
+            let other = try await browser.get("/applications/\(application)/give")
+            let shared = try XCTUnwrap(other.formKey)
+            let tab = Browser(browser.client)
+            tab.cookie = browser.cookie
+            tab.csrf = browser.csrf
+            async let a = browser.post("/applications/\(application)/give", fields, formKey: shared)
+            async let b = tab.post("/applications/\(application)/give", fields, formKey: shared)
+            let statuses = [try await a.status, try await b.status]
+            XCTAssertEqual(statuses.filter { $0 == .seeOther }.count, 1, "\(statuses)")
+            XCTAssertEqual(statuses.filter { $0 == .conflict }.count, 1, "\(statuses)")
+            // A post without a key is refused too.
+            let bare = try await browser.post("/applications/\(application)/give", fields, formKey: "")
+            XCTAssertEqual(bare.status, .conflict)
+        }
+        XCTAssertEqual(try f.station.casework().caseFile(household: household)?.applications.first?.assistance.count, 2)
+    }
 }

@@ -63,8 +63,12 @@ struct Page {
 
     var location: String? { headers[.location] }
     /// The CSRF token the page's forms carry.
-    var csrf: String? {
-        guard let r = body.range(of: "name=\"_csrf\" value=\"") else { return nil }
+    var csrf: String? { hidden("_csrf") }
+    /// The key of the page's first form (each rendering has its own).
+    var formKey: String? { hidden("_form") }
+
+    func hidden(_ name: String) -> String? {
+        guard let r = body.range(of: "name=\"\(name)\" value=\"") else { return nil }
         return String(body[r.upperBound...].prefix { $0 != "\"" })
     }
     func contains(_ text: String) -> Bool { body.contains(text) }
@@ -75,25 +79,39 @@ final class Browser: @unchecked Sendable {
     let client: any TestClientProtocol
     var cookie: String?
     var csrf: String?
-    var host: String?
+    /// The form key of the last page read, and the keys this browser has posted.
+    var formKey: String?
+    var postedKeys: Set<String> = []
 
     init(_ client: any TestClientProtocol) { self.client = client }
 
     @discardableResult
     func get(_ path: String, headers extra: HTTPFields = [:]) async throws -> Page {
         let page = try await send(path, method: .get, body: nil, headers: extra)
-        if let token = page.csrf { csrf = token }
+        remember(page)
         return page
     }
 
-    /// Posts `fields` with the session's token (unless `token` overrides it).
+    private func remember(_ page: Page) {
+        if let token = page.csrf { csrf = token }
+        if let key = page.formKey { formKey = key }
+    }
+
+    /// Posts `fields` with the session's token (unless `token` overrides it) and the last
+    /// page's form key, or a fresh one once that was posted (as a new rendering of the form
+    /// would carry); `formKey` posts a given key (a second post of one rendering).
     @discardableResult
-    func post(_ path: String, _ fields: [(String, String)], token: String? = nil, headers extra: HTTPFields = [:]) async throws -> Page {
-        let all = [("_csrf", token ?? csrf ?? "")] + fields
+    func post(_ path: String, _ fields: [(String, String)], token: String? = nil, formKey given: String? = nil,
+              headers extra: HTTPFields = [:]) async throws -> Page {
+        let key = given ?? ((formKey.map { postedKeys.contains($0) } ?? true) ? UUID().uuidString : formKey!)
+        postedKeys.insert(key)
+        let all = [("_csrf", token ?? csrf ?? ""), ("_form", key)] + fields
         let body = all.map { "\(Self.escape($0.0))=\(Self.escape($0.1))" }.joined(separator: "&")
         var headers = extra
         headers[.contentType] = "application/x-www-form-urlencoded"
-        return try await send(path, method: .post, body: body, headers: headers)
+        let page = try await send(path, method: .post, body: body, headers: headers)
+        remember(page)
+        return page
     }
 
     /// Follows a job's page until the job finished (its page stops refreshing).

@@ -60,6 +60,7 @@ struct ConflictsPage {
         let loser: Side
         let personal: Bool
         let csrf: String
+        let formKey = WebSessions<Never>.formKey()
         let refusal: String?
 
         init(_ r: ConflictReview, csrf: String, refusal: String?) {

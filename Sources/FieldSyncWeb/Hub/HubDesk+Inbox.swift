@@ -88,6 +88,7 @@ struct InboxPage {
     let files: [String]
     let skipped: [String]
     let csrf: String
+    let formKey = WebSessions<Never>.formKey()
 }
 
 struct ReturnsPage {

@@ -83,11 +83,12 @@ struct RefusalPage {
 
 /// A request refused before or outside a route's own checks.
 enum WebRefusal: Error {
-    case csrf, crossSite, misdirectedHost, unreadableForm, notFound, tooLarge, internalFailure
+    case csrf, crossSite, misdirectedHost, unreadableForm, notFound, tooLarge, internalFailure, alreadySubmitted
 
     var status: HTTPResponse.Status {
         switch self {
         case .csrf, .crossSite, .misdirectedHost: .forbidden
+        case .alreadySubmitted: .conflict
         case .unreadableForm: .badRequest
         case .notFound: .notFound
         case .tooLarge: .contentTooLarge
@@ -98,6 +99,7 @@ enum WebRefusal: Error {
     var title: String {
         switch self {
         case .csrf, .crossSite, .misdirectedHost: "已拒绝 Refused"
+        case .alreadySubmitted: "已提交过 Already submitted"
         case .unreadableForm, .tooLarge: "无法读取 Unreadable"
         case .notFound: "找不到 Not found"
         case .internalFailure: "出错 Failure"
@@ -106,7 +108,8 @@ enum WebRefusal: Error {
 
     var zh: String {
         switch self {
-        case .csrf: "表单已失效（页面打开太久、已重新启动，或表单不是从本页面提交的），没有保存任何内容。请返回、刷新页面后重新填写。"
+        case .csrf: "表单已失效（工作台已重新启动，或表单不是从本页面提交的），没有保存任何内容。请按浏览器的“后退”键返回表单，再提交一次。"
+        case .alreadySubmitted: "这份表单已经提交过一次，没有重复保存（例如按了两次提交，或在两个标签页中提交）。请到个案页面查看已保存的结果；如确需再记录一次，请重新打开表单填写。"
         case .crossSite: "请求来自别的网站，已拒绝，没有保存任何内容。请直接在本页面操作。"
         case .misdirectedHost: "请求的地址不是本工作台的地址，已拒绝。请使用启动时显示的地址打开。"
         case .unreadableForm: "表单内容无法读取，没有保存任何内容。请返回重新填写。"
@@ -118,7 +121,8 @@ enum WebRefusal: Error {
 
     var en: String {
         switch self {
-        case .csrf: "This form has expired (the page was open too long, the workbench restarted, or the form did not come from this page). Nothing was saved. Go back, reload the page and fill it in again."
+        case .csrf: "This form has expired (the workbench restarted, or the form did not come from this page). Nothing was saved. Press the browser's Back button and submit the form again."
+        case .alreadySubmitted: "This form was already submitted once; it was not saved again (a double click, or the same form in two tabs). See the result on the case page; to record another, open the form anew."
         case .crossSite: "The request came from another site and was refused. Nothing was saved. Work on this page directly."
         case .misdirectedHost: "The request was addressed to another host name and was refused. Open the address the workbench printed when it started."
         case .unreadableForm: "The form could not be read. Nothing was saved. Go back and fill it in again."
@@ -133,4 +137,5 @@ enum WebRefusal: Error {
 enum WebMessage {
     static let lockedForIdleness = "长时间未操作，工作台已锁定，请重新输入口令 / locked after a period of no use; enter the passphrase again"
     static let locked = "已锁定 / locked"
+    static let lockedDuringPost = "工作台已锁定，刚才的表单没有保存。解锁后请按浏览器的“后退”键回到表单再提交 / the workbench had locked, so the form was not saved; after unlocking, press Back to return to the form and submit it again"
 }

@@ -77,6 +77,8 @@ struct FormView {
     let action: String
     let submit: String
     let csrf: String
+    /// This rendering's key: posted once only (``WebSessions/claim(_:form:)``).
+    let formKey: String
     let fields: [Field]
     let formError: String?
 
@@ -87,6 +89,7 @@ struct FormView {
         self.action = action
         self.submit = submit
         self.csrf = csrf
+        formKey = WebSessions<Never>.formKey()
         let names = Set(fields.map(\.name))
         let placed = refusedField.map { names.contains($0) } ?? false
         self.formError = placed ? nil : refusal

@@ -19,6 +19,9 @@ struct WebGuard<Node: Sendable>: RouterMiddleware {
     let allowedHosts: @Sendable () -> Set<String>
     /// Reachable while locked: the unlock form and the stylesheet.
     let openPaths: Set<String> = ["/unlock", "/assets/site.css"]
+    /// Posts that write nothing, so they carry no form key: unlocking, locking, a search, a
+    /// folder's listing.
+    let postsWithoutKey: Set<String> = ["/unlock", "/lock", "/households/search", "/inbox"]
     let logger: Logger
 
     /// The headers of every answer. The CSP allows this origin's stylesheet and nothing
@@ -74,8 +77,17 @@ struct WebGuard<Node: Sendable>: RouterMiddleware {
                 context.form = form
             }
             if session.node == nil, !openPaths.contains(request.uri.path) {
-                if session.lockedForIdleness { sessions.flash(session.id, WebMessage.lockedForIdleness) }
+                if request.method == .post {
+                    sessions.flash(session.id, WebMessage.lockedDuringPost)
+                } else if session.lockedForIdleness {
+                    sessions.flash(session.id, WebMessage.lockedForIdleness)
+                }
                 return withCookie(.redirect(to: "/unlock", type: .found), session)
+            }
+            if request.method == .post, !postsWithoutKey.contains(request.uri.path) {
+                guard let key = context.form["_form"], !key.isEmpty, sessions.claim(session.id, form: key) else {
+                    return withCookie(pages.refusal(.alreadySubmitted), session)
+                }
             }
             response = try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {

@@ -19,6 +19,8 @@ public final class WebSessions<Node: Sendable>: Sendable {
         var node: Node?
         var lastUse: Date
         var flash: String?
+        /// The form keys already posted (newest last, at most ``formMemory``).
+        var postedForms: [String] = []
     }
 
     /// What a request finds: its session (maybe new) and whether it is unlocked.
@@ -82,6 +84,23 @@ public final class WebSessions<Node: Sendable>: Sendable {
         state.withLockedValue { $0[id]?.node = nil }
     }
 
+    /// How many posted form keys a session remembers: more than a day's forms.
+    static var formMemory: Int { 512 }
+
+    /// Marks form `key` as posted; false when it was posted before. Every page renders its
+    /// forms with a new random key, so a second post of one rendering (a double click, two
+    /// tabs, Back and submit again, a replay) is refused instead of recorded twice; taken
+    /// under the lock, so two posts at once cannot both pass.
+    public func claim(_ id: String, form key: String) -> Bool {
+        state.withLockedValue { sessions in
+            guard var s = sessions[id], !s.postedForms.contains(key) else { return false }
+            s.postedForms.append(key)
+            if s.postedForms.count > Self.formMemory { s.postedForms.removeFirst(s.postedForms.count - Self.formMemory) }
+            sessions[id] = s
+            return true
+        }
+    }
+
     /// A one-line message shown on the next page of this session (after a redirect).
     public func flash(_ id: String, _ message: String) {
         state.withLockedValue { $0[id]?.flash = message }
@@ -95,6 +114,9 @@ public final class WebSessions<Node: Sendable>: Sendable {
         for i in x.indices { diff |= x[i] ^ y[i] }
         return diff == 0
     }
+
+    /// A fresh key for one rendering of a form.
+    public static func formKey() -> String { randomToken() }
 
     static func randomToken() -> String {
         SymmetricKey(size: .bits256).withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
