@@ -1,5 +1,5 @@
 import FieldSyncDomain
-import FieldSyncSync
+@testable import FieldSyncSync
 @testable import FieldSyncWeb
 import Foundation
 import HTTPTypes
@@ -171,6 +171,7 @@ final class StationWorkbenchRouteTests: WebTestCase {
     }
 
     func testExportToAFolderRunsAsAJobAndSaysWhatItWrote() async throws {
+        let f = fixture
         try registerHousehold()
         let stick = folder.sub("stick")
         try FileManager.default.createDirectory(atPath: stick, withIntermediateDirectories: true)
@@ -179,6 +180,12 @@ final class StationWorkbenchRouteTests: WebTestCase {
             let missing = try await browser.post("/sync/export", [("folder", "")])
             XCTAssertEqual(missing.status, .unprocessableContent)
             XCTAssertTrue(missing.contains("id=\"f-folder-error\""))
+            for wrong in [f.station.folder.path + "/identity.json", stick + "/no-such-folder", "relative/folder"] {
+                let refused = try await browser.post("/sync/export", [("folder", wrong)])
+                XCTAssertEqual(refused.status, .unprocessableContent, wrong)
+                XCTAssertTrue(refused.contains("id=\"f-folder-error\""), wrong)
+            }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: stick + "/no-such-folder"), "a typo makes no file")
             let started = try await browser.post("/sync/export", [("folder", stick)])
             XCTAssertEqual(started.status, .seeOther)
             let done = try await browser.waitForJob(try XCTUnwrap(started.location))
@@ -300,5 +307,17 @@ final class StationWorkbenchRouteTests: WebTestCase {
             XCTAssertEqual(bare.status, .conflict)
         }
         XCTAssertEqual(try f.station.casework().caseFile(household: household)?.applications.first?.assistance.count, 2)
+    }
+
+    /// What the command line prints before every command shows on every page: a station
+    /// restored from an older copy is told so while it works.
+    func testARestoredCopysWarningIsOnEveryPage() async throws {
+        try station.replica.setSetting(RestoreState.settingKey, RestoreState(agreedThrough: 3, hubHolds: 5).encoded)
+        try await withBrowser { browser in
+            for path in ["/today", "/households", "/sync"] {
+                let page = try await browser.get(path)
+                XCTAssertTrue(page.contains("station repair"), path)
+            }
+        }
     }
 }

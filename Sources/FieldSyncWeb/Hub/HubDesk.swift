@@ -21,7 +21,7 @@ public struct HubDesk: Sendable {
             nav: [("/stations", "工作站 Stations"), ("/inbox", "合并 Merge inbox"), ("/conflicts", "冲突 Conflicts"),
                   ("/duplicates", "重复 Duplicates"), ("/pending", "待县级审核 For the county"), ("/parameters", "参数 Parameters"),
                   ("/returns", "回传 Return bundles")],
-            warning: warning, cookieName: "fieldsync_hub",
+            warning: warning, cookieName: "fieldsync_hub_\(card.site.short)",
             unlock: { passphrase in try Hub.open(at: folder, passphrase: passphrase) })
     }
 

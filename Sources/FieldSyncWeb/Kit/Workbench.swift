@@ -18,7 +18,9 @@ struct Frame {
     let nav: [NavItem]
     let csrf: String
     let lockable: Bool
-    let warning: String?
+    /// What the command line prints before every command (unprotected keys, a wrong clock, a
+    /// restored copy): on every page too, so nobody works on without seeing it.
+    let warnings: [String]
     let flash: String?
     let refresh: Bool
 }
@@ -34,6 +36,8 @@ public struct Workbench<Node: Sendable>: Sendable {
     let nodeLabel: String
     let nav: [(href: String, label: String)]
     let warning: String?
+    /// The node's own warnings as of now (two small reads).
+    let nodeWarnings: @Sendable (Node) -> [String]
     let cookieName: String
     /// Opens the node's keys with the passphrase typed on the unlock page.
     let unlock: @Sendable (Passphrase) throws -> Node
@@ -41,11 +45,13 @@ public struct Workbench<Node: Sendable>: Sendable {
     static var logger: Logger { Logger(label: "fieldsync.web") }
 
     init(sessions: WebSessions<Node>, nodeLabel: String, nav: [(href: String, label: String)], warning: String?,
+         nodeWarnings: @escaping @Sendable (Node) -> [String] = { _ in [] },
          cookieName: String, unlock: @escaping @Sendable (Passphrase) throws -> Node) {
         self.sessions = sessions
         self.nodeLabel = nodeLabel
         self.nav = nav
         self.warning = warning
+        self.nodeWarnings = nodeWarnings
         self.cookieName = cookieName
         self.unlock = unlock
     }
@@ -53,7 +59,8 @@ public struct Workbench<Node: Sendable>: Sendable {
     func frame(_ title: String, _ context: WebContext<Node>, current: String? = nil, refresh: Bool = false) -> Frame {
         Frame(title: title, node: nodeLabel,
               nav: nav.map { Frame.NavItem(href: $0.href, label: $0.label, current: $0.href == current) },
-              csrf: context.csrf, lockable: sessions.needsUnlock && context.node != nil, warning: warning,
+              csrf: context.csrf, lockable: sessions.needsUnlock && context.node != nil,
+              warnings: (warning.map { [$0] } ?? []) + (context.node.map(nodeWarnings) ?? []),
               flash: context.session?.flash, refresh: refresh)
     }
 

@@ -16,6 +16,12 @@ extension StationWorkbench {
             guard let folder = context.form.text("folder") else {
                 return try await syncPage(context, typed: context.form, refusal: (SyncField.missing("folder"), "folder"))
             }
+            // A folder that exists, named in full: never a file to overwrite (the return
+            // bundle's path pasted here), never a new file or folder made from a typo.
+            var isFolder: ObjCBool = false
+            guard folder.hasPrefix("/"), FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+                return try await syncPage(context, typed: context.form, refusal: (SyncField.notAFolder, "folder"))
+            }
             let job = bench.jobs.start(title: "导出数据包 Export a bundle", back: "/sync")
             startJob(job, context) { station, _ in
                 let result = try station.export(to: folder)
@@ -44,7 +50,10 @@ extension StationWorkbench {
             let jobs = bench.jobs
             Task {
                 do {
-                    let round = try StationSyncRound(station: station, hub: hub) { progress in
+                    // A page waits for its answer: give up after two minutes and say so (the
+                    // next sync resumes where this one stopped), rather than retry unseen.
+                    let options = SyncOptions(requestTimeout: .seconds(30), totalTimeout: .seconds(120))
+                    let round = try StationSyncRound(station: station, hub: hub, options: options) { progress in
                         let (done, total, words) = SyncWords.progress(progress)
                         jobs.progress(job, done: Int(done), total: Int(total), current: words)
                     }
@@ -106,6 +115,7 @@ struct SyncPage {
 
 enum SyncField {
     static func missing(_ field: String) -> String { CaseworkError.missing(field: field).description }
+    static let notAFolder = "字段 folder：请填写U盘上已存在的文件夹的完整路径（如 /media/usb），不能是文件 / field folder: enter the full path of a folder that exists on the USB stick (e.g. /media/usb), not a file"
 }
 
 /// A bundle import's result in words (station import and hub merge alike).

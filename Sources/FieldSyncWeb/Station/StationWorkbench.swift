@@ -25,7 +25,11 @@ public struct StationWorkbench: Sendable {
             nodeLabel: "工作站 station \(card.name)" + (card.township.map { " · \($0)" } ?? ""),
             nav: [("/today", "今日待办 Today"), ("/households", "户 Households"), ("/households/new", "登记新户 Register"),
                   ("/sync", "同步 Sync")],
-            warning: warning, cookieName: "fieldsync_station",
+            warning: warning,
+            nodeWarnings: { station in
+                [station.clockWarning(dir: folder), (try? station.restoreState())??.notice].compactMap { $0 }
+            },
+            cookieName: "fieldsync_station_\(card.site.short)",
             unlock: { passphrase in try Station.open(at: folder, passphrase: passphrase) })
     }
 
