@@ -19,6 +19,7 @@ struct Fieldsync: ParsableCommand {
         A caseworker's day: fieldsync station household add …, apply, check, decide, give, due DIR
         A station's day:  fieldsync station export DIR --out /media/usb/, fieldsync station import DIR FILE, fieldsync station status DIR
         The hub's day:    fieldsync hub merge HUB /media/usb, fieldsync hub export HUB --out-dir /media/usb/return
+        In the browser:   fieldsync station ui DIR (the caseworker's workbench), fieldsync hub ui HUB (the review desk)
         """,
         version: "0.1.0",
         subcommands: [StationCommand.self, HubCommand.self, KeyCommand.self, BundleCommand.self, DigestCommand.self, DemoCommand.self,

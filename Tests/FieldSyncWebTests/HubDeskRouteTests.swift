@@ -44,6 +44,8 @@ final class HubDeskRouteTests: WebTestCase {
             let stations = try await browser.get("/stations")
             XCTAssertTrue(stations.contains("鲁沙尔镇社工站"))
             XCTAssertTrue(stations.contains("<svg class=\"chart\""), "the chart of open items per township")
+            let parameters = try await browser.get("/parameters")
+            XCTAssertTrue(parameters.contains("省方案"), "each parameter in force, with its source")
         }
     }
 

@@ -49,9 +49,22 @@ extension HubDesk {
             }
         }
         router.get("/parameters") { _, context in
-            let stored = try await bench.run(context) { hub in try hub.casework().storedParameters() }
+            let day = Timestamp(Date()).localDate
+            let (inForce, stored) = try await bench.run(context) { hub in
+                let casework = hub.casework()
+                let params = try casework.parameters()
+                // As `hub params` lists them: each parameter's value in force today and where it comes from.
+                let inForce = RuleParameter.allCases.map { name in
+                    let row = params.row(name, on: day)
+                    return ParametersPage.InForce(name: name.rawValue, value: name.format(row.value), unit: name.unit.rawValue,
+                                                  from: row.effectiveFrom.description,
+                                                  source: !row.isDefault ? "县中心设置 set at the hub"
+                                                      : name.isAssumption ? "假设值 assumption (not in the plan)" : "省方案 the province's plan")
+                }
+                return (inForce, try casework.storedParameters())
+            }
             return bench.pages.page("hub-parameters", ParametersPage(frame: bench.frame("参数 Parameters", context, current: "/parameters"),
-                                                                   rows: stored.map(ParametersPage.Row.init)))
+                                                                   day: day.description, inForce: inForce, rows: stored.map(ParametersPage.Row.init)))
         }
     }
 }
@@ -111,6 +124,13 @@ struct PendingPage {
 }
 
 struct ParametersPage {
+    struct InForce {
+        let name: String
+        let value: String
+        let unit: String
+        let from: String
+        let source: String
+    }
     struct Row {
         let name: String
         let from: String
@@ -124,5 +144,7 @@ struct ParametersPage {
         }
     }
     let frame: Frame
+    let day: String
+    let inForce: [InForce]
     let rows: [Row]
 }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 
 /// Runs before every route: the security headers, the session, the CSRF check, the lock.
 ///
@@ -67,7 +68,10 @@ struct WebGuard<Node: Sendable>: RouterMiddleware {
         var response: Response
         do {
             if request.method == .post {
-                let body = try await request.collectBody(upTo: context.maxUploadSize)
+                let body: ByteBuffer
+                do { body = try await request.collectBody(upTo: context.maxUploadSize) } catch {
+                    return withCookie(pages.refusal(.tooLarge), session)
+                }
                 guard let form = FormBody(urlEncoded: body.readableBytesView) else {
                     return withCookie(pages.refusal(.unreadableForm), session)
                 }

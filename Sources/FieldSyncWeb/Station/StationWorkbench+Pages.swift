@@ -27,7 +27,14 @@ extension StationWorkbench {
         // A search posts its words (names are personal: they stay out of URLs and logs).
         router.post("/households/search") { _, context in
             let form = context.form
-            let status = form.text("status").flatMap(ApplicationStatus.init(rawValue:))
+            var status: ApplicationStatus?
+            if let given = form.text("status") {
+                guard let known = ApplicationStatus(rawValue: given) else {
+                    return try await householdList(context, search: HouseholdSearch(), typed: form, page: 1,
+                                                   refusal: CaseworkError.notAChoice(field: "status", allowed: ApplicationStatus.allCases.map(\.rawValue)))
+                }
+                status = known
+            }
             let search = HouseholdSearch(text: form.text("q") ?? "", village: form.text("village") ?? "", status: status)
             return try await householdList(context, search: search, typed: form, page: 1)
         }
@@ -56,19 +63,24 @@ extension StationWorkbench {
         return found
     }
 
-    private func householdList(_ context: WebContext<Station>, search: HouseholdSearch, typed: FormBody?, page: Int) async throws -> Response {
-        let summaries = try await bench.run(context) { station in try station.casework().householdSummaries(search) }
+    /// Search results are shown whole up to this many (a search is narrowed, not paged).
+    static let searchLimit = 500
+
+    private func householdList(_ context: WebContext<Station>, search: HouseholdSearch, typed: FormBody?, page: Int,
+                               refusal: CaseworkError? = nil) async throws -> Response {
+        let summaries = refusal != nil ? [] : try await bench.run(context) { station in try station.casework().householdSummaries(search) }
         let pages = max(1, (summaries.count + Self.pageSize - 1) / Self.pageSize)
-        let shown = Array(summaries.dropFirst((min(page, pages) - 1) * Self.pageSize).prefix(Self.pageSize))
+        let shown = typed != nil ? Array(summaries.prefix(Self.searchLimit))
+            : Array(summaries.dropFirst((min(page, pages) - 1) * Self.pageSize).prefix(Self.pageSize))
         let searchForm = FormView(
             id: "search", action: "/households/search", submit: "搜索 Search", csrf: context.csrf,
             fields: [FormField("q", "姓名或编号", "name or id"), FormField("village", "村", "village"),
                      .choice("status", "申请状态", "application status", ApplicationStatus.self, required: false, blank: "全部 any")],
-            typed: typed, refusal: nil, refusedField: nil)
+            typed: typed, refusal: refusal?.description, refusedField: refusal?.field)
         let view = HouseholdsPage(frame: bench.frame("户 Households", context, current: "/households"), search: searchForm,
                                   rows: shown.map(HouseholdsPage.Row.init), total: summaries.count, searched: typed != nil,
                                   page: min(page, pages), pages: pages)
-        return bench.pages.page("households", view)
+        return bench.pages.page("households", view, status: refusal == nil ? .ok : .unprocessableContent)
     }
 }
 
@@ -143,6 +155,7 @@ struct HouseholdsPage {
     let empty: Bool
     let previous: Int?
     let next: Int?
+    let truncated: Bool
 
     init(frame: Frame, search: FormView, rows: [Row], total: Int, searched: Bool, page: Int, pages: Int) {
         self.frame = frame
@@ -155,5 +168,6 @@ struct HouseholdsPage {
         empty = rows.isEmpty
         previous = page > 1 && !searched ? page - 1 : nil
         next = page < pages && !searched ? page + 1 : nil
+        truncated = searched && total > rows.count
     }
 }
