@@ -66,6 +66,9 @@ final class UICommandLineTests: CLITestCase {
                 XCTAssertTrue(rotate.stderr.contains("hub ui"), rotate.stderr)
                 let second = try run(["hub", "ui", hub, "--listen", "127.0.0.1:0"])
                 XCTAssertNotEqual(second.status, 0, "one desk per hub folder")
+                let busy = try run(["station", "ui", station, "--listen", "127.0.0.1:\(port)"])
+                XCTAssertNotEqual(busy.status, 0)
+                XCTAssertTrue(busy.stderr.contains("--listen 127.0.0.1:0"), "a port in use says how to pick another: \(busy.stderr)")
             }
         }
     }

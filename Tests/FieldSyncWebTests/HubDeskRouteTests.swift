@@ -83,13 +83,16 @@ final class HubDeskRouteTests: WebTestCase {
             let neither = try await browser.post("/conflicts/\(number)/resolve", [("note", "核实")])
             XCTAssertEqual(neither.status, .unprocessableContent)
             XCTAssertTrue(neither.contains("请选择保留哪一方"))
+            XCTAssertTrue(neither.contains("value=\"核实\""), "the note typed is kept")
             let resolved = try await browser.post("/conflicts/\(number)/resolve", [("keep", "loser"), ("note", "以入户核实为准"), ("by", "李芳")])
             XCTAssertEqual(resolved.status, .seeOther)
             let after = try await browser.get("/conflicts")
             XCTAssertTrue(after.contains("已处理"))
             XCTAssertTrue(after.contains("没有待处理的冲突"))
             let twice = try await browser.post("/conflicts/\(number)/resolve", [("keep", "winner")])
-            XCTAssertEqual(twice.status, .unprocessableContent, "a conflict is resolved once")
+            XCTAssertEqual(twice.status, .seeOther, "a conflict is resolved once")
+            let told = try await browser.get("/conflicts")
+            XCTAssertTrue(told.contains("不能再次处理"), "the refusal is told above the list")
         }
         XCTAssertEqual(try hub.conflictReviews(includeResolved: true).first?.resolution?.by, "李芳")
     }

@@ -11,8 +11,17 @@ extension HubDesk {
         let bench = self.bench
         @Sendable func page(_ context: WebContext<Hub>, refused: (Int64, String)?) async throws -> Response {
             let reviews = try await bench.run(context) { hub in try hub.conflictReviews(includeResolved: false, reveal: true) }
+            if let refused, !reviews.contains(where: { $0.number == refused.0 }) {
+                // Not open (unknown, or resolved meanwhile): the words go above the list.
+                if let id = context.session?.id { bench.sessions.flash(id, refused.1) }
+                return Response.redirect(to: "/conflicts", type: .normal)
+            }
             let view = ConflictsPage(frame: bench.frame("冲突 Conflicts", context, current: "/conflicts"),
-                                     conflicts: reviews.map { ConflictsPage.Item($0, csrf: context.csrf, refusal: refused?.0 == $0.number ? refused?.1 : nil) })
+                                     conflicts: reviews.map {
+                                         let mine = refused?.0 == $0.number
+                                         return ConflictsPage.Item($0, csrf: context.csrf, refusal: mine ? refused?.1 : nil,
+                                                                   typed: mine ? context.form : FormBody())
+                                     })
             return bench.pages.page("hub-conflicts", view, status: refused == nil ? .ok : .unprocessableContent)
         }
         router.get("/conflicts") { _, context in try await page(context, refused: nil) }
@@ -62,8 +71,15 @@ struct ConflictsPage {
         let csrf: String
         let formKey = WebSessions<Never>.formKey()
         let refusal: String?
+        /// What was typed into a refused resolution, kept.
+        let typedNote: String
+        let typedBy: String
+        let typedValue: String
 
-        init(_ r: ConflictReview, csrf: String, refusal: String?) {
+        init(_ r: ConflictReview, csrf: String, refusal: String?, typed: FormBody) {
+            typedNote = typed["note"] ?? ""
+            typedBy = typed["by"] ?? ""
+            typedValue = typed["value"] ?? ""
             number = r.number
             kind = r.kind.rawValue
             field = r.field

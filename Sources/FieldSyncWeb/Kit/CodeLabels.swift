@@ -61,10 +61,10 @@ public enum CodeLabels {
     /// A due item's kind, for the Today list.
     public static func label(_ kind: DueItem.Kind) -> String {
         switch kind {
-        case .temporaryReply: "临时救助12小时内答复 (R4)"
-        case .emergencyHelp: "急难24小时内救助 (R5)"
-        case .review: "定期核查 (R1/R2)"
-        case .referralFeedback: "转办反馈 (R13)"
+        case .temporaryReply: "临时救助12小时内答复 reply within 12 h (R4)"
+        case .emergencyHelp: "急难24小时内救助 emergency help within 24 h (R5)"
+        case .review: "定期核查 periodic review (R1/R2)"
+        case .referralFeedback: "转办反馈 referral feedback (R13)"
         }
     }
 }

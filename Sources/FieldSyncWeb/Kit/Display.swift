@@ -36,6 +36,8 @@ enum FormMoment {
     static func date(_ text: String?, field: String = "at") throws(CaseworkError) -> Date {
         guard let text, !text.isEmpty else { return Date() }
         if let t = Timestamp(text) { return t.date }
+        // 2026-11-30T10:00+08:00: an offset given, the seconds not.
+        if text.count == 22, let t = Timestamp(String(text.prefix(16)) + ":00" + text.suffix(6)) { return t.date }
         // 2026-11-30T09:30 or 2026-11-30T09:30:15, no offset: the station's (China) time.
         let withSeconds = text.count == 16 ? text + ":00" : text
         if let t = Timestamp(withSeconds + "+08:00") { return t.date }

@@ -31,6 +31,16 @@ struct UIOptions: ParsableArguments {
         }
     }
 
+    /// Serves until stopped; a port that cannot be had says so in words, with the way out.
+    func serve(_ listen: WebListen, _ body: @escaping @Sendable () async throws -> Void) throws {
+        do {
+            try runBlocking(body)
+        } catch {
+            FileHandle.standardError.write(Data("fieldsync: 错误 error: 无法在 \(listen.host):\(listen.port) 上提供页面（端口可能已被占用）；可换一个端口，或用 --listen 127.0.0.1:0 选任一空闲端口 / cannot serve the pages on \(listen.host):\(listen.port) (the port may be in use); choose another port, or --listen 127.0.0.1:0 for any free one. (\(error))\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
     /// The line a person (or a script, with --json) reads to open the desk.
     func announce(_ what: String, name: String, host: String, port: Int) {
         let shown = host.contains(":") ? "[\(host)]" : host
@@ -65,7 +75,7 @@ struct StationUI: ParsableCommand {
         let name = (dir as NSString).lastPathComponent
         let ui = options
         let app = workbench.application(listen: listen) { port in ui.announce("station", name: name, host: listen.host, port: port) }
-        try runBlocking {
+        try options.serve(listen) {
             try await app.runService()
             try await workbench.shutdown()
         }
@@ -104,7 +114,7 @@ struct HubUI: ParsableCommand {
         let name = (dir as NSString).lastPathComponent
         let ui = options
         let app = desk.application(listen: listen) { port in ui.announce("hub", name: name, host: listen.host, port: port) }
-        try runBlocking {
+        try options.serve(listen) {
             try await app.runService()
             try await desk.shutdown()
         }
