@@ -113,6 +113,16 @@ final class HubDeskRouteTests: WebTestCase {
             XCTAssertEqual(try hubReplica.digest(), before)
             let missing = try await browser.get("/pending/nosuch-000001/decide")
             XCTAssertEqual(missing.status, .notFound)
+            // The case behind the decision, read at the hub: facts and members, masked, no station buttons.
+            XCTAssertTrue(form.contains("href=\"/cases/\(household)\""))
+            let file = try await browser.get("/cases/\(household)")
+            XCTAssertEqual(file.status, .ok)
+            XCTAssertTrue(file.contains("**************3112"))
+            XCTAssertFalse(file.contains("630121195103073112"))
+            XCTAssertFalse(file.contains("/members/new"), "the hub reads the case; casework is the station's")
+            XCTAssertTrue(file.contains("href=\"/cases/\(household)?reveal=1\""))
+            let unknown = try await browser.get("/cases/nosuch-000001")
+            XCTAssertEqual(unknown.status, .notFound)
         }
     }
 

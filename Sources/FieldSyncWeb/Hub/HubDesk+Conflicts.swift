@@ -65,6 +65,8 @@ struct ConflictsPage {
         let field: String
         let row: String
         let household: String
+        /// The case's id when the conflict names one (its page at the hub).
+        let caseID: String?
         let winner: Side
         let loser: Side
         let personal: Bool
@@ -85,6 +87,7 @@ struct ConflictsPage {
             field = r.field
             row = r.rowID
             household = r.household ?? "—"
+            caseID = r.household
             personal = r.isPersonal
             func side(_ s: ConflictSide) -> Side {
                 Side(value: s.value.map(ValueText.show) ?? "（已隐藏 masked）", writer: s.writer.displayName, at: Display.moment(millis: s.atMillis))

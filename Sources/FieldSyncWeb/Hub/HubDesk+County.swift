@@ -14,6 +14,16 @@ extension HubDesk {
             return bench.pages.page("hub-duplicates", DuplicatesPage(frame: bench.frame("重复 Duplicates", context, current: "/duplicates"),
                                                                    groups: groups.map(DuplicatesPage.Group.init)))
         }
+        // A case as the county reads it before deciding: the station's case page, without its buttons.
+        router.get("/cases/{id}") { request, context in
+            let id = try context.parameters.require("id")
+            let reveal = request.uri.queryParameters.get("reveal") == "1"
+            guard let file = try await bench.run(context, { hub in try hub.casework().caseFile(household: id) }) else {
+                throw HTTPError(.notFound)
+            }
+            return bench.pages.page("case", CasePage(frame: bench.frame("户 \(id)", context), file: file, notices: [], reveal: reveal,
+                                                     csrf: context.csrf, atHub: true))
+        }
         router.get("/pending") { _, context in
             let pending = try await bench.run(context) { hub in try hub.pendingDecisions() }
             return bench.pages.page("hub-pending", PendingPage(frame: bench.frame("待县级审核 For the county", context, current: "/pending"),
@@ -27,7 +37,7 @@ extension HubDesk {
             let view = VerbPage(frame: bench.frame("县级审核确认 County decision", context, current: "/pending"),
                                 heading: "县级审核确认 County decision · \(CodeLabels.label(app.category)) · \(id)",
                                 explain: "户 household \(app.householdID ?? "—") · 受理 received \(Display.moment(app.receivedAt)) · 申请金额 amount \(Display.money(app.amount))",
-                                caseLink: nil, form: form)
+                                caseLink: app.householdID.map { "/cases/\($0)" }, form: form)
             return bench.pages.page("verb", view, status: error == nil ? .ok : .unprocessableContent)
         }
         router.get("/pending/{id}/decide") { _, context in

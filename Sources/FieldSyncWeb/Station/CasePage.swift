@@ -71,11 +71,17 @@ struct CasePage {
     let notices: [NoticeView]
     let reveal: Bool
     let csrf: String
+    /// Where this page lives: `/households/ID` at the station, `/cases/ID` at the hub.
+    let casePath: String
+    /// The casework buttons: the station's; the hub reads a case to decide for the county.
+    let actions: Bool
 
-    init(frame: Frame, file: CaseFile, notices: [StationNotice], reveal: Bool, csrf: String) {
+    init(frame: Frame, file: CaseFile, notices: [StationNotice], reveal: Bool, csrf: String, atHub: Bool = false) {
         self.frame = frame
         self.reveal = reveal
         self.csrf = csrf
+        casePath = (atHub ? "/cases/" : "/households/") + file.household.id
+        actions = !atHub
         let h = file.household
         id = h.id
         nextReview = Display.date(h.nextReview)
