@@ -44,10 +44,9 @@ extension HubDesk {
         }
         router.post("/inbox/merge") { _, context in
             guard let folder = context.form.text("folder") else { return Response.redirect(to: "/inbox", type: .normal) }
-            let job = bench.jobs.start(title: "合并数据包 Merging bundles", back: "/inbox")
-            startJob(job, context) { hub, jobs in
+            return try bench.job("合并数据包 Merging bundles", back: "/inbox", context) { hub, progress in
                 let results = try hub.merge(paths: [folder], progress: { i, n, file in
-                    jobs.progress(job, done: i - 1, total: n, current: (file as NSString).lastPathComponent)
+                    progress(i - 1, n, (file as NSString).lastPathComponent)
                 })
                 return results.flatMap { file, result -> [String] in
                     switch result {
@@ -56,7 +55,6 @@ extension HubDesk {
                     }
                 } + ["共 \(results.count) 个文件 / \(results.count) files"]
             }
-            return Response.redirect(to: "/jobs/\(job)", type: .normal)
         }
         router.get("/returns") { _, context in
             bench.pages.page("hub-returns", ReturnsPage(frame: bench.frame("回传 Return bundles", context, current: "/returns"),
@@ -70,13 +68,11 @@ extension HubDesk {
                     form: folderForm("returns", "/returns", "写出回传数据包 Write return bundles", context, typed: context.form,
                                      refusal: SyncField.missing("folder"))), status: .unprocessableContent)
             }
-            let job = bench.jobs.start(title: "写出回传数据包 Writing return bundles", back: "/returns")
-            startJob(job, context) { hub, jobs in
-                let results = try hub.exportReturnBundles(to: folder) { i, n, name in jobs.progress(job, done: i - 1, total: n, current: name) }
+            return try bench.job("写出回传数据包 Writing return bundles", back: "/returns", context) { hub, progress in
+                let results = try hub.exportReturnBundles(to: folder) { i, n, name in progress(i - 1, n, name) }
                 return results.map { "\($0.recipientName)：\(($0.path as NSString).lastPathComponent)，\($0.header.totalChanges) 条变更 changes" }
                     + ["已写入 written to \(folder)"]
             }
-            return Response.redirect(to: "/jobs/\(job)", type: .normal)
         }
     }
 }

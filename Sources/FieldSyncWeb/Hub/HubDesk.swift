@@ -52,20 +52,6 @@ public struct HubDesk: Sendable {
         }
     }
 
-    /// Runs `body` on the hub's worker as job `job`.
-    func startJob(_ job: Int, _ context: WebContext<Hub>, _ body: @escaping @Sendable (Hub, WebJobs) throws -> [String]) {
-        let bench = self.bench
-        guard let hub = context.node else { return }
-        Task {
-            do {
-                let lines = try await bench.worker.run { try body(hub, bench.jobs) }
-                bench.jobs.finish(job, .finished(lines))
-            } catch {
-                bench.jobs.finish(job, .failed(String(describing: error)))
-            }
-        }
-    }
-
     /// A page with one folder form (the inbox, the return bundles).
     func folderForm(_ id: String, _ action: String, _ submit: String, _ context: WebContext<Hub>, typed: FormBody?, refusal: String?) -> FormView {
         FormView(id: id, action: action, submit: submit, csrf: context.csrf,

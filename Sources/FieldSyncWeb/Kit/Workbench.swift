@@ -70,6 +70,26 @@ public struct Workbench<Node: Sendable>: Sendable {
         return try await worker.run { try body(node) }
     }
 
+    /// Starts `body` as a job titled `title` on the worker with the session's node, and
+    /// answers with the job's page (its result lines, or its error in words, when done).
+    func job(_ title: String, back: String, _ context: WebContext<Node>,
+             _ body: @escaping @Sendable (Node, _ progress: @escaping @Sendable (Int, Int, String) -> Void) throws -> [String]) throws -> Response {
+        guard let node = context.node else { throw HTTPError(.forbidden) }
+        let jobs = self.jobs, worker = self.worker
+        let id = jobs.start(title: title, back: back)
+        Task {
+            do {
+                let lines = try await worker.run {
+                    try body(node) { done, total, current in jobs.progress(id, done: done, total: total, current: current) }
+                }
+                jobs.finish(id, .finished(lines))
+            } catch {
+                jobs.finish(id, .failed(String(describing: error)))
+            }
+        }
+        return .redirect(to: "/jobs/\(id)", type: .normal)
+    }
+
     func redirect(_ path: String, flash: String? = nil, _ context: WebContext<Node>) -> Response {
         if let flash, let id = context.session?.id { sessions.flash(id, flash) }
         return .redirect(to: path, type: .normal)

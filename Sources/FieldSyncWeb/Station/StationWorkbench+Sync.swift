@@ -22,24 +22,20 @@ extension StationWorkbench {
             guard folder.hasPrefix("/"), FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
                 return try await syncPage(context, typed: context.form, refusal: (SyncField.notAFolder, "folder"))
             }
-            let job = bench.jobs.start(title: "导出数据包 Export a bundle", back: "/sync")
-            startJob(job, context) { station, _ in
+            return try bench.job("导出数据包 Export a bundle", back: "/sync", context) { station, _ in
                 let result = try station.export(to: folder)
                 return ["已写出 written: \(result.path)",
                         "\(result.header.totalChanges) 条变更，交县级中心合并 / \(result.header.totalChanges) changes for the hub to merge"]
             }
-            return Response.redirect(to: "/jobs/\(job)", type: .normal)
         }
         router.post("/sync/import") { _, context in
             guard let path = context.form.text("bundle") else {
                 return try await syncPage(context, typed: context.form, refusal: (SyncField.missing("bundle"), "bundle"))
             }
-            let job = bench.jobs.start(title: "导入回传数据包 Import a return bundle", back: "/sync")
-            startJob(job, context) { station, jobs in
-                let result = try station.importBundle(at: path) { done in jobs.progress(job, done: done, total: 0, current: "已读 read \(done)") }
+            return try bench.job("导入回传数据包 Import a return bundle", back: "/sync", context) { station, progress in
+                let result = try station.importBundle(at: path) { done in progress(done, 0, "已读 read \(done)") }
                 return ImportWords.lines(result)
             }
-            return Response.redirect(to: "/jobs/\(job)", type: .normal)
         }
         router.post("/sync/http") { _, context in
             guard let hub = context.form.text("hub") else {
@@ -67,21 +63,6 @@ extension StationWorkbench {
                 }
             }
             return Response.redirect(to: "/jobs/\(job)", type: .normal)
-        }
-    }
-
-    /// Runs `body` on the worker as job `job`; its result lines, or its error in words.
-    private func startJob(_ job: Int, _ context: WebContext<Station>,
-                          _ body: @escaping @Sendable (Station, WebJobs) throws -> [String]) {
-        let bench = self.bench
-        guard let station = context.node else { return }
-        Task {
-            do {
-                let lines = try await bench.worker.run { try body(station, bench.jobs) }
-                bench.jobs.finish(job, .finished(lines))
-            } catch {
-                bench.jobs.finish(job, .failed(String(describing: error)))
-            }
         }
     }
 
