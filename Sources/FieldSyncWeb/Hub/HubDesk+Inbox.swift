@@ -8,20 +8,21 @@ import Hummingbird
 extension HubDesk {
     func addInbox(to router: Router<WebContext<Hub>>) {
         let bench = self.bench
-        router.get("/inbox") { _, context in
-            bench.pages.page("hub-inbox", InboxPage(frame: bench.frame("合并 Merge inbox", context, current: "/inbox"),
-                                                    form: folderForm("inbox", "/inbox", "查看 List the bundles", context, typed: nil, refusal: nil),
-                                                    folder: nil, files: [], skipped: [], csrf: context.csrf))
+        /// The inbox: its folder form (with what was typed and why it was refused, if it
+        /// was) and, once a folder was read, its bundles.
+        @Sendable func page(_ context: WebContext<Hub>, typed: FormBody? = nil, refusal: String? = nil,
+                            folder: String? = nil, files: [String] = [], skipped: [String] = []) -> Response {
+            bench.pages.page("hub-inbox", InboxPage(
+                frame: bench.frame("合并 Merge inbox", context, current: "/inbox"),
+                form: folderForm("inbox", "/inbox", "查看 List the bundles", context, typed: typed, refusal: refusal),
+                folder: folder, files: files, skipped: skipped, csrf: context.csrf),
+                status: refusal == nil ? .ok : .unprocessableContent)
         }
+        router.get("/inbox") { _, context in page(context) }
         // The bundles a folder holds, before merging them.
         router.post("/inbox") { _, context in
             let form = context.form
-            guard let folder = form.text("folder") else {
-                return bench.pages.page("hub-inbox", InboxPage(
-                    frame: bench.frame("合并 Merge inbox", context, current: "/inbox"),
-                    form: folderForm("inbox", "/inbox", "查看 List the bundles", context, typed: form, refusal: SyncField.missing("folder")),
-                    folder: nil, files: [], skipped: [], csrf: context.csrf), status: .unprocessableContent)
-            }
+            guard let folder = form.text("folder") else { return page(context, typed: form, refusal: SyncField.missing("folder")) }
             let listing: Result<([String], [String]), SyncError> = try await bench.run(context) { _ in
                 var skipped: [String] = []
                 do throws(SyncError) {
@@ -31,15 +32,9 @@ extension HubDesk {
             }
             switch listing {
             case let .failure(error):
-                return bench.pages.page("hub-inbox", InboxPage(
-                    frame: bench.frame("合并 Merge inbox", context, current: "/inbox"),
-                    form: folderForm("inbox", "/inbox", "查看 List the bundles", context, typed: form, refusal: error.description),
-                    folder: nil, files: [], skipped: [], csrf: context.csrf), status: .unprocessableContent)
+                return page(context, typed: form, refusal: error.description)
             case let .success((files, skipped)):
-                return bench.pages.page("hub-inbox", InboxPage(
-                    frame: bench.frame("合并 Merge inbox", context, current: "/inbox"),
-                    form: folderForm("inbox", "/inbox", "查看 List the bundles", context, typed: form, refusal: nil),
-                    folder: folder, files: files.map { ($0 as NSString).lastPathComponent }, skipped: skipped, csrf: context.csrf))
+                return page(context, typed: form, folder: folder, files: files.map { ($0 as NSString).lastPathComponent }, skipped: skipped)
             }
         }
         router.post("/inbox/merge") { _, context in
