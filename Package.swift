@@ -182,7 +182,11 @@ let package = Package(
         ),
         .testTarget(
             name: "FieldSyncSyncTests",
-            dependencies: ["FieldSyncSync", "FieldSyncTestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "FieldSyncSync", "FieldSyncTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+                // PriorReplicaTests reads a store's own tables as an earlier release left them.
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             // Replica files of released schemas, read by path (PriorReplicaTests).
             exclude: ["PriorReplicas"]
         ),

@@ -1,4 +1,5 @@
 import FieldSyncCore
+import FieldSyncStore
 import Foundation
 import GRDB
 import GRDBSQLite
@@ -7,11 +8,11 @@ import GRDBSQLite
 /// `household` table through SQLite's C API, in one transaction, with the same WAL mode and
 /// page cache (``open(at:)``). The merge is measured against them in the same run.
 enum RawBaseline {
-    /// A database opened as every baseline opens it: GRDB's pool (WAL, synchronous NORMAL),
-    /// a 64 MiB page cache.
+    /// A database opened as every baseline opens it, with the replica's pragmas: GRDB's pool
+    /// (WAL, synchronous NORMAL) and the replica's page cache (``Replica/pageCacheKiB``).
     static func open(at path: String) throws -> DatabasePool {
         var config = Configuration()
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -65536") }
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -\(Replica.pageCacheKiB)") }
         return try DatabasePool(path: path, configuration: config)
     }
 

@@ -4,6 +4,7 @@ import FieldSyncStore
 @testable import FieldSyncSync
 import FieldSyncTestSupport
 import Foundation
+import GRDB
 import XCTest
 
 /// One replica file per released schema is kept under `PriorReplicas/` (as cr-sqlite keeps
@@ -24,7 +25,8 @@ final class PriorReplicaTests: XCTestCase {
         let households: Int
         let transfers: Int
         /// Whether the file was written before the store's last migration (its own `fs_`
-        /// tables, "v3 key registry and quarantine"): opening it migrates it, so it is copied first.
+        /// tables, "v4 case scopes instead of a case index on the feed"): opening it migrates
+        /// it, so it is copied first.
         var predatesStoreMigration = true
         var file: String { "schema-v\(version)-station-630106100" }
     }
@@ -39,8 +41,7 @@ final class PriorReplicaTests: XCTestCase {
         Prior(version: 4, digest: "430191947d159ea1f6a70365cc491d1f2f6662cad9907e30360addacb758a416", households: 3, transfers: 0),
         // Version 5 made the same way, with the audit events of its enrollment, the merge of
         // its bundle, the transfer and its import.
-        Prior(version: 5, digest: "8714b9a8693fad766415ad305a05c3dc1d0752769f1b949464a1583c1e5864fd", households: 3, transfers: 0,
-              predatesStoreMigration: false),
+        Prior(version: 5, digest: "8714b9a8693fad766415ad305a05c3dc1d0752769f1b949464a1583c1e5864fd", households: 3, transfers: 0),
     ]
 
     func testEveryReleasedVersionHasAPriorReplica() {
@@ -126,6 +127,66 @@ final class PriorReplicaTests: XCTestCase {
                 XCTAssertEqual(try hub.replica.row(table: "household", rowID: id), try station.replica.row(table: "household", rowID: id))
             }
             XCTAssertEqual(try hub.schema(of: station.identity.site), CaseworkSchema.schema)
+        }
+    }
+
+    /// The store's v4 migration replaces the feed's index by case with `fs_case_scopes`: every
+    /// (case, scope) pair of the feed as the earlier release left it is there afterwards, the
+    /// old index is gone, and the feed is renamed, so that a process of the earlier release
+    /// still running across the upgrade (a `hub serve` left up), which knows nothing of the
+    /// pairs, fails on its next feed write instead of filing entries no transfer would find.
+    func testTheCaseScopesHoldEveryCaseOfTheFeedAfterTheUpgradeAndAnEarlierReleasesFeedWriteFails() throws {
+        TestLogging.bootstrap()
+        for prior in Self.priors where prior.version >= 4 {
+            let temp = TemporaryFolder("fieldsync-prior")
+            defer { temp.cleanUp() }
+            let dir = try copy(prior, into: temp)
+            let path = NodeFolder(dir).replicaPath
+            let pairs = "SELECT DISTINCT case_id || ' ' || scope FROM %@ WHERE case_id IS NOT NULL ORDER BY 1"
+            let before = try DatabaseQueue(path: path).read { db in
+                (try String.fetchAll(db, sql: pairs.replacingOccurrences(of: "%@", with: "fs_feed")),
+                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM fs_feed")!)
+            }
+            XCTAssertFalse(before.0.isEmpty, "v\(prior.version)")
+            _ = try Station.open(at: dir)
+            let raw = try DatabaseQueue(path: path)
+            try raw.read { db in
+                XCTAssertEqual(try String.fetchAll(db, sql: "SELECT case_id || ' ' || scope FROM fs_case_scopes ORDER BY 1"), before.0,
+                               "v\(prior.version)")
+                XCTAssertEqual(try String.fetchAll(db, sql: pairs.replacingOccurrences(of: "%@", with: "fs_feed_entries")), before.0)
+                XCTAssertEqual(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM fs_feed_entries"), before.1, "every entry kept")
+                XCTAssertEqual(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE tbl_name = 'fs_feed_entries' AND type = 'index' AND sql IS NOT NULL"),
+                               ["fs_feed_pinned"], "v\(prior.version): the case index is gone")
+            }
+            // The earlier release's feed insert, as it wrote it, is refused and writes nothing.
+            XCTAssertThrowsError(try raw.write { db in
+                try db.execute(sql: "INSERT INTO fs_feed(scope, pos, site_no, seq_lo, seq_hi, case_id, pinned) VALUES ('630106101', 999999, 1, 1, 1, 'x', 0)")
+            }) { error in
+                XCTAssertTrue("\(error)".contains("no such table: fs_feed"), "\(error)")
+            }
+        }
+    }
+
+    /// The files of versions 4 and 5 released case 39e1d7f2-000001 (transferred away) and
+    /// keep their own log entries of it, found through the feed by case. After the store's
+    /// v4 migration (the feed's case index replaced by the scopes each case was filed under)
+    /// a rebuild of the rows from the log (a restored copy's or a clock's repair) must still
+    /// find the released case's rows and let them go again, and change nothing else.
+    func testAReleasedCaseOfAnUpgradedReplicaStaysReleasedWhenItsRowsAreRebuiltFromTheLog() throws {
+        TestLogging.bootstrap()
+        for prior in Self.priors where prior.version >= 4 {
+            let temp = TemporaryFolder("fieldsync-prior")
+            defer { temp.cleanUp() }
+            let station = try Station.open(at: try copy(prior, into: temp))
+            let released = "39e1d7f2-000001"
+            XCTAssertEqual(try station.replica.evictedTo(household: released), "630106101", "v\(prior.version)")
+            let before = try station.replica.digest()
+            let members = try station.replica.rowIDs(table: "member", limit: nil)
+            // Every own change rewritten as it was: the rows are rebuilt from the whole log.
+            try station.replica.rewriteOwnChanges(after: 0) { $0 }
+            XCTAssertNil(try station.replica.row(table: "household", rowID: released), "v\(prior.version)")
+            XCTAssertEqual(try station.replica.rowIDs(table: "member", limit: nil), members, "v\(prior.version): no member of it came back")
+            XCTAssertEqual(try station.replica.digest(), before, "v\(prior.version)")
         }
     }
 

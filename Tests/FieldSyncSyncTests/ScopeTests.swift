@@ -67,6 +67,35 @@ final class ScopeTests: SyncTestCase {
         XCTAssertTrue(try county.isQuiet())
     }
 
+    /// The filer caches each case's township for the transaction. A batch that fails part way
+    /// rolls back its savepoint, and the cache with it: the case merged again afterwards in
+    /// the same transaction must have its township recorded again (or rows hanging from it
+    /// later would be filed under no township), and its history must still move whole.
+    func testACaseFiledAgainAfterAFailedBatchInOneImportStillMovesWholeOnTransfer() throws {
+        let county = try makeCounty(stations: 2)
+        let (giver, taker) = (county.stations[0], county.stations[1])
+        let household = try XCTUnwrap(addHouseholds(giver, count: 1).first)
+        try giver.record(table: "member", values: ["household_id": .text(household), "name": .text("马明")])
+        let changes = try giver.replica.ownChanges(after: 0).filter { $0.table == "household" || $0.table == "member" }
+        // The member's last cell again, with other content: a number used twice (refused after
+        // the household's row group was merged and filed in the same batch).
+        var reused = try XCTUnwrap(changes.last)
+        reused.value = .text("另一个名字")
+        _ = try county.hub.replica.importChanges { tx in
+            XCTAssertThrowsError(try tx.apply(changes + [reused])) { error in
+                guard case .reusedSequence = error as? StoreError else { return XCTFail("\(error)") }
+            }
+            try tx.apply(changes)
+        }
+        XCTAssertNotNil(try county.hub.replica.row(table: "household", rowID: household))
+        // Rows hanging from it later are placed by the case's township: recorded again too.
+        XCTAssertEqual(try county.hub.replica.township(ofCase: household), giver.identity.township)
+        try county.hub.transfer(household: household, to: taker.identity.township!)
+        try county.deliverReturnBundles(via: folder.sub("d1"))
+        XCTAssertNotNil(try taker.replica.row(table: "household", rowID: household), "the case's history went with it")
+        XCTAssertEqual(try taker.replica.rowIDs(table: "member", limit: nil).count, 1)
+    }
+
     func testAnEditMadeAfterTheStationLearnedOfTheTransferIsRefusedByTheHub() throws {
         let county = try makeCounty(stations: 2)
         let (giver, taker) = (county.stations[0], county.stations[1])

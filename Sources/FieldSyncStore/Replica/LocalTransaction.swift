@@ -208,7 +208,7 @@ extension LocalTransaction {
         try StoreError.catching {
             guard let filer else { return 0 }
             let runs = try Row.fetchAll(db, sql: """
-                SELECT site_no, seq_lo, seq_hi, MIN(pos) AS first FROM fs_feed WHERE case_id = ?
+                SELECT site_no, seq_lo, seq_hi, MIN(pos) AS first FROM fs_feed_entries WHERE \(FeedFiler.caseEntries)
                 GROUP BY site_no, seq_lo, seq_hi ORDER BY first
                 """, arguments: [household])
             var count = 0

@@ -166,6 +166,11 @@ public final class Replica: Sendable {
         }
     }
 
+    /// SQLite's page cache of every replica connection, in KiB (see ``configuration``): the
+    /// benchmark's SQLite peers open their databases with the same, so that they are
+    /// measured with the pragmas the merge runs under.
+    public static let pageCacheKiB = 32_768
+
     /// Where ``open(at:schema:wallClock:)`` keeps the copy of a file of schema `version`
     /// before upgrading it: `replica.sqlite.v2.bak`.
     public static func backupPath(of path: String, version: Int) -> String { "\(path).v\(version).bak" }
@@ -245,7 +250,7 @@ public final class Replica: Sendable {
         // 32 MiB rather than 64: a 1M-change import merged as fast with either in
         // fieldsync-bench (the log is appended in key order and its pages are written once),
         // and its peak memory fell from 96 MB to 61 MB, well under the 100 MB budget.
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -32768") }
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -\(Replica.pageCacheKiB)") }
         // Two commands on one folder (two merges, a record during an export) take turns:
         // a writer waits for the other's transaction instead of failing at once.
         config.busyMode = .timeout(ReplicaFile.busyTimeout)

@@ -103,6 +103,8 @@ public struct ImportTransaction {
             }
         } catch {
             (sites, meta, report) = saved
+            // The filer's cache saw writes the savepoint just undid.
+            filer?.forgetCached()
             throw StoreError(error)
         }
     }

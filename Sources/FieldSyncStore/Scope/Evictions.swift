@@ -28,7 +28,7 @@ enum Evictions {
     static func rows(ofCase household: String, caseTable: String, _ db: Database) throws -> Set<RowKey> {
         var rows = Set<RowKey>([RowKey(table: caseTable, rowID: household)])
         var decoder = ChangeDecoder()
-        for run in try Row.fetchAll(db, sql: "SELECT site_no, seq_lo, seq_hi FROM fs_feed WHERE case_id = ?", arguments: [household]) {
+        for run in try Row.fetchAll(db, sql: "SELECT site_no, seq_lo, seq_hi FROM fs_feed_entries WHERE \(FeedFiler.caseEntries)", arguments: [household]) {
             let records = try Row.fetchCursor(db.cachedStatement(sql: "SELECT record FROM fs_changes WHERE site_no = ? AND seq BETWEEN ? AND ?"),
                                               arguments: [run[0] as Int64, run[1] as Int64, run[2] as Int64])
             while let record = try records.next() {
@@ -129,7 +129,7 @@ extension ImportTransaction {
                                 arguments: [household])
         }
         let rows = try Evictions.rows(ofCase: household, caseTable: scope!.declaration.caseTable, db)
-        for run in try Row.fetchAll(db, sql: "SELECT site_no, seq_lo, seq_hi FROM fs_feed WHERE case_id = ? AND site_no <> ?",
+        for run in try Row.fetchAll(db, sql: "SELECT site_no, seq_lo, seq_hi FROM fs_feed_entries WHERE \(FeedFiler.caseEntries) AND site_no <> ?",
                                     arguments: [household, ownSiteNo]) {
             let siteNo: Int64 = run[0], low: Int64 = run[1], high: Int64 = run[2]
             try db.cachedStatement(sql: "DELETE FROM fs_changes WHERE site_no = ? AND seq BETWEEN ? AND ?").execute(arguments: [siteNo, low, high])
@@ -138,7 +138,7 @@ extension ImportTransaction {
         try Evictions.remove(rows, catalog: catalog, db)
         // The own entries stay filed under the case: a later rebuild from the log finds
         // their rows by them and removes them again (FeedRebuild).
-        try db.execute(sql: "DELETE FROM fs_feed WHERE case_id = ? AND site_no <> ?", arguments: [household, ownSiteNo])
+        try db.execute(sql: "DELETE FROM fs_feed_entries WHERE \(FeedFiler.caseEntries) AND site_no <> ?", arguments: [household, ownSiteNo])
         try db.execute(sql: "DELETE FROM fs_case WHERE case_id = ?", arguments: [household])
         try db.execute(sql: "INSERT OR REPLACE INTO fs_evicted(case_id, township, transfer_id, at_millis) VALUES (?, ?, ?, ?)",
                        arguments: [household, township, transferID, wallClock().sql])
@@ -152,7 +152,7 @@ extension ImportTransaction {
         let store = RowStore(db: db)
         var states: [RowKey: RowState] = [:]
         var decoder = ChangeDecoder()
-        for run in try Row.fetchAll(db, sql: "SELECT seq_lo, seq_hi FROM fs_feed WHERE case_id = ? AND site_no = ? ORDER BY seq_lo",
+        for run in try Row.fetchAll(db, sql: "SELECT seq_lo, seq_hi FROM fs_feed_entries WHERE \(FeedFiler.caseEntries) AND site_no = ? ORDER BY seq_lo",
                                     arguments: [household, ownSiteNo]) {
             let records = try Row.fetchCursor(db, sql: "SELECT record FROM fs_changes WHERE site_no = ? AND seq BETWEEN ? AND ?",
                                               arguments: [ownSiteNo, run[0] as Int64, run[1] as Int64])

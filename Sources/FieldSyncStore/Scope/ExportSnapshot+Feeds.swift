@@ -40,7 +40,7 @@ extension ExportSnapshot {
         var decoder = ChangeDecoder()
         let scope = ScopeCode.condition("scope", township)
         let entries = try Row.fetchCursor(db, sql: """
-            SELECT pos, site_no, seq_lo, seq_hi, case_id, pinned FROM fs_feed
+            SELECT pos, site_no, seq_lo, seq_hi, case_id, pinned FROM fs_feed_entries
             WHERE (\(scope.sql) OR scope = '*') AND pos > ? ORDER BY pos
             """, arguments: StatementArguments(scope.arguments) + [position.sql])
         let holderStatement = try db.cachedStatement(sql: "SELECT township FROM fs_case WHERE case_id = ?")

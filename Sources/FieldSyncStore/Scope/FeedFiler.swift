@@ -12,7 +12,7 @@ struct FeedPlace: Equatable {
     var rowScope: RowScope
 }
 
-/// Files logged changes into the township feeds (`fs_feed`) and keeps the case table
+/// Files logged changes into the township feeds (`fs_feed_entries`) and keeps the case table
 /// (`fs_case`) current, inside one write transaction (rules P1–P3 of the sync protocol).
 ///
 /// A run is consecutive sequences of one origin on one row, filed as one entry: a bulk
@@ -24,7 +24,7 @@ struct FeedFiler {
     /// Case → township, read or written in this transaction. A reference, so that the
     /// copies of the filer a transaction makes share one cache instead of copying it on
     /// every write (a bulk import touches a case per row: copying grew with the import).
-    private let cache = TownshipCache()
+    private let cache = CaseCache()
     /// The statements run once per filed row, shared by the filer's copies like the cache.
     private let statements: FeedStatements
 
@@ -42,27 +42,30 @@ struct FeedFiler {
 
     /// The township holding `household`, nil when the replica has never held it.
     mutating func township(ofCase household: String) throws -> String? {
-        if let known = cache.townships[household] { return known }
+        if let known = cache.cases[household]?.township { return known }
         let select = try statements.townshipSelect
         select.bind(1, text: household)
         defer { select.reset() }
         let township = try select.step() ? select.text(0) : nil
-        cache.townships[household] = township
+        cache.cases[household, default: CaseFacts()].township = .some(township)
         return township
     }
 
     /// Records that `household` is held by `township` (its township column was set).
     mutating func setTownship(_ township: String, ofCase household: String) throws {
-        if case let known?? = cache.townships[household], known == township { return }
+        if case let known?? = cache.cases[household]?.township, known == township { return }
         let upsert = try statements.townshipUpsert
         upsert.bind(1, text: household)
         upsert.bind(2, text: township)
         try upsert.execute()
-        cache.townships[household] = township
+        cache.cases[household] = CaseFacts(township: .some(township))
     }
 
-    /// Forgets the cached township of every case (after rows were removed outside the filer).
-    mutating func forgetCached() { cache.townships.removeAll() }
+    /// Forgets what the filer cached of the database: each case's township and the scope
+    /// recorded for it. Needed after rows were removed outside the filer, and after a
+    /// savepoint rolled back writes the cache had seen (it would otherwise skip writing
+    /// them again).
+    mutating func forgetCached() { cache.cases.removeAll() }
 
     /// Places a row from its current values (schema order), updating the case table first
     /// when the row is a household that names its township.
@@ -119,6 +122,7 @@ struct FeedFiler {
     }
 
     func insert(scope: String, position: Int64, siteNo: Int64, low: UInt64, high: UInt64, caseID: String?, pinned: Bool) throws {
+        if let caseID { try recordScope(scope, ofCase: caseID) }
         let insert = try statements.feedInsert
         insert.bind(1, text: scope)
         insert.bind(2, position)
@@ -131,6 +135,34 @@ struct FeedFiler {
     }
 }
 
+extension FeedFiler {
+    /// Records that `household` has entries under `scope` (`fs_case_scopes`): how
+    /// ``FeedFiler/caseEntries`` finds them without an index entry per feed entry. Nearly
+    /// every entry of a case is filed under its township, so the cache marks that pair as
+    /// recorded (a flag beside the township, not a second key per case: a bulk import
+    /// touches every case) and a transaction writes it about once per case; any other
+    /// scope (unplaced, a transfer's) is written each time, ignored when present.
+    private func recordScope(_ scope: String, ofCase household: String) throws {
+        let facts = cache.cases[household]
+        let underTownship = facts?.township == .some(.some(scope))
+        if underTownship, facts?.townshipScopeRecorded == true { return }
+        let insert = try statements.caseScopeInsert
+        insert.bind(1, text: household)
+        insert.bind(2, text: scope)
+        try insert.execute()
+        if underTownship { cache.cases[household]?.townshipScopeRecorded = true }
+    }
+
+    /// The condition on `fs_feed_entries` that selects one case's entries, its household bound to
+    /// `?1` (a later plain `?` is then `?2`): the scopes the case was filed under
+    /// (`fs_case_scopes`, recorded by ``insert(scope:position:siteNo:low:high:caseID:pinned:)``), each scanned along the
+    /// feed's primary key and filtered by case. Transfers, evictions and rebuilds read a
+    /// case's history this way, and so does the merge of a move or of a delete of a
+    /// household that carries its township (``ImportTransaction/followMove``,
+    /// ``ImportTransaction/winningTownship(ofDeleted:filer:merging:)``); an edit's merge never does.
+    static let caseEntries = "scope IN (SELECT scope FROM fs_case_scopes WHERE case_id = ?1) AND case_id = ?1"
+}
+
 /// The filer's statements, prepared on first use and bound through SQLite's C API
 /// (``RawStatement``): a bulk import files a feed entry and reads or writes a case's
 /// township per row, and GRDB's argument boxing and statement-cache lookup cost as much
@@ -140,6 +172,7 @@ final class FeedStatements {
     private var townshipSelectStatement: RawStatement?
     private var townshipUpsertStatement: RawStatement?
     private var feedInsertStatement: RawStatement?
+    private var caseScopeInsertStatement: RawStatement?
 
     init(db: Database) { self.db = db }
 
@@ -160,16 +193,28 @@ final class FeedStatements {
                          "INSERT INTO fs_case(case_id, township) VALUES (?, ?) ON CONFLICT(case_id) DO UPDATE SET township = excluded.township")
         }
     }
+    var caseScopeInsert: RawStatement {
+        get throws { try prepared(\.caseScopeInsertStatement, "INSERT OR IGNORE INTO fs_case_scopes(case_id, scope) VALUES (?, ?)") }
+    }
     var feedInsert: RawStatement {
         get throws {
-            try prepared(\.feedInsertStatement, "INSERT INTO fs_feed(scope, pos, site_no, seq_lo, seq_hi, case_id, pinned) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            try prepared(\.feedInsertStatement, "INSERT INTO fs_feed_entries(scope, pos, site_no, seq_lo, seq_hi, case_id, pinned) VALUES (?, ?, ?, ?, ?, ?, ?)")
         }
     }
 }
 
-/// The filer's case → township cache (see ``FeedFiler``).
-final class TownshipCache {
-    var townships: [String: String?] = [:]
+/// What the filer knows of each case's rows in the database, in this transaction (see
+/// ``FeedFiler``). One entry per case, kept small: a bulk import touches every case.
+final class CaseCache {
+    var cases: [String: CaseFacts] = [:]
+}
+
+/// What ``CaseCache`` holds of one case.
+struct CaseFacts {
+    /// Its township in `fs_case` once read or written: `.some(nil)` when the replica never held it.
+    var township: String?? = nil
+    /// Whether (case, its township) is known to be in `fs_case_scopes`.
+    var townshipScopeRecorded = false
 }
 
 /// A change just written to the log: its origin's site number, sequence and arrival number.

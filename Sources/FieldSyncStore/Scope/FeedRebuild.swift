@@ -10,7 +10,7 @@ import GRDB
 enum FeedRebuild {
     static func afterRebuild(_ db: Database, catalog: Catalog, declaration: any ScopeDeclaration, ownSiteNo: Int64) throws {
         var filer = FeedFiler(db: db, catalog: catalog, declaration: declaration)
-        try db.execute(sql: "DELETE FROM fs_feed WHERE site_no = ?", arguments: [ownSiteNo])
+        try db.execute(sql: "DELETE FROM fs_feed_entries WHERE site_no = ?", arguments: [ownSiteNo])
         let store = RowStore(db: db)
         try filer.placeEveryCase(store: store)
         try filer.fileLog(try Row.fetchCursor(db, sql: "SELECT site_no, seq, arrival, record FROM fs_changes WHERE site_no = ? ORDER BY seq",

@@ -15,7 +15,7 @@ extension ImportTransaction {
     mutating func followMove(of household: String, from old: String, to new: String,
                              logged: [LoggedChange], filer: FeedFiler) throws {
         let runs = try Row.fetchAll(db, sql: """
-            SELECT site_no, seq_lo, seq_hi, MIN(pos) AS first FROM fs_feed WHERE case_id = ?
+            SELECT site_no, seq_lo, seq_hi, MIN(pos) AS first FROM fs_feed_entries WHERE \(FeedFiler.caseEntries)
             GROUP BY site_no, seq_lo, seq_hi ORDER BY first
             """, arguments: [household])
         for run in runs {
@@ -47,7 +47,7 @@ extension ImportTransaction {
             if best == nil || change.version > best!.version { best = (change.version, code) }
         }
         merging.forEach(consider)
-        for run in try Row.fetchAll(db, sql: "SELECT DISTINCT site_no, seq_lo, seq_hi FROM fs_feed WHERE case_id = ?", arguments: [household]) {
+        for run in try Row.fetchAll(db, sql: "SELECT DISTINCT site_no, seq_lo, seq_hi FROM fs_feed_entries WHERE \(FeedFiler.caseEntries)", arguments: [household]) {
             let records = try Row.fetchCursor(db, sql: "SELECT record FROM fs_changes WHERE site_no = ? AND seq BETWEEN ? AND ?",
                                               arguments: [run[0] as Int64, run[1] as Int64, run[2] as Int64])
             while let record = try records.next() {

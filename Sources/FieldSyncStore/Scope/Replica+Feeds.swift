@@ -32,7 +32,7 @@ extension Replica {
     /// the township held the case and was told it left.
     public func hasPinnedTransfer(of household: String, under township: String) throws(StoreError) -> Bool {
         try read { db in
-            try Bool.fetchOne(db, sql: "SELECT 1 FROM fs_feed WHERE scope = ? AND case_id = ? AND pinned = 1 LIMIT 1",
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM fs_feed_entries WHERE scope = ? AND case_id = ? AND pinned = 1 LIMIT 1",
                               arguments: [township, household]) ?? false
         }
     }

@@ -113,7 +113,7 @@ public struct ScopeCheck: Sendable {
                                       changes: ArraySlice<Change>, filer: inout FeedFiler) throws {
         let scope = ScopeCode.condition("scope", township)
         let position = try Int64.fetchOne(filer.db.cachedStatement(sql: """
-            SELECT MAX(pos) FROM fs_feed WHERE \(scope.sql) AND case_id = ? AND pinned = 1
+            SELECT MAX(pos) FROM fs_feed_entries WHERE \(scope.sql) AND case_id = ? AND pinned = 1
             """), arguments: StatementArguments(scope.arguments) + [household])
         for change in changes where !madeWhileHeld(household, change.origin, change.sequence, position) {
             throw StoreError.unauthorized(AuthorityViolation(

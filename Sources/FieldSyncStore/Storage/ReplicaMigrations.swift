@@ -188,6 +188,32 @@ enum ReplicaMigrations {
                     note TEXT);
                 """)
         }
+        migrator.registerMigration("v4 case scopes instead of a case index on the feed") { db in
+            try db.execute(sql: """
+                -- The feed's index by case (one random B-tree insert per feed entry, the largest
+                -- single cost of a hub's steady merge, issue 10) gives way to the scopes each case
+                -- has entries under, recorded by the filer when it files a case's entry (about
+                -- once per case and transaction); a case's entries are found by scanning those
+                -- scopes' feeds along the primary key (a transfer, an eviction, a rebuild: rare).
+                -- A pair is never removed while entries may remain; one without entries costs a
+                -- scan, never a wrong answer.
+                CREATE TABLE fs_case_scopes(
+                    case_id TEXT NOT NULL,
+                    scope TEXT NOT NULL,
+                    PRIMARY KEY(case_id, scope)) WITHOUT ROWID;
+                INSERT INTO fs_case_scopes(case_id, scope) SELECT DISTINCT case_id, scope FROM fs_feed WHERE case_id IS NOT NULL;
+                DROP INDEX fs_feed_by_case;
+                -- Renamed so that a process of an earlier release still running while this one
+                -- migrates the file (a `hub serve` left up during an upgrade), which knows nothing
+                -- of fs_case_scopes, fails on its next feed write and writes nothing, instead of
+                -- filing entries no transfer would find. (A trigger keeping the pairs for any
+                -- writer did the same at a tenth of a bulk merge's time.)
+                ALTER TABLE fs_feed RENAME TO fs_feed_entries;
+                -- Pinned entries (a transfer's record under the township it left, P3) are few and
+                -- are looked up by case on a station's write to a case held elsewhere (P5).
+                CREATE INDEX fs_feed_pinned ON fs_feed_entries(case_id) WHERE pinned = 1;
+                """)
+        }
         return migrator
     }
 }
