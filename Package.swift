@@ -143,7 +143,7 @@ let package = Package(
             name: "fieldsync-bench",
             dependencies: [
                 "FieldSyncSync", "FieldSyncCore", "FieldSyncStore", "FieldSyncBundle", "FieldSyncDomain",
-                "FieldSyncTestSupport", "CSQLiteSession", "FieldSyncWeb", "FieldSyncSync",
+                "FieldSyncTestSupport", "CSQLiteSession", "FieldSyncWeb",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // The page benchmark drives the workbench's router in process (server time per page).
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
