@@ -207,19 +207,7 @@ extension LocalTransaction {
     public mutating func refile(case household: String, to township: String) throws(StoreError) -> Int {
         try StoreError.catching {
             guard let filer else { return 0 }
-            let runs = try Row.fetchAll(db, sql: """
-                SELECT site_no, seq_lo, seq_hi, MIN(pos) AS first FROM fs_feed_entries WHERE \(FeedFiler.caseEntries)
-                GROUP BY site_no, seq_lo, seq_hi ORDER BY first
-                """, arguments: [household])
-            var count = 0
-            for run in runs {
-                meta.arrival += 1
-                let low = UInt64(sql: run[1] as Int64), high = UInt64(sql: run[2] as Int64)
-                try filer.insert(scope: township, position: meta.arrival, siteNo: run[0], low: low, high: high,
-                                 caseID: household, pinned: false)
-                count += Int(high - low + 1)
-            }
-            return count
+            return try filer.refile(case: household, to: township, arrival: &meta.arrival)
         }
     }
 

@@ -153,10 +153,29 @@ extension FeedFiler {
         if underTownship { cache.cases[household]?.townshipScopeRecorded = true }
     }
 
-    /// The condition on `fs_feed_entries` that selects one case's entries, its household bound to
-    /// `?1` (a later plain `?` is then `?2`): the scopes the case was filed under
-    /// (`fs_case_scopes`, recorded by ``insert(scope:position:siteNo:low:high:caseID:pinned:)``), each scanned along the
-    /// feed's primary key and filtered by case. Transfers, evictions and rebuilds read a
+    /// Files a case's whole history again under `township`, one entry per run in the order
+    /// the runs were first filed, at positions taken from `arrival` (P3 of a transfer, and a
+    /// move merged at a hub, T5). Returns how many changes were filed.
+    @discardableResult
+    func refile(case household: String, to township: String, arrival: inout Int64) throws -> Int {
+        let runs = try Row.fetchAll(db, sql: """
+            SELECT site_no, seq_lo, seq_hi, MIN(pos) AS first FROM fs_feed_entries WHERE \(Self.caseEntries)
+            GROUP BY site_no, seq_lo, seq_hi ORDER BY first
+            """, arguments: [household])
+        var count = 0
+        for run in runs {
+            arrival += 1
+            let low = UInt64(sql: run[1] as Int64), high = UInt64(sql: run[2] as Int64)
+            try insert(scope: township, position: arrival, siteNo: run[0], low: low, high: high, caseID: household, pinned: false)
+            count += Int(high - low + 1)
+        }
+        return count
+    }
+
+    /// The condition on `fs_feed_entries` that selects one case's entries, its household
+    /// bound to `?1` (a later plain `?` is then `?2`): the scopes the case was filed under
+    /// (`fs_case_scopes`, recorded by ``insert(scope:position:siteNo:low:high:caseID:pinned:)``),
+    /// each scanned along the feed's primary key and filtered by case. Transfers, evictions and rebuilds read a
     /// case's history this way, and so does the merge of a move or of a delete of a
     /// household that carries its township (``ImportTransaction/followMove``,
     /// ``ImportTransaction/winningTownship(ofDeleted:filer:merging:)``); an edit's merge never does.

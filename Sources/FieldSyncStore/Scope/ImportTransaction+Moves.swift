@@ -14,15 +14,7 @@ extension ImportTransaction {
     /// receiving station would get only what was written after the move.
     mutating func followMove(of household: String, from old: String, to new: String,
                              logged: [LoggedChange], filer: FeedFiler) throws {
-        let runs = try Row.fetchAll(db, sql: """
-            SELECT site_no, seq_lo, seq_hi, MIN(pos) AS first FROM fs_feed_entries WHERE \(FeedFiler.caseEntries)
-            GROUP BY site_no, seq_lo, seq_hi ORDER BY first
-            """, arguments: [household])
-        for run in runs {
-            meta.arrival += 1
-            try filer.insert(scope: new, position: meta.arrival, siteNo: run[0], low: UInt64(sql: run[1] as Int64),
-                             high: UInt64(sql: run[2] as Int64), caseID: household, pinned: false)
-        }
+        try filer.refile(case: household, to: new, arrival: &meta.arrival)
         for entry in logged {
             meta.arrival += 1
             try filer.insert(scope: old, position: meta.arrival, siteNo: entry.siteNo, low: entry.sequence, high: entry.sequence,
