@@ -96,6 +96,69 @@ final class ScopeTests: SyncTestCase {
         XCTAssertEqual(try taker.replica.rowIDs(table: "member", limit: nil).count, 1)
     }
 
+    /// A hub's import holds in memory the rows it merges more than once (issue 10), and
+    /// writes them at the end. A row placed through another row (a decision through its
+    /// application) must be placed by that row as merged so far, not as the database still
+    /// has it: here the application was moved to another household earlier in the import.
+    func testARowPlacedThroughARowTheImportHoldsIsFiledByTheHeldRowsValues() throws {
+        let county = try makeCounty(stations: 2)
+        let (first, second) = (county.stations[0], county.stations[1])
+        let h1 = try XCTUnwrap(addHouseholds(first, count: 1).first)
+        let h2 = try XCTUnwrap(addHouseholds(second, count: 1).first)
+        let application = try first.record(table: "application", values: ["household_id": .text(h1), "category": .text("dibao")]).rowID
+        let stationChanges = try first.replica.ownChanges(after: 0) + second.replica.ownChanges(after: 0)
+        let later = HybridTimestamp(millis: (stationChanges.map(\.stamp).max()?.millis ?? 0) + 1_000, counter: 0)
+        let writer = SiteID(bytes: Array(repeating: 0x5A, count: 16))!
+        let moved = Change.set("application", application, "household_id", .text(h2), stamp: later, origin: writer, sequence: 1)
+        let decision = Change.set("decision", "d-held-1", "application_id", .text(application), stamp: later, origin: writer, sequence: 2)
+        _ = try county.hub.replica.importChanges { tx in
+            try tx.apply(stationChanges)
+            try tx.apply([moved]) // the application's second merge in this import: held
+            try tx.apply([decision])
+        }
+        func decisions(of township: String) throws -> [String] {
+            try county.hub.replica.exportSnapshot { snapshot in
+                var rows: [String] = []
+                try snapshot.forEachFeedBatch(township: township, after: 0, excluding: county.hub.replica.siteID, batchSize: 100) { batch in
+                    rows += batch.filter { $0.table == "decision" }.map(\.rowID)
+                }
+                return rows
+            }
+        }
+        XCTAssertEqual(try decisions(of: second.identity.township!), ["d-held-1"], "filed with the household the application names now")
+        XCTAssertEqual(try decisions(of: first.identity.township!), [])
+    }
+
+    /// A household deleted and then moved concurrently (a county and its province, in
+    /// tiers) is placed by the winning move, also when the import holds the deleted row in
+    /// memory (issue 10: its second merge in the import). Found by review: the held row
+    /// kept its old township, and the case stayed filed under it.
+    func testADeletedHouseholdHeldByTheImportStillMovesWithAConcurrentMove() throws {
+        let county = try makeCounty(stations: 2)
+        let (first, second) = (county.stations[0], county.stations[1])
+        let household = try XCTUnwrap(addHouseholds(first, count: 1).first)
+        let member = try first.record(table: "member", values: ["household_id": .text(household), "name": .text("马明")]).rowID
+        let stationChanges = try first.replica.ownChanges(after: 0)
+        let later = (stationChanges.map(\.stamp).max()?.millis ?? 0) + 1_000
+        let deleter = SiteID(bytes: Array(repeating: 0x5B, count: 16))!, mover = SiteID(bytes: Array(repeating: 0x5C, count: 16))!
+        let delete = Change.delete("household", household, stamp: HybridTimestamp(millis: later, counter: 0), origin: deleter, sequence: 1)
+        let move = Change.set("household", household, "township", .text(second.identity.township!),
+                              stamp: HybridTimestamp(millis: later + 1, counter: 0), origin: mover, sequence: 1)
+        _ = try county.hub.replica.importChanges { tx in
+            try tx.apply(stationChanges)
+            try tx.apply([delete]) // the household's second merge in this import: held
+            try tx.apply([move])
+        }
+        XCTAssertEqual(try county.hub.replica.township(ofCase: household), second.identity.township)
+        let members = try county.hub.replica.exportSnapshot { snapshot in
+            var rows: [String] = []
+            try snapshot.forEachFeedBatch(township: second.identity.township!, after: 0, excluding: county.hub.replica.siteID,
+                                          batchSize: 100) { batch in rows += batch.filter { $0.table == "member" }.map(\.rowID) }
+            return rows
+        }
+        XCTAssertEqual(Set(members), [member], "the case's history is filed under the township it moved to")
+    }
+
     func testAnEditMadeAfterTheStationLearnedOfTheTransferIsRefusedByTheHub() throws {
         let county = try makeCounty(stations: 2)
         let (giver, taker) = (county.stations[0], county.stations[1])

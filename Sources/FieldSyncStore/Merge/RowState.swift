@@ -42,6 +42,12 @@ struct RowState {
 
     func encodeCells() -> [UInt8] {
         var w = ByteWriter(capacity: cells.count * 21)
+        encodeCells(into: &w)
+        return w.bytes
+    }
+
+    /// Appends each set cell in the blob layout.
+    func encodeCells(into w: inout ByteWriter) {
         for (index, entry) in cells.enumerated() {
             guard let entry else { continue }
             w.u16(UInt16(index))
@@ -55,29 +61,31 @@ struct RowState {
             }
             if let bits = entry.exactReal { w.u64(bits) }
         }
-        return w.bytes
     }
 
     /// Decodes the cells blob into `cells`.
     static func decodeCells(_ bytes: [UInt8], into cells: inout [CellEntry?]) throws {
         var r = ByteReader(bytes)
         do {
-            while r.remaining > 0 {
-                let index = Int(try r.u16("cell column"))
-                let stamp = try r.u64("cell stamp")
-                let siteNo = Int64(try r.u32("cell site"))
-                let flags = try r.u8("cell flags")
-                var entry = CellEntry(stamp: stamp, siteNo: siteNo, baseSiteNo: 0, baseStamp: 0, exactReal: nil)
-                if flags & 1 != 0 {
-                    entry.baseStamp = try r.u64("cell base stamp")
-                    entry.baseSiteNo = Int64(try r.u32("cell base site"))
-                }
-                if flags & 2 != 0 { entry.exactReal = try r.u64("cell real") }
-                guard index < cells.count else { throw StoreError.corrupt(reason: "cell state names column \(index) of a table with \(cells.count) columns") }
-                cells[index] = entry
-            }
+            while r.remaining > 0 { try decodeCell(from: &r, into: &cells) }
         } catch let error as DecodingError {
             throw StoreError.corrupt(reason: "cell state: \(error)")
         }
+    }
+
+    /// Decodes one cell of the blob layout into `cells`.
+    static func decodeCell(from r: inout ByteReader, into cells: inout [CellEntry?]) throws {
+        let index = Int(try r.u16("cell column"))
+        let stamp = try r.u64("cell stamp")
+        let siteNo = Int64(try r.u32("cell site"))
+        let flags = try r.u8("cell flags")
+        var entry = CellEntry(stamp: stamp, siteNo: siteNo, baseSiteNo: 0, baseStamp: 0, exactReal: nil)
+        if flags & 1 != 0 {
+            entry.baseStamp = try r.u64("cell base stamp")
+            entry.baseSiteNo = Int64(try r.u32("cell base site"))
+        }
+        if flags & 2 != 0 { entry.exactReal = try r.u64("cell real") }
+        guard index < cells.count else { throw StoreError.corrupt(reason: "cell state names column \(index) of a table with \(cells.count) columns") }
+        cells[index] = entry
     }
 }

@@ -13,10 +13,16 @@ extension Replica {
     /// If `body` (or anything) throws, the transaction rolls back and the error is rethrown:
     /// the replica is exactly as before.
     public func importChanges<T>(_ body: (inout ImportTransaction) throws -> T) throws -> (T, ApplyReport) {
+        try importChanges(rowBudget: ImportRowCache.defaultBudget, body)
+    }
+
+    /// ``importChanges(_:)`` with the memory its merge may hold rows in (``ImportRowCache``):
+    /// tests hold little, to write held rows back often.
+    func importChanges<T>(rowBudget: Int, _ body: (inout ImportTransaction) throws -> T) throws -> (T, ApplyReport) {
         do {
             return try writer.write { db in
                 var transaction = try ImportTransaction(db: db, catalog: catalog, ownSite: siteID, scope: scope,
-                                                        ranking: try mergeRanking(db), wallClock: wallClock)
+                                                        ranking: try mergeRanking(db), rowBudget: rowBudget, wallClock: wallClock)
                 let result = try body(&transaction)
                 try transaction.finish()
                 return (result, transaction.report)

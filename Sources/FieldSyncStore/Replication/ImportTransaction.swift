@@ -8,7 +8,11 @@ import GRDB
 /// Everything done through it commits together or not at all, so a bundle is either fully
 /// merged and recorded, or leaves no trace. Only valid inside the closure that receives it.
 public struct ImportTransaction {
-    let db: Database
+    /// The connection, for the merge itself (``apply(_:)``), which reads rows through
+    /// ``rows``. Anything else reads and writes through ``db``.
+    let connection: Database
+    /// Rows merged more than once in this import, held in memory until written back.
+    let rows: ImportRowCache
     let catalog: Catalog
     let wallClock: @Sendable () -> UInt64
     /// This replica's own site: its own changes coming back (after a restore) move its
@@ -30,8 +34,9 @@ public struct ImportTransaction {
     public var mergeGuard: MergeGuard = .none
 
     init(db: Database, catalog: Catalog, ownSite: SiteID, scope: ReplicaScope?, ranking: MergeRanking?,
-         wallClock: @escaping @Sendable () -> UInt64) throws {
-        self.db = db
+         rowBudget: Int = ImportRowCache.defaultBudget, wallClock: @escaping @Sendable () -> UInt64) throws {
+        connection = db
+        rows = ImportRowCache(budget: rowBudget)
         self.catalog = catalog
         self.ownSite = ownSite
         self.ranking = ranking
@@ -39,7 +44,17 @@ public struct ImportTransaction {
         self.scope = scope
         sites = try SiteDirectory(db)
         meta = try ReplicaMeta(db)
-        filer = scope.map { FeedFiler(db: db, catalog: catalog, declaration: $0.declaration) }
+        filer = scope.map { FeedFiler(db: db, catalog: catalog, declaration: $0.declaration, rows: rows) }
+    }
+
+    /// The transaction's connection for anything but the merge: the rows the merge holds
+    /// in memory (``ImportRowCache``) are written first, so whatever SQL runs next (an
+    /// eviction, a look at a table, the bookkeeping) sees every change applied so far.
+    var db: Database {
+        get throws {
+            try rows.writeBack(RowStore(db: connection), catalog)
+            return connection
+        }
     }
 
     /// Validates changes without writing: known tables and columns, value types, no delete
@@ -89,7 +104,8 @@ public struct ImportTransaction {
     ///
     /// Consecutive changes to the same row are merged as a group: the row's merge state is
     /// read once and the user row written once, which is what makes a bulk import cost
-    /// about one SQLite statement per change.
+    /// about one SQLite statement per change. A row merged again by a later group of the
+    /// import is held in memory (``ImportRowCache``) and written once when the import ends.
     public mutating func apply(_ changes: [Change]) throws(StoreError) {
         try check(changes)
         let wall = wallClock()
@@ -97,12 +113,17 @@ public struct ImportTransaction {
         // an error from one batch and goes on does not keep half of that batch.
         let saved = (sites, meta, report)
         do {
-            try db.inSavepoint {
+            // Outside the savepoint: a batch that fails must not undo earlier batches' rows.
+            if rows.isFull { try rows.writeBack(RowStore(db: connection), catalog) }
+            rows.beginBatch()
+            try connection.inSavepoint {
                 try applyValidated(changes, wall: wall)
                 return .commit
             }
+            rows.endBatch()
         } catch {
             (sites, meta, report) = saved
+            rows.rollBackBatch()
             // The filer's cache saw writes the savepoint just undid.
             filer?.forgetCached()
             throw StoreError(error)
@@ -110,6 +131,7 @@ public struct ImportTransaction {
     }
 
     private mutating func applyValidated(_ changes: [Change], wall: UInt64) throws {
+        let db = connection
         let store = RowStore(db: db)
         var i = changes.startIndex
         while i < changes.endIndex {
@@ -118,7 +140,9 @@ public struct ImportTransaction {
             while end < changes.endIndex, changes[end].rowID == first.rowID, changes[end].table == first.table { end += 1 }
             let table = try catalog.table(first.table)
             let rankings = ranking?.columns(of: table.schema.name)
+            let key = RowKey(table: first.table, rowID: first.rowID)
             var state: RowState?
+            var wasHeld = false
             var before: (existed: Bool, deleted: Bool, values: [Value])?
             var logged: [LoggedChange] = []
             var groupStart = -1
@@ -167,7 +191,12 @@ public struct ImportTransaction {
                 if filer != nil { logged.append(LoggedChange(siteNo: siteNo, sequence: change.sequence, arrival: meta.arrival)) }
                 if groupStart < 0 { groupStart = i + offset }
                 if state == nil {
-                    state = try store.load(table, first.rowID)
+                    if let held = try rows.state(of: key, in: table) {
+                        state = held
+                        wasHeld = true
+                    } else {
+                        state = try store.load(table, first.rowID)
+                    }
                     before = (state!.stored && state!.hasCells, state!.isDeleted, state!.values)
                 }
                 if let authority = mergeGuard.authority, state!.stored, !state!.isDeleted,
@@ -186,7 +215,11 @@ public struct ImportTransaction {
                     violation.rowID = first.rowID
                     throw StoreError.unauthorized(violation)
                 }
-                try store.save(table, first.rowID, state)
+                if wasHeld || rows.holdsAfterMerge(key) {
+                    rows.hold(state, for: key)
+                } else {
+                    try store.save(table, first.rowID, state)
+                }
                 if !logged.isEmpty, let before {
                     try file(table, first.rowID, state: state, before: before, logged: logged, changes: changes[groupStart..<end])
                 }
@@ -324,7 +357,8 @@ public struct ImportTransaction {
         try StoreError.catching { try BundleLog.imported.insert(db, record) }
     }
 
-    /// Persists what stays in memory until the end of the transaction.
+    /// Persists what stays in memory until the end of the transaction: the held rows
+    /// (through ``db``), the sites and the replica's counters.
     mutating func finish() throws {
         try sites.advanceAndSave(db)
         try meta.save(db)

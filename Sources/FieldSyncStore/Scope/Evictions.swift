@@ -85,7 +85,7 @@ extension ImportTransaction {
             // Came back means another replica (the hub's transfer) set the township to this
             // one: the station's own record of the household (its creation, returned by the
             // hub to a restored copy) does not bring a released case back.
-            let store = RowStore(db: db)
+            let store = try RowStore(db: db)
             let townshipIndex = caseTable.columnIndex[declaration.caseTownshipColumn]!
             for household in try String.fetchAll(db, sql: """
                 SELECT e.case_id FROM fs_evicted e JOIN \(TableCatalog.quote(caseTable.schema.name)) h ON h."id" = e.case_id
@@ -149,7 +149,7 @@ extension ImportTransaction {
     /// stayed in the log when the case was released, and the log does not take a change
     /// twice, so a case that comes back gets them from here.
     private mutating func mergeOwnChangesAgain(of household: String, ownSiteNo: Int64) throws {
-        let store = RowStore(db: db)
+        let store = try RowStore(db: db)
         var states: [RowKey: RowState] = [:]
         var decoder = ChangeDecoder()
         for run in try Row.fetchAll(db, sql: "SELECT seq_lo, seq_hi FROM fs_feed_entries WHERE \(FeedFiler.caseEntries) AND site_no = ? ORDER BY seq_lo",

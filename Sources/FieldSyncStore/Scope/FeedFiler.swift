@@ -27,16 +27,20 @@ struct FeedFiler {
     private let cache = CaseCache()
     /// The statements run once per filed row, shared by the filer's copies like the cache.
     private let statements: FeedStatements
+    /// The rows an import holds merged in memory (``ImportRowCache``): a look-up of another
+    /// row reads them first, as the database does not have them yet.
+    private let rows: ImportRowCache?
 
     /// The scope of county-wide rows.
     static let countyScope = "*"
     /// Where a row no declaration places is filed: no station's feed.
     static let unplacedScope = "?"
 
-    init(db: Database, catalog: Catalog, declaration: any ScopeDeclaration) {
+    init(db: Database, catalog: Catalog, declaration: any ScopeDeclaration, rows: ImportRowCache? = nil) {
         self.db = db
         self.catalog = catalog
         self.declaration = declaration
+        self.rows = rows
         statements = FeedStatements(db: db)
     }
 
@@ -99,9 +103,15 @@ struct FeedFiler {
         }
     }
 
-    /// Another row's column, from its user table (nil when the row or value is absent).
+    /// Another row's column, from its user table (nil when the row or value is absent), or
+    /// from the import's held rows when it holds that row.
     func lookUp(_ table: String, _ rowID: String, _ column: String) throws -> Value? {
         guard let other = catalog.tables[table], let index = other.columnIndex[column] else { return nil }
+        if let held = try rows?.state(of: RowKey(table: table, rowID: rowID), in: other) {
+            // What the user table would hold once written: no row when deleted or empty.
+            guard !held.isDeleted, held.hasCells else { return nil }
+            return held.values[index] == .null ? nil : held.values[index]
+        }
         let sql = "SELECT \(TableCatalog.quote(column)) FROM \(TableCatalog.quote(table)) WHERE \"id\" = ?"
         guard let value = try DatabaseValue.fetchOne(db.cachedStatement(sql: sql), arguments: [rowID]) else { return nil }
         let decoded = Value(value, type: other.schema.columns[index].type)

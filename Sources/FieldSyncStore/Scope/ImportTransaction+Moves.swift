@@ -39,6 +39,8 @@ extension ImportTransaction {
             if best == nil || change.version > best!.version { best = (change.version, code) }
         }
         merging.forEach(consider)
+        // The connection itself: this runs inside a merge, and reads only the feed and the log.
+        let db = connection
         for run in try Row.fetchAll(db, sql: "SELECT DISTINCT site_no, seq_lo, seq_hi FROM fs_feed_entries WHERE \(FeedFiler.caseEntries)", arguments: [household]) {
             let records = try Row.fetchCursor(db, sql: "SELECT record FROM fs_changes WHERE site_no = ? AND seq BETWEEN ? AND ?",
                                               arguments: [run[0] as Int64, run[1] as Int64, run[2] as Int64])
