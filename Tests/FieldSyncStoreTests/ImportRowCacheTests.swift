@@ -101,6 +101,57 @@ final class ImportRowCacheTests: XCTestCase {
         XCTAssertEqual(try hub.digest(), try station.digest())
     }
 
+    /// A failing batch that merged a held row twice (in two groups) puts back the row as it
+    /// was before the batch, not as the batch's first group left it.
+    func testABatchThatFailsAfterMergingAHeldRowTwicePutsItBackAsBeforeTheBatch() throws {
+        let clock = TestClock()
+        let station = try makeReplica(1, clock: clock)
+        func write(_ row: String, _ address: String) throws {
+            clock.advance(1)
+            try station.write(table: "household", rowID: row, values: ["address": .text(address)])
+        }
+        try write("r", "r0"); try write("s", "s0"); try write("t", "t0")
+        try write("r", "r1"); try write("r", "r2"); try write("s", "s1"); try write("r", "r3")
+        let c = try exportAll(station)
+        XCTAssertEqual(c.count, 7)
+        var reused = c[2] // t's number again, with other content
+        reused.value = .text("forged")
+        let hub = try makeReplica(9, role: .hub, clock: clock)
+        _ = try hub.importChanges { tx in
+            try tx.apply([c[0], c[1], c[2]])
+            try tx.apply([c[3]]) // r's second merge: held
+            XCTAssertThrowsError(try tx.apply([c[4], c[5], c[6], reused])) { error in
+                guard case .reusedSequence = error as? StoreError else { return XCTFail("\(error)") }
+            }
+        }
+        XCTAssertEqual(try hub.row(table: "household", rowID: "r")?["address"], .text("r1"))
+        XCTAssertEqual(try hub.row(table: "household", rowID: "s")?["address"], .text("s0"))
+        XCTAssertEqual(try apply(Array(c[4...6]), to: hub).applied, 3)
+        XCTAssertEqual(try hub.digest(), try station.digest())
+    }
+
+    /// Two row ids Swift calls equal but whose bytes differ ("é" as one code point, and as
+    /// "e" with a combining accent) are two rows to SQLite, and stay two rows when one of
+    /// them is held.
+    func testRowIDsEqualAsSwiftStringsButNotAsBytesStayTwoRows() throws {
+        let clock = TestClock()
+        let station = try makeReplica(1, clock: clock)
+        let composed = "caf\u{E9}", decomposed = "cafe\u{301}"
+        XCTAssertEqual(composed, decomposed) // Swift's canonical equivalence
+        for (row, address) in [(composed, "one"), (composed, "two"), (decomposed, "three")] {
+            clock.advance(1)
+            try station.write(table: "household", rowID: row, values: ["address": .text(address)])
+        }
+        let c = try exportAll(station)
+        let hub = try makeReplica(9, role: .hub, clock: clock)
+        _ = try hub.importChanges { tx in
+            for change in c { try tx.apply([change]) } // the composed id's second merge is held
+        }
+        XCTAssertEqual(try hub.digest(), try station.digest())
+        XCTAssertEqual(try hub.row(table: "household", rowID: composed)?["address"], .text("two"))
+        XCTAssertEqual(try hub.row(table: "household", rowID: decomposed)?["address"], .text("three"))
+    }
+
     /// Whatever reads the database inside the import, between batches, sees the rows the
     /// merge holds; and merging goes on correctly after it.
     func testAReadInsideTheImportSeesTheRowsTheMergeHolds() throws {

@@ -137,7 +137,8 @@ public struct ImportTransaction {
         while i < changes.endIndex {
             let first = changes[i]
             var end = i + 1
-            while end < changes.endIndex, changes[end].rowID == first.rowID, changes[end].table == first.table { end += 1 }
+            // Same row by bytes, as SQLite keys it (not by Swift's canonical equivalence).
+            while end < changes.endIndex, changes[end].rowID.isSameRowID(as: first.rowID), changes[end].table == first.table { end += 1 }
             let table = try catalog.table(first.table)
             let rankings = ranking?.columns(of: table.schema.name)
             let key = RowKey(table: first.table, rowID: first.rowID)
@@ -221,6 +222,9 @@ public struct ImportTransaction {
                     try store.save(table, first.rowID, state)
                 }
                 if !logged.isEmpty, let before {
+                    // The merge of a deleted household's township reads the log
+                    // (``winningTownship``): the entries still queued must be in it.
+                    if state.isDeleted, table.schema.name == filer?.declaration.caseTable { try store.flushLog() }
                     try file(table, first.rowID, state: state, before: before, logged: logged, changes: changes[groupStart..<end])
                 }
             }

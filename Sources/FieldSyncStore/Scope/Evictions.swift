@@ -185,9 +185,3 @@ extension ImportTransaction {
         }
     }
 }
-
-/// A row of one table.
-struct RowKey: Hashable {
-    let table: String
-    let rowID: String
-}

@@ -110,7 +110,13 @@ struct FeedFiler {
         if let held = try rows?.state(of: RowKey(table: table, rowID: rowID), in: other) {
             // What the user table would hold once written: no row when deleted or empty.
             guard !held.isDeleted, held.hasCells else { return nil }
-            return held.values[index] == .null ? nil : held.values[index]
+            switch held.values[index] {
+            case .null: return nil
+            // As SQLite gives a real back: NaN is stored as NULL, -0.0 as 0.0.
+            case let .real(x) where x.isNaN: return nil
+            case let .real(x) where x == 0: return .real(0)
+            case let value: return value
+            }
         }
         let sql = "SELECT \(TableCatalog.quote(column)) FROM \(TableCatalog.quote(table)) WHERE \"id\" = ?"
         guard let value = try DatabaseValue.fetchOne(db.cachedStatement(sql: sql), arguments: [rowID]) else { return nil }
