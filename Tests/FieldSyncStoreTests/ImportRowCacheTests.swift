@@ -22,9 +22,9 @@ final class ImportRowCacheTests: XCTestCase {
                 // A write or delete of a row the station knows deleted is refused and writes
                 // nothing: that is fine here.
                 if Int.random(in: 0..<12, using: &random) == 0 {
-                    try? station.delete(table: "household", rowID: row)
+                    _ = try? station.delete(table: "household", rowID: row)
                 } else {
-                    try? station.write(table: "household", rowID: row, values: [
+                    _ = try? station.write(table: "household", rowID: row, values: [
                         "address": .text("a\(Int.random(in: 0..<5, using: &random))"),
                         "monthly_income": .integer(Int64.random(in: 0..<3, using: &random)),
                     ])

@@ -1,4 +1,5 @@
 import FieldSyncCore
+import GRDB
 
 /// The rows one import merged more than once, held merged in memory and written to the
 /// database once (issue 10).
@@ -48,14 +49,12 @@ final class ImportRowCache {
     private var beforeBatch: [RowKey: [UInt8]?] = [:]
     private var inBatch = false
 
-    init(budget: Int = ImportRowCache.defaultBudget) {
+    init(budget: Int) {
         precondition(budget >= 0)
         self.budget = budget
     }
 
-    var isEmpty: Bool { held.isEmpty }
     var isFull: Bool { heldBytes >= budget }
-    var count: Int { held.count }
 
     /// The held state of `key` (a row of `table`), nil when it is not held.
     func state(of key: RowKey, in table: TableCatalog) throws -> RowState? {
@@ -82,8 +81,11 @@ final class ImportRowCache {
         let bytes = state.heldEncoding
         let previous = held.updateValue(bytes, forKey: key)
         if beforeBatch[key] == nil { beforeBatch[key] = .some(previous) }
-        heldBytes += bytes.count - (previous.map { $0.count } ?? -Self.overheadPerRow)
+        heldBytes += Self.cost(bytes) - Self.cost(previous)
     }
+
+    /// What holding `bytes` counts against the budget (nothing when not held).
+    private static func cost(_ bytes: [UInt8]?) -> Int { bytes.map { $0.count + overheadPerRow } ?? 0 }
 
     func beginBatch() {
         precondition(!inBatch && beforeBatch.isEmpty)
@@ -99,9 +101,8 @@ final class ImportRowCache {
     /// The batch's savepoint rolled back: the held rows are put back as they were before it.
     func rollBackBatch() {
         for (key, before) in beforeBatch {
-            let now = held[key]
+            heldBytes += Self.cost(before) - Self.cost(held[key])
             held[key] = before
-            heldBytes += (before.map { $0.count + Self.overheadPerRow } ?? 0) - (now.map { $0.count + Self.overheadPerRow } ?? 0)
         }
         beforeBatch.removeAll(keepingCapacity: true)
         inBatch = false
@@ -113,8 +114,9 @@ final class ImportRowCache {
     /// merge) they stay held as well: the batch's savepoint may still roll the writes
     /// back, and rows earlier batches merged must not be lost with them. Writing a held
     /// row again later is harmless: its state says everything it changed since it was read.
-    func writeBack(_ store: RowStore, _ catalog: Catalog) throws {
+    func writeBack(into db: Database, _ catalog: Catalog) throws {
         guard !held.isEmpty else { return }
+        let store = RowStore(db: db)
         let keys = held.keys.sorted { ($0.table, $0.rowID) < ($1.table, $1.rowID) }
         for key in keys {
             let table = try catalog.table(key.table)

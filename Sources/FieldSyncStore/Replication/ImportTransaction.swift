@@ -34,7 +34,7 @@ public struct ImportTransaction {
     public var mergeGuard: MergeGuard = .none
 
     init(db: Database, catalog: Catalog, ownSite: SiteID, scope: ReplicaScope?, ranking: MergeRanking?,
-         rowBudget: Int = ImportRowCache.defaultBudget, wallClock: @escaping @Sendable () -> UInt64) throws {
+         rowBudget: Int, wallClock: @escaping @Sendable () -> UInt64) throws {
         connection = db
         rows = ImportRowCache(budget: rowBudget)
         self.catalog = catalog
@@ -52,7 +52,7 @@ public struct ImportTransaction {
     /// eviction, a look at a table, the bookkeeping) sees every change applied so far.
     var db: Database {
         get throws {
-            try rows.writeBack(RowStore(db: connection), catalog)
+            try rows.writeBack(into: connection, catalog)
             return connection
         }
     }
@@ -114,7 +114,7 @@ public struct ImportTransaction {
         let saved = (sites, meta, report)
         do {
             // Outside the savepoint: a batch that fails must not undo earlier batches' rows.
-            if rows.isFull { try rows.writeBack(RowStore(db: connection), catalog) }
+            if rows.isFull { try rows.writeBack(into: connection, catalog) }
             rows.beginBatch()
             try connection.inSavepoint {
                 try applyValidated(changes, wall: wall)
@@ -222,10 +222,7 @@ public struct ImportTransaction {
                     try store.save(table, first.rowID, state)
                 }
                 if !logged.isEmpty, let before {
-                    // The merge of a deleted household's township reads the log
-                    // (``winningTownship``): the entries still queued must be in it.
-                    if state.isDeleted, table.schema.name == filer?.declaration.caseTable { try store.flushLog() }
-                    try file(table, first.rowID, state: state, before: before, logged: logged, changes: changes[groupStart..<end])
+                    try file(table, first.rowID, state: state, before: before, logged: logged, changes: changes[groupStart..<end], store: store)
                 }
             }
             i = end
@@ -239,7 +236,7 @@ public struct ImportTransaction {
     /// a station (``MergeGuard/scope``), checks that the row is within its scope (P4–P5).
     private mutating func file(_ table: TableCatalog, _ rowID: String, state: RowState,
                                before: (existed: Bool, deleted: Bool, values: [Value]),
-                               logged: [LoggedChange], changes: ArraySlice<Change>) throws {
+                               logged: [LoggedChange], changes: ArraySlice<Change>, store: RowStore) throws {
         guard var filer else { return }
         defer { self.filer = filer }
         // At a hub, a merged change may move a case (a county's or province's transfer, T5).
@@ -250,7 +247,9 @@ public struct ImportTransaction {
         if state.isDeleted, table.schema.name == filer.declaration.caseTable,
            let moved = changes.last(where: { $0.kind == .set && $0.column == filer.declaration.caseTownshipColumn }),
            case let .text(code) = moved.value {
-            // In tiers two movers (a county and its province) may move it concurrently.
+            // In tiers two movers (a county and its province) may move it concurrently. The
+            // winner is read from the log, so the batch's queued entries are written first.
+            try store.flushLog()
             try filer.setTownship(try winningTownship(ofDeleted: rowID, filer: filer, merging: changes) ?? code, ofCase: rowID)
         }
         var place = try filer.place(table, rowID: rowID, values: state.values)

@@ -12,11 +12,15 @@ struct RowKey: Hashable {
     }
 
     func hash(into hasher: inout Hasher) {
-        for part in [table, rowID] {
-            var text = part
-            text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
-            hasher.combine(0xFF as UInt8) // not a UTF-8 byte: ends the part
-        }
+        Self.combine(table, into: &hasher)
+        Self.combine(rowID, into: &hasher)
+    }
+
+    /// Hashes `text`'s UTF-8 bytes and a byte no UTF-8 text holds, which ends it.
+    private static func combine(_ text: String, into hasher: inout Hasher) {
+        var text = text
+        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        hasher.combine(0xFF as UInt8)
     }
 }
 
