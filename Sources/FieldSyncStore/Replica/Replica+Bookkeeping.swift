@@ -54,8 +54,10 @@ extension Replica {
     /// The highest sequence of `origin` in the log (gaps or not), 0 when none.
     public func highestLogged(origin: SiteID) throws(StoreError) -> UInt64 {
         try read { db in
-            try Int64.fetchOne(db, sql: "SELECT MAX(c.seq) FROM fs_changes c JOIN fs_sites s ON s.site_no = c.site_no WHERE s.site_id = ?",
-                               arguments: [origin.bytes.data]).map { UInt64(sql: $0) } ?? 0
+            guard let no = try Int64.fetchOne(db, sql: "SELECT site_no FROM fs_sites WHERE site_id = ?", arguments: [origin.bytes.data]) else {
+                return 0
+            }
+            return try ChangeLog.highest(db, siteNo: no)
         }
     }
 
@@ -67,10 +69,8 @@ extension Replica {
             }
             var decoder = ChangeDecoder()
             var result: [UInt64: Change] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT seq, record FROM fs_changes WHERE site_no = ? AND seq BETWEEN ? AND ?",
-                                           arguments: [no, range.lowerBound.sql, range.upperBound.sql])
-            while let row = try rows.next() {
-                result[UInt64(sql: row[0])] = try OwnChangeRewrite.decode(row[1], &decoder)
+            try ChangeLog.forEach(db, siteNo: no, in: range) { entry in
+                result[entry.sequence] = try OwnChangeRewrite.decode(entry.record, &decoder)
             }
             return result
         }

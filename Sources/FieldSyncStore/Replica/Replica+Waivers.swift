@@ -15,8 +15,7 @@ extension Replica {
             let no = try sites.intern(origin, db)
             let counter = sites.contiguous[no] ?? 0
             guard counter < through else { return nil }
-            let held = try Int64.fetchOne(db, sql: "SELECT count(*) FROM fs_changes WHERE site_no = ? AND seq BETWEEN ? AND ?",
-                                          arguments: [no, (counter + 1).sql, through.sql]) ?? 0
+            let held = try ChangeLog.count(db, siteNo: no, in: (counter + 1)...through)
             let range = WaivedRange(numbers: (counter + 1)...through, missing: through - counter - UInt64(held), waivedAtMillis: atMillis)
             let key = WaivedRange.settingKey(origin)
             let earlier = try String.fetchOne(db, sql: "SELECT value FROM fs_settings WHERE key = ?", arguments: [key]).map(WaivedRange.decode) ?? []

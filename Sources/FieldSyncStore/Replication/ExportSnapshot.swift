@@ -22,18 +22,13 @@ public struct ExportSnapshot {
     /// the rest; names are counted as bytes and turned into strings once per table.
     public func counts(since: VersionVector, only origin: SiteID? = nil) throws -> [String: Int] {
         var byName: [[UInt8]: Int] = [:]
-        let stmt = try db.cachedStatement(sql: "SELECT record FROM fs_changes WHERE site_no = ? AND seq > ?")
         for (no, site) in try originsInOrder(only: origin) {
-            let rows = try Row.fetchCursor(stmt, arguments: [no, since[site].sql])
-            while let row = try rows.next() {
-                let name: [UInt8]? = try row.withUnsafeData(atIndex: 0) { data -> [UInt8]? in
-                    guard let data, data.count >= 2 else { return nil }
-                    let n = Int(data[data.startIndex]) << 8 | Int(data[data.startIndex + 1])
-                    guard data.count >= 2 + n else { return nil }
-                    return [UInt8](data[(data.startIndex + 2)..<(data.startIndex + 2 + n)])
-                }
-                guard let name else { throw StoreError.corrupt(reason: "a log record is truncated") }
-                byName[name, default: 0] += 1
+            try ChangeLog.forEach(db, siteNo: no, in: ChangeLog.from(since[site] &+ 1)) { entry in
+                let data = entry.record
+                guard data.count >= 2 else { throw StoreError.corrupt(reason: "a log record is truncated") }
+                let n = Int(data[data.startIndex]) << 8 | Int(data[data.startIndex + 1])
+                guard data.count >= 2 + n else { throw StoreError.corrupt(reason: "a log record is truncated") }
+                byName[Array(data[(data.startIndex + 2)..<(data.startIndex + 2 + n)]), default: 0] += 1
             }
         }
         var counts: [String: Int] = [:]
@@ -47,9 +42,8 @@ public struct ExportSnapshot {
     /// How many log entries `since` does not cover (of `origin` only, when given).
     public func changeCount(since: VersionVector, only origin: SiteID? = nil) throws -> Int {
         var total = 0
-        let stmt = try db.cachedStatement(sql: "SELECT COUNT(*) FROM fs_changes WHERE site_no = ? AND seq > ?")
-        for (no, site) in try originsInOrder(only: origin) {
-            total += try Int.fetchOne(stmt, arguments: [no, since[site].sql]) ?? 0
+        for (no, site) in try originsInOrder(only: origin) where since[site] < UInt64(Int64.max) {
+            total += try ChangeLog.count(db, siteNo: no, in: ChangeLog.from(since[site] + 1))
         }
         return total
     }
@@ -63,12 +57,9 @@ public struct ExportSnapshot {
         var batch: [Change] = []
         batch.reserveCapacity(batchSize)
         var decoder = ChangeDecoder()
-        let stmt = try db.cachedStatement(sql: "SELECT seq, record FROM fs_changes WHERE site_no = ? AND seq > ? ORDER BY seq")
-        for (no, site) in try originsInOrder(only: origin) {
-            let rows = try Row.fetchCursor(stmt, arguments: [no, since[site].sql])
-            while let row = try rows.next() {
-                let change = try Self.logged(row[1], site: site, sequence: UInt64(sql: row[0]), &decoder)
-                batch.append(change)
+        for (no, site) in try originsInOrder(only: origin) where since[site] < UInt64(Int64.max) {
+            try ChangeLog.forEach(db, siteNo: no, in: ChangeLog.from(since[site] + 1)) { entry in
+                batch.append(try Self.logged(entry.record, site: site, sequence: entry.sequence, &decoder))
                 if batch.count == batchSize {
                     try body(batch)
                     batch.removeAll(keepingCapacity: true)
@@ -81,7 +72,7 @@ public struct ExportSnapshot {
     /// Decodes one log entry stored under the key (`site`, `sequence`). The key and the
     /// record must agree, or an export would send a change under another identity than the
     /// one the log (and the vector) counts.
-    static func logged(_ record: Data, site: SiteID?, sequence: UInt64, _ decoder: inout ChangeDecoder) throws -> Change {
+    static func logged(_ record: ArraySlice<UInt8>, site: SiteID?, sequence: UInt64, _ decoder: inout ChangeDecoder) throws -> Change {
         let change = try OwnChangeRewrite.decode(record, &decoder)
         guard change.origin == site, change.sequence == sequence else {
             throw StoreError.corrupt(reason: "a log record's origin or sequence differs from its key")

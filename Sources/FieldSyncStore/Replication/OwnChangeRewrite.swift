@@ -64,18 +64,16 @@ extension Replica {
             var sites = try SiteDirectory(db)
             var meta = try ReplicaMeta(db)
             let ownNo = try sites.intern(site, db)
-            try db.execute(sql: "DELETE FROM fs_changes WHERE site_no = ? AND seq > ?", arguments: [ownNo, sequence.sql])
+            if sequence < UInt64(Int64.max) { try ChangeLog.delete(db, siteNo: ownNo, in: ChangeLog.from(sequence + 1)) }
             let store = RowStore(db: db)
+            // Unique and above every own number left in the log (checked above): each is new.
             for change in new.sorted(by: { $0.sequence < $1.sequence }) {
-                let baseSiteNo = try change.base.map { try sites.intern($0.site, db) }
+                if let base = change.base { _ = try sites.intern(base.site, db) }
                 meta.arrival += 1
-                guard try store.appendToLog(change, siteNo: ownNo, baseSiteNo: baseSiteNo, arrival: meta.arrival) else {
-                    throw StoreError.corrupt(reason: "a rewritten change collided in the log")
-                }
+                try store.appendNewToLog(change, siteNo: ownNo, arrival: meta.arrival)
             }
-            let highest = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM fs_changes WHERE site_no = ?", arguments: [ownNo])
-                .map { UInt64(sql: $0) } ?? 0
-            meta.nextSequence = highest + 1
+            try store.flushLog()
+            meta.nextSequence = try ChangeLog.highest(db, siteNo: ownNo) + 1
             try db.execute(sql: "UPDATE fs_sites SET contiguous = 0 WHERE site_no = ?", arguments: [ownNo])
             sites = try SiteDirectory(db)
             try sites.advanceAndSave(db)
@@ -94,15 +92,14 @@ enum OwnChangeRewrite {
         guard let no = try Int64.fetchOne(db, sql: "SELECT site_no FROM fs_sites WHERE site_id = ?", arguments: [site.bytes.data]) else { return [] }
         var decoder = ChangeDecoder()
         var changes: [Change] = []
-        let rows = try Row.fetchCursor(db, sql: "SELECT record FROM fs_changes WHERE site_no = ? AND seq > ? ORDER BY seq",
-                                       arguments: [no, sequence.sql])
-        while let row = try rows.next() { changes.append(try decode(row[0], &decoder)) }
+        guard sequence < UInt64(Int64.max) else { return [] }
+        try ChangeLog.forEach(db, siteNo: no, in: ChangeLog.from(sequence + 1)) { changes.append(try decode($0.record, &decoder)) }
         return changes
     }
 
-    static func decode(_ data: Data, _ decoder: inout ChangeDecoder) throws -> Change {
+    static func decode(_ record: ArraySlice<UInt8>, _ decoder: inout ChangeDecoder) throws -> Change {
         do {
-            var r = ByteReader([UInt8](data))
+            var r = ByteReader(Array(record))
             let change = try decoder.decode(from: &r)
             try r.finish("log record")
             return change
@@ -122,10 +119,9 @@ enum OwnChangeRewrite {
         var states: [String: [String: RowState]] = [:]
         var greatest = HybridTimestamp.zero
         var decoder = ChangeDecoder()
-        let rows = try Row.fetchCursor(db, sql: "SELECT site_no, record FROM fs_changes")
-        while let row = try rows.next() {
-            let siteNo: Int64 = row[0]
-            let change = try decode(row[1], &decoder)
+        try ChangeLog.forEachEntry(db) { entry in
+            let siteNo = entry.siteNo
+            let change = try decode(entry.record, &decoder)
             greatest = max(greatest, change.stamp)
             let table = try catalog.table(change.table)
             let baseSiteNo = try change.base.map { try sites.intern($0.site, db) } ?? 0
@@ -162,9 +158,10 @@ extension Replica {
             let own = try Int64.fetchOne(db, sql: "SELECT site_no FROM fs_sites WHERE site_id = ?", arguments: [site.bytes.data]) ?? 0
             var decoder = ChangeDecoder()
             var greatest = HybridTimestamp.zero
-            let rows = try Row.fetchCursor(db, sql: "SELECT record FROM fs_changes WHERE NOT (site_no = ? AND seq > ?)",
-                                           arguments: [own, sequence.sql])
-            while let row = try rows.next() { greatest = max(greatest, try OwnChangeRewrite.decode(row[0], &decoder).stamp) }
+            try ChangeLog.forEachEntry(db) { entry in
+                if entry.siteNo == own, entry.sequence > sequence { return }
+                greatest = max(greatest, try OwnChangeRewrite.decode(entry.record, &decoder).stamp)
+            }
             return greatest
         }
     }

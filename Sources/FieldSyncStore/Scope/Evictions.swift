@@ -29,10 +29,8 @@ enum Evictions {
         var rows = Set<RowKey>([RowKey(table: caseTable, rowID: household)])
         var decoder = ChangeDecoder()
         for run in try Row.fetchAll(db, sql: "SELECT site_no, seq_lo, seq_hi FROM fs_feed_entries WHERE \(FeedFiler.caseEntries)", arguments: [household]) {
-            let records = try Row.fetchCursor(db.cachedStatement(sql: "SELECT record FROM fs_changes WHERE site_no = ? AND seq BETWEEN ? AND ?"),
-                                              arguments: [run[0] as Int64, run[1] as Int64, run[2] as Int64])
-            while let record = try records.next() {
-                let change = try OwnChangeRewrite.decode(record[0], &decoder)
+            try ChangeLog.forEach(db, siteNo: run[0], in: UInt64(sql: run[1])...UInt64(sql: run[2])) { entry in
+                let change = try OwnChangeRewrite.decode(entry.record, &decoder)
                 rows.insert(RowKey(table: change.table, rowID: change.rowID))
             }
         }
@@ -132,7 +130,7 @@ extension ImportTransaction {
         for run in try Row.fetchAll(db, sql: "SELECT site_no, seq_lo, seq_hi FROM fs_feed_entries WHERE \(FeedFiler.caseEntries) AND site_no <> ?",
                                     arguments: [household, ownSiteNo]) {
             let siteNo: Int64 = run[0], low: Int64 = run[1], high: Int64 = run[2]
-            try db.cachedStatement(sql: "DELETE FROM fs_changes WHERE site_no = ? AND seq BETWEEN ? AND ?").execute(arguments: [siteNo, low, high])
+            try ChangeLog.delete(db, siteNo: siteNo, in: UInt64(sql: low)...UInt64(sql: high))
             if UInt64(sql: low) <= (sites.contiguous[siteNo] ?? 0) { sites.setContiguous(siteNo, UInt64(sql: low) - 1) }
         }
         try Evictions.remove(rows, catalog: catalog, db)
@@ -154,12 +152,10 @@ extension ImportTransaction {
         var decoder = ChangeDecoder()
         for run in try Row.fetchAll(db, sql: "SELECT seq_lo, seq_hi FROM fs_feed_entries WHERE \(FeedFiler.caseEntries) AND site_no = ? ORDER BY seq_lo",
                                     arguments: [household, ownSiteNo]) {
-            let records = try Row.fetchCursor(db, sql: "SELECT record FROM fs_changes WHERE site_no = ? AND seq BETWEEN ? AND ?",
-                                              arguments: [ownSiteNo, run[0] as Int64, run[1] as Int64])
-            while let record = try records.next() {
-                var reader = ByteReader([UInt8](record[0] as Data))
+            try ChangeLog.forEach(db, siteNo: ownSiteNo, in: UInt64(sql: run[0])...UInt64(sql: run[1])) { entry in
+                var reader = ByteReader(Array(entry.record))
                 let change = try decoder.decode(from: &reader)
-                guard let table = catalog.tables[change.table] else { continue }
+                guard let table = catalog.tables[change.table] else { return }
                 let key = RowKey(table: change.table, rowID: change.rowID)
                 var state = try states[key] ?? store.load(table, change.rowID)
                 let baseSiteNo = try change.base.map { try sites.intern($0.site, db) } ?? 0

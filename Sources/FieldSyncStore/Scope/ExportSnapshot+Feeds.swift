@@ -44,7 +44,6 @@ extension ExportSnapshot {
             WHERE (\(scope.sql) OR scope = '*') AND pos > ? ORDER BY pos
             """, arguments: StatementArguments(scope.arguments) + [position.sql])
         let holderStatement = try db.cachedStatement(sql: "SELECT township FROM fs_case WHERE case_id = ?")
-        let rangeStatement = try db.cachedStatement(sql: "SELECT seq, record FROM fs_changes WHERE site_no = ? AND seq BETWEEN ? AND ? ORDER BY seq")
         while let entry = try entries.next() {
             let siteNo: Int64 = entry[1]
             if siteNo == excluded { continue }
@@ -55,10 +54,9 @@ extension ExportSnapshot {
                 guard let holder = holders[household]!, ScopeCode.covers(township, holder) else { continue }
             }
             let site = try sites.site(siteNo)
-            let rows = try Row.fetchCursor(rangeStatement, arguments: [siteNo, low, high])
-            while let row = try rows.next() {
-                let change = try Self.logged(row[1], site: site, sequence: UInt64(sql: row[0] as Int64), &decoder)
-                if change.sequence <= held[site] { continue }
+            try ChangeLog.forEach(db, siteNo: siteNo, in: UInt64(sql: low)...UInt64(sql: high)) { entry in
+                let change = try Self.logged(entry.record, site: site, sequence: entry.sequence, &decoder)
+                if change.sequence <= held[site] { return }
                 batch.append(change)
                 if batch.count == batchSize {
                     try body(batch)

@@ -260,24 +260,24 @@ struct LoggedChange {
 }
 
 extension FeedFiler {
-    /// Files log entries read in order from `rows` (columns: site number, sequence,
-    /// arrival, record), grouping consecutive entries of one row and placing each row by
-    /// its current values: how a log written before feeds existed is filed, and how a
-    /// rebuilt replica's own changes are filed again.
-    mutating func fileLog(_ rows: RowCursor, store: RowStore) throws {
+    /// Files the log entries `entries` hands over in order (``ChangeLog``), grouping
+    /// consecutive entries of one row and placing each row by its current values: how a log
+    /// written before feeds existed is filed, and how a rebuilt replica's own changes are
+    /// filed again.
+    mutating func fileLog(_ entries: ((LogEntry) throws -> Void) throws -> Void, store: RowStore) throws {
         var decoder = ChangeDecoder()
         var current: (key: RowKey, place: FeedPlace)?
         var run: [LoggedChange] = []
-        while let row = try rows.next() {
-            let change = try OwnChangeRewrite.decode(row[3], &decoder)
+        try entries { entry in
+            let change = try OwnChangeRewrite.decode(entry.record, &decoder)
             let key = RowKey(table: change.table, rowID: change.rowID)
             if current?.key != key {
                 if let current, !run.isEmpty { try file(run, at: current.place) }
                 run.removeAll()
-                guard let table = catalog.tables[change.table] else { current = nil; continue }
+                guard let table = catalog.tables[change.table] else { current = nil; return }
                 current = (key, try place(table, rowID: change.rowID, values: try store.load(table, change.rowID).values))
             }
-            run.append(LoggedChange(siteNo: row[0], sequence: UInt64(sql: row[1] as Int64), arrival: row[2]))
+            run.append(LoggedChange(siteNo: entry.siteNo, sequence: entry.sequence, arrival: entry.arrival))
         }
         if let current, !run.isEmpty { try file(run, at: current.place) }
     }

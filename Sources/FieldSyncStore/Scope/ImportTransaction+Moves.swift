@@ -42,10 +42,8 @@ extension ImportTransaction {
         // The connection itself: this runs inside a merge, and reads only the feed and the log.
         let db = connection
         for run in try Row.fetchAll(db, sql: "SELECT DISTINCT site_no, seq_lo, seq_hi FROM fs_feed_entries WHERE \(FeedFiler.caseEntries)", arguments: [household]) {
-            let records = try Row.fetchCursor(db, sql: "SELECT record FROM fs_changes WHERE site_no = ? AND seq BETWEEN ? AND ?",
-                                              arguments: [run[0] as Int64, run[1] as Int64, run[2] as Int64])
-            while let record = try records.next() {
-                var reader = ByteReader([UInt8](record[0] as Data))
+            try ChangeLog.forEach(db, siteNo: run[0], in: UInt64(sql: run[1])...UInt64(sql: run[2])) { entry in
+                var reader = ByteReader(Array(entry.record))
                 consider(try decoder.decode(from: &reader))
             }
         }

@@ -18,7 +18,7 @@ extension Replica {
             let store = RowStore(db: db)
             // Households first, so that every row of a case finds its township.
             try filer.placeEveryCase(store: store)
-            try filer.fileLog(try Row.fetchCursor(db, sql: "SELECT site_no, seq, arrival, record FROM fs_changes ORDER BY arrival"), store: store)
+            try filer.fileLog({ try ChangeLog.forEachEntryByArrival(db, $0) }, store: store)
             try db.execute(sql: "INSERT OR REPLACE INTO fs_settings(key, value) VALUES (?, '1')", arguments: [Self.feedFiledKey])
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The named, ordered migrations that create the store's own `fs_` tables.
@@ -213,6 +214,37 @@ enum ReplicaMigrations {
                 -- are looked up by case on a station's write to a case held elsewhere (P5).
                 CREATE INDEX fs_feed_pinned ON fs_feed_entries(case_id) WHERE pinned = 1;
                 """)
+        }
+        migrator.registerMigration("v5 the change log by runs") { db in
+            try db.execute(sql: """
+                -- The log as runs of one origin's consecutive sequences (LogRun): a row per change
+                -- was the largest single cost of a hub's merge (issue 10). `arrival` is the
+                -- first change's; `records` holds each change's arrival step, record length and
+                -- canonical record. Read by range scans of (origin, first sequence) only.
+                CREATE TABLE fs_change_runs(
+                    site_no INTEGER NOT NULL,
+                    seq_lo INTEGER NOT NULL,
+                    seq_hi INTEGER NOT NULL,
+                    arrival INTEGER NOT NULL,
+                    records BLOB NOT NULL,
+                    PRIMARY KEY(site_no, seq_lo)) WITHOUT ROWID;
+                """)
+            // The existing entries, joined into runs where consecutive numbers were logged in
+            // order. The old table is dropped, so that a process of an earlier release still
+            // running fails on its next log write instead of writing where no one reads.
+            var open: LogRun?
+            let rows = try Row.fetchCursor(db, sql: "SELECT site_no, seq, arrival, record FROM fs_changes ORDER BY site_no, seq")
+            while let row = try rows.next() {
+                let siteNo: Int64 = row[0], sequence = UInt64(sql: row[1]), arrival: Int64 = row[2]
+                let record = [UInt8](row[3] as Data)
+                try record.withUnsafeBytes { bytes in
+                    if open?.siteNo == siteNo, open!.append(sequence: sequence, arrival: arrival, record: bytes) { return }
+                    if let open { try ChangeLog.insert(db, open) }
+                    open = LogRun(siteNo: siteNo, sequence: sequence, arrival: arrival, record: bytes)
+                }
+            }
+            if let open { try ChangeLog.insert(db, open) }
+            try db.execute(sql: "DROP TABLE fs_changes")
         }
         return migrator
     }

@@ -9,25 +9,20 @@ import GRDB
 /// even looking up GRDB's statement cache (hashing the SQL text) per change shows up.
 final class RowStore {
     let db: Database
-    private var logInsertStatement: RawStatement?
     private var rowSelectStatement: RawStatement?
-    private var logSelectStatement: RawStatement?
     private var cellsUpsertStatement: RawStatement?
+    private var runInsertStatement: RawStatement?
+    private var runSelectStatement: RawStatement?
     private var tableStatements: [String: (select: RawStatement, upsert: RawStatement)] = [:]
     /// The buffer each log record is encoded into, reused so that logging a change does
     /// not allocate.
     private var recordWriter = ByteWriter(capacity: 256)
-    private var logInsertManyStatement: RawStatement?
-    /// Log entries known to be new (see ``appendNewToLog(_:siteNo:arrival:)``), waiting to
-    /// be written by one multi-row INSERT: keys, and their records back to back in
-    /// `pendingRecords` (entry i ends at `pendingEnds[i]`).
-    private var pendingKeys: [(siteNo: Int64, seq: Int64, arrival: Int64)] = []
-    private var pendingEnds: [Int] = []
-    private var pendingRecords = ByteWriter(capacity: RowStore.logRowsPerStatement * 128)
-
-    /// Rows per multi-row log INSERT: 64 × 4 = 256 parameters, well under SQLite's limit;
-    /// past a few dozen rows the per-statement overhead is already amortised.
-    static let logRowsPerStatement = 64
+    /// The log run each origin's next change may join (``LogRun``), written when the next
+    /// change does not join it and by ``flushLog()``.
+    private var openRuns: [Int64: LogRun] = [:]
+    /// Single changes read back for duplicate checks: a re-delivered bundle checks one
+    /// run's changes one after another.
+    private lazy var lookup = LogLookup(db: db)
 
     init(db: Database) {
         self.db = db
@@ -41,23 +36,16 @@ final class RowStore {
         return statement
     }
 
-    private var logInsert: RawStatement {
+    private var runInsert: RawStatement {
         get throws {
-            try prepared(\.logInsertStatement, """
-                INSERT INTO fs_changes(site_no, seq, arrival, record) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING
-                """)
+            try prepared(\.runInsertStatement, "INSERT INTO fs_change_runs(site_no, seq_lo, seq_hi, arrival, records) VALUES (?, ?, ?, ?, ?)")
         }
     }
 
-    private var logInsertMany: RawStatement {
+    /// The run that holds or would precede a number: the last starting at or below it.
+    private var runSelect: RawStatement {
         get throws {
-            // Checked before building the SQL text, which would otherwise be joined anew
-            // for every batch.
-            if let statement = logInsertManyStatement { return statement }
-            let rows = Array(repeating: "(?, ?, ?, ?)", count: Self.logRowsPerStatement).joined(separator: ", ")
-            // No conflict clause: only changes proven new are batched, so a conflict here
-            // would be a bug, and must fail loudly rather than drop a change.
-            return try prepared(\.logInsertManyStatement, "INSERT INTO fs_changes(site_no, seq, arrival, record) VALUES \(rows)")
+            try prepared(\.runSelectStatement, "SELECT seq_hi FROM fs_change_runs WHERE site_no = ? AND seq_lo <= ? ORDER BY seq_lo DESC LIMIT 1")
         }
     }
 
@@ -141,58 +129,55 @@ final class RowStore {
     ///
     /// The log holds the change's canonical record; `baseSiteNo` is not stored (the record
     /// carries the base site itself) and is accepted so callers intern the base either way.
-    /// Writes any pending batched entries first, so the duplicate check sees them.
+    /// Writes the open runs first, so the duplicate check sees them. The change is a run of
+    /// its own: this path takes changes that may fill a gap, and a station's local writes.
     func appendToLog(_ change: Change, siteNo: Int64, baseSiteNo: Int64?, arrival: Int64) throws -> Bool {
         try flushLog()
-        let logInsert = try logInsert
-        logInsert.bind(1, siteNo)
-        logInsert.bind(2, change.sequence.sql)
-        logInsert.bind(3, arrival)
+        let select = try runSelect
+        select.bind(1, siteNo)
+        select.bind(2, change.sequence.sql)
+        let covered = try select.step() && UInt64(sql: select.int64(0)) >= change.sequence
+        select.reset()
+        if covered { return false }
         recordWriter.removeAll()
         change.encode(into: &recordWriter)
-        return try recordWriter.bytes.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) throws -> Bool in
-            logInsert.bind(4, borrowing: bytes)
-            return try logInsert.execute() == 1
-        }
+        let run = recordWriter.bytes.withUnsafeBytes { LogRun(siteNo: siteNo, sequence: change.sequence, arrival: arrival, record: $0) }
+        try write(run)
+        return true
     }
 
-    /// Queues a change the caller has proven absent from the log (its sequence is above
-    /// the highest logged from its origin), to be inserted with others in one statement.
-    /// ``flushLog()`` must run before the transaction reads the log or ends.
+    /// Logs a change the caller has proven absent from the log (its sequence is above the
+    /// highest logged from its origin): it joins its origin's open run when it can, so a
+    /// batch writes a row per run, not per change. ``flushLog()`` must run before the
+    /// transaction reads the log or ends.
     func appendNewToLog(_ change: Change, siteNo: Int64, arrival: Int64) throws {
-        pendingKeys.append((siteNo, change.sequence.sql, arrival))
-        change.encode(into: &pendingRecords)
-        pendingEnds.append(pendingRecords.bytes.count)
-        if pendingKeys.count == Self.logRowsPerStatement { try flushLog() }
+        recordWriter.removeAll()
+        change.encode(into: &recordWriter)
+        try recordWriter.bytes.withUnsafeBytes { (record: UnsafeRawBufferPointer) throws -> Void in
+            if openRuns[siteNo]?.append(sequence: change.sequence, arrival: arrival, record: record) == true { return }
+            if let full = openRuns[siteNo] { try write(full) }
+            openRuns[siteNo] = LogRun(siteNo: siteNo, sequence: change.sequence, arrival: arrival, record: record)
+        }
     }
 
-    /// Writes the queued log entries: a full batch with the multi-row statement, a
-    /// shorter tail one row at a time.
+    /// Writes the open runs.
     func flushLog() throws {
-        guard !pendingKeys.isEmpty else { return }
-        defer {
-            pendingKeys.removeAll(keepingCapacity: true)
-            pendingEnds.removeAll(keepingCapacity: true)
-            pendingRecords.removeAll()
-        }
-        let full = pendingKeys.count == Self.logRowsPerStatement
-        let statement = full ? try logInsertMany : try logInsert
-        let keys = pendingKeys, ends = pendingEnds
-        try pendingRecords.bytes.withUnsafeBytes { (records: UnsafeRawBufferPointer) throws -> Void in
-            var start = 0
-            for i in keys.indices {
-                let base = full ? Int32(i * 4) : 0
-                statement.bind(base + 1, keys[i].siteNo)
-                statement.bind(base + 2, keys[i].seq)
-                statement.bind(base + 3, keys[i].arrival)
-                statement.bind(base + 4, borrowing: UnsafeRawBufferPointer(rebasing: records[start..<ends[i]]))
-                start = ends[i]
-                if !full, try statement.execute() != 1 {
-                    throw StoreError.corrupt(reason: "a change proven new was already in the log")
-                }
-            }
-            if full { try statement.execute() }
-        }
+        guard !openRuns.isEmpty else { return }
+        for run in openRuns.values { try write(run) }
+        openRuns.removeAll(keepingCapacity: true)
+    }
+
+    private func write(_ run: LogRun) throws {
+        lookup.forget()
+        let insert = try runInsert
+        insert.bind(1, run.siteNo)
+        insert.bind(2, run.low.sql)
+        insert.bind(3, run.high.sql)
+        insert.bind(4, run.firstArrival)
+        insert.bind(5, blob: run.bytes)
+        // No conflict clause: only changes proven absent are written, so a conflict here
+        // would be a bug, and must fail loudly rather than drop a change.
+        try insert.execute()
     }
 
     /// Throws ``StoreError/reusedSequence(origin:sequence:)`` unless the log holds exactly
@@ -201,13 +186,9 @@ final class RowStore {
     /// of the two changes silently on this replica only.
     func requireSameAsLogged(_ change: Change, siteNo: Int64) throws {
         try flushLog()
-        let select = try prepared(\.logSelectStatement, "SELECT record FROM fs_changes WHERE site_no = ? AND seq = ?")
-        select.bind(1, siteNo)
-        select.bind(2, change.sequence.sql)
-        defer { select.reset() }
         recordWriter.removeAll()
         change.encode(into: &recordWriter)
-        guard try select.step(), select.blob(0) == recordWriter.bytes else {
+        guard let logged = try lookup.record(siteNo: siteNo, sequence: change.sequence), logged.elementsEqual(recordWriter.bytes) else {
             throw StoreError.reusedSequence(origin: change.origin, sequence: change.sequence)
         }
     }

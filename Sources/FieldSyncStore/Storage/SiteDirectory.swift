@@ -76,8 +76,7 @@ struct SiteDirectory {
 
     mutating func highestLogged(_ no: Int64, _ db: Database) throws -> UInt64 {
         if let h = highestLogged[no] { return h }
-        let h = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM fs_changes WHERE site_no = ? ORDER BY seq DESC LIMIT 1"),
-                                   arguments: [no]).map { UInt64(sql: $0) } ?? 0
+        let h = try ChangeLog.highest(db, siteNo: no)
         highestLogged[no] = h
         return h
     }
@@ -96,14 +95,22 @@ struct SiteDirectory {
         for (no, value) in contiguous {
             let waivers = waived[no] ?? []
             var c = WaivedRange.passing(waivers, from: value)
-            let cursor = try UInt64.fetchCursor(
-                db.cachedStatement(sql: "SELECT seq FROM fs_changes WHERE site_no = ? AND seq > ? ORDER BY seq"),
-                arguments: [no, c.sql])
-            while let seq = try cursor.next() {
-                // Numbers held inside a waived range the counter has just passed.
-                if seq <= c { continue }
-                guard seq == c + 1 else { break }
-                c = WaivedRange.passing(waivers, from: seq)
+            // (No sequence is above 2^63 − 1: past it, nothing is held.)
+            let held = try ChangeLog.heldRanges(db, siteNo: no, from: c < UInt64(Int64.max) ? c + 1 : UInt64(Int64.max))
+            runs: while c < UInt64(Int64.max), let run = try held.next() {
+                // Numbers held inside a waived range the counter has just passed are skipped.
+                let low = UInt64(sql: run[0]), high = UInt64(sql: run[1])
+                var seq = max(low, c + 1)
+                while seq <= high {
+                    guard seq == c + 1 else { break runs }
+                    if waivers.isEmpty {
+                        c = high
+                        break
+                    }
+                    c = WaivedRange.passing(waivers, from: seq)
+                    guard c < UInt64(Int64.max) else { break runs }
+                    seq = max(seq + 1, c + 1)
+                }
             }
             contiguous[no] = c
             if stored[no] != c {
