@@ -92,6 +92,29 @@ final class ChangeLogTests: XCTestCase {
         XCTAssertEqual(try exportAll(hub), changes)
     }
 
+    /// A batch that fails part way leaves no trace in the log, although some of its
+    /// changes had joined a run not yet written when it failed; the import goes on.
+    func testABatchThatFailsLeavesNoneOfItsChangesInTheLog() throws {
+        let clock = TestClock()
+        let a = try stationChanges(20, site: 1, clock: clock), b = try stationChanges(5, site: 2, clock: clock)
+        let hub = try makeReplica(9, role: .hub)
+        let (_, report) = try hub.importChanges { tx in
+            // Refused when its row is complete, after its change and four others joined a run.
+            tx.mergeGuard = MergeGuard(onlyOrigin: nil, authority: RefusesRow(rowID: "h14"), writer: .station)
+            try tx.apply(Array(a[0..<10]))
+            XCTAssertThrowsError(try tx.apply(Array(a[10..<15]))) { error in
+                guard case .unauthorized = error as? StoreError else { return XCTFail("\(error)") }
+            }
+            try tx.apply(b)
+        }
+        XCTAssertEqual(report.applied, 15)
+        XCTAssertEqual(try exportAll(hub), Array(a[0..<10]) + b)
+        XCTAssertEqual(try hub.vector()[TestSchema.site(1)], 10)
+        // The failed batch's changes merge when they come again.
+        try apply(a, to: hub)
+        XCTAssertEqual(try exportAll(hub), a + b)
+    }
+
     /// Removing numbers from the middle of runs (a released case, P8) keeps each run's
     /// numbers outside the range, with their records and arrival numbers.
     func testRemovingARangeKeepsThePartsOfItsRunsOutsideIt() throws {
@@ -175,5 +198,18 @@ final class ChangeLogTests: XCTestCase {
         XCTAssertThrowsError(try LogRun(siteNo: 1, low: 5, high: 7, firstArrival: 10, bytes: run.bytes))
         XCTAssertThrowsError(try LogRun(siteNo: 1, low: 5, high: 5, firstArrival: 10, bytes: run.bytes))
         XCTAssertThrowsError(try LogRun(siteNo: 1, low: 5, high: 6, firstArrival: 10, bytes: Array(run.bytes.dropLast())))
+    }
+}
+
+/// Refuses one new row, allows everything else.
+private struct RefusesRow: WriteAuthority {
+    let rowID: String
+    func checkWrite(table: TableSchema, column: ColumnSchema, value: Value, writer: ReplicaRole, origin: SiteID) -> AuthorityViolation? { nil }
+    func checkDelete(table: TableSchema, writer: ReplicaRole) -> AuthorityViolation? { nil }
+    func compiled(for table: TableSchema) -> (any CompiledTableAuthority)? { nil }
+    func checkExisting(table: TableSchema, current: [Value], kind: Change.Kind, column: String, writer: ReplicaRole) -> AuthorityViolation? { nil }
+    func checkNewRow(table: TableSchema, values: [Value], writer: ReplicaRole) -> AuthorityViolation? {
+        values.contains(.text("a\(rowID.dropFirst())"))
+            ? AuthorityViolation(rule: "test", table: table.name, reason: "refused by the test", reasonZh: "测试拒绝") : nil
     }
 }

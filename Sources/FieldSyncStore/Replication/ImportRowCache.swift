@@ -114,9 +114,8 @@ final class ImportRowCache {
     /// merge) they stay held as well: the batch's savepoint may still roll the writes
     /// back, and rows earlier batches merged must not be lost with them. Writing a held
     /// row again later is harmless: its state says everything it changed since it was read.
-    func writeBack(into db: Database, _ catalog: Catalog) throws {
+    func writeBack(with store: RowStore, _ catalog: Catalog) throws {
         guard !held.isEmpty else { return }
-        let store = RowStore(db: db)
         let keys = held.keys.sorted { ($0.table, $0.rowID) < ($1.table, $1.rowID) }
         for key in keys {
             let table = try catalog.table(key.table)

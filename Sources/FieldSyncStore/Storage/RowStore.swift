@@ -160,6 +160,13 @@ final class RowStore {
         }
     }
 
+    /// Forgets the runs open and not yet written: after a savepoint rolled back the
+    /// changes they hold.
+    func discardOpenRuns() { openRuns.removeAll(keepingCapacity: true) }
+
+    /// Forgets the log entries read for duplicate checks: the log may have changed since.
+    func forgetReadLog() { lookup.forget() }
+
     /// Writes the open runs.
     func flushLog() throws {
         guard !openRuns.isEmpty else { return }
