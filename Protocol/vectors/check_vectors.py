@@ -71,6 +71,8 @@ def vector(r):
             raise BundleError("headerInvalid", "vector sites not ascending")
         if seq == 0:
             raise BundleError("headerInvalid", "zero entry")
+        if seq > 2**63 - 1:
+            raise BundleError("headerInvalid", "entry beyond 2^63 - 1")
         prev = site
         out.append((site.hex(), seq))
     return out

@@ -178,7 +178,7 @@ extension SyncError {
             case let .reusedSequence(_, sequence): throw SyncError.reusedSequence(sender: peer.displayName, sequence: sequence, file: file)
             case let .unauthorized(violation): throw SyncError.unauthorized(sender: peer.displayName, violation, file: file)
             case let .clock(clock): throw SyncError.clockAhead(sender: peer.name, township: peer.township, file: file, clock)
-            case .invalidChange, .unknownTable, .unknownColumn, .typeMismatch, .appendOnlyDelete:
+            case .invalidChange, .unknownTable, .unknownColumn, .typeMismatch, .appendOnlyDelete, .implausibleClaim:
                 throw SyncError.contentRefused(sender: peer.displayName, error, file: file)
             default: throw error
             }

@@ -7,9 +7,11 @@ import FieldSyncSync
 /// properly signed and encrypted to its hub. What the hub must refuse (rules A1–A4) is
 /// built with this, so the tests attack the real merge, not a mock of it.
 public enum InsiderBundle {
-    /// Writes `changes` as a bundle signed by `station` to its hub, at `path`.
+    /// Writes `changes` as a bundle signed by `station` to its hub, at `path`; `claiming`
+    /// edits the header's sender vector (what the station says it holds) before signing.
     @discardableResult
-    public static func write(from station: Station, changes: [Change], to path: String) throws -> String {
+    public static func write(from station: Station, changes: [Change], to path: String,
+                             claiming: (inout VersionVector) -> Void = { _ in }) throws -> String {
         guard let hub = try station.hub() else { throw SyncError.notJoined }
         let recipients = try [
             BundleRecipient(site: hub.site, key: AgreementPublicKey(rawRepresentation: hub.agreementKey)),
@@ -21,6 +23,7 @@ public enum InsiderBundle {
         for change in changes where change.origin == station.identity.site {
             vector[change.origin] = max(vector[change.origin], change.sequence)
         }
+        claiming(&vector)
         let draft = BundleDraft(kind: .stationToHub, sender: station.identity.site, senderName: station.identity.name,
                                 created: try station.replica.issueStamp(), schemaName: station.replica.schema.name,
                                 schemaVersion: station.replica.schema.version, schemaFingerprint: station.replica.schemaFingerprint,

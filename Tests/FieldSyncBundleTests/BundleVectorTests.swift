@@ -370,6 +370,12 @@ final class BundleVectorTests: XCTestCase {
             "frameAuthenticationFailed")
         add("B16", "re-signed: first frame declares 16 MiB more", flip(frame0, 1, resign: true), "tooLarge")
         add("B23", "re-signed: end marker is not zero", flip(endMarker + 3, 1, resign: true), "bodyInvalid")
+        // The sender vector's first entry: its sequence's top bit set (above 2^63 − 1).
+        var senderVector = ByteWriter()
+        BundleHeader.encode(header.senderVector, into: &senderVector)
+        if let at = header.encoded().firstRange(of: senderVector.bytes)?.lowerBound {
+            add("B12", "re-signed: first sender vector entry above 2^63 - 1", flip(48 + at + 4 + 16, 0x80, resign: true), "headerInvalid")
+        }
         return [
             "algorithm": "FieldSync bundle v1",
             "source": "v1-small.fsb",

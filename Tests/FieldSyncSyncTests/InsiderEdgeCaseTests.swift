@@ -72,6 +72,33 @@ final class InsiderEdgeCaseTests: SyncTestCase {
         try station.record(table: "household", values: ["township": .text("630106100"), "address": .text("阳坡村2号")])
         try county.hub.merge(bundleAt: station.export(to: folder.sub("up2.fsb")).path)
     }
+
+    /// A header that says the station holds the hub's own changes, or its township feed, up
+    /// to a number no replica reaches: the hub would number past it (a restored hub's rule,
+    /// HR2) and could then number nothing, or trap. Refused, and the hub goes on.
+    func testAHeaderClaimingNumbersNoReplicaReachesIsRefusedAndTheHubGoesOn() throws {
+        let county = try makeCounty()
+        let station = county.stations[0]
+        try station.record(table: "household", values: ["township": .text("630106100"), "address": .text("阳坡村1号")])
+        try county.hub.merge(bundleAt: station.export(to: folder.sub("up1.fsb")).path)
+        let hubSite = county.hub.identity.site
+        let peer = try XCTUnwrap(county.hub.replica.peer(station.identity.site))
+        let feed = try XCTUnwrap(county.hub.feedSite(of: peer))
+        for (name, site) in [("own", hubSite), ("feed", feed)] {
+            for claim in [UInt64(Int64.max), UInt64(Int64.max) + 1, UInt64.max] {
+                let path = try InsiderBundle.write(from: station, changes: [], to: folder.sub("claim-\(name)-\(claim).fsb")) { $0[site] = claim }
+                XCTAssertThrowsError(try county.hub.merge(bundleAt: path), "\(name) \(claim)") { error in
+                    XCTAssertTrue("\(error)".contains(claim == UInt64(Int64.max) ? "no replica reaches" : "2^63"), "\(error)")
+                }
+            }
+        }
+        XCTAssertNil(try county.hub.replica.setting(HubRestore.lostKey))
+        XCTAssertLessThan(try county.hub.replica.lastArrival(), 1_000)
+        try station.importBundle(at: county.hub.returnBundle(for: peer, to: folder.sub("down.fsb")).path)
+        try station.record(table: "household", values: ["township": .text("630106100"), "address": .text("阳坡村2号")])
+        try county.hub.merge(bundleAt: station.export(to: folder.sub("up2.fsb")).path)
+        XCTAssertEqual(try county.hub.replica.rows(table: "household").count, 2)
+    }
 }
 
 import FieldSyncBundle

@@ -204,6 +204,10 @@ extension BundleHeader {
             previous = site
             let seq = try r.u64(what)
             guard seq > 0 else { throw DecodingError.invalid(what: what, reason: "zero entry") }
+            // No change is numbered above 2^63 − 1 (a replica stores numbers as SQLite
+            // integers): a larger entry is no replica's, and a receiver that numbered past
+            // it would overflow.
+            guard seq <= UInt64(Int64.max) else { throw DecodingError.invalid(what: what, reason: "entry beyond 2^63 - 1") }
             entries[site] = seq
         }
         return VersionVector(entries)

@@ -56,6 +56,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case reusedSequence(origin: SiteID, sequence: UInt64)
     /// The domain's write authority refuses a change (rules A3–A4).
     case unauthorized(AuthorityViolation)
+    /// A bundle's header claims a number no replica can reach (2^63 − 1 or more of the
+    /// receiver's own changes or feed positions): taking it would leave the receiver
+    /// unable to number anything after it.
+    case implausibleClaim(what: String, value: UInt64)
     /// A bundle was recorded as imported twice.
     case bundleAlreadyRecorded(bundleID: String)
     /// No conflict with that id.
@@ -120,6 +124,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "change number \(sequence) of \(origin) is already held with different content: the same number was used twice"
         case let .unauthorized(violation):
             violation.description
+        case let .implausibleClaim(what, value):
+            "the bundle says it holds \(what) up to \(value), a number no replica reaches: refused, nothing was merged"
         case let .bundleAlreadyRecorded(bundleID):
             "bundle \(bundleID) is already recorded"
         case let .conflictNotFound(id):

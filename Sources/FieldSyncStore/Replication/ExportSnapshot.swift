@@ -22,8 +22,8 @@ public struct ExportSnapshot {
     /// the rest; names are counted as bytes and turned into strings once per table.
     public func counts(since: VersionVector, only origin: SiteID? = nil) throws -> [String: Int] {
         var byName: [[UInt8]: Int] = [:]
-        for (no, site) in try originsInOrder(only: origin) {
-            try ChangeLog.forEach(db, siteNo: no, in: ChangeLog.from(since[site] &+ 1)) { entry in
+        for (no, site) in try originsInOrder(only: origin) where since[site] < UInt64(Int64.max) {
+            try ChangeLog.forEach(db, siteNo: no, in: ChangeLog.from(since[site] + 1)) { entry in
                 let data = entry.record
                 guard data.count >= 2 else { throw StoreError.corrupt(reason: "a log record is truncated") }
                 let n = Int(data[data.startIndex]) << 8 | Int(data[data.startIndex + 1])

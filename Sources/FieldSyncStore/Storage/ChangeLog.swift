@@ -175,9 +175,11 @@ enum ChangeLog {
         return [siteNo, range.lowerBound.sql, min(range.upperBound, UInt64(Int64.max)).sql]
     }
 
-    /// Numbers of `siteNo` from `from` on (`from...` up to the largest sequence).
+    /// The numbers from `sequence` on, up to the largest a change may have (2^63 − 1,
+    /// ``ChangeValidation``). Callers pass at most that: above it nothing is held.
     static func from(_ sequence: UInt64) -> ClosedRange<UInt64> {
-        min(sequence, UInt64(Int64.max))...UInt64(Int64.max)
+        precondition(sequence <= UInt64(Int64.max), "no sequence is above 2^63 - 1")
+        return sequence...UInt64(Int64.max)
     }
 
     /// The runs of `siteNo` holding a number in `range`, in sequence order.

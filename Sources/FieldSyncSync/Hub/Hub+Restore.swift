@@ -46,6 +46,10 @@ enum HubRestore {
             others = peers.filter { $0.revokedAtMillis == nil && $0.site != header.sender }.map(\.site)
             reportedOwn = max(header.assumedVector[hub], header.senderVector[hub])
             reportedFeed = feed.map { header.senderVector[$0] } ?? 0
+            // The hub numbers its next own change and feed position after these: at 2^63 − 1
+            // there is no next (an insider's header, never a station's real count).
+            guard reportedOwn < UInt64(Int64.max) else { throw .implausibleClaim(what: "the hub's own changes", value: reportedOwn) }
+            guard reportedFeed < UInt64(Int64.max) else { throw .implausibleClaim(what: "its township feed", value: reportedFeed) }
             self.feed = feed
             ownHighest = try replica.highestLogged(origin: hub)
             lastArrival = try replica.lastArrival()
