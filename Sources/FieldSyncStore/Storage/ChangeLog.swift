@@ -154,7 +154,8 @@ struct LogEntry {
 ///
 /// Every read is a range scan of the primary key (origin, first sequence), starting at
 /// the run that holds the first number asked for: the cost follows the changes read,
-/// not the size of the log.
+/// not the size of the log. The scans share GRDB's cached statements: a `body` must not
+/// read the log again (a nested scan would reset the outer one); collect first instead.
 enum ChangeLog {
     /// The greatest sequence of `siteNo` in the log, 0 when none.
     static func highest(_ db: Database, siteNo: Int64) throws -> UInt64 {
