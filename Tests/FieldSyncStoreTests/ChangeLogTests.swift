@@ -187,6 +187,80 @@ final class ChangeLogTests: XCTestCase {
         XCTAssertEqual(try exportAll(reopened), more)
     }
 
+    /// A file whose rows per change were logged out of order (a gap filled later) and hold
+    /// a record larger than a run: the migration keeps every change, its arrival order and
+    /// its bytes.
+    func testAMigratedLogKeepsArrivalOrderAcrossAGapFilledLaterAndALargeRecord() throws {
+        let path = temporaryPath()
+        let clock = TestClock()
+        let station = try makeReplica(1, clock: clock)
+        for i in 0..<30 {
+            clock.advance(1)
+            let address = i == 12 ? String(repeating: "长", count: 700) : "a\(i)"
+            try station.write(table: "household", rowID: "h\(i)", values: ["address": .text(address)])
+        }
+        let changes = try exportAll(station)
+        let byArrival: (Replica) throws -> [Change] = { replica in
+            try replica.exportSnapshot { snapshot in
+                var all: [Change] = []
+                try snapshot.forEachBatchInArrivalOrder(since: .empty, batchSize: 4) { all += $0 }
+                return all
+            }
+        }
+        let expectedOrder: [Change]
+        do {
+            let hub = try Replica.create(at: path, schema: TestSchema.schema, siteID: TestSchema.site(9), name: "hub", role: .hub,
+                                         wallClock: clock.closure)
+            try apply(Array(changes[5...]), to: hub)
+            try apply(Array(changes[..<5]).reversed(), to: hub)
+            expectedOrder = try byArrival(hub)
+            XCTAssertEqual(expectedOrder, Array(changes[5...]) + Array(changes[..<5]).reversed())
+        }
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            var entries: [LogEntry] = []
+            try ChangeLog.forEachEntry(db) { entries.append($0) }
+            XCTAssertTrue(entries.contains { $0.record.count > LogRun.maxBytes })
+            try db.execute(sql: """
+                CREATE TABLE fs_changes(site_no INTEGER NOT NULL, seq INTEGER NOT NULL, arrival INTEGER NOT NULL,
+                    record BLOB NOT NULL, PRIMARY KEY(site_no, seq)) WITHOUT ROWID;
+                DROP TABLE fs_change_runs;
+                DELETE FROM grdb_migrations WHERE identifier = 'v5 the change log by runs';
+                """)
+            for entry in entries {
+                try db.execute(sql: "INSERT INTO fs_changes VALUES (?, ?, ?, ?)",
+                               arguments: [entry.siteNo, entry.sequence.sql, entry.arrival, Data(entry.record)])
+            }
+        }
+        try queue.close()
+        let reopened = try Replica.open(at: path, schema: TestSchema.schema, wallClock: clock.closure)
+        XCTAssertEqual(try exportAll(reopened), changes)
+        XCTAssertEqual(try byArrival(reopened), expectedOrder)
+        XCTAssertEqual(try reopened.vector()[TestSchema.site(1)], 30)
+        XCTAssertEqual(try apply(changes, to: reopened).duplicate, changes.count)
+    }
+
+    /// An acknowledged number at the top (2^63 − 1 or beyond, which only an API caller can
+    /// pass now that headers refuse it) leaves nothing to send, in every export and count.
+    func testNothingIsExportedOrCountedAboveTheLargestNumber() throws {
+        let changes = try stationChanges(20)
+        let hub = try makeReplica(9, role: .hub)
+        try apply(changes, to: hub)
+        let site = TestSchema.site(1)
+        for since in [UInt64(Int64.max) - 1, UInt64(Int64.max), UInt64(Int64.max) + 1, UInt64.max] {
+            let vector = VersionVector([site: since])
+            XCTAssertEqual(try exportAll(hub, since: vector), [])
+            XCTAssertEqual(try hub.exportSnapshot { try $0.changeCount(since: vector) }, 0)
+            XCTAssertEqual(try hub.exportSnapshot { try $0.counts(since: vector) }, [:])
+            let byArrival = try hub.exportSnapshot { snapshot in
+                var all: [Change] = []
+                try snapshot.forEachBatchInArrivalOrder(since: vector, batchSize: 8) { all += $0 }
+                return all
+            }
+            XCTAssertEqual(byArrival, [])
+        }
+    }
+
     func testARunWhoseBytesDoNotMatchItsNumbersIsReportedCorrupt() throws {
         let record: [UInt8] = [1, 2, 3]
         var run = record.withUnsafeBytes { LogRun(siteNo: 1, sequence: 5, arrival: 10, record: $0) }
