@@ -130,9 +130,9 @@ public struct ImportTransaction {
         } catch {
             (sites, meta, report) = saved
             rows.rollBackBatch()
-            // Runs still open, and runs read back, may hold changes the savepoint just undid.
+            // Runs still open hold changes the savepoint just undid (the runs read back are
+            // forgotten when the next batch starts).
             store.discardOpenRuns()
-            store.forgetReadLog()
             // The filer's cache saw writes the savepoint just undid.
             filer?.forgetCached()
             throw StoreError(error)
@@ -216,7 +216,7 @@ public struct ImportTransaction {
                     throw StoreError.unauthorized(violation)
                 }
                 try merge(change, siteNo: siteNo, baseSiteNo: baseSiteNo ?? 0, table: table, rankings: rankings,
-                          state: &state!, store: store, wall: wall)
+                          state: &state!, wall: wall)
             }
             if let state {
                 if !state.stored, !state.isDeleted, let authority = mergeGuard.authority,
@@ -230,7 +230,7 @@ public struct ImportTransaction {
                     try store.save(table, first.rowID, state)
                 }
                 if !logged.isEmpty, let before {
-                    try file(table, first.rowID, state: state, before: before, logged: logged, changes: changes[groupStart..<end], store: store)
+                    try file(table, first.rowID, state: state, before: before, logged: logged, changes: changes[groupStart..<end])
                 }
             }
             i = end
@@ -244,7 +244,7 @@ public struct ImportTransaction {
     /// a station (``MergeGuard/scope``), checks that the row is within its scope (P4–P5).
     private mutating func file(_ table: TableCatalog, _ rowID: String, state: RowState,
                                before: (existed: Bool, deleted: Bool, values: [Value]),
-                               logged: [LoggedChange], changes: ArraySlice<Change>, store: RowStore) throws {
+                               logged: [LoggedChange], changes: ArraySlice<Change>) throws {
         guard var filer else { return }
         defer { self.filer = filer }
         // At a hub, a merged change may move a case (a county's or province's transfer, T5).
@@ -290,7 +290,7 @@ public struct ImportTransaction {
     }
 
     private mutating func merge(_ change: Change, siteNo: Int64, baseSiteNo: Int64, table: TableCatalog, rankings: [ColumnRanking?]?,
-                                state: inout RowState, store: RowStore, wall: UInt64) throws {
+                                state: inout RowState, wall: UInt64) throws {
         let outcome = try state.merge(change, siteNo: siteNo, baseSiteNo: baseSiteNo, table: table, rankings: rankings,
                                       hubSites: ranking?.hubSites ?? [], sites: sites)
         for conflict in outcome.conflicts {

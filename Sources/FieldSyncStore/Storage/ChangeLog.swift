@@ -57,17 +57,20 @@ struct LogRun {
         guard count == high - low + 1 else { throw StoreError.corrupt(reason: "a change log run holds \(count) changes for \(high - low + 1) numbers") }
     }
 
-    var count: Int { Int(high - low + 1) }
-
     /// Appends the change numbered `high + 1` when it joins the run: logged after its last
     /// change and small enough to keep the run under ``maxBytes``. False leaves the run as is.
     mutating func append(sequence: UInt64, arrival: Int64, record: UnsafeRawBufferPointer) -> Bool {
         guard sequence == high + 1, arrival > lastArrival,
               bytes.count + record.count + 2 * 10 <= Self.maxBytes else { return false }
+        extend(sequence: sequence, arrival: arrival, record: record)
+        return true
+    }
+
+    /// Appends the next change without the size limit (the caller checked the rest).
+    private mutating func extend(sequence: UInt64, arrival: Int64, record: UnsafeRawBufferPointer) {
         Self.putEntry(&bytes, step: UInt64(arrival - lastArrival), record: record)
         high = sequence
         lastArrival = arrival
-        return true
     }
 
     /// Calls `body` with each change's sequence, arrival and record (a range of ``bytes``),
@@ -102,9 +105,7 @@ struct LogRun {
                     kept = LogRun(siteNo: siteNo, sequence: sequence, arrival: arrival, record: slice)
                 } else {
                     // A part of a run is never larger than the run: no size limit here.
-                    Self.putEntry(&kept!.bytes, step: UInt64(arrival - kept!.lastArrival), record: slice)
-                    kept!.high = sequence
-                    kept!.lastArrival = arrival
+                    kept!.extend(sequence: sequence, arrival: arrival, record: slice)
                 }
             }
         }
@@ -222,11 +223,19 @@ enum ChangeLog {
         try forEachRun(db) { run in try each(of: run, in: run.low...run.high, body) }
     }
 
-    /// Calls `body` with every entry of the log in the order they were logged (arrival):
-    /// the keys are read and sorted first, then each record is looked up.
-    static func forEachEntryByArrival(_ db: Database, _ body: (LogEntry) throws -> Void) throws {
+    /// Calls `body` with the entries of each site number in `starts` numbered from its
+    /// start on, in the order they were logged (arrival): the keys are read and sorted
+    /// first, then each record is looked up (a run read once for the entries of it that
+    /// come one after another), so only the keys are in memory at once.
+    static func forEachEntryByArrival(_ db: Database, from starts: [Int64: UInt64], _ body: (LogEntry) throws -> Void) throws {
         var keys: [(arrival: Int64, siteNo: Int64, sequence: UInt64)] = []
-        try forEachRun(db) { run in try run.forEach { sequence, arrival, _ in keys.append((arrival, run.siteNo, sequence)) } }
+        for (siteNo, start) in starts where start <= UInt64(Int64.max) {
+            try forEachRun(db, siteNo: siteNo, overlapping: from(start)) { run in
+                try run.forEach { sequence, arrival, _ in
+                    if sequence >= start { keys.append((arrival, siteNo, sequence)) }
+                }
+            }
+        }
         keys.sort { ($0.arrival, $0.siteNo, $0.sequence) < ($1.arrival, $1.siteNo, $1.sequence) }
         let lookup = LogLookup(db: db)
         for key in keys {
