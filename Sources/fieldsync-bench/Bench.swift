@@ -27,7 +27,9 @@ import GRDBSQLite
 ///    Its setup takes minutes (the sample generator makes 30,000 case histories through the
 ///    casework rules), so it is not in the default set.
 /// 7. with `--workload steady` only: a hub's steady state, N single-cell edits from 15
-///    stations over N/10 rows it holds, against the changeset apply of the same updates.
+///    stations over N/10 rows it holds, against the changeset apply of the same updates:
+///    merged in one import, then end to end from per-station bundles (``SteadyBundles``),
+///    one import per bundle as a hub receives them.
 /// 8. with `--pages` only: the server time of each workbench and review-desk page on a
 ///    station of 2,000 households (``PageBench``), against the 50 ms target.
 @main
@@ -35,6 +37,7 @@ struct Bench {
     static func main() throws {
         let args = CommandLine.arguments
         if args.count >= 2, args[1] == "--child-import" { return try ChildImport.run(Array(args.dropFirst(2))) }
+        if args.count >= 2, args[1] == "--child-import-steady" { return try ChildImport.runSteady(Array(args.dropFirst(2))) }
         if args.contains("--help") || args.contains("-h") {
             print("""
             usage: fieldsync-bench [--changes N] [--workload rows|steady] [--json]
@@ -44,7 +47,9 @@ struct Bench {
             with --county-round, only one sync round of a county (default 15 stations × 2,000 households,
             100 edits each): each phase's time, the bytes on the stick and each replica's size.
             --workload steady: N single-cell edits from 15 stations over N/10 rows the hub holds,
-            1% concurrent edits of reviewed columns, against SQLite's changeset apply of the same updates.
+            1% concurrent edits of reviewed columns, against SQLite's changeset apply of the same updates:
+            merged in one import, then end to end from per-station bundles (one per station per
+            100,000 edits), each verified, decrypted, inflated and merged in its own transaction.
             Example: swift run -c release fieldsync-bench --changes 1000000
                      swift run -c release fieldsync-bench --workload steady
                      swift run -c release fieldsync-bench --county-round

@@ -12,8 +12,8 @@ struct BenchKeys {
     let hubSite = SiteID(bytes: Array(repeating: 0xBB, count: 16))!
     let stationSite = SiteID(bytes: Array(repeating: 0x11, count: 16))!
 
-    func draft(counts: [String: Int], vector: VersionVector, schemaFingerprint: [UInt8]) -> BundleDraft {
-        BundleDraft(kind: .stationToHub, sender: stationSite, senderName: "bench station",
+    func draft(counts: [String: Int], vector: VersionVector, schemaFingerprint: [UInt8], sender: SiteID? = nil) -> BundleDraft {
+        BundleDraft(kind: .stationToHub, sender: sender ?? stationSite, senderName: "bench station",
                     created: HybridTimestamp(millis: Workload.baseMillis, counter: 0),
                     schemaName: CaseworkSchema.schema.name, schemaVersion: CaseworkSchema.schema.version,
                     schemaFingerprint: schemaFingerprint,

@@ -7,22 +7,38 @@ import Foundation
 /// Imports a bundle in a separate process, so that its peak memory (max RSS) is the
 /// import's alone and not the benchmark's workload held in the parent.
 enum ChildImport {
-    struct Result { let seconds: Double; let maxRSSMB: Double }
+    struct Result {
+        let seconds: Double
+        let maxRSSMB: Double
+        /// What the child printed besides (the steady import: changes merged, conflicts
+        /// recorded, seconds spent committing).
+        var extra: [Double] = []
+    }
 
     static func spawn(bundle: String, keys: BenchKeys, dir: String) throws -> Result {
+        try spawn(["--child-import", bundle, Hex.encode(keys.hubAgreement.rawRepresentation), dir + "/child.sqlite"])
+    }
+
+    /// The steady state end to end: the child opens `hub` (a replica already holding the
+    /// rows) and merges every bundle in `bundles` (``SteadyBundles``) in name order.
+    static func spawnSteady(bundles: String, hub: String, keys: BenchKeys) throws -> Result {
+        try spawn(["--child-import-steady", bundles, Hex.encode(keys.hubAgreement.rawRepresentation), hub])
+    }
+
+    private static func spawn(_ arguments: [String]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        process.arguments = ["--child-import", bundle, Hex.encode(keys.hubAgreement.rawRepresentation), dir + "/child.sqlite"]
+        process.arguments = arguments
         let out = Pipe()
         process.standardOutput = out
         try process.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         let fields = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isWhitespace).compactMap { Double($0) }
-        guard process.terminationStatus == 0, fields.count == 2 else {
+        guard process.terminationStatus == 0, fields.count >= 2 else {
             throw NSError(domain: "bench", code: 1, userInfo: [NSLocalizedDescriptionKey: "child import failed"])
         }
-        return Result(seconds: fields[0], maxRSSMB: fields[1] / 1024)
+        return Result(seconds: fields[0], maxRSSMB: fields[1] / 1024, extra: Array(fields.dropFirst(2)))
     }
 
     /// The peak resident set of this process in KiB (`VmHWM`). Read by the child itself:
@@ -53,5 +69,38 @@ enum ChildImport {
             }
         }
         print(seconds, peakRSSKiB())
+    }
+
+    /// In the child: merge each station bundle of `dir` into the hub replica at `dbPath`,
+    /// one import (one transaction) per bundle as a hub's intake does, each checked as that
+    /// station's (its own changes only, the casework authority); print the seconds, the
+    /// peak memory, the changes merged, the conflicts recorded and the seconds committing.
+    static func runSteady(_ args: [String]) throws {
+        let (dir, keyHex, dbPath) = (args[0], args[1], args[2])
+        let key = try AgreementPrivateKey(rawRepresentation: Hex.decode(keyHex)!)
+        let hubSite = SiteID(bytes: Array(repeating: 0xBB, count: 16))!
+        let replica = try Replica.open(at: dbPath, schema: CaseworkSchema.schema, wallClock: { Workload.baseMillis + 3_600_000 })
+            .ranked(by: CaseworkPrecedence())
+            .scoped(by: CaseworkScope(), township: nil)
+        let paths = try SteadyBundles.paths(in: dir)
+        var (merged, conflicts) = (0, 0)
+        // From the end of the last batch to the import's return: the held rows written,
+        // the counters saved and the transaction committed (its WAL pages written and synced).
+        var committing = 0.0
+        let seconds = try FieldSyncBench.measure {
+            for path in paths {
+                let readable = try UnverifiedBundle.open(path: path).verify().openInOnePass(as: hubSite, key: key)
+                var lastBatch = DispatchTime.now()
+                let (_, report) = try replica.importChanges { tx in
+                    tx.mergeGuard = MergeGuard(onlyOrigin: readable.header.sender, authority: CaseworkAuthority(), writer: .station)
+                    try readable.forEachBatch { try tx.apply($0) }
+                    lastBatch = DispatchTime.now()
+                }
+                committing += Double(DispatchTime.now().uptimeNanoseconds - lastBatch.uptimeNanoseconds) / 1e9
+                merged += report.applied + report.stale
+                conflicts += report.conflicts
+            }
+        }
+        print(seconds, peakRSSKiB(), merged, conflicts, committing)
     }
 }

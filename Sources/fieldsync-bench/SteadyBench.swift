@@ -19,14 +19,7 @@ extension Bench {
         say(String(format: "changeset apply:          %8.2f s  %10.0f edits/s  (net change per row: changeset of %.1f MB built untimed)",
                    peer.seconds, peerRate, Double(peer.changesetBytes) / 1e6))
 
-        let hub = try Replica.create(at: dir + "/steady-hub.sqlite", schema: schema, siteID: SiteID(bytes: Array(repeating: 0xAA, count: 16))!,
-                                     name: "bench hub", role: .hub, wallClock: base.wallClock)
-            .ranked(by: CaseworkPrecedence())
-            .scoped(by: CaseworkScope(), township: nil)
-        _ = try hub.importChanges { tx in
-            tx.mergeGuard = Workload.stationGuard
-            for batch in base.batches(of: 4_096) { try tx.apply(batch) }
-        }
+        let hub = try holdingRows(of: base, at: dir + "/steady-hub.sqlite")
         let batches = steady.batches(of: 4_096)
         var report = ApplyReport()
         let merge = try FieldSyncBench.measure {
@@ -40,15 +33,51 @@ extension Bench {
         say(String(format: "replica merge (apply):    %8.2f s  %10.0f edits/s  %d conflicts recorded", merge, mergeRate, report.conflicts))
         say(String(format: "  merge / changeset apply %.2f", mergeRate / peerRate))
 
+        // End to end: the same edits in per-station bundles, merged by a separate process
+        // into another hub holding the same rows (set up, not timed).
+        let keys = BenchKeys()
+        let bundles = dir + "/steady-bundles"
+        let bundleCount = try SteadyBundles.write(steady, keys: keys, schemaFingerprint: hub.schemaFingerprint, to: bundles)
+        let bundleBytes = try SteadyBundles.paths(in: bundles).reduce(0) {
+            $0 + ((try FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0)
+        }
+        let e2eHub = dir + "/steady-e2e-hub.sqlite"
+        _ = try holdingRows(of: base, at: e2eHub) // closed again before the child opens it
+        let child = try ChildImport.spawnSteady(bundles: bundles, hub: e2eHub, keys: keys)
+        precondition(child.extra.count == 3 && Int(child.extra[0]) == steady.edits.count, "end to end merged \(child.extra)")
+        let (e2eConflicts, committing) = (Int(child.extra[1]), child.extra[2])
+        let e2eRate = cells / child.seconds
+        say(String(format: "bundle merge end to end:  %8.2f s  %10.0f edits/s  %d bundles (%.1f bytes/edit), %d conflicts recorded",
+                   child.seconds, e2eRate, bundleCount, Double(bundleBytes) / cells, e2eConflicts))
+        say(String(format: "  of which committing %.2f s (%.0f%%): the held rows written, the WAL pages written and synced", committing,
+                   100 * committing / child.seconds))
+        say(String(format: "  end to end / changeset apply %.2f   import peak memory %.1f MB", e2eRate / peerRate, child.maxRSSMB))
+
         if json {
             let result: [String: Any] = [
                 "workload": "steady", "edits": steady.edits.count, "rows": base.rows, "stations": steady.origins.count,
                 "concurrentEdits": steady.concurrentEdits, "conflicts": report.conflicts,
                 "changesetApplySeconds": peer.seconds, "changesetApplyEditsPerSecond": peerRate, "changesetBytes": peer.changesetBytes,
                 "mergeSeconds": merge, "mergeEditsPerSecond": mergeRate, "mergeRatioToChangesetApply": mergeRate / peerRate,
+                "bundles": bundleCount, "bundleBytes": bundleBytes, "endToEndSeconds": child.seconds,
+                "endToEndEditsPerSecond": e2eRate, "endToEndRatioToChangesetApply": e2eRate / peerRate,
+                "endToEndConflicts": e2eConflicts, "endToEndCommitSeconds": committing, "importPeakMB": child.maxRSSMB,
             ]
             let data = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         }
+    }
+
+    /// A hub replica at `path` holding the rows of `base`, merged as one station's bundle.
+    private func holdingRows(of base: Workload, at path: String) throws -> Replica {
+        let hub = try Replica.create(at: path, schema: schema, siteID: SiteID(bytes: Array(repeating: 0xAA, count: 16))!,
+                                     name: "bench hub", role: .hub, wallClock: base.wallClock)
+            .ranked(by: CaseworkPrecedence())
+            .scoped(by: CaseworkScope(), township: nil)
+        _ = try hub.importChanges { tx in
+            tx.mergeGuard = Workload.stationGuard
+            for batch in base.batches(of: 4_096) { try tx.apply(batch) }
+        }
+        return hub
     }
 }
