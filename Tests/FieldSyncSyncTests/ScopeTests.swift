@@ -2,6 +2,7 @@ import FieldSyncCore
 import FieldSyncDomain
 import FieldSyncStore
 @testable import FieldSyncSync
+import GRDB
 import XCTest
 
 /// Each station holds only its township's cases (P1–P8 of the sync protocol).
@@ -231,5 +232,43 @@ final class ScopeTests: SyncTestCase {
                 "household_id": .text(mine), "application_id": .text(application), "approve": .integer(1), "level": .text("township")])
         }
         try assertRefusedWhole(path, county, naming: theirs)
+    }
+
+    /// Each import and each local write reads the cases it files afresh: an edit of a known
+    /// household must not write the case's township (`fs_case`) again. Both did, for every
+    /// household edit (issue 10: a page more for each commit to write); a new household is
+    /// still recorded, once at each replica.
+    func testAnEditOfAKnownHouseholdDoesNotWriteItsTownshipAgain() throws {
+        let county = try makeCounty(stations: 1)
+        let station = county.stations[0]
+        let households = try addHouseholds(station, count: 2)
+        try county.syncUntilQuiet(stick: folder.sub("s1"))
+        // Count every write to the case table from here on (a trigger in each replica's file).
+        let files = [county.hub.folder.replicaPath, station.folder.replicaPath]
+        for file in files {
+            try DatabaseQueue(path: file).write { db in
+                try db.execute(sql: """
+                    CREATE TABLE test_case_writes(what TEXT NOT NULL);
+                    CREATE TRIGGER test_case_insert AFTER INSERT ON fs_case BEGIN INSERT INTO test_case_writes VALUES ('insert ' || new.case_id); END;
+                    CREATE TRIGGER test_case_update AFTER UPDATE ON fs_case BEGIN INSERT INTO test_case_writes VALUES ('update ' || new.case_id); END;
+                    """)
+            }
+        }
+        func caseWrites() throws -> [[String]] {
+            try files.map { file in
+                try DatabaseQueue(path: file).read { db in try String.fetchAll(db, sql: "SELECT what FROM test_case_writes ORDER BY rowid") }
+            }
+        }
+        // One household edited at the station (the hub merges it), one at the hub (the station merges it).
+        try station.replica.write(table: "household", rowID: households[0], values: ["address": .text("阳坡村9社99号")])
+        try county.hub.replica.write(table: "household", rowID: households[1], values: ["address": .text("阳坡村8社88号")])
+        try county.syncUntilQuiet(stick: folder.sub("s2"))
+        XCTAssertEqual(try county.hub.replica.row(table: "household", rowID: households[0])?["address"], .text("阳坡村9社99号"))
+        XCTAssertEqual(try station.replica.row(table: "household", rowID: households[1])?["address"], .text("阳坡村8社88号"))
+        XCTAssertEqual(try caseWrites(), [[], []], "each township was already recorded")
+        let added = try addHouseholds(station, count: 1)[0]
+        try county.syncUntilQuiet(stick: folder.sub("s3"))
+        XCTAssertEqual(try caseWrites(), [["insert \(added)"], ["insert \(added)"]], "recorded once at each: written, then merged")
+        XCTAssertEqual(try county.hub.replica.township(ofCase: added), station.identity.township)
     }
 }

@@ -50,14 +50,24 @@ struct FeedFiler {
         let select = try statements.townshipSelect
         select.bind(1, text: household)
         defer { select.reset() }
-        let township = try select.step() ? select.text(0) : nil
+        let found = try select.step()
+        let township = found ? select.text(0) : nil
+        // Read with it, so that filing under the case's township right after (what a read
+        // of it is for) skips writing a pair the table already holds.
+        let recorded = found && select.int64(1) != 0
         cache.cases[household, default: CaseFacts()].township = .some(township)
+        if recorded { cache.cases[household]?.townshipScopeRecorded = true }
         return township
     }
 
     /// Records that `household` is held by `township` (its township column was set).
+    ///
+    /// Written only when it differs from what the table holds: a hub's steady state merges
+    /// each bundle's edits of a household once per import, so the cache is cold, and a
+    /// blind upsert rewrote the same township into a page of `fs_case` for every edit,
+    /// one more page for the commit to write.
     mutating func setTownship(_ township: String, ofCase household: String) throws {
-        if case let known?? = cache.cases[household]?.township, known == township { return }
+        if try self.township(ofCase: household) == township { return }
         let upsert = try statements.townshipUpsert
         upsert.bind(1, text: household)
         upsert.bind(2, text: township)
@@ -220,7 +230,12 @@ final class FeedStatements {
     }
 
     var townshipSelect: RawStatement {
-        get throws { try prepared(\.townshipSelectStatement, "SELECT township FROM fs_case WHERE case_id = ?") }
+        get throws {
+            try prepared(\.townshipSelectStatement, """
+                SELECT township, EXISTS (SELECT 1 FROM fs_case_scopes AS s WHERE s.case_id = ?1 AND s.scope = fs_case.township)
+                FROM fs_case WHERE case_id = ?1
+                """)
+        }
     }
     var townshipUpsert: RawStatement {
         get throws {
