@@ -9,10 +9,14 @@ import GRDBSQLite
 /// page cache (``open(at:)``). The merge is measured against them in the same run.
 enum RawBaseline {
     /// A database opened as every baseline opens it, with the replica's pragmas: GRDB's pool
-    /// (WAL, synchronous NORMAL) and the replica's page cache (``Replica/pageCacheKiB``).
+    /// (WAL, synchronous NORMAL), the replica's page cache (``Replica/pageCacheKiB``) and its
+    /// checkpoint interval (``Replica/walCheckpointPages``).
     static func open(at path: String) throws -> DatabasePool {
         var config = Configuration()
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -\(Replica.pageCacheKiB)") }
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA cache_size = -\(Replica.pageCacheKiB)")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Replica.walCheckpointPages)")
+        }
         return try DatabasePool(path: path, configuration: config)
     }
 

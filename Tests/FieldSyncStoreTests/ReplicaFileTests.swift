@@ -1,8 +1,29 @@
 import FieldSyncCore
-import FieldSyncStore
+@testable import FieldSyncStore
 import XCTest
 
 final class ReplicaFileTests: XCTestCase {
+    /// Commits stay in the WAL until it holds ``Replica/walCheckpointPages`` pages (a hub's
+    /// bundle imports are not each copied back into the file), and closing the replica
+    /// copies them back: the file alone, copied after the last command ended, holds everything.
+    func testCommitsWaitInTheWALAndAClosedFileHoldsThemAlone() throws {
+        let path = temporaryPath()
+        let clock = TestClock()
+        do {
+            let replica = try Replica.create(at: path, schema: TestSchema.schema, siteID: TestSchema.site(1), name: "s", role: .station,
+                                             wallClock: clock.closure)
+            for i in 0..<3 { try replica.write(table: "household", rowID: "h\(i)", values: ["address": .text("a\(i)")]) }
+            XCTAssertEqual(try replica.read { try Int.fetchOne($0, sql: "PRAGMA wal_autocheckpoint") }, Replica.walCheckpointPages)
+            let wal = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int
+            XCTAssertGreaterThan(wal ?? 0, 0, "the writes wait in the WAL")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path + "-wal"), "closing copies the WAL back and removes it")
+        let copy = temporaryPath()
+        try FileManager.default.copyItem(atPath: path, toPath: copy)
+        let reopened = try Replica.open(at: copy, schema: TestSchema.schema, wallClock: clock.closure)
+        XCTAssertEqual(try reopened.row(table: "household", rowID: "h2")?["address"], .text("a2"))
+    }
+
     func testCreateRefusesAnExistingFileAndOpenRefusesAMissingOne() throws {
         let path = temporaryPath()
         let clock = TestClock()

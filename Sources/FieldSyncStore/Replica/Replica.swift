@@ -171,6 +171,11 @@ public final class Replica: Sendable {
     /// measured with the pragmas the merge runs under.
     public static let pageCacheKiB = 32_768
 
+    /// How many pages the WAL holds before a commit copies them back into the file (SQLite's
+    /// `wal_autocheckpoint`; 16,384 pages of 4 KiB are 64 MiB). Why not the default: see
+    /// ``configuration``.
+    public static let walCheckpointPages = 16_384
+
     /// Where ``open(at:schema:wallClock:)`` keeps the copy of a file of schema `version`
     /// before upgrading it: `replica.sqlite.v2.bak`.
     public static func backupPath(of path: String, version: Int) -> String { "\(path).v\(version).bak" }
@@ -250,7 +255,18 @@ public final class Replica: Sendable {
         // 32 MiB rather than 64: a 1M-change import merged as fast with either in
         // fieldsync-bench (the log is appended in key order and its pages are written once),
         // and its peak memory fell from 96 MB to 61 MB, well under the 100 MB budget.
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -\(Replica.pageCacheKiB)") }
+        //
+        // The WAL is copied back into the file once it holds 64 MiB, not SQLite's default 4:
+        // a hub merges one transaction per station bundle, each writing pages spread over
+        // the whole file, and a checkpoint after every one copied the same pages back again
+        // and again. Measured (fieldsync-bench --workload steady, 150 bundles of 1,000,000
+        // edits end to end): committing took 16.1 s with the default, 10.8 s with 64 MiB.
+        // The file stays whole either way: a backup goes through SQLite's backup API, WAL
+        // included, and the last connection to close checkpoints and removes the WAL.
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA cache_size = -\(Replica.pageCacheKiB)")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Replica.walCheckpointPages)")
+        }
         // Two commands on one folder (two merges, a record during an export) take turns:
         // a writer waits for the other's transaction instead of failing at once.
         config.busyMode = .timeout(ReplicaFile.busyTimeout)
