@@ -72,9 +72,14 @@ enum ChildImport {
     }
 
     /// In the child: merge each station bundle of `dir` into the hub replica at `dbPath`,
-    /// one import (one transaction) per bundle as a hub's intake does, each checked as that
-    /// station's (its own changes only, the casework authority); print the seconds, the
-    /// peak memory, the changes merged, the conflicts recorded and the seconds committing.
+    /// one import (one transaction) per bundle as a hub's intake does, each checked for its
+    /// station's origin and against the casework authority; print the seconds, the peak
+    /// memory, the changes merged, the conflicts recorded and the seconds committing.
+    ///
+    /// Less than `hub merge` does, so a lower bound of its time: no scope check (the
+    /// workload's stations edit rows of every township, which a real station cannot), no A2
+    /// bound on the numbers, and none of the bookkeeping (the bundle's record, the known
+    /// vector, the audit).
     static func runSteady(_ args: [String]) throws {
         let (dir, keyHex, dbPath) = (args[0], args[1], args[2])
         let key = try AgreementPrivateKey(rawRepresentation: Hex.decode(keyHex)!)

@@ -9,7 +9,7 @@ import GRDBSQLite
 /// page cache (``open(at:)``). The merge is measured against them in the same run.
 enum RawBaseline {
     /// A database opened as every baseline opens it, with the replica's pragmas: GRDB's pool
-    /// (WAL, synchronous NORMAL), the replica's page cache (``Replica/pageCacheKiB``) and its
+    /// (WAL, the writer with synchronous FULL), the replica's page cache (``Replica/pageCacheKiB``) and its
     /// checkpoint interval (``Replica/walCheckpointPages``).
     static func open(at path: String) throws -> DatabasePool {
         var config = Configuration()
@@ -17,7 +17,9 @@ enum RawBaseline {
             try db.execute(sql: "PRAGMA cache_size = -\(Replica.pageCacheKiB)")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Replica.walCheckpointPages)")
         }
-        return try DatabasePool(path: path, configuration: config)
+        let pool = try DatabasePool(path: path, configuration: config)
+        try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") } // as the replica's writer
+        return pool
     }
 
     /// The workload's columns as a plain table keyed by the row ID.

@@ -46,6 +46,11 @@ extension Bench {
         let child = try ChildImport.spawnSteady(bundles: bundles, hub: e2eHub, keys: keys)
         precondition(child.extra.count == 3 && Int(child.extra[0]) == steady.edits.count, "end to end merged \(child.extra)")
         let (e2eConflicts, committing) = (Int(child.extra[1]), child.extra[2])
+        // Merged in another order, into the same rows: the same replica (convergence), or the
+        // end-to-end figure is not of the same work.
+        let e2eDigest = try Replica.open(at: e2eHub, schema: schema, wallClock: base.wallClock).digest()
+        let oneImportDigest = try hub.digest()
+        precondition(e2eDigest == oneImportDigest, "the hub merging the bundles ended unlike the one-import hub")
         let e2eRate = cells / child.seconds
         say(String(format: "bundle merge end to end:  %8.2f s  %10.0f edits/s  %d bundles (%.1f bytes/edit), %d conflicts recorded",
                    child.seconds, e2eRate, bundleCount, Double(bundleBytes) / cells, e2eConflicts))

@@ -1,27 +1,39 @@
 import FieldSyncCore
 @testable import FieldSyncStore
+import GRDB
 import XCTest
 
 final class ReplicaFileTests: XCTestCase {
     /// Commits stay in the WAL until it holds ``Replica/walCheckpointPages`` pages (a hub's
-    /// bundle imports are not each copied back into the file), and closing the replica
-    /// copies them back: the file alone, copied after the last command ended, holds everything.
-    func testCommitsWaitInTheWALAndAClosedFileHoldsThemAlone() throws {
+    /// bundle imports are not each copied back into the file), each synced when made, and
+    /// closing the replica copies them back: the file alone, copied after the last command
+    /// ended, holds everything.
+    func testCommitsWaitInTheWALSyncedAndAClosedFileHoldsThemAlone() throws {
         let path = temporaryPath()
         let clock = TestClock()
         do {
             let replica = try Replica.create(at: path, schema: TestSchema.schema, siteID: TestSchema.site(1), name: "s", role: .station,
                                              wallClock: clock.closure)
-            for i in 0..<3 { try replica.write(table: "household", rowID: "h\(i)", values: ["address": .text("a\(i)")]) }
-            XCTAssertEqual(try replica.read { try Int.fetchOne($0, sql: "PRAGMA wal_autocheckpoint") }, Replica.walCheckpointPages)
-            let wal = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int
-            XCTAssertGreaterThan(wal ?? 0, 0, "the writes wait in the WAL")
+            // About 12 MiB in twelve commits: past SQLite's default of 1,000 pages, after
+            // which a commit copies the WAL back and the next starts it again.
+            let big = String(repeating: "阳坡村", count: 58_000)
+            for i in 0..<12 { try replica.write(table: "household", rowID: "h\(i)", values: ["address": .text("\(i) " + big)]) }
+            let (frames, synchronous, interval) = try replica.writer.writeWithoutTransaction { db in
+                (try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")![1] as Int,
+                 try Int.fetchOne(db, sql: "PRAGMA synchronous"), try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint"))
+            }
+            // Each commit writes about 270 pages (the row and its change in the log): all twelve
+            // are about 3,200. With SQLite's default the WAL would hold at most 1,000 and
+            // the last commit's pages, having been copied back and started again.
+            XCTAssertGreaterThan(frames, 2_500, "every commit still in the WAL")
+            XCTAssertEqual(synchronous, 2, "FULL: each commit synced")
+            XCTAssertEqual(interval, Replica.walCheckpointPages)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: path + "-wal"), "closing copies the WAL back and removes it")
         let copy = temporaryPath()
         try FileManager.default.copyItem(atPath: path, toPath: copy)
         let reopened = try Replica.open(at: copy, schema: TestSchema.schema, wallClock: clock.closure)
-        XCTAssertEqual(try reopened.row(table: "household", rowID: "h2")?["address"], .text("a2"))
+        XCTAssertEqual(try reopened.row(table: "household", rowID: "h11")?["address"], .text("11 " + String(repeating: "阳坡村", count: 58_000)))
     }
 
     func testCreateRefusesAnExistingFileAndOpenRefusesAMissingOne() throws {
