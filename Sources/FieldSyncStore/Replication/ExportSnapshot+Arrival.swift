@@ -12,15 +12,15 @@ extension ExportSnapshot {
     /// it holds. The county logged every change after what it depends on (a replica edits
     /// only rows it holds), so arrival order carries each row's creation first.
     /// Cost: the keys of the entries exported, sorted once, then one lookup per entry
-    /// (``ChangeLog/forEachEntryByArrival(_:from:_:)``).
+    /// (``ChangeLog/forEachEntryByArrival(_:in:_:)``).
     public func forEachBatchInArrivalOrder(since: VersionVector, batchSize: Int, _ body: ([Change]) throws -> Void) throws {
         precondition(batchSize > 0, "batchSize must be positive")
         let sites = try SiteDirectory(db)
-        var starts: [Int64: UInt64] = [:]
-        for (no, site) in sites.siteOf where since[site] < UInt64(Int64.max) { starts[no] = since[site] + 1 }
+        var owed: [Int64: ClosedRange<UInt64>] = [:]
+        for (no, site) in sites.siteOf { owed[no] = ChangeLog.after(since[site]) }
         var decoder = ChangeDecoder()
         var batch: [Change] = []
-        try ChangeLog.forEachEntryByArrival(db, from: starts) { entry in
+        try ChangeLog.forEachEntryByArrival(db, in: owed) { entry in
             batch.append(try Self.logged(entry.record, site: sites.siteOf[entry.siteNo], sequence: entry.sequence, &decoder))
             if batch.count == batchSize {
                 try body(batch)

@@ -22,8 +22,9 @@ public struct ExportSnapshot {
     /// the rest; names are counted as bytes and turned into strings once per table.
     public func counts(since: VersionVector, only origin: SiteID? = nil) throws -> [String: Int] {
         var byName: [[UInt8]: Int] = [:]
-        for (no, site) in try originsInOrder(only: origin) where since[site] < UInt64(Int64.max) {
-            try ChangeLog.forEach(db, siteNo: no, in: ChangeLog.from(since[site] + 1)) { entry in
+        for (no, site) in try originsInOrder(only: origin) {
+            guard let owed = ChangeLog.after(since[site]) else { continue }
+            try ChangeLog.forEach(db, siteNo: no, in: owed) { entry in
                 let data = entry.record
                 guard data.count >= 2 else { throw StoreError.corrupt(reason: "a log record is truncated") }
                 let n = Int(data[data.startIndex]) << 8 | Int(data[data.startIndex + 1])
@@ -42,8 +43,9 @@ public struct ExportSnapshot {
     /// How many log entries `since` does not cover (of `origin` only, when given).
     public func changeCount(since: VersionVector, only origin: SiteID? = nil) throws -> Int {
         var total = 0
-        for (no, site) in try originsInOrder(only: origin) where since[site] < UInt64(Int64.max) {
-            total += try ChangeLog.count(db, siteNo: no, in: ChangeLog.from(since[site] + 1))
+        for (no, site) in try originsInOrder(only: origin) {
+            guard let owed = ChangeLog.after(since[site]) else { continue }
+            total += try ChangeLog.count(db, siteNo: no, in: owed)
         }
         return total
     }
@@ -57,8 +59,9 @@ public struct ExportSnapshot {
         var batch: [Change] = []
         batch.reserveCapacity(batchSize)
         var decoder = ChangeDecoder()
-        for (no, site) in try originsInOrder(only: origin) where since[site] < UInt64(Int64.max) {
-            try ChangeLog.forEach(db, siteNo: no, in: ChangeLog.from(since[site] + 1)) { entry in
+        for (no, site) in try originsInOrder(only: origin) {
+            guard let owed = ChangeLog.after(since[site]) else { continue }
+            try ChangeLog.forEach(db, siteNo: no, in: owed) { entry in
                 batch.append(try Self.logged(entry.record, site: site, sequence: entry.sequence, &decoder))
                 if batch.count == batchSize {
                     try body(batch)

@@ -64,7 +64,7 @@ extension Replica {
             var sites = try SiteDirectory(db)
             var meta = try ReplicaMeta(db)
             let ownNo = try sites.intern(site, db)
-            if sequence < UInt64(Int64.max) { try ChangeLog.delete(db, siteNo: ownNo, in: ChangeLog.from(sequence + 1)) }
+            if let later = ChangeLog.after(sequence) { try ChangeLog.delete(db, siteNo: ownNo, in: later) }
             let store = RowStore(db: db)
             // Unique and above every own number left in the log (checked above): each is new.
             for change in new.sorted(by: { $0.sequence < $1.sequence }) {
@@ -92,8 +92,8 @@ enum OwnChangeRewrite {
         guard let no = try Int64.fetchOne(db, sql: "SELECT site_no FROM fs_sites WHERE site_id = ?", arguments: [site.bytes.data]) else { return [] }
         var decoder = ChangeDecoder()
         var changes: [Change] = []
-        guard sequence < UInt64(Int64.max) else { return [] }
-        try ChangeLog.forEach(db, siteNo: no, in: ChangeLog.from(sequence + 1)) { changes.append(try decode($0.record, &decoder)) }
+        guard let later = ChangeLog.after(sequence) else { return [] }
+        try ChangeLog.forEach(db, siteNo: no, in: later) { changes.append(try decode($0.record, &decoder)) }
         return changes
     }
 

@@ -54,9 +54,7 @@ struct FeedFiler {
         let township = found ? select.text(0) : nil
         // Read with it, so that filing under the case's township right after (what a read
         // of it is for) skips writing a pair the table already holds.
-        let recorded = found && select.int64(1) != 0
-        cache.cases[household, default: CaseFacts()].township = .some(township)
-        if recorded { cache.cases[household]?.townshipScopeRecorded = true }
+        cache.cases[household] = CaseFacts(township: .some(township), townshipScopeRecorded: found && select.int64(1) != 0)
         return township
     }
 

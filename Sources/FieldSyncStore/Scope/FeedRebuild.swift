@@ -13,7 +13,7 @@ enum FeedRebuild {
         try db.execute(sql: "DELETE FROM fs_feed_entries WHERE site_no = ?", arguments: [ownSiteNo])
         let store = RowStore(db: db)
         try filer.placeEveryCase(store: store)
-        try filer.fileLog({ try ChangeLog.forEach(db, siteNo: ownSiteNo, in: ChangeLog.from(1), $0) }, store: store)
+        try filer.fileLog({ try ChangeLog.forEach(db, siteNo: ownSiteNo, in: ChangeLog.everyNumber, $0) }, store: store)
         // The released cases' rows came back from the own log entries: remove them again.
         for household in try String.fetchAll(db, sql: "SELECT case_id FROM fs_evicted") {
             try Evictions.remove(try Evictions.rows(ofCase: household, caseTable: declaration.caseTable, db), catalog: catalog, db)

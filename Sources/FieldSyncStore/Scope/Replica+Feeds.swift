@@ -18,8 +18,8 @@ extension Replica {
             let store = RowStore(db: db)
             // Households first, so that every row of a case finds its township.
             try filer.placeEveryCase(store: store)
-            let everySite = try SiteDirectory(db).siteOf.keys.map { ($0, UInt64(1)) }
-            try filer.fileLog({ try ChangeLog.forEachEntryByArrival(db, from: Dictionary(uniqueKeysWithValues: everySite), $0) }, store: store)
+            let everySite = try SiteDirectory(db).siteOf.keys.map { ($0, ChangeLog.everyNumber) }
+            try filer.fileLog({ try ChangeLog.forEachEntryByArrival(db, in: Dictionary(uniqueKeysWithValues: everySite), $0) }, store: store)
             try db.execute(sql: "INSERT OR REPLACE INTO fs_settings(key, value) VALUES (?, '1')", arguments: [Self.feedFiledKey])
         }
     }

@@ -177,11 +177,14 @@ enum ChangeLog {
         return [siteNo, range.lowerBound.sql, min(range.upperBound, UInt64(Int64.max)).sql]
     }
 
-    /// The numbers from `sequence` on, up to the largest a change may have (2^63 − 1,
-    /// ``ChangeValidation``). Callers pass at most that: above it nothing is held.
-    static func from(_ sequence: UInt64) -> ClosedRange<UInt64> {
-        precondition(sequence <= UInt64(Int64.max), "no sequence is above 2^63 - 1")
-        return sequence...UInt64(Int64.max)
+    /// Every number a change may have: 1 to 2^63 − 1 (``ChangeValidation``).
+    static let everyNumber: ClosedRange<UInt64> = 1...UInt64(Int64.max)
+
+    /// The numbers above `sequence` a change may have: what a peer that acknowledged
+    /// `sequence` is still owed. Nil when there are none (`sequence` at 2^63 − 1 or
+    /// above, where a header may claim but no replica numbers).
+    static func after(_ sequence: UInt64) -> ClosedRange<UInt64>? {
+        sequence < UInt64(Int64.max) ? (sequence + 1)...UInt64(Int64.max) : nil
     }
 
     /// The runs of `siteNo` holding a number in `range`, in sequence order.
@@ -223,16 +226,16 @@ enum ChangeLog {
         try forEachRun(db) { run in try each(of: run, in: run.low...run.high, body) }
     }
 
-    /// Calls `body` with the entries of each site number in `starts` numbered from its
-    /// start on, in the order they were logged (arrival): the keys are read and sorted
-    /// first, then each record is looked up (a run read once for the entries of it that
-    /// come one after another), so only the keys are in memory at once.
-    static func forEachEntryByArrival(_ db: Database, from starts: [Int64: UInt64], _ body: (LogEntry) throws -> Void) throws {
+    /// Calls `body` with the entries of each site number in `ranges` numbered in its range,
+    /// in the order they were logged (arrival): the keys are read and sorted first, then
+    /// each record is looked up (a run read once for the entries of it that come one after
+    /// another), so only the keys are in memory at once.
+    static func forEachEntryByArrival(_ db: Database, in ranges: [Int64: ClosedRange<UInt64>], _ body: (LogEntry) throws -> Void) throws {
         var keys: [(arrival: Int64, siteNo: Int64, sequence: UInt64)] = []
-        for (siteNo, start) in starts where start <= UInt64(Int64.max) {
-            try forEachRun(db, siteNo: siteNo, overlapping: from(start)) { run in
+        for (siteNo, range) in ranges {
+            try forEachRun(db, siteNo: siteNo, overlapping: range) { run in
                 try run.forEach { sequence, arrival, _ in
-                    if sequence >= start { keys.append((arrival, siteNo, sequence)) }
+                    if range.contains(sequence) { keys.append((arrival, siteNo, sequence)) }
                 }
             }
         }
@@ -259,11 +262,12 @@ enum ChangeLog {
             """), arguments: arguments) ?? 0
     }
 
-    /// The numbers of `siteNo` in the log from `from` on, as ranges in order: what the
-    /// contiguous counter advances over (``SiteDirectory/advanceAndSave(_:)``).
-    static func heldRanges(_ db: Database, siteNo: Int64, from sequence: UInt64) throws -> RowCursor {
-        try Row.fetchCursor(db.cachedStatement(sql: "SELECT seq_lo, seq_hi FROM fs_change_runs WHERE \(overlapping) ORDER BY seq_lo"),
-                            arguments: arguments(siteNo, from(sequence))!)
+    /// The runs of `siteNo` in the log holding a number in `range`, as (first, last) number
+    /// in order: what the contiguous counter advances over (``SiteDirectory/advanceAndSave(_:)``).
+    static func heldRanges(_ db: Database, siteNo: Int64, overlapping range: ClosedRange<UInt64>) throws -> RowCursor? {
+        guard let arguments = arguments(siteNo, range) else { return nil }
+        return try Row.fetchCursor(db.cachedStatement(sql: "SELECT seq_lo, seq_hi FROM fs_change_runs WHERE \(overlapping) ORDER BY seq_lo"),
+                                   arguments: arguments)
     }
 
     /// Removes the entries of `siteNo` numbered in `range`; a run reaching past either end
@@ -276,10 +280,15 @@ enum ChangeLog {
         }
     }
 
+    /// Writes `run`, which holds no number the log holds (no conflict clause: a conflict
+    /// would be a bug, and must fail loudly rather than drop a change).
     static func insert(_ db: Database, _ run: LogRun) throws {
-        try db.cachedStatement(sql: "INSERT INTO fs_change_runs(site_no, seq_lo, seq_hi, arrival, records) VALUES (?, ?, ?, ?, ?)")
-            .execute(arguments: [run.siteNo, run.low.sql, run.high.sql, run.firstArrival, Data(run.bytes)])
+        try db.cachedStatement(sql: insertSQL).execute(arguments: [run.siteNo, run.low.sql, run.high.sql, run.firstArrival, Data(run.bytes)])
     }
+
+    /// The statement writing a run, its arguments in order: site number, first and last
+    /// sequence, first arrival, bytes. ``RowStore`` binds it through the C API.
+    static let insertSQL = "INSERT INTO fs_change_runs(site_no, seq_lo, seq_hi, arrival, records) VALUES (?, ?, ?, ?, ?)"
 }
 
 /// Looks up single changes of the log by (site number, sequence), keeping the run last

@@ -38,7 +38,7 @@ final class RowStore {
 
     private var runInsert: RawStatement {
         get throws {
-            try prepared(\.runInsertStatement, "INSERT INTO fs_change_runs(site_no, seq_lo, seq_hi, arrival, records) VALUES (?, ?, ?, ?, ?)")
+            try prepared(\.runInsertStatement, ChangeLog.insertSQL)
         }
     }
 
@@ -182,8 +182,7 @@ final class RowStore {
         insert.bind(3, run.high.sql)
         insert.bind(4, run.firstArrival)
         insert.bind(5, blob: run.bytes)
-        // No conflict clause: only changes proven absent are written, so a conflict here
-        // would be a bug, and must fail loudly rather than drop a change.
+        // Only changes proven absent are written (``ChangeLog/insert(_:_:)``).
         try insert.execute()
     }
 

@@ -96,8 +96,8 @@ struct SiteDirectory {
             let waivers = waived[no] ?? []
             var c = WaivedRange.passing(waivers, from: value)
             // (No sequence is above 2^63 − 1: past it, nothing is held.)
-            let held = try ChangeLog.heldRanges(db, siteNo: no, from: c < UInt64(Int64.max) ? c + 1 : UInt64(Int64.max))
-            runs: while c < UInt64(Int64.max), let run = try held.next() {
+            let held = try ChangeLog.after(c).flatMap { try ChangeLog.heldRanges(db, siteNo: no, overlapping: $0) }
+            runs: while c < UInt64(Int64.max), let run = try held?.next() {
                 // Numbers held inside a waived range the counter has just passed are skipped.
                 let low = UInt64(sql: run[0]), high = UInt64(sql: run[1])
                 var seq = max(low, c + 1)
