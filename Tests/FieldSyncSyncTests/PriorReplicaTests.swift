@@ -167,6 +167,60 @@ final class PriorReplicaTests: XCTestCase {
         }
     }
 
+    /// The store's v6 migration moves each row's merge state (its cells) from `fs_rows` into
+    /// the user row and each tombstone into `fs_tombstones`: every row's cells are there
+    /// byte for byte afterwards, a row the earlier release deleted stays deleted (its delete
+    /// written here as that release's merge wrote one), and `fs_rows` is gone, so that a
+    /// process of the earlier release still running across the upgrade fails on its next
+    /// merge instead of writing merge state no one reads.
+    func testTheMergeStateMovesIntoTheUserRowsTombstonesKeptAndAnEarlierReleasesMergeWriteFails() throws {
+        TestLogging.bootstrap()
+        for prior in Self.priors {
+            let temp = TemporaryFolder("fieldsync-prior")
+            defer { temp.cleanUp() }
+            let dir = try copy(prior, into: temp)
+            let path = NodeFolder(dir).replicaPath
+            let (cells, deleted, tomb) = try DatabaseQueue(path: path).write { db in
+                let deleted = try XCTUnwrap(try String.fetchOne(db, sql: "SELECT id FROM household ORDER BY id LIMIT 1"))
+                let tomb: (stamp: Int64, siteNo: Int64) = (Int64(1) << 40, try XCTUnwrap(try Int64.fetchOne(db, sql: "SELECT MIN(site_no) FROM fs_sites")))
+                try db.execute(sql: "DELETE FROM household WHERE id = ?", arguments: [deleted])
+                try db.execute(sql: "UPDATE fs_rows SET cells = x'', tomb_stamp = ?, tomb_site_no = ? WHERE tbl = 'household' AND row_id = ?",
+                               arguments: [tomb.stamp, tomb.siteNo, deleted])
+                let cells = try Row.fetchAll(db, sql: "SELECT tbl, row_id, cells FROM fs_rows WHERE tomb_stamp IS NULL ORDER BY tbl, row_id")
+                    .map { (table: $0[0] as String, rowID: $0[1] as String, cells: $0[2] as Data) }
+                return (cells, deleted, tomb)
+            }
+            XCTAssertFalse(cells.isEmpty, "v\(prior.version)")
+            let station = try Station.open(at: dir)
+            XCTAssertTrue(try station.replica.isDeleted(table: "household", rowID: deleted), "v\(prior.version)")
+            XCTAssertNil(try station.replica.row(table: "household", rowID: deleted))
+            let raw = try DatabaseQueue(path: path)
+            try raw.read { db in
+                for row in cells {
+                    XCTAssertEqual(try Data.fetchOne(db, sql: "SELECT fs_cells FROM \(row.table) WHERE id = ?", arguments: [row.rowID]), row.cells,
+                                   "v\(prior.version): \(row.table) \(row.rowID)")
+                }
+                XCTAssertEqual(try String.fetchAll(db, sql: "SELECT tbl || ' ' || row_id || ' ' || stamp || ' ' || site_no FROM fs_tombstones"),
+                               ["household \(deleted) \(tomb.stamp) \(tomb.siteNo)"], "v\(prior.version)")
+            }
+            // The merge state as the earlier release wrote it is refused and writes nothing.
+            XCTAssertThrowsError(try raw.write { db in
+                try db.execute(sql: "INSERT INTO fs_rows(tbl, row_id, cells) VALUES ('household', 'x', x'')")
+            }) { error in
+                XCTAssertTrue("\(error)".contains("no such table: fs_rows"), "\(error)")
+            }
+            // A later edit of a migrated row (one of the station's own township) merges into its cells.
+            let household = try XCTUnwrap(try cells.first {
+                guard $0.table == "household", $0.rowID != deleted else { return false }
+                return try station.replica.row(table: "household", rowID: $0.rowID)?["township"] == .text("630106100")
+            })
+            try station.record(table: "household", id: household.rowID, values: ["village": .text("阴坡村")])
+            XCTAssertEqual(try station.replica.row(table: "household", rowID: household.rowID)?["village"], .text("阴坡村"))
+            let after = try raw.read { db in try Data.fetchOne(db, sql: "SELECT fs_cells FROM household WHERE id = ?", arguments: [household.rowID]) }
+            XCTAssertNotEqual(after, household.cells, "v\(prior.version): the edit's version is in the row's cells")
+        }
+    }
+
     /// The files of versions 4 and 5 released case 39e1d7f2-000001 (transferred away) and
     /// keep their own log entries of it, found through the feed by case. After the store's
     /// v4 migration (the feed's case index replaced by the scopes each case was filed under)

@@ -160,7 +160,8 @@ public struct ColumnSchema: Sendable, Equatable {
     public let isPersonal: Bool
 
     public init(_ name: String, _ type: ColumnType, policy: ColumnPolicy = .lastWriterWins, personal: Bool = false) {
-        precondition(Identifier.isValid(name), "invalid column name \(name)")
+        // `fs_` names the store's own columns (a row's merge state lives in its user row).
+        precondition(Identifier.isValid(name) && !name.hasPrefix("fs_"), "invalid column name \(name)")
         self.name = name
         self.type = type
         self.policy = policy

@@ -1,6 +1,6 @@
 import FieldSyncCore
 
-/// The version of one cell as stored in `fs_rows.cells`: stamp, origin site number, base.
+/// The version of one cell as stored in its user row's `fs_cells`: stamp, origin site number, base.
 struct CellEntry: Equatable {
     var stamp: UInt64
     var siteNo: Int64
@@ -11,8 +11,9 @@ struct CellEntry: Equatable {
     var exactReal: UInt64?
 }
 
-/// The merge state of one user row, as one `fs_rows` record holds it: a version per cell
-/// and the tombstone, plus the row's current values (read from the user table).
+/// The merge state of one user row: a version per cell (the row's `fs_cells` column,
+/// ``TableCatalog/cellsColumn``) or, once deleted, its tombstone (`fs_tombstones`), plus the
+/// row's current values (the user row's other columns).
 ///
 /// Why a blob per row rather than a row per cell: a merge touches the cells of one row
 /// together, so one record costs one B-tree lookup and one write per row instead of one
@@ -22,7 +23,7 @@ struct CellEntry: Equatable {
 /// u8 flags (bit 0: base follows, bit 1: exact real follows), [u64 base stamp, u32 base
 /// site number], [u64 real bits]. Big-endian, cells in column order.
 struct RowState {
-    /// Whether `fs_rows` holds a record for the row.
+    /// Whether the replica holds the row or its tombstone.
     var stored = false
     var tombStamp: UInt64?
     var tombSiteNo: Int64 = 0

@@ -120,7 +120,7 @@ extension Replica {
     public func isDeleted(table: String, rowID: String) throws(StoreError) -> Bool {
         _ = try catalog.table(table)
         return try read { db in
-            try Bool.fetchOne(db.cachedStatement(sql: "SELECT tomb_stamp IS NOT NULL FROM fs_rows WHERE tbl = ? AND row_id = ?"),
+            try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM fs_tombstones WHERE tbl = ? AND row_id = ?"),
                               arguments: [table, rowID]) ?? false
         }
     }

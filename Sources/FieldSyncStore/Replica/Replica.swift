@@ -4,8 +4,9 @@ import Foundation
 import GRDB
 
 /// One replica of the case data: an SQLite file (WAL, through a GRDB `DatabasePool`) holding
-/// the user tables of a ``Schema`` plus the store's own `fs_` tables (change log, cell
-/// versions, tombstones, vector, peers, bundles, conflicts).
+/// the user tables of a ``Schema``, each row with its cell versions in a column of its own
+/// (``TableCatalog/cellsColumn``), plus the store's own `fs_` tables (change log,
+/// tombstones, vector, peers, bundles, conflicts).
 ///
 /// The replica owns its invariants: nothing writes user tables except its methods, and
 /// every write stamps its cells and appends to the change log in the same transaction.

@@ -132,7 +132,7 @@ extension RowState {
     /// The whole state in one buffer, for ``ImportRowCache`` (memory only, never stored):
     /// u8 flags (bit 0 stored, 1 cells changed, 2 values changed, 3 tombstone changed,
     /// 4 tombstone follows), [u64 tombstone stamp, u64 its site number], the cells in the
-    /// `fs_rows` blob layout after a u16 count, then each value in its canonical encoding.
+    /// `fs_cells` blob layout after a u16 count, then each value in its canonical encoding.
     ///
     /// It is the state as ``RowStore/save(_:_:_:)`` then ``RowStore/load(_:_:)`` would leave
     /// it, with the flags of what is still to write: stored once it wrote a record, and no

@@ -42,7 +42,7 @@ enum Evictions {
         for row in rows {
             guard let table = catalog.tables[row.table] else { continue }
             try db.cachedStatement(sql: table.deleteRowSQL).execute(arguments: [row.rowID])
-            try db.cachedStatement(sql: "DELETE FROM fs_rows WHERE tbl = ? AND row_id = ?").execute(arguments: [row.table, row.rowID])
+            try db.cachedStatement(sql: "DELETE FROM fs_tombstones WHERE tbl = ? AND row_id = ?").execute(arguments: [row.table, row.rowID])
             try db.cachedStatement(sql: "DELETE FROM fs_conflicts WHERE tbl = ? AND row_id = ?").execute(arguments: [row.table, row.rowID])
         }
     }

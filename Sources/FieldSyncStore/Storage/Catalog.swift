@@ -6,9 +6,10 @@ import FieldSyncCore
 struct TableCatalog: Sendable {
     let schema: TableSchema
     let columnIndex: [String: Int]
-    /// `SELECT "c1", … FROM "t" WHERE "id" = ?`, columns in schema order.
+    /// `SELECT "c1", …, fs_cells FROM "t" WHERE "id" = ?`: the values in schema order, then
+    /// the row's merge state (``RowState``'s cells blob).
     let selectRowSQL: String
-    /// Insert or update of the full row, columns in schema order.
+    /// Insert or update of the full row, columns in schema order, then its merge state.
     let upsertRowSQL: String
     let deleteRowSQL: String
     /// Visible rows in id byte order, columns in name order (the digest order).
@@ -24,25 +25,39 @@ struct TableCatalog: Sendable {
         let q = Self.quote
         let name = q(table.name)
         let cols = table.columns.map { q($0.name) }
-        selectRowSQL = "SELECT \(cols.isEmpty ? "NULL" : cols.joined(separator: ", ")) FROM \(name) WHERE \"id\" = ?"
-        let placeholders = Array(repeating: "?", count: cols.count + 1).joined(separator: ", ")
-        let update = cols.isEmpty ? "NOTHING" : "UPDATE SET " + cols.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
-        upsertRowSQL = "INSERT INTO \(name)(\((["\"id\""] + cols).joined(separator: ", "))) VALUES (\(placeholders)) ON CONFLICT(\"id\") DO \(update)"
+        let stored = cols + [Self.cellsColumn]
+        selectRowSQL = "SELECT \(stored.joined(separator: ", ")) FROM \(name) WHERE \"id\" = ?"
+        let placeholders = Array(repeating: "?", count: stored.count + 1).joined(separator: ", ")
+        let update = "UPDATE SET " + stored.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+        upsertRowSQL = "INSERT INTO \(name)(\((["\"id\""] + stored).joined(separator: ", "))) VALUES (\(placeholders)) ON CONFLICT(\"id\") DO \(update)"
         deleteRowSQL = "DELETE FROM \(name) WHERE \"id\" = ?"
         digestOrder = table.columns.indices.sorted { table.columns[$0].name < table.columns[$1].name }
         hasRealColumns = table.columns.contains { $0.type == .real }
         let digestCols = (["t.\"id\""] + digestOrder.map { "t." + cols[$0] }).joined(separator: ", ")
         if hasRealColumns {
-            digestSQL = "SELECT \(digestCols), r.cells FROM \(name) AS t LEFT JOIN fs_rows AS r ON r.tbl = \(Self.literal(table.name)) AND r.row_id = t.\"id\" ORDER BY t.\"id\""
+            digestSQL = "SELECT \(digestCols), t.\(Self.cellsColumn) FROM \(name) AS t ORDER BY t.\"id\""
         } else {
             digestSQL = "SELECT \(digestCols) FROM \(name) AS t ORDER BY t.\"id\""
         }
     }
 
+    /// The user table: its id, its columns, and the row's merge state (``cellsColumn``).
+    /// Columns a later schema version adds come after it (`ALTER TABLE … ADD COLUMN`):
+    /// every statement names its columns, so their order in the file does not matter.
     var createSQL: String {
         let cols = schema.columns.map { "\(Self.quote($0.name)) \($0.type.rawValue.uppercased())" }
-        return "CREATE TABLE \(Self.quote(schema.name))(\((["\"id\" TEXT PRIMARY KEY NOT NULL"] + cols).joined(separator: ", ")))"
+        return "CREATE TABLE \(Self.quote(schema.name))(\((["\"id\" TEXT PRIMARY KEY NOT NULL"] + cols + [Self.cellsColumnDefinition]).joined(separator: ", ")))"
     }
+
+    /// The column of every user table that holds the row's merge state: the version of each
+    /// cell (``RowState``'s cells blob). In the user row rather than a table of its own
+    /// (`fs_rows` until migration v6), so that merging into a row reads one record and
+    /// writes one (issue 10). Never read or written but by the store; schema columns cannot
+    /// take the name (no column name starts with `fs_`). A deleted row's tombstone is kept
+    /// in `fs_tombstones`, as the user row is gone.
+    static let cellsColumn = "fs_cells"
+    /// Its definition, the same in a new table and in one migration v6 added it to.
+    static let cellsColumnDefinition = "fs_cells BLOB NOT NULL DEFAULT x''"
 
     /// The `ALTER TABLE … ADD COLUMN` of a column a schema version adds to an existing table.
     static func addColumnSQL(table: String, column: ColumnSchema) -> String {

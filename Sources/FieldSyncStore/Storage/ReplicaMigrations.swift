@@ -1,11 +1,13 @@
 import Foundation
 import GRDB
 
-/// The named, ordered migrations that create the store's own `fs_` tables.
+/// The named, ordered migrations that create the store's own `fs_` tables (and, from v6,
+/// the merge-state column every user table carries, ``TableCatalog/cellsColumn``).
 ///
 /// Migrations are frozen once shipped: a change to the metadata layout is a new migration
 /// (`v2`, …), never an edit of `v1`, so that every replica file upgrades the same way.
-/// User tables are not created here: they come from the domain ``Schema`` when the replica
+/// User tables are not created here (v6 only adds its column to those a file already has):
+/// they come from the domain ``Schema`` when the replica
 /// is created, and a file of an earlier version of that schema is upgraded by
 /// ``Replica/open(at:schema:wallClock:)`` from the schema's own history (its versions only
 /// add tables and columns), recorded in `fs_replica.schema_version`, not in this migrator.
@@ -245,6 +247,44 @@ enum ReplicaMigrations {
             }
             if let open { try ChangeLog.insert(db, open) }
             try db.execute(sql: "DROP TABLE fs_changes")
+        }
+        migrator.registerMigration("v6 the merge state in the user row") { db in
+            // A row's cells move into its user row (TableCatalog.cellsColumn): merging into a
+            // row read and wrote two records, the user row and its fs_rows record, in two
+            // B-trees (issue 10). A deleted row has no user row, so its tombstone gets a table
+            // of its own. The user tables are every table the store did not create.
+            let userTables = try String.fetchAll(db, sql: """
+                SELECT name FROM sqlite_master WHERE type = 'table'
+                  AND name NOT LIKE 'fs\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> 'grdb_migrations'
+                """)
+            for name in userTables {
+                let table = TableCatalog.quote(name), literal = TableCatalog.literal(name)
+                try db.execute(sql: """
+                    ALTER TABLE \(table) ADD COLUMN \(TableCatalog.cellsColumnDefinition);
+                    UPDATE \(table) SET \(TableCatalog.cellsColumn) = r.cells
+                      FROM fs_rows AS r WHERE r.tbl = \(literal) AND r.row_id = \(table)."id";
+                    -- A deleted row's user row was removed with it (remove wins; only a damaged
+                    -- file could still hold one), and cells without a user row (no release wrote
+                    -- such; a damaged file might) are kept with null values rather than dropped.
+                    DELETE FROM \(table) WHERE "id" IN (SELECT row_id FROM fs_rows WHERE tbl = \(literal) AND tomb_stamp IS NOT NULL);
+                    INSERT INTO \(table)("id", \(TableCatalog.cellsColumn))
+                      SELECT row_id, cells FROM fs_rows AS r WHERE r.tbl = \(literal) AND r.tomb_stamp IS NULL
+                        AND length(r.cells) > 0 AND NOT EXISTS (SELECT 1 FROM \(table) AS t WHERE t."id" = r.row_id);
+                    """)
+            }
+            try db.execute(sql: """
+                CREATE TABLE fs_tombstones(
+                    tbl TEXT NOT NULL,
+                    row_id TEXT NOT NULL,
+                    stamp INTEGER NOT NULL,
+                    site_no INTEGER NOT NULL,
+                    PRIMARY KEY(tbl, row_id)) WITHOUT ROWID;
+                INSERT INTO fs_tombstones(tbl, row_id, stamp, site_no)
+                    SELECT tbl, row_id, tomb_stamp, tomb_site_no FROM fs_rows WHERE tomb_stamp IS NOT NULL;
+                -- Dropped, so that a process of an earlier release still running fails on its
+                -- next merge instead of writing merge state where no one reads it.
+                DROP TABLE fs_rows;
+                """)
         }
         return migrator
     }

@@ -2,15 +2,14 @@ import FieldSyncCore
 import Foundation
 import GRDB
 
-/// The storage primitives shared by local writes and remote applies: row merge state,
-/// user rows, the change log and conflict records. Valid inside one write transaction.
+/// The storage primitives shared by local writes and remote applies: user rows with their
+/// merge state, tombstones, the change log and conflict records. Valid inside one write transaction.
 ///
 /// Statements are prepared once per instance and kept in properties: in a bulk import
 /// even looking up GRDB's statement cache (hashing the SQL text) per change shows up.
 final class RowStore {
     let db: Database
-    private var rowSelectStatement: RawStatement?
-    private var cellsUpsertStatement: RawStatement?
+    private var tombstoneSelectStatement: RawStatement?
     private var runInsertStatement: RawStatement?
     private var runSelectStatement: RawStatement?
     private var tableStatements: [String: (select: RawStatement, upsert: RawStatement)] = [:]
@@ -49,14 +48,8 @@ final class RowStore {
         }
     }
 
-    private var rowSelect: RawStatement {
-        get throws { try prepared(\.rowSelectStatement, "SELECT cells, tomb_stamp, tomb_site_no FROM fs_rows WHERE tbl = ? AND row_id = ?") }
-    }
-
-    private var cellsUpsert: RawStatement {
-        get throws {
-            try prepared(\.cellsUpsertStatement, "INSERT INTO fs_rows(tbl, row_id, cells) VALUES (?, ?, ?) ON CONFLICT(tbl, row_id) DO UPDATE SET cells = excluded.cells")
-        }
+    private var tombstoneSelect: RawStatement {
+        get throws { try prepared(\.tombstoneSelectStatement, "SELECT stamp, site_no FROM fs_tombstones WHERE tbl = ? AND row_id = ?") }
     }
 
     private func statements(_ table: TableCatalog) throws -> (select: RawStatement, upsert: RawStatement) {
@@ -66,63 +59,57 @@ final class RowStore {
         return s
     }
 
-    /// Loads the merge state of a row, and its current values when it is visible.
+    /// Loads the merge state of a row, and its current values when it is visible: one read
+    /// of the user row (values and cells), or, when there is none, of its tombstone.
     func load(_ table: TableCatalog, _ rowID: String) throws -> RowState {
         var state = RowState(columnCount: table.schema.columns.count)
-        let rowSelect = try rowSelect
-        rowSelect.bind(1, text: table.schema.name)
-        rowSelect.bind(2, text: rowID)
-        guard try rowSelect.step() else {
-            rowSelect.reset()
-            return state
-        }
-        state.stored = true
-        if !rowSelect.isNull(1) {
-            state.tombStamp = UInt64(sql: rowSelect.int64(1))
-            state.tombSiteNo = rowSelect.int64(2)
-            rowSelect.reset()
-            return state
-        }
-        let cells = rowSelect.blob(0)
-        rowSelect.reset()
-        try RowState.decodeCells(cells, into: &state.cells)
-        guard state.hasCells else { return state }
         let select = try statements(table).select
         select.bind(1, text: rowID)
-        defer { select.reset() }
-        guard try select.step() else { return state }
-        for (i, column) in table.schema.columns.enumerated() {
-            if let bits = state.cells[i]?.exactReal {
-                state.values[i] = .real(Double(bitPattern: bits))
-            } else {
-                state.values[i] = select.value(Int32(i), type: column.type)
+        if try select.step() {
+            defer { select.reset() }
+            state.stored = true
+            let columns = table.schema.columns
+            try RowState.decodeCells(select.blob(Int32(columns.count)), into: &state.cells)
+            guard state.hasCells else { return state }
+            for (i, column) in columns.enumerated() {
+                if let bits = state.cells[i]?.exactReal {
+                    state.values[i] = .real(Double(bitPattern: bits))
+                } else {
+                    state.values[i] = select.value(Int32(i), type: column.type)
+                }
             }
+            return state
         }
+        select.reset()
+        let tombstone = try tombstoneSelect
+        tombstone.bind(1, text: table.schema.name)
+        tombstone.bind(2, text: rowID)
+        defer { tombstone.reset() }
+        guard try tombstone.step() else { return state }
+        state.stored = true
+        state.tombStamp = UInt64(sql: tombstone.int64(0))
+        state.tombSiteNo = tombstone.int64(1)
         return state
     }
 
-    /// Writes back what changed: the user row (upsert, or delete once tombstoned) and the
-    /// merge record.
+    /// Writes back what changed: the user row with its cells (upsert), or, once the row is
+    /// deleted, its tombstone in place of the user row.
     func save(_ table: TableCatalog, _ rowID: String, _ state: RowState) throws {
         if state.tombstoneChanged {
             try db.cachedStatement(sql: table.deleteRowSQL).execute(arguments: [rowID])
-            try db.cachedStatement(sql: "INSERT INTO fs_rows(tbl, row_id, cells, tomb_stamp, tomb_site_no) VALUES (?, ?, x'', ?, ?) ON CONFLICT(tbl, row_id) DO UPDATE SET cells = x'', tomb_stamp = excluded.tomb_stamp, tomb_site_no = excluded.tomb_site_no")
+            try db.cachedStatement(sql: "INSERT INTO fs_tombstones(tbl, row_id, stamp, site_no) VALUES (?, ?, ?, ?) ON CONFLICT(tbl, row_id) DO UPDATE SET stamp = excluded.stamp, site_no = excluded.site_no")
                 .execute(arguments: [table.schema.name, rowID, state.tombStamp!.sql, state.tombSiteNo])
             return
         }
-        if state.valuesChanged {
-            let upsert = try statements(table).upsert
-            upsert.bind(1, text: rowID)
-            for (i, v) in state.values.enumerated() { upsert.bind(Int32(i + 2), v) }
-            try upsert.execute()
-        }
-        if state.cellsChanged {
-            let cellsUpsert = try cellsUpsert
-            cellsUpsert.bind(1, text: table.schema.name)
-            cellsUpsert.bind(2, text: rowID)
-            cellsUpsert.bind(3, blob: state.encodeCells())
-            try cellsUpsert.execute()
-        }
+        // A row without a single cell has nothing visible to write (a rebuild's row whose
+        // every write lost: none can, against empty cells, but a user row of nulls must
+        // never appear from one).
+        guard state.valuesChanged || state.cellsChanged, state.hasCells else { return }
+        let upsert = try statements(table).upsert
+        upsert.bind(1, text: rowID)
+        for (i, v) in state.values.enumerated() { upsert.bind(Int32(i + 2), v) }
+        upsert.bind(Int32(state.values.count + 2), blob: state.encodeCells())
+        try upsert.execute()
     }
 
     /// Appends a change to the log; returns false when (origin, sequence) is already there.
