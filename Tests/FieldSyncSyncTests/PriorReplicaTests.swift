@@ -159,11 +159,8 @@ final class PriorReplicaTests: XCTestCase {
                                ["fs_feed_pinned"], "v\(prior.version): the case index is gone")
             }
             // The earlier release's feed insert, as it wrote it, is refused and writes nothing.
-            XCTAssertThrowsError(try raw.write { db in
-                try db.execute(sql: "INSERT INTO fs_feed(scope, pos, site_no, seq_lo, seq_hi, case_id, pinned) VALUES ('630106101', 999999, 1, 1, 1, 'x', 0)")
-            }) { error in
-                XCTAssertTrue("\(error)".contains("no such table: fs_feed"), "\(error)")
-            }
+            assertEarlierReleasesWriteFails(raw, missing: "fs_feed",
+                                            "INSERT INTO fs_feed(scope, pos, site_no, seq_lo, seq_hi, case_id, pinned) VALUES ('630106101', 999999, 1, 1, 1, 'x', 0)")
         }
     }
 
@@ -204,11 +201,7 @@ final class PriorReplicaTests: XCTestCase {
                                ["household \(deleted) \(tomb.stamp) \(tomb.siteNo)"], "v\(prior.version)")
             }
             // The merge state as the earlier release wrote it is refused and writes nothing.
-            XCTAssertThrowsError(try raw.write { db in
-                try db.execute(sql: "INSERT INTO fs_rows(tbl, row_id, cells) VALUES ('household', 'x', x'')")
-            }) { error in
-                XCTAssertTrue("\(error)".contains("no such table: fs_rows"), "\(error)")
-            }
+            assertEarlierReleasesWriteFails(raw, missing: "fs_rows", "INSERT INTO fs_rows(tbl, row_id, cells) VALUES ('household', 'x', x'')")
             // A later edit of a migrated row (one of the station's own township) merges into its cells.
             let household = try XCTUnwrap(try cells.first {
                 guard $0.table == "household", $0.rowID != deleted else { return false }
@@ -260,6 +253,16 @@ final class PriorReplicaTests: XCTestCase {
         XCTAssertEqual(result.report.applied + result.report.stale, result.header.totalChanges)
         XCTAssertGreaterThan(result.report.applied, 0)
         XCTAssertEqual(try hub.schema(of: stationIdentity.site).version, 2, "the hub now writes this station version 2 bundles")
+    }
+
+    /// A write of the earlier release, as it wrote it, fails on the table a migration
+    /// renamed or dropped (`missing`): a process of that release left running across the
+    /// upgrade writes nothing instead of writing where no one reads.
+    private func assertEarlierReleasesWriteFails(_ raw: DatabaseQueue, missing table: String, _ sql: String,
+                                                 file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try raw.write { db in try db.execute(sql: sql) }, file: file, line: line) { error in
+            XCTAssertTrue("\(error)".contains("no such table: \(table)"), "\(error)", file: file, line: line)
+        }
     }
 
     private func copy(_ prior: Prior, into temp: TemporaryFolder) throws -> String {

@@ -108,9 +108,9 @@ enum OwnChangeRewrite {
         }
     }
 
-    /// Empties the user tables (and with them the rows' merge state) and `fs_tombstones`, then merges every logged change again, one
-    /// row's state in memory per touched row, ranking writes as every merge of the replica
-    /// does (M7). Returns the greatest stamp in the log.
+    /// Empties the user tables (and with them the rows' merge state) and `fs_tombstones`,
+    /// then merges every logged change again, one row's state in memory per touched row,
+    /// ranking writes as every merge of the replica does (M7). Returns the greatest stamp in the log.
     static func rebuildRows(_ db: Database, catalog: Catalog, ranking: MergeRanking?, sites: inout SiteDirectory) throws -> HybridTimestamp {
         try db.execute(sql: "DELETE FROM fs_tombstones")
         for name in catalog.sortedNames {

@@ -57,7 +57,7 @@ struct TableCatalog: Sendable {
     /// in `fs_tombstones`, as the user row is gone.
     static let cellsColumn = "fs_cells"
     /// Its definition, the same in a new table and in one migration v6 added it to.
-    static let cellsColumnDefinition = "fs_cells BLOB NOT NULL DEFAULT x''"
+    static let cellsColumnDefinition = "\(cellsColumn) BLOB NOT NULL DEFAULT x''"
 
     /// The `ALTER TABLE … ADD COLUMN` of a column a schema version adds to an existing table.
     static func addColumnSQL(table: String, column: ColumnSchema) -> String {

@@ -7,10 +7,10 @@ import GRDB
 /// Migrations are frozen once shipped: a change to the metadata layout is a new migration
 /// (`v2`, …), never an edit of `v1`, so that every replica file upgrades the same way.
 /// User tables are not created here (v6 only adds its column to those a file already has):
-/// they come from the domain ``Schema`` when the replica
-/// is created, and a file of an earlier version of that schema is upgraded by
-/// ``Replica/open(at:schema:wallClock:)`` from the schema's own history (its versions only
-/// add tables and columns), recorded in `fs_replica.schema_version`, not in this migrator.
+/// they come from the domain ``Schema`` when the replica is created, and a file of an
+/// earlier version of that schema is upgraded by ``Replica/open(at:schema:wallClock:)`` from
+/// the schema's own history (its versions only add tables and columns), recorded in
+/// `fs_replica.schema_version`, not in this migrator.
 enum ReplicaMigrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()

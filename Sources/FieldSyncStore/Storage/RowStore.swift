@@ -3,7 +3,8 @@ import Foundation
 import GRDB
 
 /// The storage primitives shared by local writes and remote applies: user rows with their
-/// merge state, tombstones, the change log and conflict records. Valid inside one write transaction.
+/// merge state, tombstones, the change log and conflict records. Valid inside one write
+/// transaction.
 ///
 /// Statements are prepared once per instance and kept in properties: in a bulk import
 /// even looking up GRDB's statement cache (hashing the SQL text) per change shows up.
