@@ -214,7 +214,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FieldSyncCLITests",
-            dependencies: ["fieldsync", "FieldSyncCore", "FieldSyncDomain", "FieldSyncTestSupport"]
+            dependencies: ["fieldsync", "fieldsync-bench", "FieldSyncCore", "FieldSyncDomain", "FieldSyncTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -19,6 +19,8 @@ import GRDBSQLite
 ///    (``RawBaseline``, ``ChangesetBaseline``): a plain prepared INSERT per row (the limit),
 ///    SQLite's session extension applying a changeset of the rows (the peer a user would
 ///    pick instead), and a per-cell upsert loop (C API, prepared statement per column);
+///    then the floor of FieldSync's own records (``FloorBaseline``): SQLite alone writing the
+///    records the merge wrote;
 /// 2. the same merge from a signed, encrypted, compressed bundle file (end to end);
 /// 3. bytes per change in a bundle;
 /// 4. export of 1,000 new changes from a replica holding N;
@@ -29,7 +31,8 @@ import GRDBSQLite
 /// 7. with `--workload steady` only: a hub's steady state, N single-cell edits from 15
 ///    stations over N/10 rows it holds, against the changeset apply of the same updates:
 ///    merged in one import, then end to end from per-station bundles (``SteadyBundles``),
-///    one import per bundle as a hub receives them.
+///    one import per bundle as a hub receives them; then the floor of what it wrote
+///    (``FloorBaseline``): one transaction for all, one per bundle, one per round of bundles.
 /// 8. with `--pages` only: the server time of each workbench and review-desk page on a
 ///    station of 2,000 households (``PageBench``), against the 50 ms target.
 @main
@@ -43,13 +46,16 @@ struct Bench {
             usage: fieldsync-bench [--changes N] [--workload rows|steady] [--json]
                    fieldsync-bench --county-round [--stations N] [--households N] [--edits N] [--json]
                    fieldsync-bench --pages [--households N] [--json]
-            Measures hub merge rate vs SQLite (row INSERT, session changeset apply, per-cell upsert), bundle size, export latency and import peak memory;
+            Measures hub merge rate vs SQLite (row INSERT, session changeset apply, per-cell upsert), bundle size, export latency and import peak memory,
+            and the floor of FieldSync's records: SQLite alone writing the records the merge wrote (rows, cell versions, log, feed, cases);
             with --county-round, only one sync round of a county (default 15 stations × 2,000 households,
             100 edits each): each phase's time, the bytes on the stick and each replica's size.
             --workload steady: N single-cell edits from 15 stations over N/10 rows the hub holds,
             1% concurrent edits of reviewed columns, against SQLite's changeset apply of the same updates:
             merged in one import, then end to end from per-station bundles (one per station per
-            100,000 edits), each verified, decrypted, inflated and merged in its own transaction.
+            100,000 edits), each verified, decrypted, inflated and merged in its own transaction, and the
+            floor of that: SQLite alone reading and writing each edited row and appending the feed entries
+            and log runs the merge filed, in one transaction, one per bundle, and one per round of bundles.
             Example: swift run -c release fieldsync-bench --changes 1000000
                      swift run -c release fieldsync-bench --workload steady
                      swift run -c release fieldsync-bench --county-round
@@ -151,6 +157,18 @@ struct Bench {
         let mergeRate = cells / merge
         say(String(format: "replica merge (apply):    %8.2f s  %10.0f cells/s", merge, mergeRate))
         say(ratios("merge", mergeRate))
+        // The floor of FieldSync's records: SQLite alone writing the records this merge wrote.
+        let copied = try FloorBaseline.copy(tables: ["household"] + FloorBaseline.storeTables, from: hubPath, to: dir + "/floor.sqlite")
+        let floor = copied.seconds
+        let floorRate = cells / floor
+        say(String(format: "floor (SQLite alone):     %8.2f s  %10.0f cells/s  (the rows, cell versions, log runs, feed entries and cases the merge wrote)",
+                   floor, floorRate))
+        say("  " + copied.breakdown)
+        say(String(format: "  floor / changeset apply %.2f   merge / floor %.2f", floorRate / changesetRate, mergeRate / floorRate))
+        // Below any design that keeps a version per cell: the rows and their cell versions, nothing else.
+        let rowsAlone = try FloorBaseline.copy(tables: ["household"], from: hubPath, to: dir + "/floor-rows.sqlite")
+        say(String(format: "  the rows with their cell versions alone: %.2f s (commit %.2f s), / changeset apply %.2f",
+                   rowsAlone.seconds, rowsAlone.commitSeconds, cells / rowsAlone.seconds / changesetRate))
 
         // 2–3. A bundle of all N changes: write it, then merge it end to end into a fresh hub.
         let keys = BenchKeys()
@@ -165,6 +183,7 @@ struct Bench {
         let e2eRate = cells / child.seconds
         say(String(format: "bundle merge end to end:  %8.2f s  %10.0f cells/s", child.seconds, e2eRate))
         say(ratios("end to end", e2eRate))
+        say(String(format: "  end to end / floor %.2f", e2eRate / floorRate))
         say(String(format: "import peak memory:       %8.1f MB (max RSS of the importing process)", child.maxRSSMB))
 
         // 4. Export 1,000 new changes from the replica holding N.
@@ -185,6 +204,10 @@ struct Bench {
                 "bundleWriteSeconds": write, "bundleBytes": bytes, "bytesPerChange": Double(bytes) / Double(workload.changes.count),
                 "endToEndSeconds": child.seconds, "endToEndRatio": e2eRate / rawRate, "importPeakMB": child.maxRSSMB,
                 "exportMillisMedian": median * 1000,
+                "floorSeconds": floor, "floorRatioToChangesetApply": floorRate / changesetRate, "floorCommitSeconds": copied.commitSeconds,
+                "floorTableSeconds": Dictionary(uniqueKeysWithValues: copied.tables.map { ($0.name, $0.seconds) }),
+                "rowsAloneSeconds": rowsAlone.seconds, "rowsAloneRatioToChangesetApply": cells / rowsAlone.seconds / changesetRate,
+                "mergeRatioToFloor": mergeRate / floorRate, "endToEndRatioToFloor": e2eRate / floorRate,
             ]
             let data = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))

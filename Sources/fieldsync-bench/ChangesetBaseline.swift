@@ -1,3 +1,4 @@
+import FieldSyncCore
 import CSQLiteSession
 import Foundation
 import GRDB
@@ -30,54 +31,64 @@ enum ChangesetBaseline {
     static func measure(_ workload: Workload, dir: String) throws -> Result {
         try measure(name: "rows", dir: dir, rows: workload.rows,
                     prepare: { try RawBaseline.createTable(of: workload, in: $0) },
-                    record: { try RawBaseline.insertRows(of: workload, in: $0) })
+                    records: [{ try RawBaseline.insertRows(of: workload, in: $0) }])
     }
 
     /// The steady workload's edits as updates of the rows of its base. The session records
     /// the net change of each row (one UPDATE per row, its final values), so the changeset
     /// holds at most one change per row however often a row was edited.
     static func measure(_ steady: SteadyWorkload, dir: String) throws -> Result {
-        try measure(name: "steady", dir: dir, rows: steady.base.rows,
+        try measure(steady, bundles: [steady.edits], name: "steady", dir: dir)
+    }
+
+    /// The steady workload as a hub of the peer's kind would receive it: one changeset per
+    /// station bundle (`bundles`, in delivery order), each applied in its own transaction,
+    /// as FieldSync merges each bundle in its own.
+    static func measure(_ steady: SteadyWorkload, bundles: [[Change]], name: String, dir: String) throws -> Result {
+        try measure(name: name, dir: dir, rows: steady.base.rows,
                     prepare: { db in
                         try RawBaseline.createTable(of: steady.base, in: db)
                         try RawBaseline.insertRows(of: steady.base, in: db)
                     },
-                    record: { try RawBaseline.updateCells(steady.edits, columns: steady.base.columns, in: $0) })
+                    records: bundles.map { edits in { try RawBaseline.updateCells(edits, columns: steady.base.columns, in: $0) } })
     }
 
-    /// Records `record` on a database made by `prepare` (not timed), then times the apply of
-    /// its changeset into another database made by `prepare`, which must then hold `rows` rows.
+    /// Records each of `records` as a changeset of its own, one after the other on one
+    /// database made by `prepare` (not timed), then times the apply of the changesets in
+    /// order into another database made by `prepare`, which must then hold `rows` rows.
     private static func measure(name: String, dir: String, rows: Int,
-                                prepare: (Database) throws -> Void, record: (Database) throws -> Void) throws -> Result {
-        var changeset = try changeset(at: dir + "/changeset-\(name)-source.sqlite", prepare: prepare, record: record)
+                                prepare: (Database) throws -> Void, records: [(Database) throws -> Void]) throws -> Result {
+        var changesets = try changesets(at: dir + "/changeset-\(name)-source.sqlite", prepare: prepare, records: records)
         let target = try RawBaseline.open(at: dir + "/changeset-\(name)-target.sqlite")
         try target.write(prepare)
         var seconds = 0.0
-        // Outside a transaction: `sqlite3changeset_apply` wraps the apply in its own
-        // savepoint, so the timed call includes the commit, as the merge's time does.
+        // Outside a transaction: `sqlite3changeset_apply` wraps each apply in its own
+        // savepoint, so the timed call includes its commit, as the merge's time does.
         try target.writeWithoutTransaction { db in
-            var code: Int32 = SQLITE_OK
-            changeset.withUnsafeMutableBytes { bytes in
-                seconds = FieldSyncBench.measure {
-                    code = sqlite3changeset_apply(db.sqliteConnection, Int32(bytes.count), bytes.baseAddress, nil,
-                                                  { _, _, _ in SQLITE_CHANGESET_ABORT }, nil)
+            for index in changesets.indices {
+                var code: Int32 = SQLITE_OK
+                changesets[index].withUnsafeMutableBytes { bytes in
+                    seconds += FieldSyncBench.measure {
+                        code = sqlite3changeset_apply(db.sqliteConnection, Int32(bytes.count), bytes.baseAddress, nil,
+                                                      { _, _, _ in SQLITE_CHANGESET_ABORT }, nil)
+                    }
                 }
+                guard code == SQLITE_OK else { throw Failure.session(step: "sqlite3changeset_apply", code: code) }
             }
-            guard code == SQLITE_OK else { throw Failure.session(step: "sqlite3changeset_apply", code: code) }
         }
         let found = try target.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM household") } ?? 0
         guard found == rows else { throw Failure.rowsAfterApply(expected: rows, found: found) }
         try target.close()
-        return Result(seconds: seconds, changesetBytes: changeset.count)
+        return Result(seconds: seconds, changesetBytes: changesets.reduce(0) { $0 + $1.count })
     }
 
-    /// The changeset of what `record` writes, after `prepare` (neither is timed).
-    private static func changeset(at path: String, prepare: (Database) throws -> Void,
-                                  record: (Database) throws -> Void) throws -> Data {
+    /// The changeset of each of `records`, in order, after `prepare` (none of it timed).
+    private static func changesets(at path: String, prepare: (Database) throws -> Void,
+                                   records: [(Database) throws -> Void]) throws -> [Data] {
         let source = try RawBaseline.open(at: path)
         defer { try? source.close() }
         try source.write(prepare)
-        return try source.write { db in
+        return try records.map { record in try source.write { db in
             var created: OpaquePointer?
             var code = sqlite3session_create(db.sqliteConnection, "main", &created)
             guard code == SQLITE_OK, let session = created else { throw Failure.session(step: "sqlite3session_create", code: code) }
@@ -91,6 +102,6 @@ enum ChangesetBaseline {
             guard code == SQLITE_OK, let buffer = written else { throw Failure.session(step: "sqlite3session_changeset", code: code) }
             defer { sqlite3_free(buffer) }
             return Data(bytes: buffer, count: Int(size))
-        }
+        } }
     }
 }

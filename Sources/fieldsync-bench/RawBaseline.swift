@@ -9,13 +9,14 @@ import GRDBSQLite
 /// page cache (``open(at:)``). The merge is measured against them in the same run.
 enum RawBaseline {
     /// A database opened as every baseline opens it, with the replica's pragmas: GRDB's pool
-    /// (WAL, the writer with synchronous FULL), the replica's page cache (``Replica/pageCacheKiB``) and its
-    /// checkpoint interval (``Replica/walCheckpointPages``).
+    /// (WAL, the writer with synchronous FULL), the replica's page cache (``Replica/pageCacheKiB``),
+    /// its checkpoint interval (``Replica/walCheckpointPages``) and its WAL size limit.
     static func open(at path: String) throws -> DatabasePool {
         var config = Configuration()
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA cache_size = -\(Replica.pageCacheKiB)")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Replica.walCheckpointPages)")
+            try db.execute(sql: "PRAGMA journal_size_limit = \(Replica.walCheckpointPages * 4_096)")
         }
         let pool = try DatabasePool(path: path, configuration: config)
         try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") } // as the replica's writer

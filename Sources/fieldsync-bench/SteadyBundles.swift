@@ -23,25 +23,35 @@ enum SteadyBundles {
     static func write(_ steady: SteadyWorkload, keys: BenchKeys, schemaFingerprint: [UInt8], to dir: String) throws -> Int {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         var written = 0
+        for bundle in split(steady) {
+            let own = bundle.edits
+            guard let last = own.last else { continue }
+            let path = dir + String(format: "/round-%04d-station-%02d.fsb", bundle.round, bundle.station)
+            let writer = try BundleWriter(path: path, draft: keys.draft(counts: ["household": own.count],
+                                                                        vector: VersionVector([last.origin: last.sequence]),
+                                                                        schemaFingerprint: schemaFingerprint, sender: last.origin),
+                                          signingKey: keys.signing)
+            for start in stride(from: 0, to: own.count, by: 4_096) {
+                try writer.append(contentsOf: Array(own[start..<min(start + 4_096, own.count)]))
+            }
+            _ = try writer.finish()
+            written += 1
+        }
+        return written
+    }
+
+    /// The edits of each bundle, in delivery order: per round, each station's edits of that
+    /// round (the workload deals the edits to the stations in turn: edit i is station i mod 15).
+    static func split(_ steady: SteadyWorkload) -> [(round: Int, station: Int, edits: [Change])] {
+        var bundles: [(round: Int, station: Int, edits: [Change])] = []
         for (round, start) in stride(from: 0, to: steady.edits.count, by: editsPerRound).enumerated() {
             let edits = steady.edits[start..<min(start + editsPerRound, steady.edits.count)]
             for (station, origin) in steady.origins.enumerated() {
-                // The workload deals the edits to the stations in turn (edit i is station i mod 15).
                 let own = edits.filter { $0.origin == origin }
-                guard let last = own.last else { continue }
-                let path = dir + String(format: "/round-%04d-station-%02d.fsb", round, station)
-                let writer = try BundleWriter(path: path, draft: keys.draft(counts: ["household": own.count],
-                                                                            vector: VersionVector([origin: last.sequence]),
-                                                                            schemaFingerprint: schemaFingerprint, sender: origin),
-                                              signingKey: keys.signing)
-                for start in stride(from: 0, to: own.count, by: 4_096) {
-                    try writer.append(contentsOf: Array(own[start..<min(start + 4_096, own.count)]))
-                }
-                _ = try writer.finish()
-                written += 1
+                if !own.isEmpty { bundles.append((round, station, own)) }
             }
         }
-        return written
+        return bundles
     }
 
     /// The bundles in `dir`, in delivery order.
