@@ -5,7 +5,8 @@ import GRDBSQLite
 
 /// The floor of FieldSync's own records (issue 10): SQLite alone writing the records the
 /// merge wrote, with none of FieldSync's code in between (no bundle read, no decoding, no
-/// checks, no cell merge, no Swift per change). It answers a question the peers cannot: how
+/// checks, no cell merge; in Swift only a loop binding each record's values, made ready as
+/// bytes before the clock starts). It answers a question the peers cannot: how
 /// fast could a merge be that writes what FieldSync's merge writes, whatever its code? Those
 /// records are what the changeset apply never writes:
 ///
@@ -15,8 +16,10 @@ import GRDBSQLite
 /// - each change filed into its township's feed (`fs_feed_entries`), and each case's
 ///   township and scopes (`fs_case`, `fs_case_scopes`), which partial replication and
 ///   transfers rest on;
-/// - for a hub, one synced transaction per station bundle, which atomic import and the
-///   acknowledgement rules rest on.
+/// - for a hub today, one synced transaction per station bundle, which each bundle's
+///   atomic import and its acknowledgement rest on (a savepoint per bundle inside one
+///   transaction per stick would keep the first and delay the second: the per-round replay
+///   measures that).
 ///
 /// The records are taken from a replica that really merged the workload, so their number
 /// and sizes are exactly the merge's. The floor is optimistic on purpose: it writes each
@@ -34,14 +37,14 @@ enum FloorBaseline {
         /// Records of the merge the floor could not place in one of its transactions: the
         /// floor would write less than the merge did.
         case unplaced(table: String, count: Int)
-        /// The merge wrote to a table the replay does not write.
+        /// The merge changed the number of rows of a table the replay does not write.
         case tableChanged(String)
         case sqlite(step: String)
 
         var description: String {
             switch self {
             case let .unplaced(table, count): "floor: \(count) records of \(table) belong to no transaction of the replay"
-            case let .tableChanged(table): "floor: the merge changed \(table), which the replay does not write"
+            case let .tableChanged(table): "floor: the merge changed the number of rows of \(table), which the replay does not write"
             case let .sqlite(step): "floor: \(step) failed"
             }
         }
