@@ -1,6 +1,6 @@
 import FieldSyncCore
 import FieldSyncDomain
-import FieldSyncStore
+@testable import FieldSyncStore
 @testable import FieldSyncSync
 import GRDB
 import XCTest
@@ -270,5 +270,143 @@ final class ScopeTests: SyncTestCase {
         try county.syncUntilQuiet(stick: folder.sub("s3"))
         XCTAssertEqual(try caseWrites(), [["insert \(added)"], ["insert \(added)"]], "recorded once at each: written, then merged")
         XCTAssertEqual(try county.hub.replica.township(ofCase: added), station.identity.township)
+    }
+    // MARK: The case cache carried from one import to the next (issue 10)
+
+    /// A hub carries what it knows of each case's township from one import to the next, but
+    /// only when nothing else wrote to the file in between. Here another process (its own
+    /// connection) moves the case between two imports: a member's edit merged next is filed
+    /// under the township the case is in now, not where the carried cache last saw it.
+    func testACaseMovedByAnotherProcessBetweenTwoImportsHasItsNextEditFiledWhereItIsNow() throws {
+        try assertNextEditFiledWhereTheCaseIsNow { county in
+            try Replica.open(at: county.hub.folder.replicaPath, schema: CaseworkSchema.schema, wallClock: county.hub.replica.wallClock)
+                .ranked(by: CaseworkPrecedence())
+                .scoped(by: CaseworkScope(), township: nil)
+        }
+    }
+
+    /// The same through another `Replica` value over the hub's own connection (its own
+    /// carried cache): that import's writes count as a write between the first one's imports.
+    func testACaseMovedThroughTheSameConnectionBetweenTwoImportsHasItsNextEditFiledWhereItIsNow() throws {
+        try assertNextEditFiledWhereTheCaseIsNow { county in county.hub.replica.ranked(by: CaseworkPrecedence()) }
+    }
+
+    /// An import that fails part way takes the cache it was given with it: the case it
+    /// moved before failing is where it was, in the file and for the next import.
+    func testAnImportThatFailsLeavesNoCaseCacheForTheNext() throws {
+        let (county, household, member) = try countyWithACaseAtTheHub()
+        let (first, second) = (county.stations[0].identity.township!, county.stations[1].identity.township!)
+        struct Interrupted: Error {}
+        XCTAssertThrowsError(try county.hub.replica.importChanges { tx in
+            try tx.apply([move(household, to: second, county)])
+            throw Interrupted()
+        })
+        XCTAssertEqual(county.hub.replica.caseCaches.keptCases, 0)
+        XCTAssertEqual(try county.hub.replica.township(ofCase: household), first)
+        _ = try county.hub.replica.importChanges { tx in try tx.apply([edit(member, county)]) }
+        XCTAssertEqual(try rowsFiled(by: Self.editor, under: first, county), [member])
+        XCTAssertEqual(try rowsFiled(by: Self.editor, under: second, county), [])
+    }
+
+    /// A setting written between two imports (a clock-skew note, the count of conflicts the
+    /// stations were told of) touches no case: the cache is carried across it. A transfer made
+    /// at the hub between two imports files through the carried cache and keeps it true: the
+    /// next import files a member's edit under the township the case went to.
+    func testASettingOrATransferBetweenTwoImportsKeepsTheCarriedCacheTrue() throws {
+        let (county, household, member) = try countyWithACaseAtTheHub()
+        let hub = county.hub.replica
+        func carried() throws -> Bool { try hub.writer.writeWithoutTransaction { db in hub.caseCaches.carries(to: try WriteMark(db)) } }
+        XCTAssertTrue(try carried())
+        try hub.setSetting("test-note", "1")
+        XCTAssertTrue(try carried(), "carried across a setting")
+        let second = county.stations[1].identity.township!
+        try county.hub.transfer(household: household, to: second)
+        XCTAssertTrue(try carried(), "carried through the transfer's local transaction")
+        XCTAssertGreaterThanOrEqual(hub.caseCaches.keptCases, 2, "the import's cache, not one the transfer began afresh")
+        _ = try hub.importChanges { tx in try tx.apply([edit(member, county)]) }
+        XCTAssertEqual(try rowsFiled(by: Self.editor, under: second, county), [member])
+        XCTAssertEqual(try rowsFiled(by: Self.editor, under: county.stations[0].identity.township!, county), [])
+        try hub.writer.write { db in try db.execute(sql: "INSERT INTO fs_settings(key, value) VALUES ('test-other', '1')") }
+        XCTAssertFalse(try carried(), "not across a write it was not told of")
+        try hub.setSetting("test-note", "2")
+        XCTAssertFalse(try carried(), "nor across a setting written after such a write")
+    }
+
+    /// Two cases whose ids are equal as Swift strings but not as bytes ("é" as one code
+    /// point, and as "e" with a combining accent) are two cases to SQLite: each one's rows
+    /// are filed under its own township, in one import and across imports.
+    func testTwoCasesWhoseIdsDifferOnlyInUnicodeFormAreFiledUnderTheirOwnTownships() throws {
+        let county = try makeCounty(stations: 2)
+        let (first, second) = (county.stations[0].identity.township!, county.stations[1].identity.township!)
+        let (composed, decomposed) = ("h-caf\u{E9}", "h-cafe\u{301}")
+        XCTAssertEqual(composed, decomposed, "equal as Swift strings")
+        let writer = SiteID(bytes: Array(repeating: 0x5E, count: 16))!
+        let stamp = HybridTimestamp(millis: county.hub.replica.wallClock() - 60_000, counter: 0)
+        let households = [Change.set("household", composed, "township", .text(first), stamp: stamp, origin: writer, sequence: 1),
+                          Change.set("household", decomposed, "township", .text(second), stamp: stamp, origin: writer, sequence: 2)]
+        let members = [Change.set("member", "m-composed", "household_id", .text(composed), stamp: stamp, origin: writer, sequence: 3),
+                       Change.set("member", "m-decomposed", "household_id", .text(decomposed), stamp: stamp, origin: writer, sequence: 4)]
+        _ = try county.hub.replica.importChanges { tx in try tx.apply(households + members) }
+        XCTAssertEqual(try rowsFiled(by: writer, under: first, county).filter { $0.hasPrefix("m-") }, ["m-composed"])
+        XCTAssertEqual(try rowsFiled(by: writer, under: second, county).filter { $0.hasPrefix("m-") }, ["m-decomposed"])
+        // And in the next import, from the carried cache.
+        let later = [Change.set("member", "m-composed-2", "household_id", .text(composed), stamp: stamp, origin: writer, sequence: 5),
+                     Change.set("member", "m-decomposed-2", "household_id", .text(decomposed), stamp: stamp, origin: writer, sequence: 6)]
+        _ = try county.hub.replica.importChanges { tx in try tx.apply(later) }
+        XCTAssertEqual(try rowsFiled(by: writer, under: first, county).filter { $0.hasPrefix("m-") }, ["m-composed", "m-composed-2"])
+        XCTAssertEqual(try rowsFiled(by: writer, under: second, county).filter { $0.hasPrefix("m-") }, ["m-decomposed", "m-decomposed-2"])
+    }
+
+    /// The origins of the test's own changes (not stations of the county).
+    private static let mover = SiteID(bytes: Array(repeating: 0x5C, count: 16))!
+    private static let editor = SiteID(bytes: Array(repeating: 0x5D, count: 16))!
+
+    /// A county whose hub merged two households of the first station, the first with a
+    /// member, in one import that left its case cache to the next.
+    private func countyWithACaseAtTheHub() throws -> (County, household: String, member: String) {
+        let county = try makeCounty(stations: 2)
+        let station = county.stations[0]
+        let household = try XCTUnwrap(addHouseholds(station, count: 2).first)
+        let member = try station.record(table: "member", values: ["household_id": .text(household), "name": .text("马明")]).rowID
+        let changes = try station.replica.ownChanges(after: 0)
+        latest = changes.map(\.stamp.millis).max() ?? 0
+        _ = try county.hub.replica.importChanges { tx in try tx.apply(changes) }
+        XCTAssertEqual(county.hub.replica.caseCaches.keptCases, 2, "the import leaves what it knows of the cases to the next")
+        return (county, household, member)
+    }
+
+    /// The latest stamp of the station's changes: the test's own changes come after it.
+    private var latest: UInt64 = 0
+
+    private func move(_ household: String, to township: String, _ county: County) -> Change {
+        Change.set("household", household, "township", .text(township),
+                   stamp: HybridTimestamp(millis: latest + 1_000, counter: 0), origin: Self.mover, sequence: 1)
+    }
+
+    private func edit(_ member: String, _ county: County) -> Change {
+        Change.set("member", member, "name", .text("马明明"),
+                   stamp: HybridTimestamp(millis: latest + 2_000, counter: 0), origin: Self.editor, sequence: 1)
+    }
+
+    private func assertNextEditFiledWhereTheCaseIsNow(movingThrough other: (County) throws -> Replica,
+                                                      file: StaticString = #filePath, line: UInt = #line) throws {
+        let (county, household, member) = try countyWithACaseAtTheHub()
+        let (first, second) = (county.stations[0].identity.township!, county.stations[1].identity.township!)
+        _ = try other(county).importChanges { tx in try tx.apply([move(household, to: second, county)]) }
+        XCTAssertEqual(try county.hub.replica.township(ofCase: household), second, file: file, line: line)
+        _ = try county.hub.replica.importChanges { tx in try tx.apply([edit(member, county)]) }
+        XCTAssertEqual(try rowsFiled(by: Self.editor, under: second, county), [member], "filed where the case is now", file: file, line: line)
+        XCTAssertEqual(try rowsFiled(by: Self.editor, under: first, county), [], "not where the carried cache last saw it", file: file, line: line)
+    }
+
+    /// The rows of the changes of `origin` filed in `township`'s feed at the hub, in feed order.
+    private func rowsFiled(by origin: SiteID, under township: String, _ county: County) throws -> [String] {
+        try county.hub.replica.exportSnapshot { snapshot in
+            var rows: [String] = []
+            try snapshot.forEachFeedBatch(township: township, after: 0, excluding: county.hub.replica.siteID, batchSize: 100) { batch in
+                rows += batch.filter { $0.origin == origin }.map(\.rowID)
+            }
+            return rows
+        }
     }
 }

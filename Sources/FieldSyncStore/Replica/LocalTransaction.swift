@@ -15,14 +15,14 @@ public struct LocalTransaction {
     let store: RowStore
     var filer: FeedFiler?
 
-    init(db: Database, replica: Replica, wallMillis: UInt64) throws {
+    init(db: Database, replica: Replica, wallMillis: UInt64, caseCache: CaseCache = CaseCache()) throws {
         self.db = db
         self.replica = replica
         wall = wallMillis
         meta = try ReplicaMeta(db)
         sites = try SiteDirectory(db)
         store = RowStore(db: db)
-        filer = replica.scope.map { FeedFiler(db: db, catalog: replica.catalog, declaration: $0.declaration) }
+        filer = replica.scope.map { FeedFiler(db: db, catalog: replica.catalog, declaration: $0.declaration, cache: caseCache) }
     }
 
     /// Inserts or updates a row, stamping the changed cells and logging one change per

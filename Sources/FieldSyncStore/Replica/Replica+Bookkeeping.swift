@@ -126,7 +126,7 @@ extension Replica {
     /// replica (two terminals, the command line beside `station ui`) never take the same
     /// value, which a read followed by a write in separate statements allowed.
     public func takeCounter(_ key: String) throws(StoreError) -> Int {
-        let next = try write { db in
+        let next = try writeOutsideCases { db in
             try Int.fetchOne(db, sql: """
                 INSERT INTO fs_settings(key, value) VALUES (?, '2')
                 ON CONFLICT(key) DO UPDATE SET value = CAST(MAX(1, CAST(value AS INTEGER)) + 1 AS TEXT)
@@ -137,7 +137,7 @@ extension Replica {
     }
 
     public func setSetting(_ key: String, _ value: String?) throws(StoreError) {
-        try write { db in
+        try writeOutsideCases { db in
             if let value {
                 try db.execute(sql: "INSERT OR REPLACE INTO fs_settings(key, value) VALUES (?, ?)", arguments: [key, value])
             } else {

@@ -20,13 +20,18 @@ extension Replica {
     /// tests hold little, to write held rows back often.
     func importChanges<T>(rowBudget: Int, _ body: (inout ImportTransaction) throws -> T) throws -> (T, ApplyReport) {
         do {
-            return try writer.write { db in
+            let (result, report, cases, mark) = try writer.write { db in
+                let cases = try caseCaches.take(db)
                 var transaction = try ImportTransaction(db: db, catalog: catalog, ownSite: siteID, scope: scope,
-                                                        ranking: try mergeRanking(db), rowBudget: rowBudget, wallClock: wallClock)
+                                                        ranking: try mergeRanking(db), rowBudget: rowBudget, caseCache: cases,
+                                                        wallClock: wallClock)
                 let result = try body(&transaction)
                 try transaction.finish()
-                return (result, transaction.report)
+                return (result, transaction.report, cases, try WriteMark(db))
             }
+            // Committed: the next import may start from what this one knew of the cases.
+            caseCaches.keep(cases, at: mark)
+            return (result, report)
         } catch let error as DatabaseError {
             throw StoreError(error)
         }

@@ -56,6 +56,8 @@ public final class Replica: Sendable {
     let writer: any DatabaseWriter
     let catalog: Catalog
     let wallClock: @Sendable () -> UInt64
+    /// The case cache one import leaves to the next (``CaseCacheSlot``).
+    let caseCaches = CaseCacheSlot()
 
     private init(writer: any DatabaseWriter, schema: Schema, siteID: SiteID, name: String, role: ReplicaRole,
                  upgradedFromVersion: Int? = nil, writeAuthority: (any WriteAuthority)? = nil, scope: ReplicaScope? = nil,
@@ -314,6 +316,21 @@ public final class Replica: Sendable {
     /// Runs `body` in one write transaction, mapping errors to ``StoreError``.
     func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         try StoreError.catching { try writer.write(body) }
+    }
+
+    /// ``write(_:)`` for a write that never touches a case's township or scopes (`fs_case`,
+    /// `fs_case_scopes`): a setting. The case cache the last import left stays good across
+    /// it (``CaseCacheSlot``), so a note written between two station bundles (a clock skew,
+    /// the count of conflicts the stations were told of) does not make the next import read
+    /// every case's township again.
+    func writeOutsideCases<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        let (result, before, after) = try write { db in
+            let before = try WriteMark(db)
+            let result = try body(db)
+            return (result, before, try WriteMark(db))
+        }
+        caseCaches.advance(from: before, to: after)
+        return result
     }
 
     /// Runs `body` in one read (a snapshot for a file replica).

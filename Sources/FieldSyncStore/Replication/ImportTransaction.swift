@@ -37,7 +37,7 @@ public struct ImportTransaction {
     public var mergeGuard: MergeGuard = .none
 
     init(db: Database, catalog: Catalog, ownSite: SiteID, scope: ReplicaScope?, ranking: MergeRanking?,
-         rowBudget: Int, wallClock: @escaping @Sendable () -> UInt64) throws {
+         rowBudget: Int, caseCache: CaseCache = CaseCache(), wallClock: @escaping @Sendable () -> UInt64) throws {
         connection = db
         store = RowStore(db: db)
         rows = ImportRowCache(budget: rowBudget)
@@ -48,7 +48,7 @@ public struct ImportTransaction {
         self.scope = scope
         sites = try SiteDirectory(db)
         meta = try ReplicaMeta(db)
-        filer = scope.map { FeedFiler(db: db, catalog: catalog, declaration: $0.declaration, rows: rows) }
+        filer = scope.map { FeedFiler(db: db, catalog: catalog, declaration: $0.declaration, rows: rows, cache: caseCache) }
     }
 
     /// The transaction's connection for anything but the merge: the rows the merge holds

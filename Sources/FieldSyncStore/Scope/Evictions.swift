@@ -74,6 +74,9 @@ extension ImportTransaction {
     /// no longer refused. Returns the cases removed now.
     public mutating func evictCasesOutside(township: String) throws(StoreError) -> [EvictedCase] {
         guard let declaration = scope?.declaration else { return [] }
+        // Cases are removed from `fs_case` here, outside the filer: what it cached of them
+        // goes, also when a removal fails part way and the caller goes on.
+        defer { filer?.forgetCached() }
         return try StoreError.catching {
             let caseTable = try catalog.table(declaration.caseTable)
             let townshipColumn = TableCatalog.quote(declaration.caseTownshipColumn)
@@ -116,7 +119,6 @@ extension ImportTransaction {
             for household in moved.keys.sorted() {
                 evicted.append(try evict(household, movedTo: moved[household]!, ownSiteNo: own))
             }
-            filer?.forgetCached()
             return evicted
         }
     }
@@ -170,6 +172,9 @@ extension ImportTransaction {
     /// Makes local writes of this replica inside the import's transaction (a station's
     /// release of a case it evicted): stamped, numbered and logged like any local write.
     public mutating func writeLocal(_ body: (inout LocalTransaction) throws(StoreError) -> Void, replica: Replica) throws(StoreError) {
+        // The local transaction files through a cache of its own: what the import's filer
+        // cached of the cases the body may have written goes.
+        defer { filer?.forgetCached() }
         try StoreError.catching {
             try sites.advanceAndSave(db)
             try meta.save(db)

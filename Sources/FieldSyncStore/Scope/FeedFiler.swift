@@ -21,10 +21,11 @@ struct FeedFiler {
     let db: Database
     let catalog: Catalog
     let declaration: any ScopeDeclaration
-    /// Case → township, read or written in this transaction. A reference, so that the
-    /// copies of the filer a transaction makes share one cache instead of copying it on
-    /// every write (a bulk import touches a case per row: copying grew with the import).
-    private let cache = CaseCache()
+    /// Case → township, as read or written in this transaction, or carried from the
+    /// previous import when nothing was written since (``CaseCacheSlot``). A reference, so
+    /// that the copies of the filer a transaction makes share one cache instead of copying
+    /// it on every write (a bulk import touches a case per row: copying grew with the import).
+    private let cache: CaseCache
     /// The statements run once per filed row, shared by the filer's copies like the cache.
     private let statements: FeedStatements
     /// The rows an import holds merged in memory (``ImportRowCache``): a look-up of another
@@ -36,17 +37,19 @@ struct FeedFiler {
     /// Where a row no declaration places is filed: no station's feed.
     static let unplacedScope = "?"
 
-    init(db: Database, catalog: Catalog, declaration: any ScopeDeclaration, rows: ImportRowCache? = nil) {
+    init(db: Database, catalog: Catalog, declaration: any ScopeDeclaration, rows: ImportRowCache? = nil,
+         cache: CaseCache = CaseCache()) {
         self.db = db
         self.catalog = catalog
         self.declaration = declaration
         self.rows = rows
+        self.cache = cache
         statements = FeedStatements(db: db)
     }
 
     /// The township holding `household`, nil when the replica has never held it.
     mutating func township(ofCase household: String) throws -> String? {
-        if let known = cache.cases[household]?.township { return known }
+        if let known = cache.cases[CaseKey(household)]?.township { return known }
         let select = try statements.townshipSelect
         select.bind(1, text: household)
         defer { select.reset() }
@@ -54,7 +57,7 @@ struct FeedFiler {
         let township = found ? select.text(0) : nil
         // Read with it, so that filing under the case's township right after (what a read
         // of it is for) skips writing a pair the table already holds.
-        cache.cases[household] = CaseFacts(township: .some(township), townshipScopeRecorded: found && select.int64(1) != 0)
+        cache.cases[CaseKey(household)] = CaseFacts(township: .some(township), townshipScopeRecorded: found && select.int64(1) != 0)
         return township
     }
 
@@ -70,7 +73,7 @@ struct FeedFiler {
         upsert.bind(1, text: household)
         upsert.bind(2, text: township)
         try upsert.execute()
-        cache.cases[household] = CaseFacts(township: .some(township))
+        cache.cases[CaseKey(household)] = CaseFacts(township: .some(township))
     }
 
     /// Forgets what the filer cached of the database: each case's township and the scope
@@ -167,14 +170,14 @@ extension FeedFiler {
     /// touches every case) and a transaction writes it about once per case; any other
     /// scope (unplaced, a transfer's) is written each time, ignored when present.
     private func recordScope(_ scope: String, ofCase household: String) throws {
-        let facts = cache.cases[household]
+        let facts = cache.cases[CaseKey(household)]
         let underTownship = facts?.township == .some(.some(scope))
         if underTownship, facts?.townshipScopeRecorded == true { return }
         let insert = try statements.caseScopeInsert
         insert.bind(1, text: household)
         insert.bind(2, text: scope)
         try insert.execute()
-        if underTownship { cache.cases[household]?.townshipScopeRecorded = true }
+        if underTownship { cache.cases[CaseKey(household)]?.townshipScopeRecorded = true }
     }
 
     /// Files a case's whole history again under `township`, one entry per run in the order
@@ -254,7 +257,7 @@ final class FeedStatements {
 /// What the filer knows of each case's rows in the database, in this transaction (see
 /// ``FeedFiler``). One entry per case, kept small: a bulk import touches every case.
 final class CaseCache {
-    var cases: [String: CaseFacts] = [:]
+    var cases: [CaseKey: CaseFacts] = [:]
 }
 
 /// What ``CaseCache`` holds of one case.

@@ -34,7 +34,7 @@ extension ImportTransaction {
         var decoder = ChangeDecoder()
         var best: (version: CellVersion, township: String)?
         func consider(_ change: Change) {
-            guard change.kind == .set, change.table == filer.declaration.caseTable, change.rowID == household,
+            guard change.kind == .set, change.table == filer.declaration.caseTable, change.rowID.isSameRowID(as: household),
                   change.column == filer.declaration.caseTownshipColumn, case let .text(code) = change.value else { return }
             if best == nil || change.version > best!.version { best = (change.version, code) }
         }

@@ -17,11 +17,25 @@ struct RowKey: Hashable {
     }
 
     /// Hashes `text`'s UTF-8 bytes and a byte no UTF-8 text holds, which ends it.
-    private static func combine(_ text: String, into hasher: inout Hasher) {
+    static func combine(_ text: String, into hasher: inout Hasher) {
         var text = text
         text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
         hasher.combine(0xFF as UInt8)
     }
+}
+
+/// A case (a household's row id), compared by its UTF-8 bytes for the same reason as
+/// ``RowKey``: `fs_case` keys cases by their bytes, and a cache that merged two cases
+/// whose ids are equal as Swift strings would file one case's rows under the other's
+/// township.
+struct CaseKey: Hashable {
+    let id: String
+
+    init(_ id: String) { self.id = id }
+
+    static func == (a: CaseKey, b: CaseKey) -> Bool { a.id.utf8.elementsEqual(b.id.utf8) }
+
+    func hash(into hasher: inout Hasher) { RowKey.combine(id, into: &hasher) }
 }
 
 extension String {
