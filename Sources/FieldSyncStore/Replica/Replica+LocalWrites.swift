@@ -58,7 +58,7 @@ extension Replica {
     /// ``ownWritesHeldKey`` is set, whatever was imported (a restored hub, §4d).
     public func transaction<T>(_ body: (inout LocalTransaction) throws(StoreError) -> T) throws(StoreError) -> T {
         let wall = wallClock()
-        let (result, cases, mark) = try write { db in
+        return try StoreError.catching { try writeCarryingCases { db, cases in
             if let held = try String.fetchOne(db, sql: "SELECT value FROM fs_settings WHERE key = ?", arguments: [Self.localWritesHeldKey]),
                try BundleLog.imported.list(db, limit: 1).isEmpty {
                 throw StoreError.localWritesHeld(reason: held)
@@ -68,14 +68,11 @@ extension Replica {
             }
             // Local writes file through the same case cache as imports (``CaseCacheSlot``):
             // a notice or a transfer between two station bundles keeps it good.
-            let cases = try caseCaches.take(db)
             var tx = try LocalTransaction(db: db, replica: self, wallMillis: wall, caseCache: cases)
             let result = try body(&tx)
             try tx.finish()
-            return (result, cases, try WriteMark(db))
-        }
-        caseCaches.keep(cases, at: mark)
-        return result
+            return result
+        } }
     }
 
     /// Refuses a table name or row id that a bundle could not carry (`Protocol/bundle-format.md`,

@@ -20,18 +20,14 @@ extension Replica {
     /// tests hold little, to write held rows back often.
     func importChanges<T>(rowBudget: Int, _ body: (inout ImportTransaction) throws -> T) throws -> (T, ApplyReport) {
         do {
-            let (result, report, cases, mark) = try writer.write { db in
-                let cases = try caseCaches.take(db)
+            return try writeCarryingCases { db, cases in
                 var transaction = try ImportTransaction(db: db, catalog: catalog, ownSite: siteID, scope: scope,
                                                         ranking: try mergeRanking(db), rowBudget: rowBudget, caseCache: cases,
                                                         wallClock: wallClock)
                 let result = try body(&transaction)
                 try transaction.finish()
-                return (result, transaction.report, cases, try WriteMark(db))
+                return (result, transaction.report)
             }
-            // Committed: the next import may start from what this one knew of the cases.
-            caseCaches.keep(cases, at: mark)
-            return (result, report)
         } catch let error as DatabaseError {
             throw StoreError(error)
         }

@@ -318,6 +318,19 @@ public final class Replica: Sendable {
         try StoreError.catching { try writer.write(body) }
     }
 
+    /// One write transaction whose filing starts from the case cache the last transaction
+    /// left, when nothing wrote to the file since (``CaseCacheSlot``), and leaves its own to
+    /// the next once committed. Imports and local transactions run here.
+    func writeCarryingCases<T>(_ body: (Database, CaseCache) throws -> T) throws -> T {
+        let (result, cases, mark) = try writer.write { db in
+            let cases = try caseCaches.take(db)
+            let result = try body(db, cases)
+            return (result, cases, try WriteMark(db))
+        }
+        caseCaches.keep(cases, at: mark)
+        return result
+    }
+
     /// ``write(_:)`` for a write that never touches a case's township or scopes (`fs_case`,
     /// `fs_case_scopes`): a setting. The case cache the last import left stays good across
     /// it (``CaseCacheSlot``), so a note written between two station bundles (a clock skew,

@@ -33,7 +33,7 @@ struct CaseKey: Hashable {
 
     init(_ id: String) { self.id = id }
 
-    static func == (a: CaseKey, b: CaseKey) -> Bool { a.id.utf8.elementsEqual(b.id.utf8) }
+    static func == (a: CaseKey, b: CaseKey) -> Bool { a.id.isSameRowID(as: b.id) }
 
     func hash(into hasher: inout Hasher) { RowKey.combine(id, into: &hasher) }
 }
