@@ -157,6 +157,9 @@ struct Bench {
         let mergeRate = cells / merge
         say(String(format: "replica merge (apply):    %8.2f s  %10.0f cells/s", merge, mergeRate))
         say(ratios("merge", mergeRate))
+        let log = try FloorBaseline.logFootprint(of: hubPath)
+        let logBytesPerChange = Double(log.bytes) / cells
+        say(String(format: "  the log: %.1f bytes/change in %d runs", logBytesPerChange, log.runs))
         // The floor of FieldSync's records: SQLite alone writing the records this merge wrote.
         let copied = try FloorBaseline.copy(tables: ["household"] + FloorBaseline.storeTables, from: hubPath, to: dir + "/floor.sqlite")
         let floor = copied.seconds
@@ -203,7 +206,7 @@ struct Bench {
                 "endToEndRatioToInsert": e2eRate / insertRate, "endToEndRatioToChangesetApply": e2eRate / changesetRate,
                 "bundleWriteSeconds": write, "bundleBytes": bytes, "bytesPerChange": Double(bytes) / Double(workload.changes.count),
                 "endToEndSeconds": child.seconds, "endToEndRatio": e2eRate / rawRate, "importPeakMB": child.maxRSSMB,
-                "exportMillisMedian": median * 1000,
+                "exportMillisMedian": median * 1000, "logBytesPerChange": logBytesPerChange, "logRuns": log.runs,
                 "floorSeconds": floor, "floorRatioToChangesetApply": floorRate / changesetRate, "floorCommitSeconds": copied.commitSeconds,
                 "floorTableSeconds": Dictionary(uniqueKeysWithValues: copied.tables.map { ($0.name, $0.seconds) }),
                 "rowsAloneSeconds": rowsAlone.seconds, "rowsAloneRatioToChangesetApply": cells / rowsAlone.seconds / changesetRate,

@@ -10,8 +10,9 @@ import GRDBSQLite
 /// fast could a merge be that writes what FieldSync's merge writes, whatever its code? Those
 /// records are what the changeset apply never writes:
 ///
-/// - every change in the log (`fs_change_runs`: each change's canonical record, about 85
-///   bytes), which a hub relays to the other stations and re-exports bit-exact;
+/// - every change in the log (`fs_log_runs`: each change's canonical record, written
+///   against the one before it in its run), which a hub relays to the other stations and
+///   re-exports bit-exact;
 /// - a version per cell (`fs_cells`), which convergence in any delivery order rests on;
 /// - each change filed into its township's feed (`fs_feed_entries`), and each case's
 ///   township and scopes (`fs_case`, `fs_case_scopes`), which partial replication and
@@ -31,7 +32,7 @@ import GRDBSQLite
 /// its own.
 enum FloorBaseline {
     /// The tables a bulk merge of new rows writes, beside the user table.
-    static let storeTables = ["fs_change_runs", "fs_feed_entries", "fs_case", "fs_case_scopes"]
+    static let storeTables = ["fs_log_runs", "fs_feed_entries", "fs_case", "fs_case_scopes"]
 
     enum Failure: Error, CustomStringConvertible {
         /// Records of the merge the floor could not place in one of its transactions: the
@@ -63,6 +64,15 @@ enum FloorBaseline {
         var breakdown: String {
             tables.map { "\($0.name) \($0.records) in " + String(format: "%.2f s", $0.seconds) }.joined(separator: ", ")
                 + String(format: ", commit %.2f s", commitSeconds)
+        }
+    }
+
+    /// The change log of the replica at `path`: its runs, and the bytes their changes take
+    /// (what the log stores, not counting the B-tree's own keys and pages).
+    static func logFootprint(of path: String) throws -> (runs: Int, bytes: Int) {
+        try DatabaseQueue(path: path, configuration: readOnly).read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT COUNT(*), IFNULL(SUM(length(records)), 0) FROM fs_log_runs")!
+            return (row[0], row[1])
         }
     }
 
@@ -147,7 +157,7 @@ enum FloorBaseline {
         let base = try DatabaseQueue(path: path, configuration: readOnly)
         let (feedEnd, arrivalEnd, userColumns, untouched) = try base.read { db in
             (try Int64.fetchOne(db, sql: "SELECT max(pos) FROM fs_feed_entries") ?? 0,
-             try Int64.fetchOne(db, sql: "SELECT max(arrival) FROM fs_change_runs") ?? 0,
+             try Int64.fetchOne(db, sql: "SELECT max(arrival) FROM fs_log_runs") ?? 0,
              try columns(of: table, db),
              try counts(of: ["fs_case", "fs_case_scopes", "fs_tombstones"], db))
         }
@@ -190,10 +200,10 @@ enum FloorBaseline {
                 if let index = transaction(of: entry) { transactions[index].feedEntries.append(Array(entry.dropLast(2))) } else { unplaced += 1 }
             }
             if unplaced > 0 { throw Failure.unplaced(table: "fs_feed_entries", count: unplaced) }
-            for run in try records(db, "SELECT \(list(runColumns)), site_no, seq_lo FROM fs_change_runs WHERE arrival > ? ORDER BY arrival", [arrivalEnd]) {
+            for run in try records(db, "SELECT \(list(runColumns)), site_no, seq_lo FROM fs_log_runs WHERE arrival > ? ORDER BY arrival", [arrivalEnd]) {
                 if let index = transaction(of: run) { transactions[index].logRuns.append(Array(run.dropLast(2))) } else { unplaced += 1 }
             }
-            if unplaced > 0 { throw Failure.unplaced(table: "fs_change_runs", count: unplaced) }
+            if unplaced > 0 { throw Failure.unplaced(table: "fs_log_runs", count: unplaced) }
         }
         try reader.close()
 
@@ -208,7 +218,7 @@ enum FloorBaseline {
                 column == "fs_cells" ? nil : try db.makeStatement(sql: "UPDATE \(quote(table)) SET \(quote(column)) = ?1, \"fs_cells\" = ?2 WHERE rowid = ?3")
             }
             let feedInsert = try db.makeStatement(sql: insertSQL("fs_feed_entries", feedColumns))
-            let runInsert = try db.makeStatement(sql: insertSQL("fs_change_runs", runColumns))
+            let runInsert = try db.makeStatement(sql: insertSQL("fs_log_runs", runColumns))
             if warm { _ = try Data.fetchAll(db, sql: "SELECT fs_cells FROM \(quote(table))") }
             replayed.seconds = try FieldSyncBench.measure {
                 for transaction in transactions {

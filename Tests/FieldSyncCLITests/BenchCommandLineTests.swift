@@ -31,9 +31,12 @@ final class BenchCommandLineTests: CLITestCase {
         let figures = try runBench(["--changes", "1000", "--json"])
         assertPositive(figures, ["changesetApplySeconds", "insertSeconds", "mergeSeconds", "endToEndSeconds",
                                  "floorSeconds", "floorCommitSeconds", "floorRatioToChangesetApply", "mergeRatioToFloor",
-                                 "endToEndRatioToFloor", "rowsAloneSeconds", "bytesPerChange"])
+                                 "endToEndRatioToFloor", "rowsAloneSeconds", "bytesPerChange", "logBytesPerChange", "logRuns"])
+        // The log holds each change written against the one before it: well under the ~90
+        // bytes of its whole record.
+        XCTAssertLessThan((figures["logBytesPerChange"] as? NSNumber)?.doubleValue ?? .infinity, 45)
         let tables = try XCTUnwrap(figures["floorTableSeconds"] as? [String: Any])
-        XCTAssertEqual(Set(tables.keys), ["household", "fs_change_runs", "fs_feed_entries", "fs_case", "fs_case_scopes"])
+        XCTAssertEqual(Set(tables.keys), ["household", "fs_log_runs", "fs_feed_entries", "fs_case", "fs_case_scopes"])
     }
 
     func testTheSteadyStateReportsThePerBundlePeerAndTheFloorOfEachWayOfCommitting() throws {

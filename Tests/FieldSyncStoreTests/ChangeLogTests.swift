@@ -6,9 +6,10 @@ import GRDB
 import XCTest
 
 /// The change log is stored as runs of one origin's consecutive sequences (``LogRun``,
-/// store migration v5). These tests prove that the runs change nothing a replica reads
-/// back: every change under its own number, in export, duplicate checks, counts, gaps
-/// and removal of part of a run.
+/// store migration v5), each change written against the one before it (v7). These tests
+/// prove that the runs change nothing a replica reads back: every change under its own
+/// number and byte for byte, in export, duplicate checks, counts, gaps and removal of
+/// part of a run; and that files of every earlier layout open with the same log.
 final class ChangeLogTests: XCTestCase {
     /// `n` cell writes of station 1, one per row.
     private func stationChanges(_ n: Int, site: UInt8 = 1, clock: TestClock = TestClock()) throws -> [Change] {
@@ -20,8 +21,17 @@ final class ChangeLogTests: XCTestCase {
         return try exportAll(station)
     }
 
+    /// Every change `replica` holds above `since`, in the order it logged them.
+    private func exportByArrival(_ replica: Replica, since: VersionVector = .empty, batchSize: Int) throws -> [Change] {
+        try replica.exportSnapshot { snapshot in
+            var all: [Change] = []
+            try snapshot.forEachBatchInArrivalOrder(since: since, batchSize: batchSize) { all += $0 }
+            return all
+        }
+    }
+
     private func runCount(_ replica: Replica) throws -> Int {
-        try replica.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM fs_change_runs") ?? 0 }
+        try replica.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM fs_log_runs") ?? 0 }
     }
 
     func testABundleInOrderIsLoggedAsFewRunsAndExportsChangeForChange() throws {
@@ -29,7 +39,7 @@ final class ChangeLogTests: XCTestCase {
         let hub = try makeReplica(9, role: .hub)
         try apply(changes, to: hub)
         XCTAssertEqual(try exportAll(hub), changes)
-        // A run stays under one B-tree page: ~10 changes of this size each, far fewer rows than changes.
+        // A run stays under one B-tree page: some 30 changes of this size each, far fewer rows than changes.
         let runs = try runCount(hub)
         XCTAssertLessThan(runs, changes.count / 5)
         XCTAssertGreaterThan(runs, 1)
@@ -55,12 +65,7 @@ final class ChangeLogTests: XCTestCase {
         let hub = try makeReplica(9, role: .hub)
         try apply(interleaved, to: hub)
         XCTAssertLessThan(try runCount(hub), 20)
-        let byArrival = try hub.exportSnapshot { snapshot in
-            var all: [Change] = []
-            try snapshot.forEachBatchInArrivalOrder(since: .empty, batchSize: 7) { all += $0 }
-            return all
-        }
-        XCTAssertEqual(byArrival, interleaved)
+        XCTAssertEqual(try exportByArrival(hub, batchSize: 7), interleaved)
     }
 
     /// A change numbered below what the log holds (it fills a gap) is a run of its own, and
@@ -166,8 +171,8 @@ final class ChangeLogTests: XCTestCase {
             try db.execute(sql: """
                 CREATE TABLE fs_changes(site_no INTEGER NOT NULL, seq INTEGER NOT NULL, arrival INTEGER NOT NULL,
                     record BLOB NOT NULL, PRIMARY KEY(site_no, seq)) WITHOUT ROWID;
-                DROP TABLE fs_change_runs;
-                DELETE FROM grdb_migrations WHERE identifier = 'v5 the change log by runs';
+                DROP TABLE fs_log_runs;
+                DELETE FROM grdb_migrations WHERE identifier IN ('v5 the change log by runs', 'v7 a denser change log');
                 """)
             for entry in entries.reversed() {
                 try db.execute(sql: "INSERT INTO fs_changes VALUES (?, ?, ?, ?)",
@@ -200,13 +205,7 @@ final class ChangeLogTests: XCTestCase {
             try station.write(table: "household", rowID: "h\(i)", values: ["address": .text(address)])
         }
         let changes = try exportAll(station)
-        let byArrival: (Replica) throws -> [Change] = { replica in
-            try replica.exportSnapshot { snapshot in
-                var all: [Change] = []
-                try snapshot.forEachBatchInArrivalOrder(since: .empty, batchSize: 4) { all += $0 }
-                return all
-            }
-        }
+        let byArrival = { (replica: Replica) in try self.exportByArrival(replica, batchSize: 4) }
         let expectedOrder: [Change]
         do {
             let hub = try Replica.create(at: path, schema: TestSchema.schema, siteID: TestSchema.site(9), name: "hub", role: .hub,
@@ -224,8 +223,8 @@ final class ChangeLogTests: XCTestCase {
             try db.execute(sql: """
                 CREATE TABLE fs_changes(site_no INTEGER NOT NULL, seq INTEGER NOT NULL, arrival INTEGER NOT NULL,
                     record BLOB NOT NULL, PRIMARY KEY(site_no, seq)) WITHOUT ROWID;
-                DROP TABLE fs_change_runs;
-                DELETE FROM grdb_migrations WHERE identifier = 'v5 the change log by runs';
+                DROP TABLE fs_log_runs;
+                DELETE FROM grdb_migrations WHERE identifier IN ('v5 the change log by runs', 'v7 a denser change log');
                 """)
             for entry in entries {
                 try db.execute(sql: "INSERT INTO fs_changes VALUES (?, ?, ?, ?)",
@@ -252,26 +251,193 @@ final class ChangeLogTests: XCTestCase {
             XCTAssertEqual(try exportAll(hub, since: vector), [])
             XCTAssertEqual(try hub.exportSnapshot { try $0.changeCount(since: vector) }, 0)
             XCTAssertEqual(try hub.exportSnapshot { try $0.counts(since: vector) }, [:])
-            let byArrival = try hub.exportSnapshot { snapshot in
-                var all: [Change] = []
-                try snapshot.forEachBatchInArrivalOrder(since: vector, batchSize: 8) { all += $0 }
-                return all
-            }
-            XCTAssertEqual(byArrival, [])
+            XCTAssertEqual(try exportByArrival(hub, since: vector, batchSize: 8), [])
         }
     }
 
+    /// A change record of origin `site` numbered `sequence`, encoded.
+    private func record(_ change: Change) -> [UInt8] {
+        var writer = ByteWriter(capacity: 128)
+        change.encode(into: &writer)
+        return writer.bytes
+    }
+
+    private func cell(_ row: String, _ column: String, _ value: Value, stamp: UInt64, sequence: UInt64, site: UInt8 = 1,
+                      base: CellVersion? = nil) -> Change {
+        .set("household", row, column, value, stamp: HybridTimestamp(rawValue: stamp), origin: TestSchema.site(site),
+             sequence: sequence, base: base)
+    }
+
+    private func records(of run: LogRun) throws -> [[UInt8]] {
+        var all: [[UInt8]] = []
+        try run.forEach { _, _, record in all.append(Array(record)) }
+        return all
+    }
+
     func testARunWhoseBytesDoNotMatchItsNumbersIsReportedCorrupt() throws {
-        let record: [UInt8] = [1, 2, 3]
-        var run = record.withUnsafeBytes { LogRun(siteNo: 1, sequence: 5, arrival: 10, record: $0) }
-        XCTAssertTrue(record.withUnsafeBytes { run.append(sequence: 6, arrival: 12, record: $0) })
-        XCTAssertFalse(record.withUnsafeBytes { run.append(sequence: 8, arrival: 13, record: $0) }, "a gap does not join")
-        XCTAssertFalse(record.withUnsafeBytes { run.append(sequence: 7, arrival: 12, record: $0) }, "an earlier arrival does not join")
+        let five = record(cell("h1", "address", .text("a"), stamp: 100, sequence: 5))
+        var run = try five.withUnsafeBytes { try LogRun(siteNo: 1, sequence: 5, arrival: 10, record: $0) }
+        let secondEntry = run.bytes.count
+        let six = record(cell("h1", "phone", .text("b"), stamp: 101, sequence: 6))
+        XCTAssertTrue(six.withUnsafeBytes { run.append(sequence: 6, arrival: 12, record: $0) })
+        let eight = record(cell("h2", "address", .text("c"), stamp: 102, sequence: 8))
+        XCTAssertFalse(eight.withUnsafeBytes { run.append(sequence: 8, arrival: 13, record: $0) }, "a gap does not join")
+        let seven = record(cell("h2", "address", .text("c"), stamp: 102, sequence: 7))
+        XCTAssertFalse(seven.withUnsafeBytes { run.append(sequence: 7, arrival: 12, record: $0) }, "an earlier arrival does not join")
         let read = try LogRun(siteNo: 1, low: 5, high: 6, firstArrival: 10, bytes: run.bytes)
         XCTAssertEqual(read.lastArrival, 12)
+        XCTAssertEqual(try records(of: read), [five, six])
         XCTAssertThrowsError(try LogRun(siteNo: 1, low: 5, high: 7, firstArrival: 10, bytes: run.bytes))
         XCTAssertThrowsError(try LogRun(siteNo: 1, low: 5, high: 5, firstArrival: 10, bytes: run.bytes))
         XCTAssertThrowsError(try LogRun(siteNo: 1, low: 5, high: 6, firstArrival: 10, bytes: Array(run.bytes.dropLast())))
+        XCTAssertThrowsError(try LogRun(siteNo: 1, low: 5, high: 6, firstArrival: 10, bytes: Array(run.bytes.prefix(LogRun.originCount))))
+        // The second change claims more shared bytes than the first change's body has.
+        // (Its entry: the arrival step, then the shared count, one byte each here.)
+        var overlong = run.bytes
+        XCTAssertEqual(overlong[secondEntry], 2)
+        overlong[secondEntry + 1] = 0x7F
+        XCTAssertThrowsError(try LogRun(siteNo: 1, low: 5, high: 6, firstArrival: 10, bytes: overlong))
+    }
+
+    /// Only a canonical change record is logged, and a run holds one origin: what the log
+    /// could not put back byte for byte is refused, never stored.
+    func testARecordThatIsNotCanonicalOrOfAnotherOriginDoesNotJoinARun() throws {
+        XCTAssertThrowsError(try [UInt8]([1, 2, 3]).withUnsafeBytes { try LogRun(siteNo: 1, sequence: 5, arrival: 10, record: $0) })
+        let five = record(cell("h1", "address", .text("a"), stamp: 100, sequence: 5))
+        XCTAssertThrowsError(try five.withUnsafeBytes { try LogRun(siteNo: 1, sequence: 4, arrival: 10, record: $0) }, "numbered otherwise")
+        XCTAssertThrowsError(try (five + [0]).withUnsafeBytes { try LogRun(siteNo: 1, sequence: 5, arrival: 10, record: $0) }, "a byte too many")
+        var run = try five.withUnsafeBytes { try LogRun(siteNo: 1, sequence: 5, arrival: 10, record: $0) }
+        let other = record(cell("h1", "phone", .text("b"), stamp: 101, sequence: 6, site: 2))
+        XCTAssertFalse(other.withUnsafeBytes { run.append(sequence: 6, arrival: 11, record: $0) })
+        let truncated = Array(record(cell("h1", "phone", .text("b"), stamp: 101, sequence: 6)).dropLast())
+        XCTAssertFalse(truncated.withUnsafeBytes { run.append(sequence: 6, arrival: 11, record: $0) })
+        XCTAssertEqual(try records(of: run), [five])
+    }
+
+    /// Every shape a record takes comes back byte for byte from a run, whole or in any part:
+    /// sets and deletes, each kind of value, with and without a base, names of every length
+    /// the format allows, stamps that go down as well as up, rows that change and repeat.
+    func testEveryKindOfRecordComesBackByteForByteWholeAndInParts() throws {
+        let long = String(repeating: "栏", count: 85)
+        let base = CellVersion(stamp: HybridTimestamp(rawValue: 7), site: TestSchema.site(3))
+        let shapes: [(UInt64) -> Change] = [
+            { self.cell("h1", "address", .text("a"), stamp: 1 << 40, sequence: $0) },
+            { self.cell("h1", "address", .text("ab"), stamp: (1 << 40) + 1, sequence: $0) },
+            { self.cell("h1", "income", .integer(-5), stamp: 3, sequence: $0, base: base) },
+            { self.cell("h1", "score", .real(-0.0), stamp: UInt64.max, sequence: $0) },
+            { self.cell("h1", "photo", .blob([0, 1, 2]), stamp: 0, sequence: $0) },
+            { self.cell("h1", "note", .null, stamp: 1 << 63, sequence: $0, base: base) },
+            { self.cell("h1", long, .text(long), stamp: 12, sequence: $0) },
+            { self.cell("h10", "address", .text(""), stamp: 12, sequence: $0) },
+            { Change(table: "household", rowID: "h10", kind: .delete, column: "", value: .null,
+                     stamp: HybridTimestamp(rawValue: 13), origin: TestSchema.site(1), sequence: $0) },
+            { Change(table: "member", rowID: "h", kind: .delete, column: "", value: .null,
+                     stamp: HybridTimestamp(rawValue: 11), origin: TestSchema.site(1), sequence: $0) },
+            { self.cell("h", "a", .integer(.max), stamp: 11, sequence: $0) },
+        ]
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<40 {
+            let count = round == 0 ? shapes.count : Int.random(in: 1...30, using: &generator)
+            let low = UInt64.random(in: 1...1_000, using: &generator)
+            let expected = (0..<count).map { i in record((round == 0 ? shapes[i] : shapes.randomElement(using: &generator)!)(low + UInt64(i))) }
+            var runs: [LogRun] = []
+            var arrival: Int64 = 100
+            for (i, bytes) in expected.enumerated() {
+                arrival += Int64.random(in: 1...3, using: &generator)
+                let sequence = low + UInt64(i)
+                if !runs.isEmpty, bytes.withUnsafeBytes({ runs[runs.count - 1].append(sequence: sequence, arrival: arrival, record: $0) }) { continue }
+                runs.append(try bytes.withUnsafeBytes { try LogRun(siteNo: 1, sequence: sequence, arrival: arrival, record: $0) })
+            }
+            var read: [[UInt8]] = []
+            for run in runs {
+                XCTAssertLessThanOrEqual(run.bytes.count, max(LogRun.maxBytes, expected.map(\.count).max()! + 60))
+                let again = try LogRun(siteNo: 1, low: run.low, high: run.high, firstArrival: run.firstArrival, bytes: run.bytes)
+                read += try records(of: again)
+                for lower in run.low...run.high {
+                    let upper = UInt64.random(in: lower...run.high, using: &generator)
+                    let part = try XCTUnwrap(try again.keeping(lower...upper))
+                    XCTAssertEqual(try records(of: part), Array(expected[Int(lower - low)...Int(upper - low)]))
+                }
+            }
+            XCTAssertEqual(read, expected, "round \(round)")
+        }
+    }
+
+    /// The log keeps a new row's cells in a fraction of their records' bytes: the origin
+    /// once a run, the sequence implied, the stamp as a step, the table and row not repeated.
+    func testTheLogOfNewRowsTakesAboutAThirdOfTheirRecordsBytes() throws {
+        let station = try makeReplica(1)
+        for i in 0..<200 {
+            try station.write(table: "sample", rowID: "sample-row-\(i)",
+                              values: ["i": .integer(Int64(i)), "r": .real(Double(i) / 3), "t": .text("街道 \(i)"), "b": .blob([UInt8(i % 256)])])
+        }
+        let changes = try exportAll(station)
+        let hub = try makeReplica(9, role: .hub)
+        try apply(changes, to: hub)
+        let logged = try hub.read { db in try Int.fetchOne(db, sql: "SELECT SUM(length(records)) FROM fs_log_runs") ?? 0 }
+        let whole = changes.reduce(0) { $0 + record($1).count }
+        XCTAssertLessThan(Double(logged), 0.45 * Double(whole), "\(logged) bytes logged for \(whole) bytes of records")
+        XCTAssertEqual(try exportAll(hub), changes)
+    }
+
+    /// A file of store version 6 (each change's record whole in `fs_change_runs`) opens
+    /// with the same log, change for change and in the same arrival order, in denser runs;
+    /// duplicates are still recognised and new changes join.
+    func testAFileWithWholeRecordsInItsRunsOpensWithTheSameLogDenser() throws {
+        let path = temporaryPath()
+        let clock = TestClock()
+        let a = try stationChanges(150, site: 1), b = try stationChanges(40, site: 2)
+        var interleaved: [Change] = []
+        for i in 0..<40 { interleaved += [a[i], b[i]] }
+        interleaved += a[40...]
+        let byArrival = { (replica: Replica) in try self.exportByArrival(replica, batchSize: 9) }
+        let newBytes: Int
+        do {
+            let hub = try Replica.create(at: path, schema: TestSchema.schema, siteID: TestSchema.site(9), name: "hub", role: .hub,
+                                         wallClock: clock.closure)
+            try apply(Array(interleaved[1...]), to: hub)
+            try apply([interleaved[0]], to: hub)
+            XCTAssertEqual(try byArrival(hub), Array(interleaved[1...]) + [interleaved[0]])
+            newBytes = try hub.read { db in try Int.fetchOne(db, sql: "SELECT SUM(length(records)) FROM fs_log_runs") ?? 0 }
+        }
+        // Back to version 6's shape: whole records in fs_change_runs, migration v7 not applied.
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            var entries: [LogEntry] = []
+            try ChangeLog.forEachEntry(db) { entries.append($0) }
+            try db.execute(sql: """
+                CREATE TABLE fs_change_runs(site_no INTEGER NOT NULL, seq_lo INTEGER NOT NULL, seq_hi INTEGER NOT NULL,
+                    arrival INTEGER NOT NULL, records BLOB NOT NULL, PRIMARY KEY(site_no, seq_lo)) WITHOUT ROWID;
+                DROP TABLE fs_log_runs;
+                DELETE FROM grdb_migrations WHERE identifier = 'v7 a denser change log';
+                """)
+            var open: LegacyLogRun?
+            for entry in entries {
+                if open?.siteNo == entry.siteNo, open!.append(sequence: entry.sequence, arrival: entry.arrival, record: Array(entry.record)) { continue }
+                try open?.insert(db)
+                open = LegacyLogRun(siteNo: entry.siteNo, sequence: entry.sequence, arrival: entry.arrival, record: Array(entry.record))
+            }
+            try open?.insert(db)
+        }
+        let oldBytes = try queue.read { db in try Int.fetchOne(db, sql: "SELECT SUM(length(records)) FROM fs_change_runs") ?? 0 }
+        try queue.close()
+
+        let reopened = try Replica.open(at: path, schema: TestSchema.schema, wallClock: clock.closure)
+        XCTAssertEqual(Set(try exportAll(reopened)), Set(interleaved))
+        XCTAssertEqual(try byArrival(reopened), Array(interleaved[1...]) + [interleaved[0]])
+        let migratedBytes = try reopened.read { db in try Int.fetchOne(db, sql: "SELECT SUM(length(records)) FROM fs_log_runs") ?? 0 }
+        XCTAssertLessThan(Double(migratedBytes), 0.6 * Double(oldBytes), "\(migratedBytes) of \(oldBytes) bytes")
+        XCTAssertLessThanOrEqual(migratedBytes, newBytes + 200)
+        XCTAssertEqual(try reopened.vector()[TestSchema.site(1)], 150)
+        XCTAssertEqual(try apply(interleaved, to: reopened).duplicate, interleaved.count)
+        let more = try stationChanges(160, site: 1)
+        let report = try apply(more, to: reopened)
+        XCTAssertEqual(report.applied, 10)
+        var forged = a[77]
+        forged.value = .text("something else")
+        XCTAssertThrowsError(try apply([forged], to: reopened)) { error in
+            guard case .reusedSequence(_, 78)? = error as? StoreError else { return XCTFail("\(error)") }
+        }
     }
 }
 

@@ -2,145 +2,6 @@ import FieldSyncCore
 import Foundation
 import GRDB
 
-/// A run of the change log as `fs_change_runs` stores it: changes of one origin with the
-/// consecutive sequences `low...high`, logged in that order (their arrival numbers rise).
-///
-/// Why runs and not a row per change (issue 10): a B-tree row per change was the largest
-/// single cost of a hub's merge, about a third of it. A station's bundle is one long run
-/// of its origin, and a batch of a hub's steady state holds a few hundred consecutive
-/// numbers of each station, so a row per run stores the same records in a tenth of the
-/// rows. A run stays under ``maxBytes`` so that it fits in its B-tree page without
-/// overflow pages, and reading one change reads at most that much.
-///
-/// `bytes` holds, per change in sequence order: the arrival number's step from the
-/// previous change's (uvarint; 0 for the first, whose arrival is ``firstArrival``), the
-/// record's length (uvarint), then the change's canonical record ("Change record" in
-/// `Protocol/bundle-format.md`), so that re-export stays bit-exact by construction.
-struct LogRun {
-    let siteNo: Int64
-    let low: UInt64
-    private(set) var high: UInt64
-    let firstArrival: Int64
-    private(set) var lastArrival: Int64
-    private(set) var bytes: [UInt8]
-
-    /// The most bytes a run grows to by appending: with its key columns under SQLite's
-    /// largest in-page payload of a WITHOUT ROWID table on 4 KiB pages (1,002 bytes). A
-    /// larger record is a run by itself.
-    static let maxBytes = 940
-
-    init(siteNo: Int64, sequence: UInt64, arrival: Int64, record: UnsafeRawBufferPointer) {
-        self.siteNo = siteNo
-        low = sequence
-        high = sequence
-        firstArrival = arrival
-        lastArrival = arrival
-        bytes = []
-        bytes.reserveCapacity(Self.maxBytes)
-        Self.putEntry(&bytes, step: 0, record: record)
-    }
-
-    /// A run as read back from its row.
-    init(siteNo: Int64, low: UInt64, high: UInt64, firstArrival: Int64, bytes: [UInt8]) throws {
-        self.siteNo = siteNo
-        self.low = low
-        self.high = high
-        self.firstArrival = firstArrival
-        self.bytes = bytes
-        lastArrival = firstArrival
-        guard high >= low else { throw StoreError.corrupt(reason: "a change log run ends before it starts") }
-        var count: UInt64 = 0
-        try forEach { _, arrival, _ in
-            count += 1
-            lastArrival = arrival
-        }
-        guard count == high - low + 1 else { throw StoreError.corrupt(reason: "a change log run holds \(count) changes for \(high - low + 1) numbers") }
-    }
-
-    /// Appends the change numbered `high + 1` when it joins the run: logged after its last
-    /// change and small enough to keep the run under ``maxBytes``. False leaves the run as is.
-    mutating func append(sequence: UInt64, arrival: Int64, record: UnsafeRawBufferPointer) -> Bool {
-        guard sequence == high + 1, arrival > lastArrival,
-              bytes.count + record.count + 2 * 10 <= Self.maxBytes else { return false }
-        extend(sequence: sequence, arrival: arrival, record: record)
-        return true
-    }
-
-    /// Appends the next change without the size limit (the caller checked the rest).
-    private mutating func extend(sequence: UInt64, arrival: Int64, record: UnsafeRawBufferPointer) {
-        Self.putEntry(&bytes, step: UInt64(arrival - lastArrival), record: record)
-        high = sequence
-        lastArrival = arrival
-    }
-
-    /// Calls `body` with each change's sequence, arrival and record (a range of ``bytes``),
-    /// in sequence order. Throws when the bytes do not hold exactly one entry per number.
-    func forEach(_ body: (UInt64, Int64, Range<Int>) throws -> Void) throws {
-        var offset = 0
-        var sequence = low
-        var arrival = firstArrival
-        while offset < bytes.count {
-            guard sequence <= high else { throw StoreError.corrupt(reason: "a change log run holds more changes than numbers") }
-            let step = try Self.uvarint(bytes, &offset)
-            let length = try Self.uvarint(bytes, &offset)
-            guard step <= UInt64(Int64.max - arrival), length <= UInt64(bytes.count - offset) else {
-                throw StoreError.corrupt(reason: "a change log run is truncated")
-            }
-            arrival += Int64(step)
-            let end = offset + Int(length)
-            try body(sequence, arrival, offset..<end)
-            offset = end
-            sequence &+= 1
-        }
-    }
-
-    /// The part of the run inside `range`, nil when none of it is.
-    func keeping(_ range: ClosedRange<UInt64>) throws -> LogRun? {
-        var kept: LogRun?
-        try bytes.withUnsafeBytes { all in
-            try forEach { sequence, arrival, record in
-                guard range.contains(sequence) else { return }
-                let slice = UnsafeRawBufferPointer(rebasing: all[record])
-                if kept == nil {
-                    kept = LogRun(siteNo: siteNo, sequence: sequence, arrival: arrival, record: slice)
-                } else {
-                    // A part of a run is never larger than the run: no size limit here.
-                    kept!.extend(sequence: sequence, arrival: arrival, record: slice)
-                }
-            }
-        }
-        return kept
-    }
-
-    private static func putEntry(_ bytes: inout [UInt8], step: UInt64, record: UnsafeRawBufferPointer) {
-        putUVarint(&bytes, step)
-        putUVarint(&bytes, UInt64(record.count))
-        bytes.append(contentsOf: record)
-    }
-
-    private static func putUVarint(_ bytes: inout [UInt8], _ value: UInt64) {
-        var v = value
-        while v >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        bytes.append(UInt8(v))
-    }
-
-    private static func uvarint(_ bytes: [UInt8], _ offset: inout Int) throws(StoreError) -> UInt64 {
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        while offset < bytes.count, shift < 64 {
-            let byte = bytes[offset]
-            offset += 1
-            value |= UInt64(byte & 0x7F) << shift
-            if byte < 0x80 { return value }
-            shift += 7
-        }
-        throw .corrupt(reason: "a change log run is truncated")
-    }
-}
-
 /// One change as the log holds it.
 struct LogEntry {
     let siteNo: Int64
@@ -150,7 +11,7 @@ struct LogEntry {
     let record: ArraySlice<UInt8>
 }
 
-/// Reads and removes entries of the change log (`fs_change_runs`, ``LogRun``); appending
+/// Reads and removes entries of the change log (`fs_log_runs`, ``LogRun``); appending
 /// is ``RowStore``'s, which builds the runs of a batch in memory.
 ///
 /// Every read is a range scan of the primary key (origin, first sequence), starting at
@@ -160,14 +21,14 @@ struct LogEntry {
 enum ChangeLog {
     /// The greatest sequence of `siteNo` in the log, 0 when none.
     static func highest(_ db: Database, siteNo: Int64) throws -> UInt64 {
-        try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq_hi FROM fs_change_runs WHERE site_no = ? ORDER BY seq_lo DESC LIMIT 1"),
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq_hi FROM fs_log_runs WHERE site_no = ? ORDER BY seq_lo DESC LIMIT 1"),
                            arguments: [siteNo]).map { UInt64(sql: $0) } ?? 0
     }
 
     /// The condition selecting the runs of `?1` that hold a number in `?2...?3`.
     private static let overlapping = """
         site_no = ?1 AND seq_lo <= ?3 AND seq_hi >= ?2
-        AND seq_lo >= IFNULL((SELECT seq_lo FROM fs_change_runs WHERE site_no = ?1 AND seq_lo <= ?2 ORDER BY seq_lo DESC LIMIT 1), ?2)
+        AND seq_lo >= IFNULL((SELECT seq_lo FROM fs_log_runs WHERE site_no = ?1 AND seq_lo <= ?2 ORDER BY seq_lo DESC LIMIT 1), ?2)
         """
 
     /// The arguments of ``overlapping``; nil when the range starts above every possible
@@ -199,7 +60,7 @@ enum ChangeLog {
     static func forEachRun(_ db: Database, siteNo: Int64, overlapping range: ClosedRange<UInt64>, _ body: (LogRun) throws -> Void) throws {
         guard let arguments = arguments(siteNo, range) else { return }
         let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-            SELECT seq_lo, seq_hi, arrival, records FROM fs_change_runs WHERE \(overlapping) ORDER BY seq_lo
+            SELECT seq_lo, seq_hi, arrival, records FROM fs_log_runs WHERE \(overlapping) ORDER BY seq_lo
             """), arguments: arguments)
         while let row = try rows.next() {
             try body(try LogRun(siteNo: siteNo, low: UInt64(sql: row[0]), high: UInt64(sql: row[1]), firstArrival: row[2],
@@ -214,7 +75,7 @@ enum ChangeLog {
 
     /// Calls `body` with every run of the log, by (site number, first sequence).
     static func forEachRun(_ db: Database, _ body: (LogRun) throws -> Void) throws {
-        let rows = try Row.fetchCursor(db, sql: "SELECT site_no, seq_lo, seq_hi, arrival, records FROM fs_change_runs ORDER BY site_no, seq_lo")
+        let rows = try Row.fetchCursor(db, sql: "SELECT site_no, seq_lo, seq_hi, arrival, records FROM fs_log_runs ORDER BY site_no, seq_lo")
         while let row = try rows.next() {
             try body(try LogRun(siteNo: row[0], low: UInt64(sql: row[1]), high: UInt64(sql: row[2]), firstArrival: row[3],
                                 bytes: [UInt8](row[4] as Data)))
@@ -234,7 +95,7 @@ enum ChangeLog {
         var keys: [(arrival: Int64, siteNo: Int64, sequence: UInt64)] = []
         for (siteNo, range) in ranges {
             try forEachRun(db, siteNo: siteNo, overlapping: range) { run in
-                try run.forEach { sequence, arrival, _ in
+                try run.forEachArrival { sequence, arrival in
                     if range.contains(sequence) { keys.append((arrival, siteNo, sequence)) }
                 }
             }
@@ -250,7 +111,7 @@ enum ChangeLog {
     private static func each(of run: LogRun, in range: ClosedRange<UInt64>, _ body: (LogEntry) throws -> Void) throws {
         try run.forEach { sequence, arrival, record in
             guard range.contains(sequence) else { return }
-            try body(LogEntry(siteNo: run.siteNo, sequence: sequence, arrival: arrival, record: run.bytes[record]))
+            try body(LogEntry(siteNo: run.siteNo, sequence: sequence, arrival: arrival, record: record))
         }
     }
 
@@ -258,7 +119,7 @@ enum ChangeLog {
     static func count(_ db: Database, siteNo: Int64, in range: ClosedRange<UInt64>) throws -> Int {
         guard let arguments = arguments(siteNo, range) else { return 0 }
         return try Int.fetchOne(db.cachedStatement(sql: """
-            SELECT IFNULL(SUM(MIN(seq_hi, ?3) - MAX(seq_lo, ?2) + 1), 0) FROM fs_change_runs WHERE \(overlapping)
+            SELECT IFNULL(SUM(MIN(seq_hi, ?3) - MAX(seq_lo, ?2) + 1), 0) FROM fs_log_runs WHERE \(overlapping)
             """), arguments: arguments) ?? 0
     }
 
@@ -266,7 +127,7 @@ enum ChangeLog {
     /// in order: what the contiguous counter advances over (``SiteDirectory/advanceAndSave(_:)``).
     static func heldRanges(_ db: Database, siteNo: Int64, overlapping range: ClosedRange<UInt64>) throws -> RowCursor? {
         guard let arguments = arguments(siteNo, range) else { return nil }
-        return try Row.fetchCursor(db.cachedStatement(sql: "SELECT seq_lo, seq_hi FROM fs_change_runs WHERE \(overlapping) ORDER BY seq_lo"),
+        return try Row.fetchCursor(db.cachedStatement(sql: "SELECT seq_lo, seq_hi FROM fs_log_runs WHERE \(overlapping) ORDER BY seq_lo"),
                                    arguments: arguments)
     }
 
@@ -274,7 +135,7 @@ enum ChangeLog {
     /// keeps its part outside.
     static func delete(_ db: Database, siteNo: Int64, in range: ClosedRange<UInt64>) throws {
         for run in try runs(db, siteNo: siteNo, overlapping: range) {
-            try db.cachedStatement(sql: "DELETE FROM fs_change_runs WHERE site_no = ? AND seq_lo = ?").execute(arguments: [siteNo, run.low.sql])
+            try db.cachedStatement(sql: "DELETE FROM fs_log_runs WHERE site_no = ? AND seq_lo = ?").execute(arguments: [siteNo, run.low.sql])
             if run.low < range.lowerBound, let before = try run.keeping(run.low...(range.lowerBound - 1)) { try insert(db, before) }
             if run.high > range.upperBound, let after = try run.keeping((range.upperBound + 1)...run.high) { try insert(db, after) }
         }
@@ -288,31 +149,31 @@ enum ChangeLog {
 
     /// The statement writing a run, its arguments in order: site number, first and last
     /// sequence, first arrival, bytes. ``RowStore`` binds it through the C API.
-    static let insertSQL = "INSERT INTO fs_change_runs(site_no, seq_lo, seq_hi, arrival, records) VALUES (?, ?, ?, ?, ?)"
+    static let insertSQL = "INSERT INTO fs_log_runs(site_no, seq_lo, seq_hi, arrival, records) VALUES (?, ?, ?, ?, ?)"
 }
 
-/// Looks up single changes of the log by (site number, sequence), keeping the run last
-/// read of each site: an export in arrival order and a re-delivered bundle's duplicate
-/// checks read one run's changes one after another.
+/// Looks up single changes of the log by (site number, sequence), keeping the records of
+/// the run last read of each site: an export in arrival order and a re-delivered bundle's
+/// duplicate checks read one run's changes one after another, and a run's records are
+/// each written against the one before (``LogRun``), so they are put back once per run.
 final class LogLookup {
     let db: Database
-    private var lastRun: [Int64: LogRun] = [:]
+    private var lastRun: [Int64: (low: UInt64, records: [[UInt8]])] = [:]
 
     init(db: Database) { self.db = db }
 
     /// The record logged under (`siteNo`, `sequence`), nil when the log lacks it.
     func record(siteNo: Int64, sequence: UInt64) throws -> ArraySlice<UInt8>? {
-        let run: LogRun
-        if let last = lastRun[siteNo], last.low <= sequence, sequence <= last.high {
-            run = last
-        } else {
-            guard let found = try ChangeLog.runs(db, siteNo: siteNo, overlapping: sequence...sequence).first else { return nil }
-            lastRun[siteNo] = found
-            run = found
+        if let last = lastRun[siteNo], last.low <= sequence, sequence - last.low < UInt64(last.records.count) {
+            return last.records[Int(sequence - last.low)][...]
         }
-        var found: Range<Int>?
-        try run.forEach { s, _, record in if s == sequence { found = record } }
-        return found.map { run.bytes[$0] }
+        guard let found = try ChangeLog.runs(db, siteNo: siteNo, overlapping: sequence...sequence).first else { return nil }
+        var records: [[UInt8]] = []
+        records.reserveCapacity(Int(found.high - found.low + 1))
+        try found.forEach { _, _, record in records.append(Array(record)) }
+        lastRun[siteNo] = (found.low, records)
+        guard found.low <= sequence, sequence - found.low < UInt64(records.count) else { return nil }
+        return records[Int(sequence - found.low)][...]
     }
 
     /// Forgets the runs read: needed once the log was written.

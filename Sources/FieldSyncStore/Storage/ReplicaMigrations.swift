@@ -234,18 +234,16 @@ enum ReplicaMigrations {
             // The existing entries, joined into runs where consecutive numbers were logged in
             // order. The old table is dropped, so that a process of an earlier release still
             // running fails on its next log write instead of writing where no one reads.
-            var open: LogRun?
+            var open: LegacyLogRun?
             let rows = try Row.fetchCursor(db, sql: "SELECT site_no, seq, arrival, record FROM fs_changes ORDER BY site_no, seq")
             while let row = try rows.next() {
                 let siteNo: Int64 = row[0], sequence = UInt64(sql: row[1]), arrival: Int64 = row[2]
                 let record = [UInt8](row[3] as Data)
-                try record.withUnsafeBytes { bytes in
-                    if open?.siteNo == siteNo, open!.append(sequence: sequence, arrival: arrival, record: bytes) { return }
-                    if let open { try ChangeLog.insert(db, open) }
-                    open = LogRun(siteNo: siteNo, sequence: sequence, arrival: arrival, record: bytes)
-                }
+                if open?.siteNo == siteNo, open!.append(sequence: sequence, arrival: arrival, record: record) { continue }
+                try open?.insert(db)
+                open = LegacyLogRun(siteNo: siteNo, sequence: sequence, arrival: arrival, record: record)
             }
-            if let open { try ChangeLog.insert(db, open) }
+            try open?.insert(db)
             try db.execute(sql: "DROP TABLE fs_changes")
         }
         migrator.registerMigration("v6 the merge state in the user row") { db in
@@ -285,6 +283,36 @@ enum ReplicaMigrations {
                 -- next merge instead of writing merge state where no one reads it.
                 DROP TABLE fs_rows;
                 """)
+        }
+        migrator.registerMigration("v7 a denser change log") { db in
+            try db.execute(sql: """
+                -- The log's runs with each change written against the one before it (LogRun):
+                -- the origin once per run, the sequence implied, the stamp as a step, and the
+                -- leading bytes of the record the previous change shares (the table; the row,
+                -- cell after cell) left out. v5's runs kept each record whole, about 85 bytes
+                -- a change; they were the largest part of what SQLite alone needs to write a
+                -- merge's records (issue 10).
+                CREATE TABLE fs_log_runs(
+                    site_no INTEGER NOT NULL,
+                    seq_lo INTEGER NOT NULL,
+                    seq_hi INTEGER NOT NULL,
+                    arrival INTEGER NOT NULL,
+                    records BLOB NOT NULL,
+                    PRIMARY KEY(site_no, seq_lo)) WITHOUT ROWID;
+                """)
+            // Every change again, joined into runs by the same rule as a merge's. The old
+            // table is dropped, so that a process of an earlier release still running fails
+            // on its next log write instead of writing where no one reads.
+            var open: LogRun?
+            try LegacyLogRun.forEachEntry(db) { siteNo, sequence, arrival, record in
+                try record.withUnsafeBytes { bytes in
+                    if open?.siteNo == siteNo, open!.append(sequence: sequence, arrival: arrival, record: bytes) { return }
+                    if let open { try ChangeLog.insert(db, open) }
+                    open = try LogRun(siteNo: siteNo, sequence: sequence, arrival: arrival, record: bytes)
+                }
+            }
+            if let open { try ChangeLog.insert(db, open) }
+            try db.execute(sql: "DROP TABLE fs_change_runs")
         }
         return migrator
     }

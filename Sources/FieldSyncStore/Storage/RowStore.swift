@@ -45,7 +45,7 @@ final class RowStore {
     /// The run that holds or would precede a number: the last starting at or below it.
     private var runSelect: RawStatement {
         get throws {
-            try prepared(\.runSelectStatement, "SELECT seq_hi FROM fs_change_runs WHERE site_no = ? AND seq_lo <= ? ORDER BY seq_lo DESC LIMIT 1")
+            try prepared(\.runSelectStatement, "SELECT seq_hi FROM fs_log_runs WHERE site_no = ? AND seq_lo <= ? ORDER BY seq_lo DESC LIMIT 1")
         }
     }
 
@@ -129,7 +129,9 @@ final class RowStore {
         if covered { return false }
         recordWriter.removeAll()
         change.encode(into: &recordWriter)
-        let run = recordWriter.bytes.withUnsafeBytes { LogRun(siteNo: siteNo, sequence: change.sequence, arrival: arrival, record: $0) }
+        let run = try recordWriter.bytes.withUnsafeBytes { record in
+            try LogRun(siteNo: siteNo, sequence: change.sequence, arrival: arrival, record: record)
+        }
         try write(run)
         return true
     }
@@ -144,7 +146,7 @@ final class RowStore {
         try recordWriter.bytes.withUnsafeBytes { (record: UnsafeRawBufferPointer) throws -> Void in
             if openRuns[siteNo]?.append(sequence: change.sequence, arrival: arrival, record: record) == true { return }
             if let full = openRuns[siteNo] { try write(full) }
-            openRuns[siteNo] = LogRun(siteNo: siteNo, sequence: change.sequence, arrival: arrival, record: record)
+            openRuns[siteNo] = try LogRun(siteNo: siteNo, sequence: change.sequence, arrival: arrival, record: record)
         }
     }
 
