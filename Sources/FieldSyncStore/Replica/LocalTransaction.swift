@@ -131,8 +131,7 @@ public struct LocalTransaction {
     /// Places the row for the feed and, at a station, refuses a write outside its scope.
     private mutating func placeAndCheck(_ table: TableCatalog, rowID: String, existed: Bool, values: [Value],
                                         beforeValues: [Value], changes: [Change]) throws -> FeedPlace? {
-        guard var filer, let scope = replica.scope else { return nil }
-        defer { self.filer = filer }
+        guard let filer, let scope = replica.scope else { return nil }
         let place = try filer.place(table, rowID: rowID, values: values)
         if let caseID = place.caseID, let moved = try Evictions.township(ofEvicted: caseID, db) {
             throw StoreError.unauthorized(Evictions.violation(table.schema.name, rowID, household: caseID, movedTo: moved))
@@ -140,7 +139,7 @@ public struct LocalTransaction {
         if let township = scope.township {
             try ScopeCheck(township: township).check(table, rowID: rowID, existed: existed, isDeleted: false, before: nil, after: place,
                                                      beforeValues: beforeValues, afterValues: values,
-                                                     changes: changes[...], filer: &filer)
+                                                     changes: changes[...], filer: filer)
         }
         return place
     }

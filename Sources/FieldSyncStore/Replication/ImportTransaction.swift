@@ -245,8 +245,7 @@ public struct ImportTransaction {
     private mutating func file(_ table: TableCatalog, _ rowID: String, state: RowState,
                                before: (existed: Bool, deleted: Bool, values: [Value]),
                                logged: [LoggedChange], changes: ArraySlice<Change>) throws {
-        guard var filer else { return }
-        defer { self.filer = filer }
+        guard let filer else { return }
         // At a hub, a merged change may move a case (a county's or province's transfer, T5).
         let isCase = table.schema.name == filer.declaration.caseTable && scope?.township == nil
         let heldBy = isCase ? try filer.township(ofCase: rowID) : nil
@@ -269,7 +268,7 @@ public struct ImportTransaction {
         if place.rowScope == .unknown, let previous { place = previous }
         if let check = mergeGuard.scope {
             try check.check(table, rowID: rowID, existed: before.existed, isDeleted: state.isDeleted, before: previous, after: place,
-                            beforeValues: before.values, afterValues: state.values, changes: changes, filer: &filer)
+                            beforeValues: before.values, afterValues: state.values, changes: changes, filer: filer)
         }
         if isCase, let heldBy, let now = try filer.township(ofCase: rowID), now != heldBy {
             try followMove(of: rowID, from: heldBy, to: now, logged: logged, filer: filer)

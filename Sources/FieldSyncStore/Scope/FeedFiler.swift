@@ -17,7 +17,11 @@ struct FeedPlace: Equatable {
 ///
 /// A run is consecutive sequences of one origin on one row, filed as one entry: a bulk
 /// import writes one feed entry per row, not one per cell.
-struct FeedFiler {
+///
+/// A class: everything it holds is shared by whoever files in the transaction, and as a
+/// struct of six references it was copied out of the transaction and back for every row
+/// merged, which a profile of a bulk import put at 3% of it.
+final class FeedFiler {
     let db: Database
     let catalog: Catalog
     let declaration: any ScopeDeclaration
@@ -48,7 +52,7 @@ struct FeedFiler {
     }
 
     /// The township holding `household`, nil when the replica has never held it.
-    mutating func township(ofCase household: String) throws -> String? {
+    func township(ofCase household: String) throws -> String? {
         if let known = cache.cases[CaseKey(household)]?.township { return known }
         let select = try statements.townshipSelect
         select.bind(1, text: household)
@@ -67,7 +71,7 @@ struct FeedFiler {
     /// each bundle's edits of a household once per import, so the cache is cold, and a
     /// blind upsert rewrote the same township into a page of `fs_case` for every edit,
     /// one more page for the commit to write.
-    mutating func setTownship(_ township: String, ofCase household: String) throws {
+    func setTownship(_ township: String, ofCase household: String) throws {
         if try self.township(ofCase: household) == township { return }
         let upsert = try statements.townshipUpsert
         upsert.bind(1, text: household)
@@ -80,21 +84,21 @@ struct FeedFiler {
     /// recorded for it. Needed after rows were removed outside the filer, and after a
     /// savepoint rolled back writes the cache had seen (it would otherwise skip writing
     /// them again).
-    mutating func forgetCached() { cache.cases.removeAll() }
+    func forgetCached() { cache.cases.removeAll() }
 
     /// Places a row from its current values (schema order), updating the case table first
     /// when the row is a household that names its township.
-    mutating func place(_ table: TableCatalog, rowID: String, values: [Value]) throws -> FeedPlace {
+    func place(_ table: TableCatalog, rowID: String, values: [Value]) throws -> FeedPlace {
         try place(table, rowID: rowID, values: values, recording: true)
     }
 
     /// Places a row like ``place(_:rowID:values:)`` without recording a household's township
     /// (a read, such as a digest of one township).
-    mutating func peek(_ table: TableCatalog, rowID: String, values: [Value]) throws -> FeedPlace {
+    func peek(_ table: TableCatalog, rowID: String, values: [Value]) throws -> FeedPlace {
         try place(table, rowID: rowID, values: values, recording: false)
     }
 
-    private mutating func place(_ table: TableCatalog, rowID: String, values: [Value], recording: Bool) throws -> FeedPlace {
+    private func place(_ table: TableCatalog, rowID: String, values: [Value], recording: Bool) throws -> FeedPlace {
         var ownTownship: String?
         if table.schema.name == declaration.caseTable,
            let index = table.columnIndex[declaration.caseTownshipColumn], case let .text(code) = values[index] {
@@ -280,7 +284,7 @@ extension FeedFiler {
     /// consecutive entries of one row and placing each row by its current values: how a log
     /// written before feeds existed is filed, and how a rebuilt replica's own changes are
     /// filed again.
-    mutating func fileLog(_ entries: ((LogEntry) throws -> Void) throws -> Void, store: RowStore) throws {
+    func fileLog(_ entries: ((LogEntry) throws -> Void) throws -> Void, store: RowStore) throws {
         var decoder = ChangeDecoder()
         var current: (key: RowKey, place: FeedPlace)?
         var run: [LoggedChange] = []
@@ -299,7 +303,7 @@ extension FeedFiler {
     }
 
     /// Records every visible household's township, so that rows filed next find theirs.
-    mutating func placeEveryCase(store: RowStore) throws {
+    func placeEveryCase(store: RowStore) throws {
         guard let cases = catalog.tables[declaration.caseTable] else { return }
         for id in try String.fetchAll(db, sql: "SELECT \"id\" FROM \(TableCatalog.quote(cases.schema.name))") {
             _ = try place(cases, rowID: id, values: try store.load(cases, id).values)

@@ -9,7 +9,7 @@ import GRDB
 /// (its history), so a rebuild brings their rows back (P8).
 enum FeedRebuild {
     static func afterRebuild(_ db: Database, catalog: Catalog, declaration: any ScopeDeclaration, ownSiteNo: Int64) throws {
-        var filer = FeedFiler(db: db, catalog: catalog, declaration: declaration)
+        let filer = FeedFiler(db: db, catalog: catalog, declaration: declaration)
         try db.execute(sql: "DELETE FROM fs_feed_entries WHERE site_no = ?", arguments: [ownSiteNo])
         let store = RowStore(db: db)
         try filer.placeEveryCase(store: store)

@@ -14,7 +14,7 @@ extension Replica {
         if try setting(Self.feedFiledKey) != nil { return }
         try write { db in
             if try String.fetchOne(db, sql: "SELECT value FROM fs_settings WHERE key = ?", arguments: [Self.feedFiledKey]) != nil { return }
-            var filer = FeedFiler(db: db, catalog: catalog, declaration: scope.declaration)
+            let filer = FeedFiler(db: db, catalog: catalog, declaration: scope.declaration)
             let store = RowStore(db: db)
             // Households first, so that every row of a case finds its township.
             try filer.placeEveryCase(store: store)
@@ -51,7 +51,7 @@ extension Replica {
     public func digest(township: String) throws(StoreError) -> String {
         guard let scope else { throw StoreError.invalidChange(table: "", reason: "this replica does not know where rows belong") }
         return try digest(of: catalog) { db, table, rowID, values in
-            var filer = FeedFiler(db: db, catalog: self.catalog, declaration: scope.declaration)
+            let filer = FeedFiler(db: db, catalog: self.catalog, declaration: scope.declaration)
             let place = try filer.peek(table, rowID: rowID, values: values)
             return ScopeCode.covers(township, place.scope) || place.scope == FeedFiler.countyScope
         }

@@ -30,7 +30,7 @@ public struct ScopeCheck: Sendable {
     /// Checks one row a station's changes touched. `before`/`after` are the row's values
     /// before and after the changes (schema order); `changes` the station's changes to it.
     func check(_ table: TableCatalog, rowID: String, existed: Bool, isDeleted: Bool, before: FeedPlace?, after: FeedPlace,
-               beforeValues: [Value], afterValues: [Value], changes: ArraySlice<Change>, filer: inout FeedFiler) throws {
+               beforeValues: [Value], afterValues: [Value], changes: ArraySlice<Change>, filer: FeedFiler) throws {
         let name = table.schema.name
         if name == filer.declaration.caseTable, let index = table.columnIndex[filer.declaration.caseTownshipColumn] {
             let was = beforeValues[index], now = afterValues[index]
@@ -51,7 +51,7 @@ public struct ScopeCheck: Sendable {
         // another county's case: taken only when made before the county learned (P5).
         if name == filer.declaration.caseTable, ScopeCode.isCounty(township), let index = table.columnIndex[filer.declaration.caseTownshipColumn],
            existed, case let .text(was) = beforeValues[index], !covers(was) {
-            try requireMadeWhileHeld(rowID, holder: was, table: name, rowID: rowID, changes: changes, filer: &filer)
+            try requireMadeWhileHeld(rowID, holder: was, table: name, rowID: rowID, changes: changes, filer: filer)
         }
         // Every household the row names through any link must be the writer's, before the
         // changes and after: a row may neither point into another case nor be moved out of one.
@@ -69,7 +69,7 @@ public struct ScopeCheck: Sendable {
                         reasonZh: "该记录关联的户 \(household) 不在本库中：乡镇社工站只能办理本乡镇的个案"))
                 }
                 if !covers(holder) {
-                    try requireMadeWhileHeld(household, holder: holder, table: name, rowID: rowID, changes: changes, filer: &filer)
+                    try requireMadeWhileHeld(household, holder: holder, table: name, rowID: rowID, changes: changes, filer: filer)
                 }
             }
         }
@@ -94,7 +94,7 @@ public struct ScopeCheck: Sendable {
                     reasonZh: "该记录所属的户 \(household) 不在本库中：乡镇社工站只能办理本乡镇的个案"))
             }
             guard !covers(holder) else { return }
-            try requireMadeWhileHeld(household, holder: holder, table: name, rowID: rowID, changes: changes, filer: &filer)
+            try requireMadeWhileHeld(household, holder: holder, table: name, rowID: rowID, changes: changes, filer: filer)
         case .unknown:
             // A change to a row the hub holds deleted is invisible anyway; a live row must
             // be placed, or no station would ever receive it.
@@ -110,7 +110,7 @@ public struct ScopeCheck: Sendable {
     /// Refuses `changes` to a case held by `holder`, outside the writer's scope, unless each
     /// was made while the case was the writer's own (P5).
     private func requireMadeWhileHeld(_ household: String, holder: String, table name: String, rowID: String,
-                                      changes: ArraySlice<Change>, filer: inout FeedFiler) throws {
+                                      changes: ArraySlice<Change>, filer: FeedFiler) throws {
         let scope = ScopeCode.condition("scope", township)
         let position = try Int64.fetchOne(filer.db.cachedStatement(sql: """
             SELECT MAX(pos) FROM fs_feed_entries WHERE \(scope.sql) AND case_id = ? AND pinned = 1

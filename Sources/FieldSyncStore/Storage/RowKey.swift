@@ -1,3 +1,5 @@
+import Foundation
+
 /// A row of one table, compared as SQLite compares keys: by their UTF-8 bytes.
 ///
 /// Swift's `String ==` treats canonically equivalent text as equal ("é" as one code point
@@ -8,7 +10,7 @@ struct RowKey: Hashable {
     let rowID: String
 
     static func == (a: RowKey, b: RowKey) -> Bool {
-        a.rowID.utf8.elementsEqual(b.rowID.utf8) && a.table.utf8.elementsEqual(b.table.utf8)
+        a.rowID.isSameRowID(as: b.rowID) && a.table.isSameRowID(as: b.table)
     }
 
     func hash(into hasher: inout Hasher) {
@@ -40,5 +42,17 @@ struct CaseKey: Hashable {
 
 extension String {
     /// Whether two row ids are the same row (their UTF-8 bytes are equal), as SQLite sees them.
-    func isSameRowID(as other: String) -> Bool { utf8.elementsEqual(other.utf8) }
+    ///
+    /// Compared with `memcmp` where both strings' bytes are contiguous (every native
+    /// string): `elementsEqual` over the UTF-8 views walks them an index at a time, and a
+    /// bulk import compares a row id or a case id for every change.
+    func isSameRowID(as other: String) -> Bool {
+        let contiguous = utf8.withContiguousStorageIfAvailable { a in
+            other.utf8.withContiguousStorageIfAvailable { b in
+                a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+            }
+        }
+        if let contiguous = contiguous ?? nil { return contiguous }
+        return utf8.elementsEqual(other.utf8)
+    }
 }

@@ -18,8 +18,10 @@ final class RowStore {
     /// not allocate.
     private var recordWriter = ByteWriter(capacity: 256)
     /// The log run each origin's next change may join (``LogRun``), written when the next
-    /// change does not join it and by ``flushLog()``.
-    private var openRuns: [Int64: LogRun] = [:]
+    /// change does not join it and by ``flushLog()``. An array searched by origin: a batch
+    /// holds a few origins, and a run mutated in place in an array is not copied (in a
+    /// dictionary, appending through the optional subscript copied the run's buffers).
+    private var openRuns: [LogRun] = []
     /// Single changes read back for duplicate checks: a re-delivered bundle checks one
     /// run's changes one after another.
     private lazy var lookup = LogLookup(db: db)
@@ -144,9 +146,14 @@ final class RowStore {
         recordWriter.removeAll()
         change.encode(into: &recordWriter)
         try recordWriter.bytes.withUnsafeBytes { (record: UnsafeRawBufferPointer) throws -> Void in
-            if openRuns[siteNo]?.append(sequence: change.sequence, arrival: arrival, record: record) == true { return }
-            if let full = openRuns[siteNo] { try write(full) }
-            openRuns[siteNo] = try LogRun(siteNo: siteNo, sequence: change.sequence, arrival: arrival, record: record)
+            guard let i = openRuns.firstIndex(where: { $0.siteNo == siteNo }) else {
+                openRuns.append(try LogRun(siteNo: siteNo, sequence: change.sequence, arrival: arrival, record: record))
+                return
+            }
+            if openRuns[i].append(sequence: change.sequence, arrival: arrival, record: record) { return }
+            let next = try LogRun(siteNo: siteNo, sequence: change.sequence, arrival: arrival, record: record)
+            try write(openRuns[i])
+            openRuns[i] = next
         }
     }
 
@@ -160,7 +167,7 @@ final class RowStore {
     /// Writes the open runs.
     func flushLog() throws {
         guard !openRuns.isEmpty else { return }
-        for run in openRuns.values { try write(run) }
+        for run in openRuns { try write(run) }
         openRuns.removeAll(keepingCapacity: true)
     }
 
