@@ -292,11 +292,45 @@ final class ChangeLogTests: XCTestCase {
         XCTAssertThrowsError(try LogRun(siteNo: 1, low: 5, high: 6, firstArrival: 10, bytes: Array(run.bytes.dropLast())))
         XCTAssertThrowsError(try LogRun(siteNo: 1, low: 5, high: 6, firstArrival: 10, bytes: Array(run.bytes.prefix(LogRun.originCount))))
         // The second change claims more shared bytes than the first change's body has.
+        XCTAssertThrowsError(try LogRun(siteNo: 1, low: 5, high: 6, firstArrival: -1, bytes: run.bytes), "an arrival below the first")
+        var stepped = run.bytes
+        stepped[LogRun.originCount] = 1
+        XCTAssertThrowsError(try LogRun(siteNo: 1, low: 5, high: 6, firstArrival: 10, bytes: stepped), "the first change stepped away from the run's arrival")
         // (Its entry: the arrival step, then the shared count, one byte each here.)
         var overlong = run.bytes
         XCTAssertEqual(overlong[secondEntry], 2)
         overlong[secondEntry + 1] = 0x7F
         XCTAssertThrowsError(try LogRun(siteNo: 1, low: 5, high: 6, firstArrival: 10, bytes: overlong))
+    }
+
+    /// Both log formats byte for byte, for two cells of one row: v7's (``LogRun``, what the
+    /// store writes) and v5's (``LegacyLogRun``, what files of v5 and v6 hold and the v7
+    /// migration reads). A change to either encoding fails here, not in a county's files.
+    func testTheLogFormatsAreFrozen() throws {
+        let five = record(cell("h1", "address", .text("a"), stamp: 100, sequence: 5))
+        let six = record(cell("h1", "phone", .text("b"), stamp: 101, sequence: 6))
+        var run = try five.withUnsafeBytes { try LogRun(siteNo: 1, sequence: 5, arrival: 10, record: $0) }
+        XCTAssertTrue(six.withUnsafeBytes { run.append(sequence: 6, arrival: 12, record: $0) })
+        // The origin; then per change the arrival step, the shared count (17: the table, the
+        // row, the kind and the column's first length byte), the rest of the body, the
+        // stamp's zigzag step (100 → c8 01, then 1 → 02) and the base flag.
+        XCTAssertEqual(Hex.encode(run.bytes), "01010101010101010101010101010101" + "00001f0009686f757365686f6c6400026831010007616464726573730300000001" +
+                       "61c80100" + "02110c0570686f6e650300000001620200")
+
+        let legacy = "00400009686f757365686f6c640002683101000761646472657373030000000161000000000000006401010101010101010101010101010101"
+            + "000000000000000500023e0009686f757365686f6c640002683101000570686f6e65030000000162000000000000006501010101010101010101010101010101"
+            + "000000000000000600"
+        var old = LegacyLogRun(siteNo: 1, sequence: 5, arrival: 10, record: five)
+        XCTAssertTrue(old.append(sequence: 6, arrival: 12, record: six))
+        XCTAssertEqual(Hex.encode(old.bytes), legacy)
+        let queue = try DatabaseQueue()
+        var read: [String] = []
+        try queue.write { db in
+            try db.execute(sql: "CREATE TABLE fs_change_runs(site_no INTEGER NOT NULL, seq_lo INTEGER NOT NULL, seq_hi INTEGER NOT NULL, arrival INTEGER NOT NULL, records BLOB NOT NULL, PRIMARY KEY(site_no, seq_lo)) WITHOUT ROWID")
+            try db.execute(sql: "INSERT INTO fs_change_runs VALUES (1, 5, 6, 10, x'\(legacy)')")
+            try LegacyLogRun.forEachEntry(db) { siteNo, sequence, arrival, record in read.append("\(siteNo) \(sequence) \(arrival) \(Hex.encode(Array(record)))") }
+        }
+        XCTAssertEqual(read, ["1 5 10 \(Hex.encode(five))", "1 6 12 \(Hex.encode(six))"])
     }
 
     /// Only a canonical change record is logged, and a run holds one origin: what the log
@@ -335,15 +369,17 @@ final class ChangeLogTests: XCTestCase {
                      stamp: HybridTimestamp(rawValue: 11), origin: TestSchema.site(1), sequence: $0) },
             { self.cell("h", "a", .integer(.max), stamp: 11, sequence: $0) },
         ]
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededGenerator(seed: 0x10_6)
         for round in 0..<40 {
             let count = round == 0 ? shapes.count : Int.random(in: 1...30, using: &generator)
             let low = UInt64.random(in: 1...1_000, using: &generator)
             let expected = (0..<count).map { i in record((round == 0 ? shapes[i] : shapes.randomElement(using: &generator)!)(low + UInt64(i))) }
             var runs: [LogRun] = []
             var arrival: Int64 = 100
+            var arrivals: [Int64] = []
             for (i, bytes) in expected.enumerated() {
                 arrival += Int64.random(in: 1...3, using: &generator)
+                arrivals.append(arrival)
                 let sequence = low + UInt64(i)
                 if !runs.isEmpty, bytes.withUnsafeBytes({ runs[runs.count - 1].append(sequence: sequence, arrival: arrival, record: $0) }) { continue }
                 runs.append(try bytes.withUnsafeBytes { try LogRun(siteNo: 1, sequence: sequence, arrival: arrival, record: $0) })
@@ -357,6 +393,9 @@ final class ChangeLogTests: XCTestCase {
                     let upper = UInt64.random(in: lower...run.high, using: &generator)
                     let part = try XCTUnwrap(try again.keeping(lower...upper))
                     XCTAssertEqual(try records(of: part), Array(expected[Int(lower - low)...Int(upper - low)]))
+                    var partArrivals: [Int64] = []
+                    try part.forEachArrival { _, arrival in partArrivals.append(arrival) }
+                    XCTAssertEqual(partArrivals, Array(arrivals[Int(lower - low)...Int(upper - low)]))
                 }
             }
             XCTAssertEqual(read, expected, "round \(round)")

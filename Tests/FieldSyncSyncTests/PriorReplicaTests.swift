@@ -164,6 +164,43 @@ final class PriorReplicaTests: XCTestCase {
         }
     }
 
+    /// The store's log is rewritten twice on the way from these files: into runs (v5) and
+    /// into runs whose changes are written against the one before (v7). Every change the
+    /// file held comes back under its origin and number with its record byte for byte, and
+    /// both earlier tables are gone, so that a process of an earlier release still running
+    /// across the upgrade fails on its next log write instead of logging where no one reads.
+    func testEveryLoggedChangeComesBackByteForByteAndAnEarlierReleasesLogWriteFails() throws {
+        TestLogging.bootstrap()
+        for prior in Self.priors {
+            let temp = TemporaryFolder("fieldsync-prior")
+            defer { temp.cleanUp() }
+            let dir = try copy(prior, into: temp)
+            let path = NodeFolder(dir).replicaPath
+            let logged = try DatabaseQueue(path: path).read { db in
+                try Row.fetchAll(db, sql: "SELECT s.site_id, c.seq, c.record FROM fs_changes c JOIN fs_sites s USING (site_no) ORDER BY c.arrival")
+                    .map { (origin: SiteID(bytes: [UInt8]($0[0] as Data))!, sequence: UInt64(bitPattern: $0[1] as Int64), record: [UInt8]($0[2] as Data)) }
+            }
+            XCTAssertFalse(logged.isEmpty, "v\(prior.version)")
+            // The store alone, so that nothing a station does on opening (releasing cases it
+            // no longer holds) removes entries.
+            let replica = try Replica.open(at: path, schema: CaseworkSchema.schema, wallClock: SystemWallClock.now)
+            for (origin, changes) in Dictionary(grouping: logged, by: \.origin) {
+                let held = try replica.loggedChanges(origin: origin, in: 1...UInt64(Int64.max))
+                XCTAssertEqual(held.count, changes.count, "v\(prior.version)")
+                for change in changes {
+                    var writer = ByteWriter(capacity: 128)
+                    held[change.sequence]?.encode(into: &writer)
+                    XCTAssertEqual(writer.bytes, change.record, "v\(prior.version): \(origin) #\(change.sequence)")
+                }
+            }
+            let raw = try DatabaseQueue(path: path)
+            XCTAssertEqual(try raw.read { db in try Int.fetchOne(db, sql: "SELECT SUM(seq_hi - seq_lo + 1) FROM fs_log_runs") }, logged.count)
+            assertEarlierReleasesWriteFails(raw, missing: "fs_change_runs",
+                                            "INSERT INTO fs_change_runs(site_no, seq_lo, seq_hi, arrival, records) VALUES (1, 999999, 999999, 1, x'00')")
+            assertEarlierReleasesWriteFails(raw, missing: "fs_changes", "INSERT INTO fs_changes(site_no, seq, arrival, record) VALUES (1, 999999, 1, x'00')")
+        }
+    }
+
     /// The store's v6 migration moves each row's merge state (its cells) from `fs_rows` into
     /// the user row and each tombstone into `fs_tombstones`: every row's cells are there
     /// byte for byte afterwards, a row the earlier release deleted stays deleted (its delete

@@ -53,6 +53,7 @@ struct LegacyLogRun {
         while let row = try rows.next() {
             let siteNo: Int64 = row[0], low = UInt64(sql: row[1]), high = UInt64(sql: row[2])
             var arrival: Int64 = row[3]
+            guard arrival >= 0 else { throw StoreError.corrupt(reason: "a change log run of store version 5 is damaged") }
             let bytes = [UInt8](row[4] as Data)
             var offset = 0
             var sequence = low

@@ -78,6 +78,7 @@ struct LogRun {
         self.bytes = bytes
         lastArrival = firstArrival
         guard high >= low else { throw StoreError.corrupt(reason: "a change log run ends before it starts") }
+        guard firstArrival >= 0 else { throw StoreError.corrupt(reason: "a change log run arrived before the first arrival") }
         var count: UInt64 = 0
         try forEachArrival { _, arrival in
             count += 1
@@ -162,7 +163,9 @@ struct LogRun {
             let step = try Self.uvarint(bytes, &offset)
             let shared = try Self.uvarint(bytes, &offset)
             let suffix = try Self.uvarint(bytes, &offset)
-            guard step <= UInt64(Int64.max - arrival), shared <= UInt64(bodyCount), suffix <= UInt64(bytes.count - offset) else {
+            // The first change arrived at the run's arrival and shares nothing; no body is empty.
+            guard step <= UInt64(Int64.max - arrival), sequence != low || step == 0, shared <= UInt64(bodyCount),
+                  suffix <= UInt64(bytes.count - offset), shared + suffix > 0 else {
                 throw StoreError.corrupt(reason: "a change log run is truncated")
             }
             arrival += Int64(step)
