@@ -36,6 +36,9 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
     /// A change of the bundle is malformed for this replica's schema (an unknown table or
     /// column, a value of the wrong type, a number no station can have).
     case contentRefused(sender: String, StoreError, file: String)
+    /// The bundle merged, but the transaction it shared with the other files of its batch
+    /// (``Hub/merge(paths:progress:skipped:)``) could not be committed: nothing of it was kept.
+    case notSaved(file: String, StoreError)
     /// A1: the bundle carries a change whose origin is not its signer.
     case foreignChanges(sender: String, file: String)
     /// A2: a change number of the sender is already held with other content.
@@ -112,6 +115,8 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
             return "\(file): \(error)"
         case let .store(error):
             return "\(error)"
+        case let .notSaved(file, error):
+            return "\(file) 未能保存，未合并：请再次合并该文件 / \(file) was not merged: the hub could not save it with the other files merged at the same time (\(error)). Nothing of it was kept; merge the file again."
         case let .invalidInput(reason):
             return reason
         case .nothingToRepair:

@@ -53,7 +53,8 @@ struct Bench {
             --workload steady: N single-cell edits from 15 stations over N/10 rows the hub holds,
             1% concurrent edits of reviewed columns, against SQLite's changeset apply of the same updates:
             merged in one import, then end to end from per-station bundles (one per station per
-            100,000 edits), each verified, decrypted, inflated and merged in its own transaction, and the
+            100,000 edits), each verified, decrypted, inflated and merged in a savepoint of its own, committed
+            in batches as `hub merge` does (every 2 s of merging), and the
             floor of that: SQLite alone reading and writing each edited row and appending the feed entries
             and log runs the merge filed, in one transaction, one per bundle, and one per round of bundles.
             Example: swift run -c release fieldsync-bench --changes 1000000

@@ -2,6 +2,7 @@ import FieldSyncBundle
 import FieldSyncCore
 import FieldSyncDomain
 import FieldSyncStore
+import FieldSyncSync
 import Foundation
 
 /// Imports a bundle in a separate process, so that its peak memory (max RSS) is the
@@ -72,9 +73,11 @@ enum ChildImport {
     }
 
     /// In the child: merge each station bundle of `dir` into the hub replica at `dbPath`,
-    /// one import (one transaction) per bundle as a hub's intake does, each checked for its
-    /// station's origin and against the casework authority; print the seconds, the peak
-    /// memory, the changes merged, the conflicts recorded and the seconds committing.
+    /// one import (a savepoint) per bundle and one transaction per batch of bundles, as a
+    /// hub's intake does (``Hub/merge(paths:progress:skipped:)``, ``Hub/batchSeconds``),
+    /// each checked for its station's origin and against the casework authority; print the
+    /// seconds, the peak memory, the changes merged, the conflicts recorded and the
+    /// seconds committing.
     ///
     /// Less than `hub merge` does, so a lower bound of its time: no scope check (the
     /// workload's stations edit rows of every township, which a real station cannot), no A2
@@ -89,21 +92,33 @@ enum ChildImport {
             .scoped(by: CaseworkScope(), township: nil)
         let paths = try SteadyBundles.paths(in: dir)
         var (merged, conflicts) = (0, 0)
-        // From the end of the last batch to the import's return: the held rows written,
-        // the counters saved and the transaction committed (its WAL pages written and synced).
+        // From the end of each bundle's last batch to its import's return (the held rows
+        // written, the counters saved), and from the end of a batch of bundles to its
+        // transaction's commit (the WAL pages written and synced).
         var committing = 0.0
+        func since(_ start: DispatchTime) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 }
         let seconds = try FieldSyncBench.measure {
-            for path in paths {
-                let readable = try UnverifiedBundle.open(path: path).verify().openInOnePass(as: hubSite, key: key)
-                var lastBatch = DispatchTime.now()
-                let (_, report) = try replica.importChanges { tx in
-                    tx.mergeGuard = MergeGuard(onlyOrigin: readable.header.sender, authority: CaseworkAuthority(), writer: .station)
-                    try readable.forEachBatch { try tx.apply($0) }
-                    lastBatch = DispatchTime.now()
+            var next = 0
+            while next < paths.count {
+                let started = DispatchTime.now()
+                var ended = started
+                try replica.inOneTransaction {
+                    repeat {
+                        let readable = try UnverifiedBundle.open(path: paths[next]).verify().openInOnePass(as: hubSite, key: key)
+                        next += 1
+                        var lastBatch = DispatchTime.now()
+                        let (_, report) = try replica.importChanges { tx in
+                            tx.mergeGuard = MergeGuard(onlyOrigin: readable.header.sender, authority: CaseworkAuthority(), writer: .station)
+                            try readable.forEachBatch { try tx.apply($0) }
+                            lastBatch = DispatchTime.now()
+                        }
+                        committing += since(lastBatch)
+                        merged += report.applied + report.stale
+                        conflicts += report.conflicts
+                    } while next < paths.count && since(started) < Hub.batchSeconds
+                    ended = DispatchTime.now()
                 }
-                committing += Double(DispatchTime.now().uptimeNanoseconds - lastBatch.uptimeNanoseconds) / 1e9
-                merged += report.applied + report.stale
-                conflicts += report.conflicts
+                committing += since(ended)
             }
         }
         print(seconds, peakRSSKiB(), merged, conflicts, committing)

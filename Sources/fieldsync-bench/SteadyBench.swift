@@ -83,8 +83,9 @@ extension Bench {
         say(String(format: "  end to end / changeset apply %.2f   end to end / changeset apply per bundle %.2f   import peak memory %.1f MB",
                    e2eRate / peerRate, e2eRate / bundlePeerRate, child.maxRSSMB))
 
-        // The floor of what the bundles' merge wrote, one transaction per bundle as the hub
-        // merged them, and one per round of bundles (an intake that commits once per stick).
+        // The floor of what the bundles' merge wrote, one transaction per bundle (as a hub
+        // merged them before batches), and one per round of bundles (an intake that commits
+        // once per stick; `hub merge` commits a batch every `Hub.batchSeconds`).
         let bundleFloor = try FloorBaseline.replay(transactions: split.map(\.edits), table: "household", merged: e2eHub,
                                                    path: bundleFloorHub, warm: false)
         let bundleFloorRate = cells / bundleFloor.seconds
@@ -116,6 +117,7 @@ extension Bench {
                 "bundleFloorRatioToChangesetApplyPerBundle": bundleFloorRate / bundlePeerRate,
                 "endToEndRatioToBundleFloor": e2eRate / bundleFloorRate,
                 "roundFloor": roundFloor.json, "roundFloorRatioToChangesetApply": roundFloorRate / peerRate,
+                "endToEndRatioToRoundFloor": e2eRate / roundFloorRate,
             ]
             let data = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))

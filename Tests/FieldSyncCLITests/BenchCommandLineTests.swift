@@ -45,7 +45,8 @@ final class BenchCommandLineTests: CLITestCase {
         XCTAssertEqual(figures["bundles"] as? Int, 15)
         assertPositive(figures, ["changesetApplySeconds", "changesetApplyPerBundleSeconds", "mergeSeconds", "endToEndSeconds",
                                  "mergeRatioToOneImportFloor", "endToEndRatioToChangesetApplyPerBundle", "endToEndRatioToBundleFloor",
-                                 "bundleFloorRatioToChangesetApplyPerBundle", "roundFloorRatioToChangesetApply"])
+                                 "bundleFloorRatioToChangesetApplyPerBundle", "roundFloorRatioToChangesetApply",
+                                 "endToEndRatioToRoundFloor"])
         // Each floor wrote the edited rows and the feed entries and log runs the merge filed, in
         // as many transactions as it says (the bench stops if a record of the merge was left out).
         for (name, transactions) in [("oneImportFloor", 1), ("bundleFloor", 15), ("roundFloor", 1)] {

@@ -51,10 +51,7 @@ final class PriorReplicaTests: XCTestCase {
 
     func testEveryPriorReplicaOpensUpgradedWithEveryRowKeptABackupAndStaysWritable() throws {
         TestLogging.bootstrap()
-        for prior in Self.priors {
-            let temp = TemporaryFolder("fieldsync-prior")
-            defer { temp.cleanUp() }
-            let dir = try copy(prior, into: temp)
+        try forEachPriorCopy { prior, temp, dir in
             let released = CaseworkSchema.version(prior.version)
             // What the release that wrote it sees.
             let (changes, owed): (Int, Int) = try {
@@ -99,10 +96,8 @@ final class PriorReplicaTests: XCTestCase {
     /// (a station never relays another's, A1), and both then hold the same data of it.
     func testEveryPriorReplicaConvergesWithAHubAfterUpgrading() throws {
         TestLogging.bootstrap()
-        for prior in Self.priors {
-            let temp = TemporaryFolder("fieldsync-prior")
-            defer { temp.cleanUp() }
-            let station = try Station.open(at: try copy(prior, into: temp))
+        try forEachPriorCopy { prior, temp, dir in
+            let station = try Station.open(at: dir)
             let hubIdentity = try NodeIdentity.load(from: Self.samples.appendingPathComponent("small-county/hub/identity.json").path)
             XCTAssertEqual(try station.hub()?.signingKey, hubIdentity.signingKey.publicKey.rawRepresentation, "the station's own hub")
             let hub = try Hub.initialize(at: temp.sub("hub"), name: hubIdentity.name, identity: hubIdentity)
@@ -137,10 +132,7 @@ final class PriorReplicaTests: XCTestCase {
     /// pairs, fails on its next feed write instead of filing entries no transfer would find.
     func testTheCaseScopesHoldEveryCaseOfTheFeedAfterTheUpgradeAndAnEarlierReleasesFeedWriteFails() throws {
         TestLogging.bootstrap()
-        for prior in Self.priors where prior.version >= 4 {
-            let temp = TemporaryFolder("fieldsync-prior")
-            defer { temp.cleanUp() }
-            let dir = try copy(prior, into: temp)
+        try forEachPriorCopy(from: 4) { prior, temp, dir in
             let path = NodeFolder(dir).replicaPath
             let pairs = "SELECT DISTINCT case_id || ' ' || scope FROM %@ WHERE case_id IS NOT NULL ORDER BY 1"
             let before = try DatabaseQueue(path: path).read { db in
@@ -171,10 +163,7 @@ final class PriorReplicaTests: XCTestCase {
     /// across the upgrade fails on its next log write instead of logging where no one reads.
     func testEveryLoggedChangeComesBackByteForByteAndAnEarlierReleasesLogWriteFails() throws {
         TestLogging.bootstrap()
-        for prior in Self.priors {
-            let temp = TemporaryFolder("fieldsync-prior")
-            defer { temp.cleanUp() }
-            let dir = try copy(prior, into: temp)
+        try forEachPriorCopy { prior, temp, dir in
             let path = NodeFolder(dir).replicaPath
             let logged = try DatabaseQueue(path: path).read { db in
                 try Row.fetchAll(db, sql: "SELECT s.site_id, c.seq, c.record FROM fs_changes c JOIN fs_sites s USING (site_no) ORDER BY c.arrival")
@@ -209,10 +198,7 @@ final class PriorReplicaTests: XCTestCase {
     /// merge instead of writing merge state no one reads.
     func testTheMergeStateMovesIntoTheUserRowsTombstonesKeptAndAnEarlierReleasesMergeWriteFails() throws {
         TestLogging.bootstrap()
-        for prior in Self.priors {
-            let temp = TemporaryFolder("fieldsync-prior")
-            defer { temp.cleanUp() }
-            let dir = try copy(prior, into: temp)
+        try forEachPriorCopy { prior, temp, dir in
             let path = NodeFolder(dir).replicaPath
             let (cells, deleted, tomb) = try DatabaseQueue(path: path).write { db in
                 let deleted = try XCTUnwrap(try String.fetchOne(db, sql: "SELECT id FROM household ORDER BY id LIMIT 1"))
@@ -258,10 +244,8 @@ final class PriorReplicaTests: XCTestCase {
     /// find the released case's rows and let them go again, and change nothing else.
     func testAReleasedCaseOfAnUpgradedReplicaStaysReleasedWhenItsRowsAreRebuiltFromTheLog() throws {
         TestLogging.bootstrap()
-        for prior in Self.priors where prior.version >= 4 {
-            let temp = TemporaryFolder("fieldsync-prior")
-            defer { temp.cleanUp() }
-            let station = try Station.open(at: try copy(prior, into: temp))
+        try forEachPriorCopy(from: 4) { prior, temp, dir in
+            let station = try Station.open(at: dir)
             let released = "39e1d7f2-000001"
             XCTAssertEqual(try station.replica.evictedTo(household: released), "630106101", "v\(prior.version)")
             let before = try station.replica.digest()
@@ -302,12 +286,19 @@ final class PriorReplicaTests: XCTestCase {
         }
     }
 
-    private func copy(_ prior: Prior, into temp: TemporaryFolder) throws -> String {
-        let dir = temp.sub("station")
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let node = NodeFolder(dir)
-        try FileManager.default.copyItem(at: Self.folder.appendingPathComponent("\(prior.file).sqlite"), to: URL(fileURLWithPath: node.replicaPath))
-        try FileManager.default.copyItem(at: Self.folder.appendingPathComponent("\(prior.file).identity.json"), to: URL(fileURLWithPath: node.identityPath))
-        return dir
+    /// Runs `body` once for each prior replica from schema version `version` on, with a
+    /// copy of its station folder (`dir`) in a temporary folder (`temp`) removed afterwards.
+    private func forEachPriorCopy(from version: Int = 2, _ body: (Prior, TemporaryFolder, String) throws -> Void) throws {
+        for prior in Self.priors where prior.version >= version {
+            let temp = TemporaryFolder("fieldsync-prior")
+            defer { temp.cleanUp() }
+            let dir = temp.sub("station")
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let node = NodeFolder(dir)
+            try FileManager.default.copyItem(at: Self.folder.appendingPathComponent("\(prior.file).sqlite"), to: URL(fileURLWithPath: node.replicaPath))
+            try FileManager.default.copyItem(at: Self.folder.appendingPathComponent("\(prior.file).identity.json"),
+                                             to: URL(fileURLWithPath: node.identityPath))
+            try body(prior, temp, dir)
+        }
     }
 }

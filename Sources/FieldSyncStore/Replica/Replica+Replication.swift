@@ -36,6 +36,7 @@ extension Replica {
     /// Runs `body` with one consistent read snapshot of the change log.
     public func exportSnapshot<T>(_ body: (ExportSnapshot) throws -> T) throws -> T {
         do {
+            if let db = sharedTransaction.database { return try body(ExportSnapshot(db: db)) }
             return try writer.read { db in try body(ExportSnapshot(db: db)) }
         } catch let error as DatabaseError {
             throw StoreError(error)

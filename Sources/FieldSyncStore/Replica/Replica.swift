@@ -58,11 +58,16 @@ public final class Replica: Sendable {
     let wallClock: @Sendable () -> UInt64
     /// The case cache one import leaves to the next (``CaseCacheSlot``).
     let caseCaches = CaseCacheSlot()
+    /// The transaction ``inOneTransaction(_:)`` shares among writes, for every value of
+    /// this replica over the same connection pool.
+    let sharedTransaction: SharedTransaction
 
     private init(writer: any DatabaseWriter, schema: Schema, siteID: SiteID, name: String, role: ReplicaRole,
                  upgradedFromVersion: Int? = nil, writeAuthority: (any WriteAuthority)? = nil, scope: ReplicaScope? = nil,
-                 precedence: CompiledPrecedence? = nil, wallClock: @escaping @Sendable () -> UInt64) {
+                 precedence: CompiledPrecedence? = nil, sharedTransaction: SharedTransaction = SharedTransaction(),
+                 wallClock: @escaping @Sendable () -> UInt64) {
         self.writer = writer
+        self.sharedTransaction = sharedTransaction
         self.writeAuthority = writeAuthority
         self.scope = scope
         self.precedence = precedence
@@ -81,7 +86,7 @@ public final class Replica: Sendable {
     public func guarded(by authority: any WriteAuthority) -> Replica {
         Replica(writer: writer, schema: schema, siteID: siteID, name: name, role: role,
                 upgradedFromVersion: upgradedFromVersion, writeAuthority: authority, scope: scope, precedence: precedence,
-                wallClock: wallClock)
+                sharedTransaction: sharedTransaction, wallClock: wallClock)
     }
 
     /// The same replica, filing every change it logs into the township feeds by
@@ -93,7 +98,7 @@ public final class Replica: Sendable {
         let scoped = Replica(writer: writer, schema: schema, siteID: siteID, name: name, role: role,
                              upgradedFromVersion: upgradedFromVersion, writeAuthority: writeAuthority,
                              scope: ReplicaScope(declaration: declaration, township: township), precedence: precedence,
-                             wallClock: wallClock)
+                             sharedTransaction: sharedTransaction, wallClock: wallClock)
         try scoped.fileUnfiledLog()
         return scoped
     }
@@ -104,7 +109,8 @@ public final class Replica: Sendable {
     public func ranked(by precedence: any MergePrecedence) -> Replica {
         Replica(writer: writer, schema: schema, siteID: siteID, name: name, role: role,
                 upgradedFromVersion: upgradedFromVersion, writeAuthority: writeAuthority, scope: scope,
-                precedence: CompiledPrecedence(precedence, schema: schema), wallClock: wallClock)
+                precedence: CompiledPrecedence(precedence, schema: schema),
+                sharedTransaction: sharedTransaction, wallClock: wallClock)
     }
 
     /// The ranking of this replica's merges in the transaction of `db` (nil without a precedence).
@@ -313,20 +319,32 @@ public final class Replica: Sendable {
         return replica
     }
 
-    /// Runs `body` in one write transaction, mapping errors to ``StoreError``.
+    /// Runs `body` in one write transaction, mapping errors to ``StoreError``; within
+    /// ``inOneTransaction(_:)``, in a savepoint of the shared transaction, which a failure
+    /// rolls back alone, as it would roll back a transaction of its own.
     func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
-        try StoreError.catching { try writer.write(body) }
+        if let db = sharedTransaction.database { return try StoreError.catching { try Self.inSavepoint(db, body) } }
+        return try StoreError.catching { try writer.write(body) }
     }
 
     /// One write transaction whose filing starts from the case cache the last transaction
     /// left, when nothing wrote to the file since (``CaseCacheSlot``), and leaves its own to
     /// the next once committed. Imports and local transactions run here.
     func writeCarryingCases<T>(_ body: (Database, CaseCache) throws -> T) throws -> T {
-        let (result, cases, mark) = try writer.write { db in
+        func carried(_ db: Database) throws -> (T, CaseCache, WriteMark) {
             let cases = try caseCaches.take(db)
             let result = try body(db, cases)
             return (result, cases, try WriteMark(db))
         }
+        if let db = sharedTransaction.database {
+            let (result, cases, mark) = try Self.inSavepoint(db, carried)
+            // Kept before the shared transaction commits: the next write of the same
+            // transaction sees what this one left. Dropped if the transaction rolls back.
+            caseCaches.keep(cases, at: mark)
+            sharedTransaction.noteKept(in: caseCaches)
+            return result
+        }
+        let (result, cases, mark) = try writer.write(carried)
         caseCaches.keep(cases, at: mark)
         return result
     }
@@ -346,8 +364,65 @@ public final class Replica: Sendable {
         return result
     }
 
-    /// Runs `body` in one read (a snapshot for a file replica).
+    /// Runs `body` in one read (a snapshot for a file replica); within
+    /// ``inOneTransaction(_:)``, on the shared transaction, so that it sees its writes.
     func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
-        try StoreError.catching { try writer.read(body) }
+        if let db = sharedTransaction.database { return try StoreError.catching { try body(db) } }
+        return try StoreError.catching { try writer.read(body) }
+    }
+
+    /// Runs `body` so that every write it makes to this replica on this thread, through any
+    /// value of the replica, shares one write transaction, committed once `body` returns.
+    ///
+    /// Each write is a savepoint: one that fails is rolled back alone, exactly as its own
+    /// transaction would be, and the others stand. Reads see the transaction's writes.
+    /// Nothing of it is durable, or visible to another connection, before the commit; if
+    /// `body` throws or the commit fails, every write made in it is rolled back and the
+    /// error is thrown. A caller that reports what was written must say so only after
+    /// this returns. Called again inside `body`, it runs its body in the same transaction.
+    ///
+    /// Another thread's write waits for the commit, as for any write, so callers keep
+    /// `body` short (``ReplicaFile/busyTimeout``).
+    public func inOneTransaction<T>(_ body: () throws -> T) throws -> T {
+        if sharedTransaction.database != nil { return try body() }
+        do {
+            return try writer.writeWithoutTransaction { db in
+                var kept: [CaseCacheSlot] = []
+                do {
+                    var result: T?
+                    try db.inTransaction(.immediate) {
+                        result = try sharedTransaction.binding(db, keptIn: &kept, body)
+                        return .commit
+                    }
+                    return result!
+                } catch {
+                    // Dropped while this thread still holds the writer, so no other write
+                    // can start from a cache of writes that were rolled back.
+                    for slot in kept { slot.drop() }
+                    throw error
+                }
+            }
+        } catch let error as DatabaseError {
+            throw StoreError(error)
+        }
+    }
+
+    /// Whether this thread is inside ``inOneTransaction(_:)``.
+    public var isInSharedTransaction: Bool { sharedTransaction.database != nil }
+
+    /// Inside ``inOneTransaction(_:)``, whether SQLite has rolled the shared transaction
+    /// back itself (disk full, an I/O error): nothing written in it will be kept, every
+    /// later write in it fails, and its commit will throw. A caller merging one file after
+    /// another ends the transaction there and starts a new one for the rest.
+    public var isSharedTransactionLost: Bool { sharedTransaction.isLost }
+
+    /// Runs `body` in a savepoint of the transaction open on `db`, returning its result.
+    private static func inSavepoint<T>(_ db: Database, _ body: (Database) throws -> T) throws -> T {
+        var result: T?
+        try db.inSavepoint {
+            result = try body(db)
+            return .commit
+        }
+        return result!
     }
 }

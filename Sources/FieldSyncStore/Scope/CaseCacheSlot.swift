@@ -36,7 +36,8 @@ final class CaseCacheSlot: @unchecked Sendable {
 
     /// Keeps `cache` for the next import; `mark` is the file as this import left it,
     /// taken in its transaction after its last write. Call it only once that transaction
-    /// has committed.
+    /// has committed, or, inside a shared transaction (``SharedTransaction``), once its
+    /// savepoint is released, noting the slot there so that a rollback drops it (``drop()``).
     func keep(_ cache: CaseCache, at mark: WriteMark) {
         guard cache.cases.count <= Self.maximumCases else { return }
         lock.lock()
@@ -52,6 +53,14 @@ final class CaseCacheSlot: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let held = kept, held.mark == before { kept = (held.cache, after) }
+    }
+
+    /// Forgets the kept cache: it was made inside a transaction that rolled back
+    /// (``SharedTransaction``), where the marks cannot tell.
+    func drop() {
+        lock.lock()
+        defer { lock.unlock() }
+        kept = nil
     }
 
     /// Whether the next import, finding the file at `mark`, would start from the kept cache:

@@ -92,27 +92,30 @@ struct LogRun {
     /// False leaves the run as is (also for a record that is not canonical: starting a run
     /// with it throws).
     mutating func append(sequence: UInt64, arrival: Int64, record: UnsafeRawBufferPointer) -> Bool {
-        guard sequence == high + 1, arrival > lastArrival, !lastBody.isEmpty, let shape = LogRecordShape(record), shape.sequence == sequence,
-              record[shape.origin].elementsEqual(bytes[0..<Self.originCount]) else { return false }
-        let shared = sharedCount(record, shape)
-        guard bytes.count + entrySize(record, shape, step: UInt64(arrival - lastArrival), shared: shared) <= Self.maxBytes else { return false }
-        put(record, shape, step: UInt64(arrival - lastArrival), shared: shared)
-        high = sequence
-        lastArrival = arrival
-        return true
+        join(sequence: sequence, arrival: arrival, record: record, within: Self.maxBytes)
     }
 
     /// Appends the next change without the size limit (``keeping(_:)``, a part of a run
     /// written again: its first change is written whole, so the part may pass the limit
     /// by a few bytes, which costs an overflow page, never a change).
     private mutating func extend(sequence: UInt64, arrival: Int64, record: UnsafeRawBufferPointer) throws(StoreError) {
-        guard sequence == high + 1, arrival > lastArrival, !lastBody.isEmpty, let shape = LogRecordShape(record),
-              shape.sequence == sequence, record[shape.origin].elementsEqual(bytes[0..<Self.originCount]) else {
+        guard join(sequence: sequence, arrival: arrival, record: record, within: nil) else {
             throw .corrupt(reason: "a change log run holds a change that does not follow the one before it")
         }
-        put(record, shape, step: UInt64(arrival - lastArrival), shared: sharedCount(record, shape))
+    }
+
+    /// Puts the change after the run's last one when it follows it (the next number, a
+    /// later arrival, a canonical record of the run's origin) and, with `limit`, the run
+    /// stays within `limit` bytes; otherwise changes nothing and returns false.
+    private mutating func join(sequence: UInt64, arrival: Int64, record: UnsafeRawBufferPointer, within limit: Int?) -> Bool {
+        guard sequence == high + 1, arrival > lastArrival, !lastBody.isEmpty, let shape = LogRecordShape(record), shape.sequence == sequence,
+              record[shape.origin].elementsEqual(bytes[0..<Self.originCount]) else { return false }
+        let (step, shared) = (UInt64(arrival - lastArrival), sharedCount(record, shape))
+        if let limit, bytes.count + entrySize(record, shape, step: step, shared: shared) > limit { return false }
+        put(record, shape, step: step, shared: shared)
         high = sequence
         lastArrival = arrival
+        return true
     }
 
     /// Calls `body` with each change's sequence, arrival and canonical record, in sequence

@@ -228,17 +228,64 @@ public final class Hub: Sendable {
     /// in name order). Each bundle is merged on its own, all or nothing; one bad file does
     /// not stop the others. Results come back in the order the files were taken, each with
     /// its file. `skipped` hears of each entry of a folder that is not a bundle file to read.
+    ///
+    /// Bundles merged one after another share a transaction until it has run
+    /// ``batchSeconds`` (``Replica/inOneTransaction(_:)``): each bundle is still a savepoint
+    /// of its own, which a refusal rolls back alone, but the hub commits once for the batch
+    /// rather than once per bundle and note. If that commit fails, nothing of the batch was
+    /// kept, a refusal's own records (a quarantine entry, a restore point) included, and
+    /// each of its files is reported ``SyncError/notSaved(file:_:)``, to merge again; a
+    /// bundle the hub had imported before stays reported as such. Not to be called inside
+    /// another shared transaction, whose commit it could not report.
     public func merge(paths: [String], progress: ((Int, Int, String) -> Void)? = nil,
                       skipped: ((_ path: String, _ reason: String) -> Void)? = nil) throws(SyncError)
         -> [(file: String, result: Result<ImportResult, SyncError>)] {
-        let files = try BundleFiles.expand(paths, skipped: skipped)
+        try merge(files: try BundleFiles.expand(paths, skipped: skipped), batchSeconds: Self.batchSeconds, progress: progress)
+    }
+
+    /// ``merge(paths:progress:skipped:)`` of `files`, committing every `batchSeconds`.
+    func merge(files: [String], batchSeconds: Double, progress: ((Int, Int, String) -> Void)?)
+        -> [(file: String, result: Result<ImportResult, SyncError>)] {
+        precondition(!replica.isInSharedTransaction, "Hub.merge(paths:) reports bundles merged only once it has committed them")
         var results: [(file: String, result: Result<ImportResult, SyncError>)] = []
-        for (i, file) in files.enumerated() {
-            progress?(i + 1, files.count, file)
-            do { results.append((file, .success(try merge(bundleAt: file)))) } catch { results.append((file, .failure(error))) }
+        while results.count < files.count {
+            let first = results.count
+            let started = DispatchTime.now()
+            do {
+                try replica.inOneTransaction {
+                    repeat {
+                        let file = files[results.count]
+                        progress?(results.count + 1, files.count, file)
+                        do throws(SyncError) { results.append((file, .success(try merge(bundleAt: file)))) } catch {
+                            results.append((file, .failure(error)))
+                        }
+                        // SQLite rolled the whole transaction back (disk full, an I/O error):
+                        // the rest of the files wait for a new one.
+                    } while !replica.isSharedTransactionLost && results.count < files.count
+                        && Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9 < batchSeconds
+                }
+            } catch {
+                let lost = (error as? StoreError) ?? .database(message: String(describing: type(of: error)), code: 0)
+                // The transaction did not even begin (another process held the file past
+                // the busy timeout): the file it was for is reported, the next tried.
+                if results.count == first { results.append((files[first], .failure(.store(lost)))) }
+                Self.logger.warning("a batch of merged bundles could not be saved; each is to be merged again",
+                                    metadata: ["bundles": "\(results.count - first)", "error": "\(lost)"])
+                for i in first..<results.count {
+                    if case let .success(imported) = results[i].result, imported.outcome == .alreadyImported { continue }
+                    results[i].result = .failure(.notSaved(file: (results[i].file as NSString).lastPathComponent, lost))
+                }
+            }
         }
         return results
     }
+
+    /// How long bundles merged one after another share a transaction before the hub
+    /// commits them (``merge(paths:progress:skipped:)``). Long enough that a stick of
+    /// small station bundles commits a few times, not once per bundle; short enough that
+    /// a `hub serve` beside the merge waits well within its busy timeout
+    /// (``ReplicaFile/busyTimeout``, 10 seconds) for its own writes.
+    public static let batchSeconds = 2.0
 
     /// Writes one return bundle per enrolled (not revoked) station, and per enrolled county
     /// hub at a provincial hub (T4), into `folder`.

@@ -100,7 +100,9 @@ struct HubMerge: ParsableCommand {
         abstract: "Merge station bundles, in any order; a folder means every .fsb in it.",
         discussion: """
         Each bundle is merged on its own, all or nothing. A bad file is reported and skipped; \
-        the others are still merged, and the command then exits with status 1.
+        the others are still merged, and the command then exits with status 1. Bundles merged \
+        one after another are saved together, about every two seconds; if saving fails, each \
+        of them is reported as not merged (merge the files again) and nothing of them is kept.
 
         Example:
           fieldsync hub merge hub-huangzhong /media/usb
