@@ -57,9 +57,8 @@ final class RevocationCommandLineTests: CLITestCase {
         XCTAssertTrue(try ok(["hub", "status", hub]).stdout.contains("1 bundle waiting in quarantine"))
 
         let accepted = try ok(["hub", "quarantine", hub, "--accept", "1", "--by", "王芳", "--note", "handed in"]).stdout
-        // The file as it came, not the hub's stored copy (`quarantine/1.fsb`). Not just "1.fsb":
-        // a bundle's own name ends in its date, and on the 1st, 11th, 21st or 31st so does it.
-        XCTAssertTrue(accepted.contains("accepted #1: \(original) from") && !accepted.contains("/1.fsb"), accepted)
+        // The file as it came, not the hub's stored copy (`quarantine/<bundle id>.fsb`).
+        XCTAssertTrue(accepted.contains("accepted #1: \(original) from") && !accepted.contains("quarantine/"), accepted)
         XCTAssertNotEqual(try ok(["digest", hub]).stdout, before)
         XCTAssertEqual(try run(["hub", "quarantine", hub, "--accept", "1"]).status, 1, "accepted once")
         XCTAssertTrue(try ok(["hub", "quarantine", hub]).stdout.contains("accepted by 王芳"))

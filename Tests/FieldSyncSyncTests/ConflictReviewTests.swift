@@ -176,6 +176,19 @@ final class ConflictReviewTests: SyncTestCase {
                        "one underReview and one resolved per station, none again on later merges")
     }
 
+    /// A merge that read how far the notices went before another process (a `hub serve`
+    /// beside a `hub merge` batch) told the stations of the same conflicts posts none of
+    /// them again: the posting reads it again in its own transaction.
+    func testConflictsAnotherProcessToldOfMeanwhileAreNotPostedAgain() throws {
+        let race = try transferRaceOnIncome()
+        let hub = race.county.hub
+        let notices = { try hub.replica.rowIDs(table: "notice", limit: nil).count }
+        let before = try notices()
+        XCTAssertGreaterThan(before, 0)
+        try hub.postConflictNotices(after: 0)
+        XCTAssertEqual(try notices(), before)
+    }
+
     func testResolvingTwiceIsRefused() throws {
         let race = try stationAndCountyEditIncome()
         let hub = race.county.hub

@@ -34,7 +34,7 @@ final class RevocationTests: TrustTestCase {
         let entry = try XCTUnwrap(county.hub.quarantine().first)
         XCTAssertEqual(entry.state, .held)
         let copy = county.hub.storedPath(of: entry)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: (copy as NSString).deletingLastPathComponent), ["\(id).fsb"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: (copy as NSString).deletingLastPathComponent), ["\(Hex.encode(entry.bundleID)).fsb"], "named by the bundle, not by the entry's number")
         XCTAssertEqual((try FileManager.default.attributesOfItem(atPath: copy)[.posixPermissions] as? NSNumber)?.intValue, 0o600)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: copy)), try Data(contentsOf: URL(fileURLWithPath: late)))
     }

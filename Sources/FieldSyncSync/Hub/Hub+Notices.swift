@@ -99,14 +99,23 @@ extension Hub {
     /// The setting holding the number of the last conflict the stations were told of.
     static let conflictNoticesKey = "conflict-notices-through"
 
-    private func postConflictNotices(after noticed: Int64) throws(SyncError) {
-        let entries = try SyncError.catching { try replica.conflictEntries(includeResolved: true, afterID: noticed) }
-        guard !entries.isEmpty else { return }
-        let writers = try SyncError.catching { ConflictWriters(hub: identity.site, peers: try replica.peers()) }
-        for entry in entries {
-            let conflict = try SyncError.catching { try review(of: entry, writers: writers, reveal: false) }
-            for draft in ConflictNoticeWords.drafts(for: conflict) { try postNotice(draft) }
-            try SyncError.catching { try replica.setSetting(Self.conflictNoticesKey, String(entry.record.id)) }
+    /// Posts the notices in one transaction, which reads again how far the notices went:
+    /// another process (a `hub serve` beside a `hub merge`) may have told the stations of
+    /// some of these conflicts while this merge waited for the file, and nothing is posted
+    /// twice.
+    func postConflictNotices(after noticed: Int64) throws(SyncError) {
+        try SyncError.catching {
+            try replica.inOneTransaction {
+                let told = try replica.setting(Self.conflictNoticesKey).flatMap { Int64($0) } ?? noticed
+                let entries = try replica.conflictEntries(includeResolved: true, afterID: max(noticed, told))
+                guard !entries.isEmpty else { return }
+                let writers = ConflictWriters(hub: identity.site, peers: try replica.peers())
+                for entry in entries {
+                    let conflict = try review(of: entry, writers: writers, reveal: false)
+                    for draft in ConflictNoticeWords.drafts(for: conflict) { try postNotice(draft) }
+                    try replica.setSetting(Self.conflictNoticesKey, String(entry.record.id))
+                }
+            }
         }
     }
 

@@ -235,7 +235,7 @@ public final class Hub: Sendable {
     /// rather than once per bundle and note. If that commit fails, nothing of the batch was
     /// kept, a refusal's own records (a quarantine entry, a restore point) included, and
     /// each of its files is reported ``SyncError/notSaved(file:_:)``, to merge again; a
-    /// bundle the hub had imported before stays reported as such. Not to be called inside
+    /// bundle the hub had imported before the batch stays reported as such. Not to be called inside
     /// another shared transaction, whose commit it could not report.
     public func merge(paths: [String], progress: ((Int, Int, String) -> Void)? = nil,
                       skipped: ((_ path: String, _ reason: String) -> Void)? = nil) throws(SyncError)
@@ -272,7 +272,10 @@ public final class Hub: Sendable {
                 Self.logger.warning("a batch of merged bundles could not be saved; each is to be merged again",
                                     metadata: ["bundles": "\(results.count - first)", "error": "\(lost)"])
                 for i in first..<results.count {
-                    if case let .success(imported) = results[i].result, imported.outcome == .alreadyImported { continue }
+                    // Already imported before the batch, and so still held; not a copy of a
+                    // file merged earlier in the batch, which went with it.
+                    if case let .success(imported) = results[i].result, imported.outcome == .alreadyImported,
+                       (try? replica.hasImported(bundleID: imported.header.bundleID.bytes)) == true { continue }
                     results[i].result = .failure(.notSaved(file: (results[i].file as NSString).lastPathComponent, lost))
                 }
             }
@@ -283,8 +286,9 @@ public final class Hub: Sendable {
     /// How long bundles merged one after another share a transaction before the hub
     /// commits them (``merge(paths:progress:skipped:)``). Long enough that a stick of
     /// small station bundles commits a few times, not once per bundle; short enough that
-    /// a `hub serve` beside the merge waits well within its busy timeout
-    /// (``ReplicaFile/busyTimeout``, 10 seconds) for its own writes.
+    /// a `hub serve` beside the merge, whose writes wait for the batch (this long, plus the
+    /// bundle in hand and the commit), stays within its busy timeout
+    /// (``ReplicaFile/busyTimeout``, 10 seconds) unless one bundle alone takes that long.
     public static let batchSeconds = 2.0
 
     /// Writes one return bundle per enrolled (not revoked) station, and per enrolled county

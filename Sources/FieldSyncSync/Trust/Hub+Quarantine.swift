@@ -5,7 +5,7 @@ import FieldSyncStore
 import Foundation
 
 /// Quarantine (K4): a bundle signed by a revoked or replaced key is neither merged nor
-/// dropped. The hub keeps a private copy (`HUB/quarantine/<id>.fsb`, mode 0600) and one
+/// dropped. The hub keeps a private copy (`HUB/quarantine/<bundle id>.fsb`, mode 0600) and one
 /// entry per bundle id, and the operator decides: accept (merge it on the operator's
 /// authority over the revocation, every other check still applying) or reject (keep the
 /// file, never merge it).
@@ -49,7 +49,11 @@ extension Hub {
                 throw SyncError.trust(.quarantined(file: file, station: name, key: KeyStatusNote(key), id: held.id, earlier: held.state))
             }
             let id = try replica.nextQuarantineID()
-            let stored = "\(Self.quarantineFolder)/\(id).fsb"
+            // Named by the bundle, not by the entry's number: a number is taken by a read,
+            // and another process quarantining at the same time (a `hub serve` beside a
+            // `hub merge` batch) may take the same one; its entry is then refused, but its
+            // copy must not replace this one.
+            let stored = "\(Self.quarantineFolder)/\(header.bundleID.hex).fsb"
             try NodeFolder((folder.path as NSString).appendingPathComponent(Self.quarantineFolder)).create()
             try AtomicFile.write(Data(contentsOf: URL(fileURLWithPath: path)), to: (folder.path as NSString).appendingPathComponent(stored),
                                  privateToOwner: true)

@@ -46,7 +46,9 @@ extension HubDesk {
                 return results.flatMap { file, result -> [String] in
                     switch result {
                     case let .success(r): ImportWords.lines(r)
-                    case let .failure(e): ["\((file as NSString).lastPathComponent)：已拒绝 refused — \(e.description)"]
+                    case let .failure(e):
+                        if case .notSaved = e { ["\((file as NSString).lastPathComponent)：未保存 not saved — \(e.description)"] }
+                        else { ["\((file as NSString).lastPathComponent)：已拒绝 refused — \(e.description)"] }
                     }
                 } + ["共 \(results.count) 个文件 / \(results.count) files"]
             }
