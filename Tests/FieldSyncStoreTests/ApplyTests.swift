@@ -18,6 +18,34 @@ final class ApplyTests: XCTestCase {
         XCTAssertEqual(try hub.changeCount(since: .empty), 3)
     }
 
+    /// SQLite keeps a text whole, but readers that take it as a C string (GRDB's among
+    /// them) stop at U+0000: a row id holding one would be read back as another row's id by
+    /// every scan of its table. Text values already refuse it (``ColumnSchema/accepts(_:)``);
+    /// row ids are refused the same way, locally and from a bundle, leaving the replica as it was.
+    func testARowIDOrTextHoldingANulCharacterIsRefusedLocallyAndFromABundle() throws {
+        let station = try makeReplica(1)
+        for id in ["h\u{0}1", "\u{0}", "h1\u{0}"] {
+            XCTAssertThrowsError(try station.write(table: "household", rowID: id, values: ["address": .text("a")])) { error in
+                guard case StoreError.invalidChange(table: "household", reason: let reason) = error else { return XCTFail("\(error)") }
+                XCTAssertTrue(reason.contains("NUL"), reason)
+            }
+        }
+        XCTAssertThrowsError(try station.write(table: "household", rowID: "h1", values: ["address": .text("a\u{0}b")]))
+        try station.write(table: "household", rowID: "h1", values: ["address": .text("a")])
+        var changes = try exportAll(station)
+        let hub = try makeReplica(9, role: .hub)
+        let before = try hub.digest()
+        changes.append(.set("household", "h\u{0}2", "address", .text("b"), stamp: changes[0].stamp, origin: changes[0].origin, sequence: 2))
+        XCTAssertThrowsError(try apply(changes, to: hub)) { error in
+            guard case StoreError.invalidChange(table: "household", reason: _) = error else { return XCTFail("\(error)") }
+        }
+        XCTAssertEqual(try hub.digest(), before)
+        XCTAssertEqual(try hub.changeCount(since: .empty), 0)
+        // The same bundle without the refused change merges.
+        try apply(Array(changes.dropLast()), to: hub)
+        XCTAssertEqual(try hub.row(table: "household", rowID: "h1")?["address"], .text("a"))
+    }
+
     func testDuplicatesPastAGapAreRecognised() throws {
         let station = try makeReplica(1)
         for i in 0..<3 { try station.write(table: "household", rowID: "h\(i)", values: ["address": .text("a")]) }

@@ -85,10 +85,17 @@ extension Replica {
         }
         let idSize = rowID.utf8.count
         guard idSize > 0 else { throw .invalidChange(table: table, reason: "empty row id") }
+        guard !rowID.holdsNUL else { throw .invalidChange(table: table, reason: rowIDWithNUL) }
         guard idSize <= Change.maxNameLength else {
             throw .nameTooLong(what: "row id of \(table)", size: idSize, limit: Change.maxNameLength)
         }
     }
+
+    /// Why a row id may not hold U+0000 (the same rule as for text values,
+    /// ``ColumnSchema/accepts(_:)``): SQLite keeps the whole id, but every reader that takes
+    /// text as a C string (GRDB's, among them) stops at the NUL, so a scan of a table's
+    /// ids (a digest, a rebuild, an eviction) would name another row, or one that is not there.
+    static let rowIDWithNUL = "the row id holds a NUL character (U+0000), which no row id may hold"
 
     /// Refuses a column name or a text or blob value that a bundle could not carry.
     public static func checkEncodable(table: String, column: String, value: Value) throws(StoreError) {
