@@ -56,6 +56,11 @@ class Reader:
     def short(self): return self.utf8(self.u16())
 
 
+def has_control(s):
+    """Unicode category Cc: U+0000-U+001F and U+007F-U+009F (B19)."""
+    return any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in s)
+
+
 def is_identifier(s):
     return 0 < len(s) <= 64 and "a" <= s[0] <= "z" and all(c.isascii() and (c.islower() or c.isdigit() or c == "_") for c in s)
 
@@ -178,6 +183,8 @@ def parse_block(block):
             rec[key] = r.short()
             if not 1 <= len(rec[key].encode()) <= 255:
                 raise BundleError("frameInvalid", key)
+            if has_control(rec[key]):
+                raise BundleError("frameInvalid", key + " holds a control character")
         kind = r.u8()
         if kind not in (1, 2):
             raise BundleError("frameInvalid", "kind")
@@ -185,6 +192,8 @@ def parse_block(block):
         rec["column"] = r.short()
         if len(rec["column"].encode()) > 255:
             raise BundleError("frameInvalid", "column")
+        if has_control(rec["column"]):
+            raise BundleError("frameInvalid", "column holds a control character")
         rec["value"] = parse_value(r)
         if kind == 1 and rec["column"] == "":
             raise BundleError("frameInvalid", "set without column")

@@ -55,6 +55,9 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
     case inputTooLong(field: String, size: Int, limit: Int)
     /// A name or code that must not be empty is empty.
     case inputEmpty(field: String)
+    /// A name or code holds a line break, tab, escape or other control character, which
+    /// would break the lines it is shown in on other machines.
+    case inputHoldsControlCharacter(field: String)
     /// A station was given a bundle it wrote itself (for the hub).
     case ownExport(file: String)
     /// A hub was given a return bundle it wrote itself (for a station).
@@ -146,6 +149,8 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
             return "\(field) 过长（\(size) 字节，上限 \(limit) 字节）/ \(field) is too long: \(size) bytes, the limit is \(limit) bytes; shorten it"
         case let .inputEmpty(field):
             return "\(field) 不能为空 / \(field) is empty; fill it in"
+        case let .inputHoldsControlCharacter(field):
+            return "\(field) 含有换行、制表符或转义符等控制字符，请删去后重试 / \(field) holds a line break, tab, escape or other control character; remove it and try again"
         case let .ownExport(file):
             return "\(file) 是本站自己导出、交给县中心的数据包，不能在本站导入；请带到县中心合并，再导入县中心的回传数据包 / \(file) is this station's own export, to be carried to the hub (fieldsync hub merge there); import the hub's return bundle here instead. Nothing was applied."
         case let .ownReturnBundle(file):

@@ -8,9 +8,10 @@ import FieldSyncSync
 /// built with this, so the tests attack the real merge, not a mock of it.
 public enum InsiderBundle {
     /// Writes `changes` as a bundle signed by `station` to its hub, at `path`; `claiming`
-    /// edits the header's sender vector (what the station says it holds) before signing.
+    /// edits the header's sender vector (what the station says it holds) before signing;
+    /// `senderName` replaces the station's name in the header.
     @discardableResult
-    public static func write(from station: Station, changes: [Change], to path: String,
+    public static func write(from station: Station, changes: [Change], to path: String, senderName: String? = nil,
                              claiming: (inout VersionVector) -> Void = { _ in }) throws -> String {
         guard let hub = try station.hub() else { throw SyncError.notJoined }
         let recipients = try [
@@ -24,7 +25,7 @@ public enum InsiderBundle {
             vector[change.origin] = max(vector[change.origin], change.sequence)
         }
         claiming(&vector)
-        let draft = BundleDraft(kind: .stationToHub, sender: station.identity.site, senderName: station.identity.name,
+        let draft = BundleDraft(kind: .stationToHub, sender: station.identity.site, senderName: senderName ?? station.identity.name,
                                 created: try station.replica.issueStamp(), schemaName: station.replica.schema.name,
                                 schemaVersion: station.replica.schema.version, schemaFingerprint: station.replica.schemaFingerprint,
                                 recipients: recipients, senderVector: vector,

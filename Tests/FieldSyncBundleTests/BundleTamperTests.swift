@@ -219,6 +219,24 @@ final class BundleTamperTests: XCTestCase {
         XCTAssertEqual(readingError(try crafter.bytes([]), in: folder)?.code, "tooLarge")
     }
 
+    /// A record's row id or column is named in refusals ("table X has no column Y"), so one
+    /// holding a control character does not decode; the message does not repeat it.
+    func testRecordNamesHoldingAControlCharacterAreRejected_B19() throws {
+        let folder = TemporaryFolder()
+        let changes = Fixtures.changes(count: 1)
+        let crafter = try BundleCrafter(headerFor: changes)
+        for (rowID, column) in [("h\n已合并", changes[0].column), (changes[0].rowID, "c\u{1B}[2K")] {
+            var bad = changes[0]
+            bad.rowID = rowID
+            bad.column = column
+            guard case let .frameInvalid(_, _, reason)? = readingError(try crafter.bytes([.block(BundleCrafter.block([bad]))]), in: folder) else {
+                return XCTFail("\(rowID.unicodeScalars.map(\.value)) \(column.unicodeScalars.map(\.value))")
+            }
+            XCTAssertTrue(reason.contains("control character"), reason)
+            XCTAssertFalse(reason.contains(rowID) || reason.contains(column), reason)
+        }
+    }
+
     func testMessagesNeverContainFieldValues() throws {
         let folder = TemporaryFolder()
         let secret = "630121199001011234"

@@ -156,6 +156,27 @@ final class InputBoundsCommandLineTests: CLITestCase {
         XCTAssertFalse(merge.stderr.contains(".hidden") || merge.stdout.contains("partial"))
     }
 
+    /// A stick may hold files named anything: what `hub merge` prints of their names (merged,
+    /// refused, skipped) carries no escape sequence or bell to the operator's terminal.
+    func testFileNamesOnAStickReachTheTerminalWithTheirControlCharactersEscaped() throws {
+        let (hub, station) = try enrolledPair()
+        let stick = folder.sub("stick")
+        try ok(["station", "household", "add", station, "--township", "630106100", "--hukou", "rural", "--village", "阳坡村"])
+        try ok(["station", "export", station, "--out", stick + "/"])
+        let written = try XCTUnwrap(FileManager.default.contentsOfDirectory(atPath: stick).first)
+        try FileManager.default.moveItem(atPath: stick + "/" + written, toPath: stick + "/a\u{1B}[2K\n1 applied.fsb")
+        try Data("not a bundle".utf8).write(to: URL(fileURLWithPath: stick + "/b\u{1B}]0;title\u{7}.fsb"))
+        try FileManager.default.createDirectory(atPath: stick + "/c\u{1B}[31m.fsb", withIntermediateDirectories: false)
+        let merge = try run(["hub", "merge", hub, stick])
+        XCTAssertNotEqual(merge.status, 0, "one file is refused")
+        for output in [merge.stdout, merge.fullStderr] {
+            XCTAssertFalse(output.contains("\u{1B}") || output.contains("\u{7}"), output)
+        }
+        XCTAssertTrue(merge.stdout.contains("a\\u{1B}[2K\\u{A}1 applied.fsb"), merge.stdout)
+        XCTAssertTrue(merge.stderr.contains("b\\u{1B}]0;title\\u{7}.fsb"), merge.stderr)
+        XCTAssertTrue(merge.stderr.contains("c\\u{1B}[31m.fsb"), merge.stderr)
+    }
+
     func testAPipeOrFolderGivenAsABundleIsRefusedWithoutWaiting() throws {
         let (hub, station) = try enrolledPair()
         let pipe = folder.sub("pipe.fsb")

@@ -99,6 +99,75 @@ final class InsiderEdgeCaseTests: SyncTestCase {
         try county.hub.merge(bundleAt: station.export(to: folder.sub("up2.fsb")).path)
         XCTAssertEqual(try county.hub.replica.rows(table: "household").count, 2)
     }
+
+    /// Row ids reach refusal messages on the hub operator's terminal, the hub's log and the
+    /// quarantine record: one holding a line break or an escape sequence could forge or
+    /// erase a line there. The whole bundle is refused without repeating the id, and the
+    /// station's next honest bundle merges.
+    func testARowIDHoldingAControlCharacterRefusesTheBundleAndTheHubGoesOn() throws {
+        let county = try makeCounty()
+        let station = county.stations[0]
+        try station.record(table: "household", values: ["township": .text("630106100"), "address": .text("阳坡村1号")])
+        try county.hub.merge(bundleAt: station.export(to: folder.sub("up1.fsb")).path)
+        let digest = try county.hub.replica.digest()
+        for id in ["\(station.identity.site.short)-9\n已合并 merged", "\u{1B}[1A\u{1B}[2K", "h\u{0}", "h\u{85}"] {
+            let path = try forged(county, 0) { site, seq, stamp in
+                [.set("household", id, "township", .text("630106100"), stamp: stamp, origin: site, sequence: seq)]
+            }
+            XCTAssertThrowsError(try county.hub.merge(bundleAt: path)) { error in
+                XCTAssertTrue("\(error)".contains("control character"), "\(error)")
+                XCTAssertFalse("\(error)".contains(id))
+            }
+            XCTAssertEqual(try county.hub.replica.digest(), digest)
+        }
+        try station.record(table: "household", values: ["township": .text("630106100"), "address": .text("阳坡村2号")])
+        try county.hub.merge(bundleAt: station.export(to: folder.sub("up2.fsb")).path)
+        XCTAssertEqual(try county.hub.replica.rows(table: "household").count, 2)
+    }
+
+    /// Station and hub names are shown on other machines (in bundle headers, requests,
+    /// messages); a name typed or requested with a control character is refused where it
+    /// enters, before any folder or key exists.
+    func testANameHoldingAControlCharacterIsRefusedWhereItEnters() throws {
+        for name in ["社工站\n0", "\u{1B}[2K社工站", "社工站\u{7F}"] {
+            let path = folder.sub("station-\(name.unicodeScalars.count)")
+            XCTAssertThrowsError(try Station.initialize(at: path, name: name, township: "630106100", requestPath: folder.sub("r.json"))) { error in
+                guard case SyncError.inputHoldsControlCharacter(field: let field) = error else { return XCTFail("\(error)") }
+                XCTAssertTrue(field.contains("--name"), field)
+                XCTAssertFalse("\(error)".contains(name))
+            }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: path))
+            XCTAssertThrowsError(try EnrollmentRequest.checkFields(name: name, township: "630106100")) { error in
+                guard case SyncError.requestInvalid = error else { return XCTFail("\(error)") }
+            }
+        }
+        XCTAssertNoThrow(try EnrollmentRequest.checkFields(name: "鲁沙尔镇社工站 (二站)", township: "630106100"))
+        let county = try makeCounty()
+        let household = try county.stations[0].record(table: "household", values: ["township": .text("630106100"), "address": .text("阳坡村1号")]).rowID
+        XCTAssertThrowsError(try county.hub.transfer(household: household, to: "630106101\u{1B}")) { error in
+            guard case SyncError.inputHoldsControlCharacter(field: let field) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(field.contains("--to"), field)
+        }
+        // A name an earlier release stored (a key file, a hub's enrollment file) is kept, not refused.
+        XCTAssertNoThrow(try InputCheck.name("社工站\r", field: "the name in key file k", stored: true))
+    }
+
+    /// What the hub shows of a file it refuses comes from outside: the file's name (a stick
+    /// may hold any) and, for a key it does not know, the name the signed header claims.
+    /// Both are shown with their control characters escaped.
+    func testAFileNameOrAClaimedSenderNameIsShownEscaped() throws {
+        let county = try makeCounty(stations: 1)
+        let stranger = try makeCounty(stations: 1, at: "elsewhere")
+        let forged = "社工站0\n合并完成 merged\u{1B}[2K"
+        let path = try InsiderBundle.write(from: stranger.stations[0], changes: [], to: folder.sub("x\u{1B}]0;title\u{7}.fsb"), senderName: forged)
+        XCTAssertThrowsError(try county.hub.merge(bundleAt: path)) { error in
+            guard case SyncError.unenrolledStation = error else { return XCTFail("\(error)") }
+            let text = "\(error)"
+            XCTAssertFalse(text.holdsControlCharacter, text)
+            XCTAssertTrue(text.contains("社工站0\\u{A}合并完成 merged\\u{1B}[2K"), text)
+            XCTAssertTrue(text.contains("x\\u{1B}]0;title\\u{7}.fsb"), text)
+        }
+    }
 }
 
 import FieldSyncBundle

@@ -11,6 +11,9 @@ public struct BundleHeader: Sendable, Equatable {
     public var kind: BundleKind
     public var sender: SiteID
     public var senderName: String
+    /// ``senderName`` for a terminal or a log: signed, but by a key that may be nobody's the
+    /// reader knows, so its control characters are shown escaped.
+    public var shownSenderName: String { senderName.escapingControlCharacters }
     public var created: HybridTimestamp
     public var schemaName: String
     public var schemaVersion: Int

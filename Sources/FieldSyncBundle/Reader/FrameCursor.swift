@@ -92,7 +92,7 @@ struct FrameCursor {
             }
             var records: [Change] = []
             records.reserveCapacity(count)
-            var decoder = ChangeDecoder()
+            var decoder = ChangeDecoder(refusingControlCharacters: true)
             for _ in 0..<count { records.append(try decoder.decode(from: &r)) }
             try r.finish("record block")
             return records

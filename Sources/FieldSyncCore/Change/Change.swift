@@ -172,15 +172,22 @@ public struct ChangeDecoder: Sendable {
     private var columns = Recent<String>(capacity: 32)
     private var sites = Recent<SiteID>(capacity: 4)
 
-    public init() {}
+    /// Whether a name (table, row id, column) holding a control character is refused: so for
+    /// records read from a bundle (bundle format B19). A replica's own log is read without
+    /// it, so that what an earlier release stored still reads.
+    public let refusesControlCharacters: Bool
+
+    public init(refusingControlCharacters: Bool = false) {
+        refusesControlCharacters = refusingControlCharacters
+    }
 
     /// Decodes one record like ``Change/decode(from:)``.
     public mutating func decode(from r: inout ByteReader) throws(DecodingError) -> Change {
-        let table = try Self.name(&r, "change table", nonEmpty: true, &tables)
-        let rowID = try Self.name(&r, "change row id", nonEmpty: true, &rowIDs)
+        let table = try Self.name(&r, "change table", nonEmpty: true, refusingControlCharacters: refusesControlCharacters, &tables)
+        let rowID = try Self.name(&r, "change row id", nonEmpty: true, refusingControlCharacters: refusesControlCharacters, &rowIDs)
         let rawKind = try r.u8("change kind")
         guard let kind = Change.Kind(rawValue: rawKind) else { throw .invalid(what: "change kind", reason: "unknown kind \(rawKind)") }
-        let column = try Self.name(&r, "change column", nonEmpty: false, &columns)
+        let column = try Self.name(&r, "change column", nonEmpty: false, refusingControlCharacters: refusesControlCharacters, &columns)
         let value = try Value.decode(from: &r, "change value")
         switch kind {
         case .set:
@@ -205,13 +212,15 @@ public struct ChangeDecoder: Sendable {
     }
 
     /// A short string of at most ``Change/maxNameLength`` bytes, empty only when allowed.
-    private static func name(_ r: inout ByteReader, _ what: String, nonEmpty: Bool,
+    private static func name(_ r: inout ByteReader, _ what: String, nonEmpty: Bool, refusingControlCharacters: Bool,
                              _ recent: inout Recent<String>) throws(DecodingError) -> String {
         if let known = recent.lookUp(&r) { return known }
         let start = r.offset
         let s = try r.shortString(what)
         guard s.utf8.count <= Change.maxNameLength else { throw .tooLarge(what: what, size: s.utf8.count, limit: Change.maxNameLength) }
         if nonEmpty, s.isEmpty { throw .invalid(what: what, reason: "empty") }
+        // Names reach messages and logs (an unknown table or column is named in the refusal).
+        if refusingControlCharacters, s.holdsControlCharacter { throw .invalid(what: what, reason: "holds a control character") }
         recent.remember(Array(r.bytes[start..<r.offset]), s)
         return s
     }

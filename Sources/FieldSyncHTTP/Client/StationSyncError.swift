@@ -1,3 +1,4 @@
+import FieldSyncCore
 import FieldSyncSync
 import Foundation
 
@@ -19,16 +20,18 @@ public enum StationSyncError: Error, Sendable, CustomStringConvertible {
     /// A file of the round's state could not be read or written.
     case file(String)
 
+    /// What the hub said reaches the caseworker's terminal. The link is plain HTTP, so anyone
+    /// on it could answer: the hub's words are shown with their control characters escaped.
     public var description: String {
         switch self {
         case let .badHubURL(url):
             "--hub 应为 http://主机:端口，如 http://10.0.0.5:8440 / --hub must be http://HOST:PORT with no path, e.g. http://10.0.0.5:8440; got \(url.prefix(200))."
-        case let .hubAnswered(status, message):
-            "县级中心拒绝了请求（HTTP \(status)）/ the hub refused the request (HTTP \(status)): \(message)"
-        case let .bundleRefused(message, imported):
-            "县级中心拒绝合并本站数据包，未做任何更改\(imported ? "；已导入县级中心的回传包，请按 `fieldsync station status` 的提示处理（从旧备份恢复的电脑：运行 `fieldsync station repair`），然后再同步" : "") / the hub refused to merge this station's bundle; nothing of it was applied: \(message)\(imported ? " The hub's return bundle was imported: do what `fieldsync station status` says (a laptop restored from a copy: `fieldsync station repair`), then sync again." : "")"
-        case let .gaveUp(position, problem):
-            "连接多次中断，本轮未完成：\(position.chinese)；再次运行同一命令即可从断点继续 / the link kept failing and the round did not complete: \(position.english); run the same command again to resume. Last problem: \(problem)"
+        case let .hubAnswered(status, said):
+            "县级中心拒绝了请求（HTTP \(status)）/ the hub refused the request (HTTP \(status)): \(said.escapingControlCharacters)"
+        case let .bundleRefused(said, imported):
+            "县级中心拒绝合并本站数据包，未做任何更改\(imported ? "；已导入县级中心的回传包，请按 `fieldsync station status` 的提示处理（从旧备份恢复的电脑：运行 `fieldsync station repair`），然后再同步" : "") / the hub refused to merge this station's bundle; nothing of it was applied: \(said.escapingControlCharacters)\(imported ? " The hub's return bundle was imported: do what `fieldsync station status` says (a laptop restored from a copy: `fieldsync station repair`), then sync again." : "")"
+        case let .gaveUp(position, lastProblem):
+            "连接多次中断，本轮未完成：\(position.chinese)；再次运行同一命令即可从断点继续 / the link kept failing and the round did not complete: \(position.english); run the same command again to resume. Last problem: \(lastProblem.escapingControlCharacters)"
         case let .station(error):
             error.description
         case let .file(reason):

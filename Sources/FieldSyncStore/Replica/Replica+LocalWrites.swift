@@ -85,17 +85,20 @@ extension Replica {
         }
         let idSize = rowID.utf8.count
         guard idSize > 0 else { throw .invalidChange(table: table, reason: "empty row id") }
-        guard !rowID.holdsNUL else { throw .invalidChange(table: table, reason: rowIDWithNUL) }
+        guard !rowID.holdsControlCharacter else { throw .invalidChange(table: table, reason: rowIDWithControlCharacter) }
         guard idSize <= Change.maxNameLength else {
             throw .nameTooLong(what: "row id of \(table)", size: idSize, limit: Change.maxNameLength)
         }
     }
 
-    /// Why a row id may not hold U+0000 (the same rule as for text values,
-    /// ``ColumnSchema/accepts(_:)``): SQLite keeps the whole id, but every reader that takes
-    /// text as a C string (GRDB's, among them) stops at the NUL, so a scan of a table's
-    /// ids (a digest, a rebuild, an eviction) would name another row, or one that is not there.
-    static let rowIDWithNUL = "the row id holds a NUL character (U+0000), which no row id may hold"
+    /// Why a row id may hold no control character (``Swift/String/holdsControlCharacter``):
+    /// row ids appear in refusal messages on a hub operator's terminal and in its log, where
+    /// a line break or an escape sequence could forge or erase a line; and every reader that
+    /// takes text as a C string (GRDB's among them) stops at U+0000, so a scan of a table's
+    /// ids (a digest, a rebuild, an eviction) would name another row. Text values may hold
+    /// line breaks (they are never shown in messages) but not U+0000 (``ColumnSchema/accepts(_:)``).
+    static let rowIDWithControlCharacter =
+        "the row id holds a control character (a line break, tab, escape or NUL: U+0000–U+001F, U+007F–U+009F), which no row id may hold"
 
     /// Refuses a column name or a text or blob value that a bundle could not carry.
     public static func checkEncodable(table: String, column: String, value: Value) throws(StoreError) {

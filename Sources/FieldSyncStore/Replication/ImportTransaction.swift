@@ -385,7 +385,7 @@ enum ChangeValidation {
     @discardableResult
     static func validate(_ change: Change, _ table: TableCatalog) throws(StoreError) -> Int? {
         guard !change.rowID.isEmpty else { throw .invalidChange(table: change.table, reason: "empty row id") }
-        guard !change.rowID.holdsNUL else { throw .invalidChange(table: change.table, reason: Replica.rowIDWithNUL) }
+        guard !change.rowID.holdsControlCharacter else { throw .invalidChange(table: change.table, reason: Replica.rowIDWithControlCharacter) }
         guard change.sequence > 0 else { throw .invalidChange(table: change.table, reason: "sequence 0 from station \(change.origin)") }
         // Sequences are stored as SQLite integers (signed 64-bit): a larger one would sort below 1.
         guard change.sequence <= UInt64(Int64.max) else {

@@ -55,11 +55,4 @@ extension String {
         if let contiguous = contiguous ?? nil { return contiguous }
         return utf8.elementsEqual(other.utf8)
     }
-
-    /// Whether the text holds U+0000 (a zero byte in its UTF-8), which text read back from
-    /// SQLite as a C string would end at.
-    var holdsNUL: Bool {
-        let found = utf8.withContiguousStorageIfAvailable { !$0.isEmpty && memchr($0.baseAddress!, 0, $0.count) != nil }
-        return found ?? utf8.contains(0)
-    }
 }

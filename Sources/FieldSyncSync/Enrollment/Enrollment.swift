@@ -69,7 +69,7 @@ public struct Enrollment: Sendable, Equatable {
         let file = try JSON.decode(File.self, from: AtomicFile.read(path, what: "enrollment"), what: "enrollment \(path)")
         guard file.format == "fieldsync-enrollment-v1" else { throw .enrollmentInvalid("it is not an enrollment file (unknown format)") }
         // Checked before the signature: the signed bytes carry the name with a 16-bit length.
-        do { try InputCheck.name(file.hubName, field: "the hub name (hubName)") } catch { throw .enrollmentInvalid("\(error)") }
+        do { try InputCheck.name(file.hubName, field: "the hub name (hubName)", stored: true) } catch { throw .enrollmentInvalid("\(error)") }
         guard let hubSite = SiteID(hex: file.hubSite), let stationSite = SiteID(hex: file.stationSite),
               let hs = Hex.decode(file.hubSigningKey), let ha = Hex.decode(file.hubAgreementKey),
               let ss = Hex.decode(file.stationSigningKey), let sig = Hex.decode(file.signature),

@@ -105,7 +105,7 @@ extension Hub {
         return try BundleImport.run(into: replica, identity: identity, path: path, expecting: .hubToStation, wallClock: wallClock,
                                     trustedPeer: { (key: SigningPublicKey) throws(SyncError) -> Peer in
             guard key.rawRepresentation == upstream.signingKey else {
-                let file = (path as NSString).lastPathComponent
+                let file = BundleFiles.shownName(path)
                 throw .notFromOurHub(file: file, what: "a bundle not signed by this hub's upstream", hubName: upstream.name)
             }
             return upstream

@@ -116,7 +116,7 @@ public final class Hub: Sendable {
     /// station: refused as such, and nothing of that laptop is merged.
     @discardableResult
     public func merge(bundleAt path: String, afterEachBatch: ((Int) throws -> Void)? = nil) throws(SyncError) -> ImportResult {
-        let file = (path as NSString).lastPathComponent
+        let file = BundleFiles.shownName(path)
         if let known = try quarantineIfDistrusted(path: path, file: file) { return known }
         let stations = try stations() + counties()
         var signer: Peer?
@@ -215,11 +215,11 @@ public final class Hub: Sendable {
     /// Why a bundle signed by no enrolled station is refused: what the file is (read from
     /// its signed header when the signature holds) and what to do with it.
     private func refusal(of path: String, signedBy key: SigningPublicKey) -> SyncError {
-        let file = (path as NSString).lastPathComponent
+        let file = BundleFiles.shownName(path)
         if identity.signingKey(matching: key) != nil { return .ownReturnBundle(file: file) }
         switch try? UnverifiedBundle.open(path: path).verify().header {
-        case let header? where header.kind == .hubToStation: return .returnBundleOfAnotherHub(file: file, hubName: header.senderName)
-        case let header?: return .unenrolledStation(file: file, stationName: header.senderName)
+        case let header? where header.kind == .hubToStation: return .returnBundleOfAnotherHub(file: file, hubName: header.shownSenderName)
+        case let header?: return .unenrolledStation(file: file, stationName: header.shownSenderName)
         case nil: return .unknownSigner(fingerprint: key.fingerprint, file: file)
         }
     }
@@ -276,7 +276,7 @@ public final class Hub: Sendable {
                     // file merged earlier in the batch, which went with it.
                     if case let .success(imported) = results[i].result, imported.outcome == .alreadyImported,
                        (try? replica.hasImported(bundleID: imported.header.bundleID.bytes)) == true { continue }
-                    results[i].result = .failure(.notSaved(file: (results[i].file as NSString).lastPathComponent, lost))
+                    results[i].result = .failure(.notSaved(file: BundleFiles.shownName(results[i].file), lost))
                 }
             }
         }
@@ -379,6 +379,12 @@ public final class Hub: Sendable {
 /// pipes, sockets and devices with a bundle's name are skipped and reported through
 /// `skipped`. A path given directly must be a regular file (or a link to one).
 public enum BundleFiles {
+    /// A bundle file's name as messages show it: the last path component, its control
+    /// characters escaped (a file on a stick may be named anything).
+    public static func shownName(_ path: String) -> String {
+        (path as NSString).lastPathComponent.escapingControlCharacters
+    }
+
     public static func expand(_ paths: [String], skipped: ((_ path: String, _ reason: String) -> Void)? = nil) throws(SyncError) -> [String] {
         var files: [String] = []
         for path in paths {
@@ -392,8 +398,8 @@ public enum BundleFiles {
                 for name in names {
                     let file = (path as NSString).appendingPathComponent(name)
                     var entry = stat()
-                    guard stat(file, &entry) == 0 else { skipped?(file, "a broken link"); continue }
-                    guard (entry.st_mode & S_IFMT) == S_IFREG else { skipped?(file, "\(FileKind.describe(entry.st_mode)), not a bundle file"); continue }
+                    guard stat(file, &entry) == 0 else { skipped?(file.escapingControlCharacters, "a broken link"); continue }
+                    guard (entry.st_mode & S_IFMT) == S_IFREG else { skipped?(file.escapingControlCharacters, "\(FileKind.describe(entry.st_mode)), not a bundle file"); continue }
                     found.append(file)
                 }
                 guard !found.isEmpty else { throw .noBundles(path) }

@@ -25,7 +25,7 @@ public enum BundleInspector {
     /// Checks the digest and signature and parses the header. Needs no key: anyone holding
     /// the file can tell whether it is intact and who signed it.
     public static func verify(path: String) throws(SyncError) -> VerifiedBundle {
-        let name = (path as NSString).lastPathComponent
+        let name = BundleFiles.shownName(path)
         do {
             return try UnverifiedBundle.open(path: path).verify()
         } catch { throw .bundle(file: name, error) }
@@ -37,7 +37,7 @@ public enum BundleInspector {
     /// to report what it would change.
     public static func inspect(path: String, identity: NodeIdentity? = nil, recordLimit: Int = 1000,
                                dryRunOn replica: Replica? = nil) throws(SyncError) -> BundleInspection {
-        let name = (path as NSString).lastPathComponent
+        let name = BundleFiles.shownName(path)
         let verified = try verify(path: path)
         guard let identity else {
             return BundleInspection(path: path, fileSize: verified.fileSize, header: verified.header,

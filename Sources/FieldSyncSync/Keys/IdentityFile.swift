@@ -215,8 +215,8 @@ enum IdentityFile {
         guard let id = SiteID(hex: site), let role = ReplicaRole(rawValue: role) else {
             throw .invalidInput("key file \(path) is not a FieldSync identity file")
         }
-        try InputCheck.name(name, field: "the name in key file \(path)")
-        try InputCheck.code(township, field: "the township in key file \(path)")
+        try InputCheck.name(name, field: "the name in key file \(path)", stored: true)
+        try InputCheck.code(township, field: "the township in key file \(path)", stored: true)
         return ClearFields(site: id, name: name, role: role, township: township)
     }
 

@@ -231,7 +231,7 @@ extension Station {
         let site = identity.site
         guard try restoreState() == nil else { throw .invalidInput(try restoreState()!.notice) }
         guard let hub = try hub() else { throw .notJoined }
-        let file = (path as NSString).lastPathComponent
+        let file = BundleFiles.shownName(path)
         return try SyncError.catching(file: file) {
             let unverified = try UnverifiedBundle.open(path: path)
             guard unverified.signerKey == identity.signingKey.publicKey else { throw SyncError.ownExport(file: file) }

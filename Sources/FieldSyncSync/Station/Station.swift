@@ -142,7 +142,7 @@ public final class Station: Sendable {
     @discardableResult
     public func importBundle(at path: String, afterEachBatch: ((Int) throws -> Void)? = nil) throws(SyncError) -> ImportResult {
         guard let hub = try hub() else { throw .notJoined }
-        let file = (path as NSString).lastPathComponent
+        let file = BundleFiles.shownName(path)
         let result = try BundleImport.run(into: replica, identity: identity, path: path, expecting: .hubToStation, wallClock: wallClock,
                                     trustedPeer: { (key: SigningPublicKey) throws(SyncError) -> Peer in
             // The hub's key, or one it announced after it (hub key rotation).
@@ -166,14 +166,14 @@ public final class Station: Sendable {
     /// Why a bundle not signed by this station's hub is refused: what the file is (read
     /// from its signed header when the signature holds) and what to do with it.
     private func refusal(of path: String, signedBy key: SigningPublicKey, hub: Peer) -> SyncError {
-        let file = (path as NSString).lastPathComponent
+        let file = BundleFiles.shownName(path)
         if key == identity.signingKey.publicKey { return .ownExport(file: file) }
         let what: String
         switch try? UnverifiedBundle.open(path: path).verify().header {
         case let header? where header.kind == .stationToHub:
-            what = "an export of station \(header.senderName) for its hub (carry it to the hub)"
+            what = "an export of station \(header.shownSenderName) for its hub (carry it to the hub)"
         case let header?:
-            what = "a return bundle from hub \(header.senderName), which this station has not joined"
+            what = "a return bundle from hub \(header.shownSenderName), which this station has not joined"
         case nil:
             what = "a bundle signed by key \(key.fingerprint), which this station does not know"
         }

@@ -62,7 +62,7 @@ enum BundleImport {
                     wallClock: WallClock, trustedPeer: (SigningPublicKey) throws(SyncError) -> Peer,
                     plan makePlan: (Peer, BundleHeader, ReadableBundle) throws -> ImportPlan,
                     afterEachBatch: ((Int) throws -> Void)? = nil) throws(SyncError) -> ImportResult {
-        let name = (path as NSString).lastPathComponent
+        let name = BundleFiles.shownName(path)
         return try SyncError.catching(file: name) {
             let unverified = try UnverifiedBundle.open(path: path)
             let peer = try trustedPeer(unverified.signerKey)

@@ -40,9 +40,9 @@ extension Hub {
             // Only a file the key really signed is held: anything else is refused as forged.
             let header = try unverified.verify().header
             let station = try replica.peer(key.site)
-            let name = station?.operatorName ?? header.senderName
+            let name = station?.operatorName ?? header.shownSenderName
             if try replica.hasImported(bundleID: header.bundleID.bytes) {
-                return ImportResult(path: path, header: header, senderName: station?.name ?? header.senderName, outcome: .alreadyImported,
+                return ImportResult(path: path, header: header, senderName: station?.name ?? header.shownSenderName, outcome: .alreadyImported,
                                     report: ApplyReport(duplicate: header.totalChanges))
             }
             if let held = try replica.quarantineEntry(bundleID: header.bundleID.bytes) {

@@ -31,7 +31,7 @@ struct BundleVerify: ParsableCommand {
             if output.json {
                 printJSON(VerifyJSON(file: file, ok: true, signer: verified.signerKey.fingerprint, header: HeaderJSON(verified.header), error: nil))
             } else {
-                print("\(file): intact, signed by key \(verified.signerKey.fingerprint) (\(verified.header.senderName)), \(verified.header.totalChanges) changes")
+                print("\(file): intact, signed by key \(verified.signerKey.fingerprint) (\(verified.header.shownSenderName)), \(verified.header.totalChanges) changes")
             }
         } catch {
             if output.json { printJSON(VerifyJSON(file: file, ok: false, signer: nil, header: nil, error: error.description)) }
@@ -98,7 +98,7 @@ struct BundleInspect: ParsableCommand {
             let h = inspection.header
             print("bundle      \(h.bundleID.hex)  (\(inspection.fileSize) bytes, \(h.frameCount) frames)")
             print("direction   \(h.kind == .stationToHub ? "station → hub" : "hub → station")")
-            print("sender      \(h.senderName)  site \(h.sender.hex)  key \(inspection.signerFingerprint)  signature good")
+            print("sender      \(h.shownSenderName)  site \(h.sender.hex)  key \(inspection.signerFingerprint)  signature good")
             print("created     \(h.created)")
             print("schema      \(h.schemaName) v\(h.schemaVersion)  \(Hex.encode(h.schemaFingerprint.prefix(8)))")
             print("recipients  \(h.recipients.map(\.site.hex).joined(separator: ", "))")
@@ -110,7 +110,7 @@ struct BundleInspect: ParsableCommand {
                 print("records:")
                 for c in records {
                     switch c.kind {
-                    case .set: print("  \(c.id)  \(c.table)/\(c.rowID).\(c.column) = \(reveals(c) ? c.value.description : "‹personal›")  @\(c.stamp)")
+                    case .set: print("  \(c.id)  \(c.table)/\(c.rowID).\(c.column) = \(reveals(c) ? c.value.description.escapingControlCharacters : "‹personal›")  @\(c.stamp)")
                     case .delete: print("  \(c.id)  delete \(c.table)/\(c.rowID)  @\(c.stamp)")
                     }
                 }

@@ -117,7 +117,7 @@ struct HubMerge: ParsableCommand {
             let hub = try passphrase.hub(dir)
             let progress = Progress()
             let results = try hub.merge(paths: paths, progress: { done, total, file in
-                progress.update(done, total, "merging \((file as NSString).lastPathComponent)")
+                progress.update(done, total, "merging \(BundleFiles.shownName(file))")
             }, skipped: { path, reason in
                 FileHandle.standardError.write(Data("fieldsync: note: skipped \(path): \(reason)\n".utf8))
             })

@@ -150,6 +150,6 @@ enum ConflictReviewText {
     /// The side's value as shown; the winning side of an edit lost to a delete is the delete.
     static func value(_ side: ConflictSide, isDelete: Bool) -> String {
         if isDelete { return "(删除 deleted)" }
-        return side.value?.description ?? masked
+        return side.value?.description.escapingControlCharacters ?? masked
     }
 }

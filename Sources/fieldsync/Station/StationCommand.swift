@@ -188,7 +188,7 @@ struct StationImport: ParsableCommand {
                 // The station's own export: if it holds work the replica has lost (written
                 // before the laptop was restored from a copy), take it back (S13).
                 let recovered = try station.recoverOwnExport(at: file)
-                guard recovered.recovered > 0 else { throw SyncError.ownExport(file: (file as NSString).lastPathComponent) }
+                guard recovered.recovered > 0 else { throw SyncError.ownExport(file: BundleFiles.shownName(file)) }
                 if output.json { printJSON(RecoveredJSON(recovered: recovered.recovered, renamedRows: recovered.renamedRows)) } else {
                     print("已取回 recovered: \(recovered.recovered) changes from this station's own export that no replica holds "
                           + "(written before the laptop was restored); \(recovered.renamedRows) rows got new ids. Export now.")
@@ -225,7 +225,7 @@ struct StationStatus: ParsableCommand {
 enum ImportSummary {
     /// `name`: the file's name to show, when not the one at `r.path` (a quarantined copy's original name).
     static func line(_ r: ImportResult, name given: String? = nil) -> String {
-        let name = given ?? (r.path as NSString).lastPathComponent
+        let name = given ?? BundleFiles.shownName(r.path)
         switch r.outcome {
         case .alreadyImported: return "\(name): already imported from \(r.senderName); nothing changed"
         case .applied:

@@ -1,10 +1,14 @@
+import FieldSyncCore
+
 /// Columns of text aligned for a terminal, counting CJK characters as two cells wide.
 struct TextTable {
     var rows: [[String]]
 
     init(header: [String] = []) { rows = header.isEmpty ? [] : [header] }
 
-    mutating func add(_ row: [String]) { rows.append(row) }
+    /// Cells are shown with their control characters escaped: a value or a name from a
+    /// station could otherwise break the table's lines or act on the terminal.
+    mutating func add(_ row: [String]) { rows.append(row.map(\.escapingControlCharacters)) }
 
     func render() -> String {
         let columns = rows.map(\.count).max() ?? 0
