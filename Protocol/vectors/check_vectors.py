@@ -171,7 +171,7 @@ def parse_value(r):
     raise BundleError("frameInvalid", f"value tag {tag}")
 
 
-def parse_block(block):
+def parse_block(block, refuse_control=True):
     r = Reader(block, "frameInvalid")
     n = r.u32()
     if not 1 <= n <= 65536:
@@ -183,7 +183,7 @@ def parse_block(block):
             rec[key] = r.short()
             if not 1 <= len(rec[key].encode()) <= 255:
                 raise BundleError("frameInvalid", key)
-            if has_control(rec[key]):
+            if refuse_control and has_control(rec[key]):
                 raise BundleError("frameInvalid", key + " holds a control character")
         kind = r.u8()
         if kind not in (1, 2):
@@ -192,7 +192,7 @@ def parse_block(block):
         rec["column"] = r.short()
         if len(rec["column"].encode()) > 255:
             raise BundleError("frameInvalid", "column")
-        if has_control(rec["column"]):
+        if refuse_control and has_control(rec["column"]):
             raise BundleError("frameInvalid", "column holds a control character")
         rec["value"] = parse_value(r)
         if kind == 1 and rec["column"] == "":
@@ -312,7 +312,7 @@ def read_bundle(data, site, agreement_private):
             compressed = aead.decrypt(nonce, sealed, aad)
         except InvalidTag:
             raise BundleError("frameAuthenticationFailed", i)
-        batch = parse_block(inflate_bounded(compressed))
+        batch = parse_block(inflate_bounded(compressed), refuse_control=header["kind"] == 1)
         for rec in batch:
             counts[rec["table"]] = counts.get(rec["table"], 0) + 1
         records.append(batch)

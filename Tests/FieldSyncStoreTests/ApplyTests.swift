@@ -21,8 +21,10 @@ final class ApplyTests: XCTestCase {
     /// A row id is shown in refusal messages (on a hub operator's terminal, in the log), where a
     /// line break or an escape sequence could forge or hide a line; and readers that take text
     /// as a C string (GRDB's among them) stop at U+0000, so every scan of a table's ids would
-    /// name another row. Row ids holding any control character are refused, locally and from
-    /// a bundle, leaving the replica as it was; text values may hold line breaks but not U+0000.
+    /// name another row. Row ids holding any control character are refused in local writes and
+    /// in what a hub checks (a station's bundle), leaving the replica as it was; a return
+    /// bundle is taken as its hub merged it (an earlier release may have). Text values may hold
+    /// line breaks but not U+0000.
     func testARowIDHoldingAControlCharacterOrTextHoldingNulIsRefusedLocallyAndFromABundle() throws {
         let station = try makeReplica(1)
         for id in ["h\u{0}1", "\u{0}", "h1\u{0}", "h\n1", "h1\r", "\u{1B}[2Kh1", "h\u{7F}", "h\u{85}1"] {
@@ -39,7 +41,10 @@ final class ApplyTests: XCTestCase {
         for id in ["h\u{0}2", "h\n2", "h\u{1B}]0;x\u{7}", "h\u{9F}"] {
             var crafted = changes
             crafted.append(.set("household", id, "address", .text("b"), stamp: changes[0].stamp, origin: changes[0].origin, sequence: 2))
-            XCTAssertThrowsError(try apply(crafted, to: hub)) { error in
+            XCTAssertThrowsError(try hub.importChanges { tx in
+                tx.mergeGuard = MergeGuard(onlyOrigin: nil, authority: AllowsEverything(), writer: .station)
+                try tx.apply(crafted)
+            }) { error in
                 guard case StoreError.invalidChange(table: "household", reason: _) = error else { return XCTFail("\(error)") }
                 XCTAssertFalse("\(error)".contains(id), "the message does not repeat the id")
             }
@@ -49,6 +54,11 @@ final class ApplyTests: XCTestCase {
         // The same bundle without the refused change merges.
         try apply(changes, to: hub)
         XCTAssertEqual(try hub.row(table: "household", rowID: "h1")?["address"], .text("阳坡村\n1号"))
+        // What a hub sends back is not checked again.
+        let station2 = try makeReplica(2)
+        try apply(changes + [.set("household", "h\n2", "address", .text("b"), stamp: changes[0].stamp, origin: changes[0].origin, sequence: 2)],
+                  to: station2)
+        XCTAssertEqual(try station2.row(table: "household", rowID: "h\n2")?["address"], .text("b"))
     }
 
     func testDuplicatesPastAGapAreRecognised() throws {
@@ -242,4 +252,13 @@ final class ApplyTests: XCTestCase {
             XCTAssertEqual(reports.reduce(ApplyReport(), +).conflicts, 1)
         }
     }
+}
+
+/// An authority that allows every write: what a hub checks, without rules of its own.
+private struct AllowsEverything: WriteAuthority {
+    func checkWrite(table: TableSchema, column: ColumnSchema, value: Value, writer: ReplicaRole, origin: SiteID) -> AuthorityViolation? { nil }
+    func checkDelete(table: TableSchema, writer: ReplicaRole) -> AuthorityViolation? { nil }
+    func compiled(for table: TableSchema) -> (any CompiledTableAuthority)? { nil }
+    func checkExisting(table: TableSchema, current: [Value], kind: Change.Kind, column: String, writer: ReplicaRole) -> AuthorityViolation? { nil }
+    func checkNewRow(table: TableSchema, values: [Value], writer: ReplicaRole) -> AuthorityViolation? { nil }
 }

@@ -96,12 +96,12 @@ final class AuthorityTests: SyncTestCase {
             }
             try assertRefused(county, path, naming: ["A4", name])
         }
-        // A link names a row id, which holds no control character; refused before any message
-        // could name the household it claims ("household … is not held here").
+        // A link to a household not held is refused naming it (P4), with its control
+        // characters escaped: the operator's terminal shows no forged line.
         let badLink = try forged(county, 0) { site, seq, stamp in
             [.set("member", "\(site.short)-000071", "household_id", .text("\(id)\n合并完成\u{1B}[2K"), stamp: stamp, origin: site, sequence: seq)]
         }
-        try assertRefused(county, badLink, naming: ["A4", "household_id"])
+        try assertRefused(county, badLink, naming: ["P4", "\(id)\\u{A}合并完成\\u{1B}[2K"])
         let badID = try forged(county, 0) { site, seq, stamp in
             [.set("member", "\(site.short)-000070", "household_id", .text(id), stamp: stamp, origin: site, sequence: seq),
              .set("member", "\(site.short)-000070", "id_number", .text("639900198003150015"), stamp: stamp + 1, origin: site, sequence: seq + 1)]

@@ -89,7 +89,7 @@ public enum BundleError: Error, Sendable, Equatable, CustomStringConvertible {
         case .writerClosed:
             return "the bundle writer is already finished or has failed"
         case let .io(path, reason):
-            return "\(path): \(reason)"
+            return "\(path.escapingControlCharacters): \(reason)"
         }
     }
 

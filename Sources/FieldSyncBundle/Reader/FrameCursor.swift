@@ -17,6 +17,9 @@ struct FrameCursor {
     private var hasher = SHA256()
     private var index = 0
     private var done = false
+    /// Names holding a control character are refused in what a station sends (B19); a
+    /// hub's bundle is read as the hub merged it.
+    private let refusesControlCharacters: Bool
 
     init(bundle: ReadableBundle) throws(BundleError) {
         input = try FileInput(path: bundle.path)
@@ -24,6 +27,7 @@ struct FrameCursor {
         seal = FrameSeal(contentKey: bundle.contentKey, headerHash: bundle.headerHash, frameCount: bundle.header.frameCount)
         inflater = try Inflater()
         frameCount = bundle.header.frameCount
+        refusesControlCharacters = bundle.header.kind == .stationToHub
         bodyEnd = bundle.fileSize - BundleFormat.trailerSize
         digest = bundle.digest
         guard let front = try input.read(bundle.bodyOffset), Array(SHA256.hash(data: front)) == bundle.headerHash else {
@@ -76,13 +80,13 @@ struct FrameCursor {
             case let .invalid(reason): throw .frameInvalid(index: index, offset: offset, reason: reason)
             }
         }
-        let records = try Self.parse(block, index: index, offset: offset)
+        let records = try Self.parse(block, index: index, offset: offset, refusingControlCharacters: refusesControlCharacters)
         index += 1
         return records
     }
 
     /// A record block: count u32 (1 … 65,536), then exactly that many records (B19).
-    static func parse(_ block: [UInt8], index: Int, offset: Int) throws(BundleError) -> [Change] {
+    static func parse(_ block: [UInt8], index: Int, offset: Int, refusingControlCharacters: Bool) throws(BundleError) -> [Change] {
         var r = ByteReader(block)
         do throws(DecodingError) {
             let count = Int(try r.u32("record count"))
@@ -92,7 +96,7 @@ struct FrameCursor {
             }
             var records: [Change] = []
             records.reserveCapacity(count)
-            var decoder = ChangeDecoder(refusingControlCharacters: true)
+            var decoder = ChangeDecoder(refusingControlCharacters: refusingControlCharacters)
             for _ in 0..<count { records.append(try decoder.decode(from: &r)) }
             try r.finish("record block")
             return records

@@ -173,8 +173,8 @@ public struct ChangeDecoder: Sendable {
     private var sites = Recent<SiteID>(capacity: 4)
 
     /// Whether a name (table, row id, column) holding a control character is refused: so for
-    /// records read from a bundle (bundle format B19). A replica's own log is read without
-    /// it, so that what an earlier release stored still reads.
+    /// records of a bundle a station sends (bundle format B19). A replica's own log and a
+    /// hub's bundle are read without it, so that what an earlier release stored still reads.
     public let refusesControlCharacters: Bool
 
     public init(refusingControlCharacters: Bool = false) {

@@ -369,7 +369,7 @@ public struct CaseworkAuthority: WriteAuthority {
         case let (.date, .text(s)): return CivilDate(s) != nil
         case let (.moment, .text(s)): return Timestamp(s) != nil
         case let (.idNumber, .text(s)): return (try? IDNumber(s)) != nil
-        case let (.rowReference, .text(s)): return !s.isEmpty && !s.holdsControlCharacter  // it names a row id
+        case let (.rowReference, .text(s)): return !s.isEmpty
         case let (.integer(range), .integer(n)): return range.contains(n)
         case let (.address, .text(s)): return s == CaseworkScope.countyWide || TownshipCode.isValid(s) || ScopeCode.isCounty(s)
         case let (.writerSite, .text(s)): return SiteID(hex: s) != nil

@@ -85,6 +85,12 @@ public struct ImportTransaction {
                 throw .invalidChange(table: change.table, reason: "change number \(change.sequence) of \(change.origin) leaves a gap no station's numbering can have (rule A2)")
             }
             if mergeGuard.authority != nil {
+                // What a station (or a county hub) sends is held to the rule its own writes
+                // follow; a return bundle is taken as the hub merged it, so that a change an
+                // earlier release merged cannot cut a station off.
+                guard !change.rowID.holdsControlCharacter else {
+                    throw .invalidChange(table: change.table, reason: Replica.rowIDWithControlCharacter)
+                }
                 let violation: AuthorityViolation?
                 if let rules {
                     violation = column.map { rules.checkWrite(column: $0, value: change.value, writer: mergeGuard.writer, origin: change.origin)
@@ -385,7 +391,6 @@ enum ChangeValidation {
     @discardableResult
     static func validate(_ change: Change, _ table: TableCatalog) throws(StoreError) -> Int? {
         guard !change.rowID.isEmpty else { throw .invalidChange(table: change.table, reason: "empty row id") }
-        guard !change.rowID.holdsControlCharacter else { throw .invalidChange(table: change.table, reason: Replica.rowIDWithControlCharacter) }
         guard change.sequence > 0 else { throw .invalidChange(table: change.table, reason: "sequence 0 from station \(change.origin)") }
         // Sequences are stored as SQLite integers (signed 64-bit): a larger one would sort below 1.
         guard change.sequence <= UInt64(Int64.max) else {

@@ -65,8 +65,8 @@ public struct ScopeCheck: Sendable {
                 guard let holder = try filer.township(ofCase: household) else {
                     throw StoreError.unauthorized(AuthorityViolation(
                         rule: "P4 scope", table: name, rowID: rowID,
-                        reason: "it names household \(household), which is not held here: a station writes only the cases of its own township",
-                        reasonZh: "该记录关联的户 \(household) 不在本库中：乡镇社工站只能办理本乡镇的个案"))
+                        reason: "it names household \(household.escapingControlCharacters), which is not held here: a station writes only the cases of its own township",
+                        reasonZh: "该记录关联的户 \(household.escapingControlCharacters) 不在本库中：乡镇社工站只能办理本乡镇的个案"))
                 }
                 if !covers(holder) {
                     try requireMadeWhileHeld(household, holder: holder, table: name, rowID: rowID, changes: changes, filer: filer)
@@ -90,8 +90,8 @@ public struct ScopeCheck: Sendable {
             guard let holder else {
                 throw StoreError.unauthorized(AuthorityViolation(
                     rule: "P4 scope", table: name, rowID: rowID,
-                    reason: "it belongs to household \(household), which is not held here: a station writes only the cases of its own township",
-                    reasonZh: "该记录所属的户 \(household) 不在本库中：乡镇社工站只能办理本乡镇的个案"))
+                    reason: "it belongs to household \(household.escapingControlCharacters), which is not held here: a station writes only the cases of its own township",
+                    reasonZh: "该记录所属的户 \(household.escapingControlCharacters) 不在本库中：乡镇社工站只能办理本乡镇的个案"))
             }
             guard !covers(holder) else { return }
             try requireMadeWhileHeld(household, holder: holder, table: name, rowID: rowID, changes: changes, filer: filer)

@@ -57,8 +57,8 @@ public struct EnrollmentRequest: Sendable, Equatable {
     /// Refuses a station name or township code a request, and later a bundle, cannot carry.
     static func checkFields(name: String, township: String, role: ReplicaRole = .station) throws(SyncError) {
         do {
-            try InputCheck.name(name, field: "the station name (name)")
-            try InputCheck.code(township, field: "the township code (township)")
+            try InputCheck.name(name, field: "the station name (name)", stored: true)
+            try InputCheck.code(township, field: "the township code (township)", stored: true)
         } catch {
             throw .requestInvalid("\(error)")
         }

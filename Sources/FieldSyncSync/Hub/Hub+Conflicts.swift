@@ -24,7 +24,7 @@ public struct ConflictWriter: Sendable, Equatable {
     public static let hubName = "县级中心 county hub"
 
     /// `鲁沙尔镇社工站 (630106100)`, or the hub's name.
-    public var displayName: String { township.map { "\(name) (\($0))" } ?? name }
+    public var displayName: String { township.map { "\(name.escapingControlCharacters) (\($0))" } ?? name.escapingControlCharacters }
 }
 
 /// One side of a conflict: the value (nil when masked), who wrote it and when.

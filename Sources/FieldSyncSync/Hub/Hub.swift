@@ -389,7 +389,7 @@ public enum BundleFiles {
         var files: [String] = []
         for path in paths {
             var st = stat()
-            guard stat(path, &st) == 0 else { throw .io("\(path): no such file or folder") }
+            guard stat(path, &st) == 0 else { throw .io("\(path.escapingControlCharacters): no such file or folder") }
             switch st.st_mode & S_IFMT {
             case S_IFDIR:
                 let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
@@ -402,12 +402,12 @@ public enum BundleFiles {
                     guard (entry.st_mode & S_IFMT) == S_IFREG else { skipped?(file.escapingControlCharacters, "\(FileKind.describe(entry.st_mode)), not a bundle file"); continue }
                     found.append(file)
                 }
-                guard !found.isEmpty else { throw .noBundles(path) }
+                guard !found.isEmpty else { throw .noBundles(path.escapingControlCharacters) }
                 files += found
             case S_IFREG:
                 files.append(path)
             default:
-                throw .invalidInput("\(path) is \(FileKind.describe(st.st_mode)), not a bundle file; give a .fsb file or a folder of them")
+                throw .invalidInput("\(path.escapingControlCharacters) is \(FileKind.describe(st.st_mode)), not a bundle file; give a .fsb file or a folder of them")
             }
         }
         return files

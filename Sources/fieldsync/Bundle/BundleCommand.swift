@@ -31,7 +31,7 @@ struct BundleVerify: ParsableCommand {
             if output.json {
                 printJSON(VerifyJSON(file: file, ok: true, signer: verified.signerKey.fingerprint, header: HeaderJSON(verified.header), error: nil))
             } else {
-                print("\(file): intact, signed by key \(verified.signerKey.fingerprint) (\(verified.header.shownSenderName)), \(verified.header.totalChanges) changes")
+                print("\(file.escapingControlCharacters): intact, signed by key \(verified.signerKey.fingerprint) (\(verified.header.shownSenderName)), \(verified.header.totalChanges) changes")
             }
         } catch {
             if output.json { printJSON(VerifyJSON(file: file, ok: false, signer: nil, header: nil, error: error.description)) }
@@ -100,7 +100,7 @@ struct BundleInspect: ParsableCommand {
             print("direction   \(h.kind == .stationToHub ? "station → hub" : "hub → station")")
             print("sender      \(h.shownSenderName)  site \(h.sender.hex)  key \(inspection.signerFingerprint)  signature good")
             print("created     \(h.created)")
-            print("schema      \(h.schemaName) v\(h.schemaVersion)  \(Hex.encode(h.schemaFingerprint.prefix(8)))")
+            print("schema      \(h.schemaName.escapingControlCharacters) v\(h.schemaVersion)  \(Hex.encode(h.schemaFingerprint.prefix(8)))")
             print("recipients  \(h.recipients.map(\.site.hex).joined(separator: ", "))")
             print("sender has  \(h.senderVector)")
             print("assumed     \(h.assumedVector)")

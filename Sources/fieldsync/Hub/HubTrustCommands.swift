@@ -65,7 +65,7 @@ struct HubQuarantine: ParsableCommand {
             let hub = try passphrase.hub(dir)
             let stations = Dictionary(try hub.stations().map { ($0.site, $0) }, uniquingKeysWith: { a, _ in a })
             if let id = accept {
-                let original = try hub.quarantine().first(where: { $0.id == id })?.fileName
+                let original = try hub.quarantine().first(where: { $0.id == id })?.fileName.escapingControlCharacters
                 let result = try hub.acceptQuarantined(id: id, by: by, note: note)
                 if output.json { printJSON(ImportJSON(result)) } else {
                     print("accepted #\(id): \(ImportSummary.line(result, name: original))")
@@ -73,7 +73,7 @@ struct HubQuarantine: ParsableCommand {
             } else if let id = reject {
                 let entry = try hub.rejectQuarantined(id: id, by: by, note: note)
                 if output.json { printJSON(QuarantineEntryJSON(entry, station: stations[entry.signerSite])) } else {
-                    print("rejected #\(id) (\(entry.fileName)); it will not be merged. The copy stays at \(entry.storedPath).")
+                    print("rejected #\(id) (\(entry.fileName.escapingControlCharacters)); it will not be merged. The copy stays at \(entry.storedPath).")
                 }
             } else {
                 let entries = try hub.quarantine()

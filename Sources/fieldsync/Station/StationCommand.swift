@@ -134,7 +134,7 @@ struct StationShow: ParsableCommand {
                 printJSON(row.mapValues { ValueJSON(value: $0) })
             } else {
                 print("id: \(id)")
-                for column in schema.columns { print("\(column.name): \(row[column.name].map { $0 == .null ? "" : $0.description } ?? "")") }
+                for column in schema.columns { print("\(column.name): \(row[column.name].map { $0 == .null ? "" : $0.description.escapingControlCharacters } ?? "")") }
             }
         }
     }

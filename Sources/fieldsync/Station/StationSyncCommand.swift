@@ -1,4 +1,5 @@
 import ArgumentParser
+import FieldSyncCore
 import FieldSyncHTTP
 import FieldSyncSync
 import Foundation
@@ -66,10 +67,10 @@ final class SyncProgressRenderer: @unchecked Sendable {
         case let .exported(name, bytes): line("exported \(name) (\(bytes) bytes)")
         case let .uploading(done, total): bytes("uploading", done, total)
         case .waitingForMerge: line("sent the last chunk; waiting for the hub to merge")
-        case let .merged(result): line("the hub merged the bundle: \(result.applied) of \(result.changes) changes applied (\(result.outcome))")
+        case let .merged(result): line("the hub merged the bundle: \(result.applied) of \(result.changes) changes applied (\(result.outcome.escapingControlCharacters))")
         case let .downloading(done, total): bytes("downloading", done, total)
         case let .imported(applied, changes): line("imported the return bundle: \(applied) of \(changes) changes applied")
-        case let .retrying(after, problem): line("link failed (\(problem)); retrying in \(String(format: "%.1f", after)) s")
+        case let .retrying(after, problem): line("link failed (\(problem.escapingControlCharacters)); retrying in \(String(format: "%.1f", after)) s")
         }
     }
 

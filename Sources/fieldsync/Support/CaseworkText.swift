@@ -1,3 +1,4 @@
+import FieldSyncCore
 import FieldSyncDomain
 
 /// Human output of the casework commands: labels in Chinese and English.
@@ -41,7 +42,7 @@ enum CaseworkText {
                 if let amount = d.amount { text += "  \(amount) yuan" }
                 if let start = d.startDate { text += "  from \(start)" }
                 if let at = d.decidedAt { text += "  at \(at)" }
-                if let reasons = d.reasons { text += "  \(reasons)" }
+                if let reasons = d.reasons { text += "  \(reasons.escapingControlCharacters)" }
                 print(text)
             }
         }
