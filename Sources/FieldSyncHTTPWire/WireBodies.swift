@@ -83,6 +83,20 @@ public struct ReturnBundleBody: Codable, Sendable, Equatable {
         self.sha256 = sha256
         self.name = name
     }
+
+    /// Whether the description is one a hub writes: `id` 32 and `sha256` 64 lowercase hex
+    /// digits, and `name` a plain `.fsb` file name. A station names files by `id` and `name`
+    /// in its own folder, and the link is plain HTTP: a name such as `../../.profile` from
+    /// whoever answers would otherwise put a file outside it.
+    public var isWellFormed: Bool {
+        func hex(_ s: String, _ count: Int) -> Bool {
+            s.utf8.count == count && s.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+        }
+        let plainName = !name.isEmpty && name.utf8.count <= 255 && !name.hasPrefix(".") && name.lowercased().hasSuffix(".fsb")
+            && !name.contains("/") && !name.contains("\\")
+            && !name.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        return hex(id, 32) && hex(sha256, 64) && size >= 0 && plainName
+    }
 }
 
 /// Every refusal's body: a stable code for scripts and a message in Chinese and English.

@@ -210,6 +210,11 @@ public final class StationSyncRound: Sendable {
                     try files.save(state)
                 }
                 let download = state.download!
+                guard download.isWellFormed else {
+                    state.download = nil
+                    try files.save(state)
+                    throw StationSyncError.hubAnswered(status: 200, "the return bundle's description is malformed (its id, checksum or file name is not one a hub writes); nothing was written")
+                }
                 try PrivateFile.makeFolder(files.incoming)
                 let partial = files.partial(download)
                 let have = PrivateFile.size(partial) ?? 0
