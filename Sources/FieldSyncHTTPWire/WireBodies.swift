@@ -1,3 +1,4 @@
+import FieldSyncCore
 import Foundation
 
 /// `POST /v1/nonce` → a single-use nonce, valid for `expiresInSeconds` on the hub's clock.
@@ -94,7 +95,7 @@ public struct ReturnBundleBody: Codable, Sendable, Equatable {
         }
         let plainName = !name.isEmpty && name.utf8.count <= 255 && !name.hasPrefix(".") && name.lowercased().hasSuffix(".fsb")
             && !name.contains("/") && !name.contains("\\")
-            && !name.unicodeScalars.contains { $0.properties.generalCategory == .control }
+            && !name.holdsControlCharacter
         return hex(id, 32) && hex(sha256, 64) && size >= 0 && plainName
     }
 }

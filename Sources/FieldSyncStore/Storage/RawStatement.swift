@@ -91,13 +91,11 @@ struct RawStatement {
 
     func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
 
-    /// A text column, read by its length rather than up to a NUL (no scan for its end);
-    /// nil for NULL. A replica stores no row id or text holding U+0000 (refused on write and
-    /// on import), so this is the value every GRDB read of the same cell gives (digests,
-    /// exports), which reads it as a C string.
+    /// A text column as GRDB reads it (`String(cString:)`), so a value read here is the
+    /// value every GRDB read of the same cell gives (digests, exports); nil for NULL.
     func text(_ column: Int32) -> String? {
         guard let text = sqlite3_column_text(handle, column) else { return nil }
-        return String(decoding: UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, column))), as: UTF8.self)
+        return String(cString: text)
     }
 
     /// A user-table value read back as the column's type, as ``Value/init(_:type:)`` reads
