@@ -200,6 +200,7 @@ let package = Package(
             dependencies: [
                 "FieldSyncHTTP", "FieldSyncSync", "FieldSyncTestSupport", "FieldSyncFlakyLink",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

@@ -57,7 +57,7 @@ class Reader:
 
 
 def has_control(s):
-    """Unicode category Cc: U+0000-U+001F and U+007F-U+009F (B19)."""
+    """Unicode category Cc: U+0000-U+001F and U+007F-U+009F (B19: tables and columns)."""
     return any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in s)
 
 
@@ -183,7 +183,7 @@ def parse_block(block, refuse_control=True):
             rec[key] = r.short()
             if not 1 <= len(rec[key].encode()) <= 255:
                 raise BundleError("frameInvalid", key)
-            if refuse_control and has_control(rec[key]):
+            if refuse_control and key == "table" and has_control(rec[key]):
                 raise BundleError("frameInvalid", key + " holds a control character")
         kind = r.u8()
         if kind not in (1, 2):

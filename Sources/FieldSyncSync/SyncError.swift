@@ -93,10 +93,12 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
         case let .enrollmentInvalid(reason):
             return "登记文件与本站不符 / the enrollment file is not valid for this station: \(reason)."
         case let .alreadyEnrolled(name, site):
+            let name = name.escapingControlCharacters
             return "社工站 \(name) 已用另一把仍受信任的密钥登记 / station \(name) (\(site)) is already enrolled with a different key that is still trusted. If this request comes from the laptop replacing a lost one, revoke the lost laptop's key first: fieldsync hub revoke HUB \(site) --reason TEXT, then enroll the request again."
         case let .unknownSigner(fingerprint, file):
             return "\(file) 的签名密钥未在本中心登记，未合并 / \(file) is signed by key \(fingerprint), which this hub has not enrolled; it was not applied. Enroll the station first, or check where the file came from."
         case let .revokedSigner(name, file):
+            let name = name.escapingControlCharacters
             return "\(file) 的签名社工站 \(name) 密钥已吊销，未合并 / \(file) is signed by station \(name), whose key has been revoked; it was not applied."
         case let .wrongDirection(file, expected):
             return "\(file) 方向不对（送县级中心的包与回传包不能互换），未处理 / \(file) is a \(expected == .stationToHub ? "return bundle from a hub" : "bundle from a station"); give it to the \(expected == .stationToHub ? "station" : "hub") instead."
@@ -129,7 +131,7 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
         case let .secondLaptop(sender, sequence, file):
             return "\(file)（\(sender)）重复使用了变更编号 \(sequence)：两台电脑在冒用同一个社工站，此电脑的数据不会被合并；保留一台，另一台登记为新站并重新录入 / \(file) from \(sender) reuses change number \(sequence) after this station was already repaired once from a restored copy: two laptops are working as the same station. Nothing was applied and nothing will be merged from this laptop. Keep one laptop as this station; enroll the other as a new station (`fieldsync station init`) and re-enter its work there."
         case let .hubReusedNumber(hub, sequence, file):
-            return HubRestore.stationRefusal(hub: hub, sequence: sequence, file: file)
+            return HubRestore.stationRefusal(hub: hub.escapingControlCharacters, sequence: sequence, file: file)
         case let .contentRefused(sender, error, file):
             return "\(file)（\(sender)）被拒绝，未合并 / \(file) from \(sender) was refused: \(error). Nothing was applied."
         case let .foreignChanges(sender, file):
@@ -139,10 +141,11 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
         case let .unauthorized(sender, violation, file):
             return "\(file)（\(sender)）越权被拒绝，未合并 / \(file) from \(sender) was refused: \(violation). Nothing was applied."
         case let .clockAhead(sender, township, file, .remoteStampTooFarAhead(_, stamp, wall, bound)):
+            let sender = sender.escapingControlCharacters
             let who = township.map { "\(sender)（乡镇 \($0)）" } ?? sender
             let whoEn = township.map { "\(sender) (township \($0))" } ?? sender
             let ahead = StationClock.span(stamp.millis &- wall)
-            return "\(who) 的 \(file) 中有修改的时间戳 \(ISOTime.format(millis: stamp.millis)) 比本机时钟 \(ISOTime.format(millis: wall)) 超前 \(ahead)，超过 \(bound / 3_600_000) 小时上限，整个包未合并；请该站改正日期并运行 `fieldsync station clock DIR --repair` 后重新导出 / \(whoEn) sent \(file) with a change stamped \(ISOTime.format(millis: stamp.millis)), \(ahead) ahead of this machine's clock (\(ISOTime.format(millis: wall))); the limit is \(bound / 3_600_000) hours, so nothing of it was merged. Have that station correct its date, run `fieldsync station clock DIR --repair`, then export again."
+            return "\(who) 的 \(file) 中有修改的时间戳 \(ISOTime.format(millis: stamp.millis)) 比本机时钟 \(ISOTime.format(millis: wall)) 超前 \(ahead)，超过 \(bound / 3_600_000) 小时上限，整个包未合并。先核对本机日期：若本机时间 \(ISOTime.format(millis: wall)) 有误，请更正本机时钟后重新合并（各站时钟可能是对的）；否则请该站改正日期并运行 `fieldsync station clock DIR --repair` 后重新导出 / \(whoEn) sent \(file) with a change stamped \(ISOTime.format(millis: stamp.millis)), \(ahead) ahead of this machine's clock (\(ISOTime.format(millis: wall))); the limit is \(bound / 3_600_000) hours, so nothing of it was merged. First check this machine's date: if \(ISOTime.format(millis: wall)) is wrong, correct this machine's clock and merge again (the stations' clocks may be right; every station's bundle would be refused the same way). Otherwise have that station correct its date, run `fieldsync station clock DIR --repair`, then export again."
         case let .clockRepairRefused(refusal):
             return refusal.description
         case let .inputTooLong(field, size, limit):
@@ -156,10 +159,13 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
         case let .ownReturnBundle(file):
             return "\(file) 是本中心写给社工站的回传包，请拿到该站导入，不要在中心合并 / \(file) is a return bundle this hub wrote for a station; carry it to that station (fieldsync station import there), do not merge it at the hub. Nothing was applied."
         case let .notFromOurHub(file, what, hubName):
+            let hubName = hubName.escapingControlCharacters
             return "\(file) 不是本站所属县中心（\(hubName)）的回传数据包，未导入 / \(file) is \(what), not a return bundle from this station's hub \(hubName); it was not applied. Give it to the replica it is for."
         case let .returnBundleOfAnotherHub(file, hubName):
+            let hubName = hubName.escapingControlCharacters
             return "\(file) 是另一个县级中心 \(hubName) 的回传包，未导入 / \(file) is a return bundle from another hub, \(hubName), not from this hub; it was not applied. Check where the stick came from."
         case let .unenrolledStation(file, stationName):
+            let stationName = stationName.escapingControlCharacters
             return "\(file) 来自本中心未登记的社工站 \(stationName)，未合并，请先登记该站 / \(file) is a bundle from station \(stationName), which this hub has not enrolled; it was not applied. Enroll the station with its request (fieldsync hub enroll), then merge again."
         case let .review(error):
             return error.description

@@ -1,13 +1,16 @@
 import FieldSyncCore
 import FieldSyncDomain
+import FieldSyncStore
 import FieldSyncSync
 import Foundation
 import XCTest
 
 /// What a hub operator sees while the county's stations upgrade one at a time.
 final class SchemaUpgradeCommandLineTests: CLITestCase {
-    /// Station 630106100 enrolled with a request of the first release (no `schemaVersion`:
-    /// the hub takes it to run version 2); station 630106101 runs this release. The county
+    /// Station 630106100 enrolled with a request of the first release (no `schemaVersion`),
+    /// by a hub of an earlier release that did not scope yet, so the hub takes it to run
+    /// version 2 (a hub that scopes holds a station it enrolls to scoping, V7: the test sets
+    /// what the earlier hub recorded); station 630106101 runs this release. The county
     /// transfers a case from 630106101 to 630106100: the transfer record (a version-3 table),
     /// the notices (version 4) and the audit events (version 5) cannot reach the first
     /// station until the hub learns it upgraded, though the case itself (version-2 tables) does.
@@ -24,6 +27,11 @@ final class SchemaUpgradeCommandLineTests: CLITestCase {
             }
             try ok(["hub", "enroll", hub, request, "--out", folder.sub("enr-\(code).json")])
             try ok(["station", "join", dir, folder.sub("enr-\(code).json")])
+            if code == "630106100" {
+                let site = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: request))) as? [String: Any])["site"]
+                let replica = try Replica.open(at: hub + "/replica.sqlite", schema: CaseworkSchema.schema, wallClock: { SystemWallClock.now() })
+                try replica.setSetting("station-schema-version:\(try XCTUnwrap(site as? String))", "2")
+            }
         }
         let household = try XCTUnwrap(ok(["station", "household", "add", new, "--township", "630106101", "--village", "阳坡村",
                                           "--address", "阳坡村3社12号", "--head-name", "马明", "--hukou", "rural", "--income", "600",

@@ -61,6 +61,76 @@ final class ApplyTests: XCTestCase {
         XCTAssertEqual(try station2.row(table: "household", rowID: "h\n2")?["address"], .text("b"))
     }
 
+    /// The rule holds where a row is created. A row an earlier release stored with such an id
+    /// (an insider's, merged before the rule) stays writable and deletable; a hub that holds it
+    /// takes a station's write to it; and a province takes a county hub's relay of it.
+    func testARowWhoseIDHoldsAControlCharacterThatIsAlreadyHeldStaysWritableEverywhere() throws {
+        let id = "h\n2\u{1B}[2K"
+        let origin = TestSchema.site(7)
+        let earlier = Change.set("household", id, "address", .text("old"), stamp: HybridTimestamp(rawValue: 1 << 20), origin: origin, sequence: 1)
+        // The county hub took it before the rule (a return bundle is not checked again).
+        let hub = try makeReplica(9, role: .hub)
+        try apply([earlier], to: hub)
+        let station = try makeReplica(1)
+        try apply([earlier], to: station)
+
+        let edit = try station.write(table: "household", rowID: id, values: ["address": .text("new")])
+        XCTAssertEqual(edit.count, 1)
+        XCTAssertThrowsError(try station.write(table: "household", rowID: "h\n3", values: ["address": .text("a")]),
+                             "a new row is still refused")
+        let (_, report) = try hub.importChanges { tx in
+            tx.mergeGuard = MergeGuard(onlyOrigin: TestSchema.site(1), authority: AllowsEverything(), writer: .station)
+            try tx.apply(edit)
+        }
+        XCTAssertEqual(report.applied, 1)
+        XCTAssertEqual(try hub.row(table: "household", rowID: id)?["address"], .text("new"))
+        let tombstone = try station.delete(table: "household", rowID: id)
+        XCTAssertEqual(try hub.importChanges { tx in
+            tx.mergeGuard = MergeGuard(onlyOrigin: TestSchema.site(1), authority: AllowsEverything(), writer: .station)
+            try tx.apply([tombstone])
+        }.1.applied, 1)
+        XCTAssertTrue(try hub.isDeleted(table: "household", rowID: id))
+
+        // A province that never saw the row takes the county hub's relay of it.
+        let province = try makeReplica(8, role: .hub)
+        try province.importChanges { tx in
+            tx.mergeGuard = MergeGuard(onlyOrigin: nil, authority: AllowsEverything(), writer: .hub)
+            try tx.apply([earlier] + edit + [tombstone])
+        }
+        XCTAssertEqual(try province.digest(), try hub.digest())
+    }
+
+    /// A station that had not yet learned of a delete edits the row: the hub holds its
+    /// tombstone, so the edit is taken (and loses to the delete, M2), not refused.
+    func testAStationsEditOfSuchARowTheHubHoldsOnlyAsATombstoneIsTaken() throws {
+        let id = "h\t9"
+        let earlier = Change.set("household", id, "address", .text("old"), stamp: HybridTimestamp(rawValue: 1 << 20), origin: TestSchema.site(7), sequence: 1)
+        let hub = try makeReplica(9, role: .hub)
+        try apply([earlier, .delete("household", id, stamp: HybridTimestamp(rawValue: 1 << 21), origin: TestSchema.site(7), sequence: 2)], to: hub)
+        let station = try makeReplica(1)
+        try apply([earlier], to: station)
+        let edit = try station.write(table: "household", rowID: id, values: ["address": .text("new")])
+        XCTAssertNoThrow(try hub.importChanges { tx in
+            tx.mergeGuard = MergeGuard(onlyOrigin: TestSchema.site(1), authority: AllowsEverything(), writer: .station)
+            try tx.apply(edit)
+        })
+        XCTAssertTrue(try hub.isDeleted(table: "household", rowID: id))
+    }
+
+    /// Refusals name a row by its id, which a row an earlier release took may hold a control
+    /// character in: it is shown escaped.
+    func testRefusalsShowARowIDEscaped() {
+        let id = "h1\n已合并 merged\u{1B}[2K"
+        let texts = [StoreError.rowNotFound(table: "household", rowID: id).description,
+                     StoreError.rowDeleted(table: "household", rowID: id).description,
+                     StoreError.appendOnlyRowCannotChange(table: "audit", rowID: id).description,
+                     AuthorityViolation(rule: "P4 another township", table: "household", rowID: id, reason: "r", reasonZh: "r").description]
+        for text in texts {
+            XCTAssertFalse(text.holdsControlCharacter, text)
+            XCTAssertTrue(text.contains("h1\\u{A}已合并"), text)
+        }
+    }
+
     func testDuplicatesPastAGapAreRecognised() throws {
         let station = try makeReplica(1)
         for i in 0..<3 { try station.write(table: "household", rowID: "h\(i)", values: ["address": .text("a")]) }

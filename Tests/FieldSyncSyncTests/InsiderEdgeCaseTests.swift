@@ -75,7 +75,9 @@ final class InsiderEdgeCaseTests: SyncTestCase {
 
     /// A header that says the station holds the hub's own changes, or its township feed, up
     /// to a number no replica reaches: the hub would number past it (a restored hub's rule,
-    /// HR2) and could then number nothing, or trap. Refused, and the hub goes on.
+    /// HR2) and could then number nothing, or trap, at its next write or at the next merge
+    /// of any station (2^63 − 40 leaves room for a few dozen). Anything more than 2^32 past
+    /// what the hub holds is refused, and the hub and the other stations go on.
     func testAHeaderClaimingNumbersNoReplicaReachesIsRefusedAndTheHubGoesOn() throws {
         let county = try makeCounty()
         let station = county.stations[0]
@@ -85,10 +87,11 @@ final class InsiderEdgeCaseTests: SyncTestCase {
         let peer = try XCTUnwrap(county.hub.replica.peer(station.identity.site))
         let feed = try XCTUnwrap(county.hub.feedSite(of: peer))
         for (name, site) in [("own", hubSite), ("feed", feed)] {
-            for claim in [UInt64(Int64.max), UInt64(Int64.max) + 1, UInt64.max] {
+            let held = name == "own" ? try county.hub.replica.highestLogged(origin: hubSite) : try county.hub.replica.lastArrival()
+            for claim in [held + (1 << 32) + 1, UInt64(Int64.max) - 40, UInt64(Int64.max), UInt64(Int64.max) + 1, UInt64.max] {
                 let path = try InsiderBundle.write(from: station, changes: [], to: folder.sub("claim-\(name)-\(claim).fsb")) { $0[site] = claim }
                 XCTAssertThrowsError(try county.hub.merge(bundleAt: path), "\(name) \(claim)") { error in
-                    XCTAssertTrue("\(error)".contains(claim == UInt64(Int64.max) ? "no replica reaches" : "2^63"), "\(error)")
+                    XCTAssertTrue("\(error)".contains(claim <= UInt64(Int64.max) ? "no replica reaches" : "2^63"), "\(error)")
                 }
             }
         }
@@ -98,6 +101,71 @@ final class InsiderEdgeCaseTests: SyncTestCase {
         try station.record(table: "household", values: ["township": .text("630106100"), "address": .text("阳坡村2号")])
         try county.hub.merge(bundleAt: station.export(to: folder.sub("up2.fsb")).path)
         XCTAssertEqual(try county.hub.replica.rows(table: "household").count, 2)
+        // Another township's station, and the hub's own writes, go on as before.
+        let other = county.stations[1]
+        try other.record(table: "household", values: ["township": .text("630106101"), "address": .text("下庄村1号")])
+        try county.hub.merge(bundleAt: other.export(to: folder.sub("other.fsb")).path)
+        XCTAssertEqual(try county.hub.replica.rows(table: "household").count, 3)
+        XCTAssertNil(try county.hub.replica.setting(Replica.ownWritesHeldKey))
+        let peer2 = try XCTUnwrap(county.hub.replica.peer(other.identity.site))
+        try other.importBundle(at: county.hub.returnBundle(for: peer2, to: folder.sub("down2.fsb")).path)
+    }
+
+    /// A5: a station that creates rows under another station's future ids (or the hub's), or
+    /// deletes a row under one before it exists, would stop that station's own rows at the
+    /// hub for good: its registration would meet a row of another township (P4) or an
+    /// append-only row that exists, or die under the tombstone. Refused; the owner's rows merge.
+    func testAStationCannotTakeAnotherReplicasRowIDs() throws {
+        let county = try makeCounty()
+        let (a, b) = (county.stations[0], county.stations[1])
+        let digest = try county.hub.replica.digest()
+        // B's next id, and one of the hub's.
+        let next = Int(try b.replica.setting(RowIDGenerator.settingKey) ?? "1") ?? 1
+        let victim = RowIDGenerator.prefix(of: b.identity.site) + String(format: "%06d", next)
+        let hubsOwn = RowIDGenerator.prefix(of: county.hub.identity.site) + "000001"
+        for squat in [
+            { (site: SiteID, seq: UInt64, stamp: HybridTimestamp) -> [Change] in
+                [.set("household", victim, "township", .text("630106100"), stamp: stamp, origin: site, sequence: seq)] },
+            { site, seq, stamp in [.delete("household", victim, stamp: stamp, origin: site, sequence: seq)] },
+            { site, seq, stamp in [.set("household", hubsOwn, "township", .text("630106100"), stamp: stamp, origin: site, sequence: seq)] },
+            { site, seq, stamp in [.set("household", "any-1", "township", .text("630106100"), stamp: stamp, origin: site, sequence: seq)] },
+        ] {
+            XCTAssertThrowsError(try county.hub.merge(bundleAt: forged(county, 0, squat))) { error in
+                guard case let .unauthorized(_, violation, _)? = error as? SyncError else { return XCTFail("\(error)") }
+                XCTAssertEqual(violation.rule, "A5 new row id")
+            }
+            XCTAssertEqual(try county.hub.replica.digest(), digest)
+        }
+        let own = try b.record(table: "household", values: ["township": .text("630106101"), "address": .text("下庄村1号")]).rowID
+        XCTAssertEqual(own, victim)
+        try county.hub.merge(bundleAt: b.export(to: folder.sub("b.fsb")).path)
+        XCTAssertEqual(try county.hub.replica.row(table: "household", rowID: victim)?["township"], .text("630106101"))
+        // A's own rows, and its edits of a row the hub holds, still merge.
+        try a.record(table: "household", values: ["township": .text("630106100"), "address": .text("阳坡村1号")])
+        try county.hub.merge(bundleAt: a.export(to: folder.sub("a.fsb")).path)
+        // The station's own program refuses the same before storing it, so nothing it stores
+        // is later refused.
+        let later = RowIDGenerator.prefix(of: b.identity.site) + "999999"
+        XCTAssertThrowsError(try a.record(table: "household", id: later, values: ["township": .text("630106100")])) { error in
+            guard case let .store(.unauthorized(violation)) = error as? SyncError else { return XCTFail("\(error)") }
+            XCTAssertEqual(violation.rule, "A5 new row id")
+        }
+        XCTAssertNil(try a.replica.row(table: "household", rowID: later))
+    }
+
+    /// Row ids are told apart by their site's first 8 hex digits (A5): a request whose site
+    /// shares them with an enrolled node is refused, and nothing is enrolled.
+    func testASiteWhoseShortIDAnotherNodeHasIsNotEnrolled() throws {
+        let county = try makeCounty(stations: 1)
+        for twin in [county.stations[0].identity.site, county.hub.identity.site] {
+            var bytes = twin.bytes
+            bytes[15] ^= 0xFF
+            let identity = NodeIdentity(site: try XCTUnwrap(SiteID(bytes: bytes)), name: "社工站9", role: .station, township: "630106109")
+            XCTAssertThrowsError(try county.hub.enroll(EnrollmentRequest.make(for: identity, atMillis: clock.now).0, out: folder.sub("e.json"))) { error in
+                XCTAssertTrue("\(error)".contains("8 hex digits"), "\(error)")
+            }
+            XCTAssertNil(try county.hub.replica.peer(identity.site))
+        }
     }
 
     /// Row ids reach refusal messages on the hub operator's terminal, the hub's log and the
@@ -142,9 +210,11 @@ final class InsiderEdgeCaseTests: SyncTestCase {
         let peer = try XCTUnwrap(county.hub.replica.peer(station.identity.site))
         try station.importBundle(at: county.hub.returnBundle(for: peer, to: folder.sub("down.fsb")).path)
         XCTAssertEqual(try station.replica.row(table: "household", rowID: id)?["township"], .text("630106100"))
-        // The station goes on syncing.
+        // The station goes on syncing, and may correct that row: the hub holds it.
         try station.record(table: "household", values: ["township": .text("630106100"), "address": .text("阳坡村2号")])
+        try station.record(table: "household", id: id, values: ["address": .text("阳坡村3号")])
         try county.hub.merge(bundleAt: station.export(to: folder.sub("up2.fsb")).path)
+        XCTAssertEqual(try county.hub.replica.row(table: "household", rowID: id)?["address"], .text("阳坡村3号"))
     }
 
     /// Station and hub names are shown on other machines (in bundle headers, requests,
@@ -187,6 +257,25 @@ final class InsiderEdgeCaseTests: SyncTestCase {
             XCTAssertFalse(text.holdsControlCharacter, text)
             XCTAssertTrue(text.contains("社工站0\\u{A}合并完成 merged\\u{1B}[2K"), text)
             XCTAssertTrue(text.contains("x\\u{1B}]0;title\\u{7}.fsb"), text)
+        }
+    }
+
+    /// Every refusal that names a station or hub by the name it stored (an earlier release
+    /// took names unchecked, and an enrollment file carries its hub's) shows it escaped.
+    func testEveryRefusalNamingAStationOrHubShowsTheNameEscaped() {
+        let name = "社工站0\n合并完成 merged\u{1B}[2K"
+        let site = SiteID(bytes: [UInt8](repeating: 7, count: 16))!, file = "up.fsb"
+        let clock = ClockError.remoteStampTooFarAhead(site: site, stamp: HybridTimestamp(rawValue: 1 << 40), localWallMillis: 0, boundMillis: 86_400_000)
+        let errors: [SyncError] = [
+            .alreadyEnrolled(name: name, site: site), .revokedSigner(name: name, file: file),
+            .notFromOurHub(file: file, what: "a station's bundle", hubName: name), .returnBundleOfAnotherHub(file: file, hubName: name),
+            .unenrolledStation(file: file, stationName: name), .hubReusedNumber(hub: name, sequence: 3, file: file),
+            .clockAhead(sender: name, township: "630106100", file: file, clock),
+        ]
+        for error in errors {
+            let text = error.description
+            XCTAssertFalse(text.holdsControlCharacter, text)
+            XCTAssertTrue(text.contains("社工站0\\u{A}合并完成"), text)
         }
     }
 }

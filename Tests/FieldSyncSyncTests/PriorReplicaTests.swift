@@ -273,7 +273,9 @@ final class PriorReplicaTests: XCTestCase {
         XCTAssertEqual(result.header.schemaFingerprint, Replica.fingerprint(CaseworkSchema.version(2)))
         XCTAssertEqual(result.report.applied + result.report.stale, result.header.totalChanges)
         XCTAssertGreaterThan(result.report.applied, 0)
-        XCTAssertEqual(try hub.schema(of: stationIdentity.site).version, 2, "the hub now writes this station version 2 bundles")
+        // A station a scoping hub enrolls is held to scoping (V7): its return bundles are of the
+        // first scoped version, which tells a first-release laptop to upgrade.
+        XCTAssertEqual(try hub.schema(of: stationIdentity.site).version, Scoping.firstScopedVersion)
     }
 
     /// A write of the earlier release, as it wrote it, fails on the table a migration

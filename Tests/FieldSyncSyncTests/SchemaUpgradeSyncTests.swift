@@ -158,16 +158,30 @@ final class SchemaUpgradeSyncTests: SyncTestCase {
         XCTAssertEqual(try snapshot(station.replica), before)
     }
 
-    func testEnrollmentRequestTellsTheHubWhichVersionANewStationRuns() throws {
+    /// The version a request names is outside its signature, and a station taken to run a
+    /// version before scoping is sent every township's cases (the upgrade window of stations
+    /// enrolled before the hub scoped). A hub that scopes holds a station it enrolls to
+    /// scoping: one on an older FieldSync, or whose request says so (or says nothing), is told
+    /// to upgrade by its first return bundle and is never sent the county.
+    func testAStationAScopingHubEnrollsIsHeldToScopingWhateverItsRequestSays() throws {
         let hub = try Hub.initialize(at: folder.sub("hub"), name: "湟中区民政局", wallClock: clock.wallClock())
         let station = try Station.initialize(at: folder.sub("st"), name: "社工站", township: "630106100", schema: v2,
                                              requestPath: folder.sub("req.json"), wallClock: clock.wallClock())
-        try hub.enroll(EnrollmentRequest.read(from: folder.sub("req.json")), out: folder.sub("enrollment.json"))
+        var request = try EnrollmentRequest.read(from: folder.sub("req.json"))
+        XCTAssertEqual(request.schemaVersion, 2)
+        for claimed in [2, nil] {
+            request.schemaVersion = claimed
+            try hub.enroll(request, out: folder.sub("enrollment.json"))
+            XCTAssertEqual(try hub.schema(of: station.identity.site).version, Scoping.firstScopedVersion)
+        }
         try station.join(Enrollment.read(from: folder.sub("enrollment.json")))
-        XCTAssertEqual(try hub.schema(of: station.identity.site).version, 2)
-        try hub.replica.write(table: "rule_parameter", rowID: "param:x:2027-01-01", values: ["name": .text("x")])
+        try hub.replica.write(table: "household", rowID: "h-other", values: ["township": .text("630106101"), "head_name": .text("卓玛")])
         let back = try hub.returnBundle(for: try XCTUnwrap(hub.stations().first), to: folder.sub("down.fsb"))
-        XCTAssertEqual(try station.importBundle(at: back.path).report.applied, 1, "the first return bundle is readable")
+        XCTAssertEqual(back.header.schemaVersion, Scoping.firstScopedVersion)
+        XCTAssertThrowsError(try station.importBundle(at: back.path)) { error in
+            XCTAssertTrue("\(error)".contains("Upgrade FieldSync on this station"), "\(error)")
+        }
+        XCTAssertNil(try station.replica.row(table: "household", rowID: "h-other"))
     }
 
     func testAnOldBundleMergedLateDoesNotMoveAStationBackToAnEarlierVersion() throws {

@@ -201,7 +201,7 @@ final class ScopeTests: SyncTestCase {
         try county.syncUntilQuiet(stick: folder.sub("s1"))
         let path = try forged(county.stations[0]) { bare in
             try bare.write(table: "household", rowID: theirs, values: ["village": .text("X")])
-            try bare.write(table: "case_release", rowID: "forged-release", values: [
+            try bare.write(table: "case_release", rowID: RowIDGenerator.prefix(of: county.stations[0].identity.site) + "forged-release", values: [
                 "household_id": .text(theirs), "transfer_id": .text("t"), "township": .text(county.stations[0].identity.township!),
                 "released_at": .text("2026-11-30T09:00:00+08:00")])
         }
@@ -228,7 +228,7 @@ final class ScopeTests: SyncTestCase {
             "household_id": .text(theirs), "category": .text("dibao"), "status": .text("received")]).rowID
         try county.syncUntilQuiet(stick: folder.sub("s1"))
         let path = try forged(county.stations[0]) { bare in
-            try bare.write(table: "decision", rowID: "forged-decision", values: [
+            try bare.write(table: "decision", rowID: RowIDGenerator.prefix(of: county.stations[0].identity.site) + "forged-decision", values: [
                 "household_id": .text(mine), "application_id": .text(application), "approve": .integer(1), "level": .text("township")])
         }
         try assertRefusedWhole(path, county, naming: theirs)

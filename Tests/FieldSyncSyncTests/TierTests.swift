@@ -53,6 +53,53 @@ final class TierTests: SyncTestCase {
         XCTAssertEqual(try province.hub.replica.vector(), vector)
     }
 
+    /// A row an earlier county release merged before row ids were checked (an insider's id
+    /// holding a line break) is relayed: the province takes an upstream bundle as the county
+    /// merged it, or every later bundle of the county would be refused with it.
+    func testAProvinceTakesARowIDTheCountyMergedBeforeRowIDsWereChecked() throws {
+        let province = try makeProvince()
+        let county = province.counties[0].hub
+        let site = county.identity.site
+        let id = "\(site.short)-9\n已合并 merged"
+        let sequence = try county.replica.vector()[site] + 1, stamp = try county.replica.issueStamp()
+        try county.replica.importChanges { tx in
+            try tx.apply([.set("household", id, "township", .text("630122101"), stamp: stamp, origin: site, sequence: sequence)])
+        }
+        try province.hub.merge(bundleAt: county.exportUpstream(to: folder.sub("up/")).path)
+        XCTAssertEqual(try province.hub.replica.row(table: "household", rowID: id)?["township"], .text("630122101"))
+        try province.syncUntilQuiet(stick: folder.sub("s1"))
+        XCTAssertEqual(try province.mismatches(), [])
+    }
+
+    /// A county hub's header claiming to hold the province's own changes far beyond what the
+    /// province numbered (or a relayed change of the province's origin numbered so) would
+    /// move the province's numbering past it, with no room left: every county would then
+    /// refuse the province's bundles. Refused; the county's honest bundle merges.
+    func testAProvinceRefusesACountysClaimOnItsNumberingThatNoRestoreExplains() throws {
+        let province = try makeProvince()
+        let county = province.counties[0].hub
+        let own = province.hub.identity.site
+        let (sequence, stamp) = (try county.replica.vector()[county.identity.site] + 1, try county.replica.issueStamp())
+        let change = Change.set("household", RowIDGenerator.prefix(of: county.identity.site) + "000901", "township", .text("630122101"),
+                                stamp: stamp, origin: county.identity.site, sequence: sequence)
+        let digest = try province.hub.replica.digest()
+        for claim in [UInt64(Int64.max) - 40, ImportTransaction.maxNumberingLoss + 1_000_000] {
+            let path = try InsiderBundle.writeUpstream(from: county, changes: [change], to: folder.sub("claim-\(claim).fsb")) { $0[own] = claim }
+            XCTAssertThrowsError(try province.hub.merge(bundleAt: path), "\(claim)") { error in
+                XCTAssertTrue("\(error)".contains("no replica reaches"), "\(error)")
+            }
+            XCTAssertEqual(try province.hub.replica.digest(), digest)
+        }
+        let relayed = Change.set("rule_parameter", "param:y:2027-01-01", "name", .text("y"), stamp: stamp, origin: own,
+                                 sequence: UInt64(Int64.max) - 40)
+        XCTAssertThrowsError(try province.hub.merge(bundleAt: InsiderBundle.writeUpstream(from: county, changes: [relayed], to: folder.sub("relayed.fsb")))) { error in
+            XCTAssertTrue("\(error)".contains("no replica reaches"), "\(error)")
+        }
+        XCTAssertEqual(try province.hub.replica.digest(), digest)
+        try province.hub.merge(bundleAt: county.exportUpstream(to: folder.sub("up/")).path)
+        try province.hub.replica.write(table: "rule_parameter", rowID: "param:x:2027-01-01", values: ["name": .text("x")])
+    }
+
     func testACountyHubCannotMoveACaseOutOfItsCounty() throws {
         let province = try makeProvince()
         let ids = try addHouseholds(province.counties[0].stations[0], count: 1)

@@ -17,8 +17,8 @@ struct FrameCursor {
     private var hasher = SHA256()
     private var index = 0
     private var done = false
-    /// Names holding a control character are refused in what a station sends (B19); a
-    /// hub's bundle is read as the hub merged it.
+    /// Table and column names holding a control character are refused in a bundle sent to a
+    /// hub (B19); a return bundle is read as the hub merged it.
     private let refusesControlCharacters: Bool
 
     init(bundle: ReadableBundle) throws(BundleError) {

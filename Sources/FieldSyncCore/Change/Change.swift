@@ -172,9 +172,12 @@ public struct ChangeDecoder: Sendable {
     private var columns = Recent<String>(capacity: 32)
     private var sites = Recent<SiteID>(capacity: 4)
 
-    /// Whether a name (table, row id, column) holding a control character is refused: so for
-    /// records of a bundle a station sends (bundle format B19). A replica's own log and a
-    /// hub's bundle are read without it, so that what an earlier release stored still reads.
+    /// Whether a table or column name holding a control character is refused: so for records
+    /// of a bundle sent to a hub (bundle format B19). A replica's own log and a hub's return
+    /// bundle are read without it, so that what an earlier release stored still reads. Row ids
+    /// are not held to it here: a county hub's upstream bundle relays rows an earlier release
+    /// merged, and whether a row id is refused depends on who wrote it, which the receiver's
+    /// store decides (`Protocol/sync-protocol.md` §5).
     public let refusesControlCharacters: Bool
 
     public init(refusingControlCharacters: Bool = false) {
@@ -184,7 +187,7 @@ public struct ChangeDecoder: Sendable {
     /// Decodes one record like ``Change/decode(from:)``.
     public mutating func decode(from r: inout ByteReader) throws(DecodingError) -> Change {
         let table = try Self.name(&r, "change table", nonEmpty: true, refusingControlCharacters: refusesControlCharacters, &tables)
-        let rowID = try Self.name(&r, "change row id", nonEmpty: true, refusingControlCharacters: refusesControlCharacters, &rowIDs)
+        let rowID = try Self.name(&r, "change row id", nonEmpty: true, refusingControlCharacters: false, &rowIDs)
         let rawKind = try r.u8("change kind")
         guard let kind = Change.Kind(rawValue: rawKind) else { throw .invalid(what: "change kind", reason: "unknown kind \(rawKind)") }
         let column = try Self.name(&r, "change column", nonEmpty: false, refusingControlCharacters: refusesControlCharacters, &columns)

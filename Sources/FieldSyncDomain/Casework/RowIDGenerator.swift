@@ -34,8 +34,12 @@ public enum RowIDGenerator {
     /// `<site short>-<n>`, the counter padded to six digits.
     static func id(_ n: Int, site: SiteID) -> String {
         let digits = String(n)
-        return "\(site.short)-\(String(repeating: "0", count: max(0, 6 - digits.count)))\(digits)"
+        return "\(prefix(of: site))\(String(repeating: "0", count: max(0, 6 - digits.count)))\(digits)"
     }
+
+    /// What every id issued for `site` starts with: a hub refuses a station's new row under
+    /// any other id (A5).
+    public static func prefix(of site: SiteID) -> String { "\(site.short)-" }
 
     public static func reserve(through number: Int, for replica: Replica) throws(StoreError) {
         let next = Int(try replica.setting(settingKey) ?? "1") ?? 1
@@ -44,7 +48,7 @@ public enum RowIDGenerator {
 
     /// The counter of an id this generator issued for `site` (`a1b2c3d4-000042` → 42), or nil.
     public static func number(of id: String, site: SiteID) -> Int? {
-        let prefix = site.short + "-"
+        let prefix = prefix(of: site)
         guard id.hasPrefix(prefix) else { return nil }
         let digits = id.dropFirst(prefix.count)
         guard !digits.isEmpty, digits.count <= 18, digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }

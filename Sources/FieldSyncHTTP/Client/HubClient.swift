@@ -47,9 +47,10 @@ final class HubClient: Sendable {
         var request = HTTPClientRequest(url: base + WirePath.nonce)
         request.method = .POST
         let response = try await execute(request)
-        guard response.status == 200, let body = response.decode(NonceBody.self) else {
+        guard response.status == 200 else {
             throw StationSyncError.hubAnswered(status: response.status, response.refusal?.message ?? "no nonce in the answer")
         }
+        guard let body = response.decode(NonceBody.self) else { throw StationSyncError.unexpectedAnswer("a 200 answer to POST /v1/nonce with no nonce") }
         return body.nonce
     }
 

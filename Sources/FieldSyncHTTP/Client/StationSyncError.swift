@@ -9,6 +9,10 @@ public enum StationSyncError: Error, Sendable, CustomStringConvertible {
     case badHubURL(String)
     /// The hub refused a request for good (bad signature, revoked key, too large, …).
     case hubAnswered(status: Int, String)
+    /// What answered at `--hub` said "200 OK" but not in FieldSync's protocol (a body that
+    /// does not decode, a return bundle described with a name or id no hub writes). The link
+    /// is plain HTTP, so this may be another server, or someone on the link; nothing was written.
+    case unexpectedAnswer(String)
     /// The hub refused the uploaded bundle at merge; nothing of it was applied.
     /// `returnBundleImported`: the round then took the hub's return bundle, which tells a
     /// restored copy what to repair.
@@ -28,6 +32,8 @@ public enum StationSyncError: Error, Sendable, CustomStringConvertible {
             "--hub 应为 http://主机:端口，如 http://10.0.0.5:8440 / --hub must be http://HOST:PORT with no path, e.g. http://10.0.0.5:8440; got \(url.prefix(200))."
         case let .hubAnswered(status, said):
             "县级中心拒绝了请求（HTTP \(status)）/ the hub refused the request (HTTP \(status)): \(said.escapingControlCharacters)"
+        case let .unexpectedAnswer(what):
+            "--hub 处的回答不符合 FieldSync 协议，本轮未写入任何文件；请确认 --hub 是本县县级中心的地址 / what answered at --hub does not follow FieldSync's protocol (\(what.escapingControlCharacters)); nothing was written. Check that --hub is this county's hub: the link is plain HTTP, so another server, or anyone on the link, may have answered."
         case let .bundleRefused(said, imported):
             "县级中心拒绝合并本站数据包，未做任何更改\(imported ? "；已导入县级中心的回传包，请按 `fieldsync station status` 的提示处理（从旧备份恢复的电脑：运行 `fieldsync station repair`），然后再同步" : "") / the hub refused to merge this station's bundle; nothing of it was applied: \(said.escapingControlCharacters)\(imported ? " The hub's return bundle was imported: do what `fieldsync station status` says (a laptop restored from a copy: `fieldsync station repair`), then sync again." : "")"
         case let .gaveUp(position, lastProblem):

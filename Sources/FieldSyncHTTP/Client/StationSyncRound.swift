@@ -213,7 +213,7 @@ public final class StationSyncRound: Sendable {
                 guard download.isWellFormed else {
                     state.download = nil
                     try files.save(state)
-                    throw StationSyncError.hubAnswered(status: 200, "the return bundle's description is malformed (its id, checksum or file name is not one a hub writes); nothing was written")
+                    throw StationSyncError.unexpectedAnswer("the return bundle's id, checksum or file name is not one a hub writes")
                 }
                 try PrivateFile.makeFolder(files.incoming)
                 let partial = files.partial(download)
@@ -285,7 +285,8 @@ public final class StationSyncRound: Sendable {
     struct Interrupted: Error { let reason: String }
 
     private func expect<T: Decodable>(_ answer: WireResponse, _ type: T.Type) throws -> T {
-        guard answer.status == 200, let value = answer.decode(type) else { throw refusalOrInterruption(answer) }
+        guard answer.status == 200 else { throw refusalOrInterruption(answer) }
+        guard let value = answer.decode(type) else { throw StationSyncError.unexpectedAnswer("a 200 answer whose body is not a \(type)") }
         return value
     }
 

@@ -71,8 +71,9 @@ public struct AuthorityViolation: Error, Sendable, Equatable, CustomStringConver
     /// `table.column` or `table`.
     public var field: String { column.map { "\(table).\($0)" } ?? table }
 
+    /// The row id is shown escaped: one an earlier release took may hold a control character.
     public var description: String {
-        "\(reasonZh) / rule \(rule): \(field)\(rowID.map { " (row \($0))" } ?? ""): \(reason)"
+        "\(reasonZh) / rule \(rule): \(field)\(rowID.map { " (row \($0.escapingControlCharacters))" } ?? ""): \(reason)"
     }
 }
 
@@ -123,6 +124,9 @@ public struct MergeGuard: Sendable {
     /// nothing new of its feed (P7): everything else in it was received before, or left
     /// with a case transferred away.
     public var appliesOnlyOrigin: SiteID?
+    /// The prefix of every row id the sending station's generator issues (`<site short>-`):
+    /// a change to a row the receiver holds no trace of must carry it (A5). `nil` to skip.
+    public var newRowIDPrefix: String?
 
     public init(onlyOrigin: SiteID?, authority: (any WriteAuthority)?, writer: ReplicaRole, withheldOrigin: SiteID? = nil) {
         self.onlyOrigin = onlyOrigin

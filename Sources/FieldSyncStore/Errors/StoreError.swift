@@ -95,13 +95,13 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .backupFailed(path, reason):
             "cannot write the copy \(path) that is kept before upgrading the replica (\(reason)); nothing was changed. Free disk space or make the folder writable, then open it again"
         case let .unknownTable(table):
-            "table \(table) is not part of the schema"
+            "table \(table.escapingControlCharacters) is not part of the schema"
         case let .unknownColumn(table, column):
-            "table \(table) has no column \(column)"
+            "table \(table.escapingControlCharacters) has no column \(column.escapingControlCharacters)"
         case let .typeMismatch(table, column, expected):
             "column \(table).\(column) holds \(expected.rawValue) values; the value given has another type"
         case let .invalidChange(table, reason):
-            "a change to table \(table) is invalid: \(reason)"
+            "a change to table \(table.escapingControlCharacters) is invalid: \(reason)"
         case let .nameTooLong(what, size, limit):
             "\(what) 过长（\(size) 字节，上限 \(limit) 字节），未保存 / \(what) is \(size) bytes, over the limit of \(limit) bytes; nothing was read or saved — shorten it"
         case let .valueTooLong(table, column, size, limit):
@@ -109,11 +109,11 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .busy:
             "该文件夹正被另一个 FieldSync 命令使用，请等它结束后再试；本次未写入任何内容 / the folder is in use by another FieldSync command; try again when it finishes (nothing was written)"
         case let .rowDeleted(table, rowID):
-            "row \(rowID) of \(table) has been deleted; deleted rows cannot be edited or deleted again"
+            "row \(rowID.escapingControlCharacters) of \(table) has been deleted; deleted rows cannot be edited or deleted again"
         case let .rowNotFound(table, rowID):
-            "row \(rowID) of \(table) does not exist"
+            "row \(rowID.escapingControlCharacters) of \(table) does not exist"
         case let .appendOnlyRowCannotChange(table, rowID):
-            "row \(rowID) of \(table) already exists and \(table) is append-only; record a new row instead"
+            "row \(rowID.escapingControlCharacters) of \(table) already exists and \(table) is append-only; record a new row instead"
         case let .appendOnlyDelete(table):
             "rows of \(table) cannot be deleted: the table is append-only"
         case let .clock(error):
@@ -125,7 +125,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .unauthorized(violation):
             violation.description
         case let .implausibleClaim(what, value):
-            "the bundle says it holds \(what) up to \(value), a number no replica reaches: refused, nothing was merged"
+            "the bundle says it holds \(what) up to \(value), more than 2^32 past anything this replica numbered: no replica reaches such a number (the sender's program may have been modified); refused, nothing was merged"
         case let .bundleAlreadyRecorded(bundleID):
             "bundle \(bundleID) is already recorded"
         case let .conflictNotFound(id):

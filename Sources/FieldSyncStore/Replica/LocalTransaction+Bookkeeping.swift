@@ -28,7 +28,20 @@ extension ImportTransaction {
     /// changes a peer says it holds. A hub restored from a backup or rebuilt with its keys
     /// has forgotten how far it numbered; a number is never used twice with other content
     /// (A2), so what it writes next must come after what the stations already hold of it.
-    public mutating func numberOwnChanges(after sequence: UInt64) {
+    ///
+    /// A number further than ``maxNumberingLoss`` past the next is no restore's loss but a
+    /// sender's false header (a county hub's, a station's): refused, since numbering past it
+    /// would leave the 63-bit counter no room.
+    public mutating func numberOwnChanges(after sequence: UInt64) throws(StoreError) {
+        guard sequence <= meta.nextSequence + Self.maxNumberingLoss else {
+            throw .implausibleClaim(what: "this replica's own changes", value: sequence)
+        }
         if meta.nextSequence <= sequence { meta.nextSequence = sequence + 1 }
     }
+
+    /// How far past what a replica holds a peer's report of its numbering may reach (a hub
+    /// restored from a copy, §4d HR1): what it lost is what it numbered since the copy, far
+    /// below 2^32 changes or feed positions in a county's lifetime; 2^32 past anything it
+    /// holds leaves its 63-bit counters room for ever.
+    public static let maxNumberingLoss: UInt64 = 1 << 32
 }

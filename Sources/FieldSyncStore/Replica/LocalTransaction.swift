@@ -51,6 +51,7 @@ public struct LocalTransaction {
         var state = try store.load(tableCatalog, rowID)
         if state.isDeleted { throw StoreError.rowDeleted(table: table, rowID: rowID) }
         let exists = state.hasCells
+        if !exists { try Replica.checkNewRowID(table: table, rowID: rowID) }
         if exists, tableCatalog.schema.kind == .appendOnly {
             throw StoreError.appendOnlyRowCannotChange(table: table, rowID: rowID)
         }

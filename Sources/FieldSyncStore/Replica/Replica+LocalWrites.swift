@@ -77,7 +77,9 @@ extension Replica {
 
     /// Refuses a table name or row id that a bundle could not carry (`Protocol/bundle-format.md`,
     /// "Change record"): every local write is checked here, so nothing the replica accepted
-    /// can later make an export fail and stop the replica from syncing.
+    /// can later make an export fail and stop the replica from syncing. A row id holding a
+    /// control character is refused only where a row is created (``checkNewRowID(table:rowID:)``):
+    /// one an earlier release stored stays readable, writable and deletable.
     public static func checkEncodable(table: String, rowID: String) throws(StoreError) {
         let tableSize = table.utf8.count
         guard tableSize <= Change.maxNameLength else {
@@ -85,10 +87,15 @@ extension Replica {
         }
         let idSize = rowID.utf8.count
         guard idSize > 0 else { throw .invalidChange(table: table, reason: "empty row id") }
-        guard !rowID.holdsControlCharacter else { throw .invalidChange(table: table, reason: rowIDWithControlCharacter) }
         guard idSize <= Change.maxNameLength else {
             throw .nameTooLong(what: "row id of \(table)", size: idSize, limit: Change.maxNameLength)
         }
+    }
+
+    /// Refuses the id of a row a local write would create if it holds a control character:
+    /// a station's hub refuses such an id in its bundle (``rowIDWithControlCharacter``).
+    static func checkNewRowID(table: String, rowID: String) throws(StoreError) {
+        guard !rowID.holdsControlCharacter else { throw .invalidChange(table: table, reason: rowIDWithControlCharacter) }
     }
 
     /// Why a row id may hold no control character (``Swift/String/holdsControlCharacter``):
@@ -98,7 +105,7 @@ extension Replica {
     /// ids (a digest, a rebuild, an eviction) would name another row. Text values may hold
     /// line breaks (they are never shown in messages) but not U+0000 (``ColumnSchema/accepts(_:)``).
     static let rowIDWithControlCharacter =
-        "the row id holds a control character (a line break, tab, escape or NUL: U+0000–U+001F, U+007F–U+009F), which no row id may hold"
+        "the row id holds a control character (a line break, tab, escape or NUL: U+0000–U+001F, U+007F–U+009F), which the id of a new row may not hold"
 
     /// Refuses a column name or a text or blob value that a bundle could not carry.
     public static func checkEncodable(table: String, column: String, value: Value) throws(StoreError) {

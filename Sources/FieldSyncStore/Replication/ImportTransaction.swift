@@ -81,16 +81,16 @@ public struct ImportTransaction {
             if let only = mergeGuard.onlyOrigin, change.origin != only {
                 throw .foreignOrigin(origin: change.origin, sequence: change.sequence)
             }
+            // A change of this replica's own origin it does not hold (a restore's loss, coming
+            // back) moves its numbering past it: one numbered far beyond is a sender's false
+            // record, and numbering past it would leave the counter no room.
+            if change.origin == ownSite, change.sequence > meta.nextSequence + Self.maxNumberingLoss {
+                throw .implausibleClaim(what: "this replica's own changes", value: change.sequence)
+            }
             if let highest = mergeGuard.highestSequence, change.sequence > highest {
                 throw .invalidChange(table: change.table, reason: "change number \(change.sequence) of \(change.origin) leaves a gap no station's numbering can have (rule A2)")
             }
             if mergeGuard.authority != nil {
-                // What a station (or a county hub) sends is held to the rule its own writes
-                // follow; a return bundle is taken as the hub merged it, so that a change an
-                // earlier release merged cannot cut a station off.
-                guard !change.rowID.holdsControlCharacter else {
-                    throw .invalidChange(table: change.table, reason: Replica.rowIDWithControlCharacter)
-                }
                 let violation: AuthorityViolation?
                 if let rules {
                     violation = column.map { rules.checkWrite(column: $0, value: change.value, writer: mergeGuard.writer, origin: change.origin)
@@ -107,6 +107,33 @@ public struct ImportTransaction {
             if mergeGuard.boundsClock {
                 do { try meta.clock.check(remote: change.stamp, from: change.origin, wallMillis: wall) } catch { throw .clock(error) }
             }
+        }
+    }
+
+    /// The ids a station may create rows under, checked when the merge finds no trace of the
+    /// row here (no row, no tombstone): a row this replica holds already (another replica's
+    /// row the station edits, one an earlier release took) may still be written. So the rule
+    /// costs no read of its own: the merge reads the row anyway.
+    ///
+    /// - No control character (the rule the station's own local writes follow, ``Replica``).
+    /// - A5: an id its own generator issues (``MergeGuard/newRowIDPrefix``). Another
+    ///   station's id taken first would stop that station's own row at the hub for good (P4,
+    ///   or an append-only row that exists), and a tombstone under it would delete the row
+    ///   before it exists.
+    ///
+    /// Only for a station's changes: a county hub's upstream bundle and a return bundle are
+    /// taken as their hub merged them, so that a row an earlier release took cannot cut a
+    /// county off from its province, or a station from its hub.
+    private func checkNewRowID(_ change: Change) throws(StoreError) {
+        guard mergeGuard.writer == .station, mergeGuard.authority != nil else { return }
+        if change.rowID.holdsControlCharacter {
+            throw .invalidChange(table: change.table, reason: Replica.rowIDWithControlCharacter)
+        }
+        if let prefix = mergeGuard.newRowIDPrefix, !change.rowID.hasPrefix(prefix) {
+            throw .unauthorized(AuthorityViolation(
+                rule: "A5 new row id", table: change.table, rowID: change.rowID,
+                reason: "a station creates rows only under its own ids (\(prefix)…); no row is held here under this id, so it is another replica's or one no replica issued (or this hub was restored from a copy older than the row: merge the bundle of the station that created it first, then this one again)",
+                reasonZh: "工作站只能以本站编号（\(prefix)…）新建记录；本中心没有这条记录，其编号属于其他站点或不是任何站点发出的（若本中心刚从较旧的备份恢复，请先合并创建该记录的工作站的数据包，再合并本包）"))
         }
     }
 
@@ -213,6 +240,7 @@ public struct ImportTransaction {
                         state = try store.load(table, first.rowID)
                     }
                     before = (state!.stored && state!.hasCells, state!.isDeleted, state!.values)
+                    if !state!.stored, !state!.hasCells, !state!.isDeleted { try checkNewRowID(change) }
                 }
                 if let authority = mergeGuard.authority, state!.stored, !state!.isDeleted,
                    !isSettledByRank(change, table: table, rankings: rankings, state: state!),

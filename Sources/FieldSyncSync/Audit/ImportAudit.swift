@@ -58,7 +58,7 @@ struct ImportAudit {
         guard try tx.setting(Replica.ownWritesHeldKey) == nil else { return }
         // A hub restored from a backup writes its event after what the station holds of it
         // (a station's own numbering after a restore is the station's repair, S13).
-        if action == .merged { tx.numberOwnChanges(after: header.senderVector[log.site]) }
+        if action == .merged { try tx.numberOwnChanges(after: header.senderVector[log.site]) }
         try log.record(AuditEntry(action, township: township, subject: header.bundleID.hex,
                                   detail: "from=\(header.sender.hex) changes=\(brought) conflicts=\(report.conflicts)"), in: &tx)
     }

@@ -46,14 +46,23 @@ enum HubRestore {
             others = peers.filter { $0.revokedAtMillis == nil && $0.site != header.sender }.map(\.site)
             reportedOwn = max(header.assumedVector[hub], header.senderVector[hub])
             reportedFeed = feed.map { header.senderVector[$0] } ?? 0
-            // The hub numbers its next own change and feed position after these: at 2^63 − 1
-            // there is no next (an insider's header, never a station's real count).
-            guard reportedOwn < UInt64(Int64.max) else { throw .implausibleClaim(what: "the hub's own changes", value: reportedOwn) }
-            guard reportedFeed < UInt64(Int64.max) else { throw .implausibleClaim(what: "its township feed", value: reportedFeed) }
             self.feed = feed
             ownHighest = try replica.highestLogged(origin: hub)
             lastArrival = try replica.lastArrival()
+            // The hub numbers its next own change and feed position after these (HR2). A
+            // claim further past what it holds than any restore can have lost is an
+            // insider's header, never a station's real count: numbering past it would leave
+            // the hub's counters no room, so every later write of the hub would fail.
+            guard reportedOwn <= ownHighest + Self.maxLoss else {
+                throw .implausibleClaim(what: "the hub's own changes", value: reportedOwn)
+            }
+            guard reportedFeed <= lastArrival + Self.maxLoss else {
+                throw .implausibleClaim(what: "its township feed", value: reportedFeed)
+            }
         }
+
+        /// How far past what the hub holds a report may reach (HR1).
+        static let maxLoss = ImportTransaction.maxNumberingLoss
 
         /// The vector to adopt as the station's (S6): its own, except that a feed position
         /// the hub has not reached is one the hub lost; the feed is then sent again from the
@@ -77,7 +86,7 @@ enum HubRestore {
         tx.numberArrivals(after: report.reportedFeed)
         // Reported numbers the hub has not reached yet: they were its own before a restore.
         if report.reportedOwn >= tx.nextOwnSequence {
-            tx.numberOwnChanges(after: report.reportedOwn)
+            try tx.numberOwnChanges(after: report.reportedOwn)
             // The hub draws a row number to write a row with it, one row per own change at
             // most: a counter past the reported count passes the lost changes' rows.
             try tx.raiseSetting(RowIDGenerator.settingKey, toAtLeast: Int(clamping: report.reportedOwn) + 1)

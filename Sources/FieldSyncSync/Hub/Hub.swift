@@ -77,6 +77,12 @@ public final class Hub: Sendable {
         return try SyncError.catching {
             let existing = try replica.peer(request.site)
             try refuseDistrustedKey(of: request)
+            // Row ids are told apart by their site's first 8 hex digits (A5): a new site that
+            // shares them with another node could create rows under that node's ids.
+            let shortTaken = try request.site.short == identity.site.short || replica.peers().contains { $0.site.short == request.site.short }
+            if existing == nil, shortTaken {
+                throw SyncError.requestInvalid("its site id starts with the same 8 hex digits (\(request.site.short)) as another node of this county, and row ids are told apart by them; run `fieldsync station init` again for a new site id")
+            }
             if let existing, existing.signingKey != request.signingKey.rawRepresentation {
                 guard existing.revokedAtMillis != nil else { throw SyncError.alreadyEnrolled(name: existing.name, site: existing.site) }
                 return try enrollReplacement(of: existing, from: request, out: out)
@@ -94,7 +100,15 @@ public final class Hub: Sendable {
                                         continuing: try numberingFloor(of: request.site))
             try enrollment.write(to: out, signedBy: identity.signingKey)
             try noteTrustedKey(of: request.site, agreementKey: identity.agreementKey.publicKey)
-            if let version = request.schemaVersion { try noteSchemaVersion(version, of: request.site) }
+            // The version a request names is outside its signature, and a station taken to run a
+            // version before scoping gets every township's cases and may write any (the upgrade
+            // window of stations enrolled before the hub scoped). A station a scoping hub enrolls
+            // is held to scoping whatever its request says: one whose FieldSync is older is told
+            // to upgrade by its first return bundle, never sent the county.
+            let scoping = replica.scope != nil && Scoping.isScoped(replica.schema)
+            // (A station enrolled before the hub scoped keeps its window when enrolled again.)
+            let version = scoping && existing == nil ? max(request.schemaVersion ?? 0, Scoping.firstScopedVersion) : request.schemaVersion
+            if let version { try noteSchemaVersion(version, of: request.site) }
             Self.logger.info("station enrolled", metadata: ["station": "\(request.site)", "township": "\(request.township)"])
             return enrollment
         }
@@ -187,6 +201,7 @@ public final class Hub: Sendable {
             // A station speaks only for itself (A1), numbers its changes without gaps (A2),
             // writes only within its authority (A3–A4) and its township's cases (P4–P5).
             var guarding = MergeGuard(onlyOrigin: peer.site, authority: CaseworkAuthority(), writer: .station)
+            guarding.newRowIDPrefix = RowIDGenerator.prefix(of: peer.site)
             // From what the hub holds, or what the station believes it holds (a hub restored
             // from a backup holds less), or the numbers a replacement laptop continues above
             // (K5), the bundle's own changes run without a gap.
@@ -299,7 +314,7 @@ public final class Hub: Sendable {
         try flagDuplicates()
         var results: [ExportResult] = []
         for (i, station) in targets.enumerated() {
-            progress?(i + 1, targets.count, station.name)
+            progress?(i + 1, targets.count, station.name.escapingControlCharacters)
             results.append(try returnBundle(for: station, to: folder))
         }
         return results

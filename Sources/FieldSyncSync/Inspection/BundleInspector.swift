@@ -61,6 +61,7 @@ public enum BundleInspector {
                             // The same checks as the real merge: a hub holds a station's bundle to A1–A4.
                             if replica.role == .hub {
                                 tx.mergeGuard = MergeGuard(onlyOrigin: verified.header.sender, authority: CaseworkAuthority(), writer: .station)
+                                tx.mergeGuard.newRowIDPrefix = RowIDGenerator.prefix(of: verified.header.sender)
                             }
                             try readable.forEachRowBatch { try tx.apply($0) }
                             dryRun = tx.report

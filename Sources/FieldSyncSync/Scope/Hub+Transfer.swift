@@ -68,7 +68,7 @@ extension Hub {
                 ]
                 for (id, notice) in zip(ids[1...], notices) { try tx.write(table: "notice", rowID: id, values: notice.rowValues(createdAt: now)) }
                 try auditTransfer(household, from: from, to: township, in: &tx)
-                Self.logger.info("case transferred", metadata: ["household": "\(household)", "from": "\(from)", "to": "\(township)"])
+                Self.logger.info("case transferred", metadata: ["household": "\(household.escapingControlCharacters)", "from": "\(from)", "to": "\(township)"])
                 return TransferResult(household: household, fromTownship: from, toTownship: township, transferID: ids[0],
                                       changesToSend: sent + pinned.count, receivingStation: receiving?.name)
             }

@@ -93,7 +93,7 @@ public final class Station: Sendable {
             throw .enrollmentInvalid("it was issued to another station")
         }
         if let existing = try hub(), existing.site != enrollment.hubSite {
-            throw .enrollmentInvalid("this station has already joined hub \(existing.name)")
+            throw .enrollmentInvalid("this station has already joined hub \(existing.name.escapingControlCharacters)")
         }
         let peer = Peer(site: enrollment.hubSite, name: enrollment.hubName, role: .hub, township: nil,
                         signingKey: enrollment.hubSigningKey.rawRepresentation,
@@ -114,7 +114,17 @@ public final class Station: Sendable {
     public func record(table: String, id: String? = nil, values: [String: Value]) throws(SyncError) -> (rowID: String, changes: [Change]) {
         let rowID: String
         if let id { rowID = id } else { rowID = try nextRowID() }
-        do { return (rowID, try replica.write(table: table, rowID: rowID, values: values)) } catch { throw .store(error) }
+        do throws(StoreError) {
+            // A new row only under this station's own ids, as the hub will check (A5).
+            let prefix = RowIDGenerator.prefix(of: identity.site)
+            if !rowID.hasPrefix(prefix), try replica.row(table: table, rowID: rowID) == nil, try !replica.isDeleted(table: table, rowID: rowID) {
+                throw StoreError.unauthorized(AuthorityViolation(
+                    rule: "A5 new row id", table: table, rowID: rowID,
+                    reason: "a station creates rows only under its own ids (\(prefix)…); leave the id out to have one issued",
+                    reasonZh: "工作站只能以本站编号（\(prefix)…）新建记录；请不指定编号，由系统分配"))
+            }
+            return (rowID, try replica.write(table: table, rowID: rowID, values: values))
+        } catch { throw .store(error) }
     }
 
     /// A fresh row id from the domain's one generator (`<site short>-<counter>`).
@@ -243,6 +253,6 @@ public struct PeerStatus: Sendable {
 
     /// One line for an operator when changes wait for the station's upgrade, else nil.
     public var upgradeNotice: String? {
-        UpgradeNotice.text(waiting: waitingForUpgrade, recipient: peer.name, version: schemaVersion)
+        UpgradeNotice.text(waiting: waitingForUpgrade, recipient: peer.name.escapingControlCharacters, version: schemaVersion)
     }
 }

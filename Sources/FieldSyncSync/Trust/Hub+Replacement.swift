@@ -60,7 +60,11 @@ extension Hub {
             sequence = max(sequence, changes.map(\.sequence).max() ?? 0)
             row = max(row, RowIDGenerator.highestNumber(in: changes, site: site) ?? 0)
         }
-        return NumberingFloor(sequence: max(sequence, try claimedThrough(by: site)), rowNumber: row)
+        // A claim in a header is the sender's word, and a thief holding the lost laptop's key
+        // can claim anything: one beyond any real loss would leave the replacement's
+        // numbering no room, so it is held to the same bound as a restored hub's (HR1).
+        let claimed = min(try claimedThrough(by: site), highest + ImportTransaction.maxNumberingLoss)
+        return NumberingFloor(sequence: max(sequence, claimed), rowNumber: row)
     }
 
     /// The highest own change number `site` reported holding: in the newest bundle merged

@@ -110,8 +110,8 @@ struct BundleInspect: ParsableCommand {
                 print("records:")
                 for c in records {
                     switch c.kind {
-                    case .set: print("  \(c.id)  \(c.table)/\(c.rowID).\(c.column) = \(reveals(c) ? c.value.description.escapingControlCharacters : "‹personal›")  @\(c.stamp)")
-                    case .delete: print("  \(c.id)  delete \(c.table)/\(c.rowID)  @\(c.stamp)")
+                    case .set: print("  \(c.id)  \(c.table.escapingControlCharacters)/\(c.rowID.escapingControlCharacters).\(c.column.escapingControlCharacters) = \(reveals(c) ? c.value.description.escapingControlCharacters : "‹personal›")  @\(c.stamp)")
+                    case .delete: print("  \(c.id)  delete \(c.table.escapingControlCharacters)/\(c.rowID.escapingControlCharacters)  @\(c.stamp)")
                     }
                 }
                 if inspection.recordsTruncated { print("  … (first \(limit) shown; --limit for more)") }

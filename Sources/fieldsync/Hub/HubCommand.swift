@@ -70,7 +70,7 @@ struct HubEnroll: ParsableCommand {
             if !anotherStation, !before.contains(where: { $0.site == request.site }),
                let serving = before.first(where: { $0.township == request.township && $0.revokedAtMillis == nil }) {
                 throw SyncError.invalidInput("""
-                    乡镇 \(request.township) 已有受信任的社工站 \(serving.name)（站点 \(serving.site.short)），未登记：\
+                    乡镇 \(request.township) 已有受信任的社工站 \(serving.name.escapingControlCharacters)（站点 \(serving.site.short)），未登记：\
                     若是丢失电脑的替换，请先吊销旧电脑并用 --replacing 重新生成申请；若该乡镇确需第二个站，请加 --another-station，\
                     并先电话核对申请的密钥指纹 \(request.signingKey.fingerprint) / township \(request.township) already has a trusted \
                     station, \(serving.operatorName) (site \(serving.site.hex)); nothing was enrolled. If this laptop replaces a lost \
@@ -82,7 +82,7 @@ struct HubEnroll: ParsableCommand {
             let replaced = before.first { $0.site == request.site && $0.revokedAtMillis != nil
                 && $0.signingKey != request.signingKey.rawRepresentation }
             let enrollment = try hub.enroll(request, out: out)
-            print("enrolled \(request.name) (township \(request.township), site \(request.site.hex), key fingerprint \(request.signingKey.fingerprint)); give it \(out)")
+            print("enrolled \(request.name.escapingControlCharacters) (township \(request.township), site \(request.site.hex), key fingerprint \(request.signingKey.fingerprint)); give it \(out)")
             if let replaced {
                 let floor = enrollment.continuing.map { ", continues after change \($0.sequence)" } ?? ""
                 print("  replacement laptop: it replaces the revoked laptop of \(replaced.operatorName)\(replaced.revokedAtMillis.map { " (revoked on \(ISOTime.format(millis: $0)))" } ?? "")\(floor); the station's cases and earlier work reach it in its first return bundle")

@@ -125,7 +125,7 @@ struct HubPending: ParsableCommand {
 /// The lines `hub status` prints under each station for its ``StationOverview``.
 enum StationOverviewText {
     static func lines(_ o: StationOverview) -> [String] {
-        func bundle(_ r: BundleRecord?) -> String { r.map { "\($0.fileName) (\(ISOTime.format(millis: $0.atMillis)))" } ?? "never" }
+        func bundle(_ r: BundleRecord?) -> String { r.map { "\($0.fileName.escapingControlCharacters) (\(ISOTime.format(millis: $0.atMillis)))" } ?? "never" }
         let owed = o.changesStillOwed.map { "\($0) changes (as its last bundle said)" } ?? "unknown (no bundle received yet)"
         return ["last received: \(bundle(o.lastReceived)); last sent: \(bundle(o.lastSent))",
                 "still owes the hub: \(owed)",

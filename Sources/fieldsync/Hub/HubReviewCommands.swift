@@ -87,7 +87,7 @@ struct HubResolve: ParsableCommand {
                 return
             }
             let review = resolved.review
-            print("冲突 #\(review.number) 已处理 / conflict #\(review.number) resolved: \(resolved.outcome.rawValue) (\(review.field) of \(review.rowID))")
+            print("冲突 #\(review.number) 已处理 / conflict #\(review.number) resolved: \(resolved.outcome.rawValue) (\(review.field.escapingControlCharacters) of \(review.rowID.escapingControlCharacters))")
             print(resolved.changes.isEmpty
                   ? "the kept value is already the row's: nothing new to send"
                   : "\(resolved.changes.count) change for the stations' next return bundles (`fieldsync hub export`)")
@@ -134,12 +134,12 @@ enum ConflictReviewText {
     static let masked = "‹personal›"
 
     static func print(_ r: ConflictReview, reveal: Bool) {
-        Swift.print("#\(r.number)  \(r.kind)  \(r.field)  row \(r.rowID)  户 case \(r.household ?? "?")  detected \(ISOTime.format(millis: r.detectedAtMillis))")
+        Swift.print("#\(r.number)  \(r.kind)  \(r.field.escapingControlCharacters)  row \(r.rowID.escapingControlCharacters)  户 case \(r.household.map(\.escapingControlCharacters) ?? "?")  detected \(ISOTime.format(millis: r.detectedAtMillis))")
         Swift.print("  winner \(value(r.winner, isDelete: r.kind == .lostToDelete))  by \(r.winner.writer.displayName)  at \(ISOTime.format(millis: r.winner.atMillis))")
         Swift.print("  loser  \(value(r.loser, isDelete: false))  by \(r.loser.writer.displayName)  at \(ISOTime.format(millis: r.loser.atMillis))")
         if let s = r.resolution {
-            let note = s.note.map { "; note: \(reveal ? $0 : masked)" } ?? ""
-            Swift.print("  resolved \(ISOTime.format(millis: s.atMillis)) by \(s.by): \(s.resolution)\(note)")
+            let note = s.note.map { "; note: \(reveal ? $0.escapingControlCharacters : masked)" } ?? ""
+            Swift.print("  resolved \(ISOTime.format(millis: s.atMillis)) by \(s.by.escapingControlCharacters): \(s.resolution)\(note)")
         } else if r.isResolved {
             Swift.print("  marked reviewed (no resolution recorded)")
         } else {

@@ -50,7 +50,7 @@ struct HubServe: ParsableCommand {
         let app = service.application(host: host, port: port) { bound in
             // Written unbuffered: a script waiting for this line reads it at once.
             let line = json ? "{\"hub\":\(JSONString.quote(name)),\"listening\":\"\(host):\(bound)\"}"
-                : "hub \(name) serving stations on http://\(host):\(bound) (Ctrl-C to stop)"
+                : "hub \(name.escapingControlCharacters) serving stations on http://\(host):\(bound) (Ctrl-C to stop)"
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
         }
         try runBlocking {

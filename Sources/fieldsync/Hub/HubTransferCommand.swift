@@ -39,8 +39,8 @@ struct HubTransfer: ParsableCommand {
                                        receivingStation: result.receivingStation))
                 return
             }
-            print("已移交 transferred: household \(result.household) from township \(result.fromTownship) to \(result.toTownship) (record \(result.transferID))")
-            print("  \(result.changesToSend) changes of its history go to \(result.receivingStation ?? "township \(result.toTownship)") with its next return bundle.")
+            print("已移交 transferred: household \(result.household.escapingControlCharacters) from township \(result.fromTownship) to \(result.toTownship) (record \(result.transferID))")
+            print("  \(result.changesToSend) changes of its history go to \(result.receivingStation?.escapingControlCharacters ?? "township \(result.toTownship)") with its next return bundle.")
             if result.receivingStation == nil {
                 print("  注意 note: no enrolled station serves township \(result.toTownship) yet; the case waits at the hub until one is enrolled.")
             }

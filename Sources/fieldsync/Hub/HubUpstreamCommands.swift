@@ -29,7 +29,7 @@ struct HubRequestUpstream: ParsableCommand {
             let hub = try passphrase.hub(dir)
             try hub.requestUpstream(county: county, to: request)
             if output.json { printJSON(["request": request, "county": county, "site": hub.identity.site.hex]) } else {
-                print("wrote \(request): enrollment request of \(hub.identity.name) as county \(county); give it to the provincial hub")
+                print("wrote \(request): enrollment request of \(hub.identity.name.escapingControlCharacters) as county \(county); give it to the provincial hub")
             }
         }
     }
@@ -49,7 +49,7 @@ struct HubJoinUpstream: ParsableCommand {
             let hub = try passphrase.hub(dir)
             let enrollment = try Enrollment.read(from: enrollment)
             try hub.joinUpstream(enrollment)
-            print("joined upstream hub \(enrollment.hubName) (site \(enrollment.hubSite.hex))")
+            print("joined upstream hub \(enrollment.hubName.escapingControlCharacters) (site \(enrollment.hubSite.hex))")
         }
     }
 }

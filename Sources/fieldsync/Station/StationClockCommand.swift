@@ -55,7 +55,7 @@ enum ClockText {
         Swift.print("本机时钟 wall clock:           \(ISOTime.format(millis: r.wallMillis))")
         Swift.print("副本时钟 replica clock:        \(ISOTime.format(millis: r.replicaClock.millis))  (\(signed(r.replicaMinusWallMillis)) from the wall clock)")
         if let hub = r.lastHubTime {
-            Swift.print("县中心时间 last hub time:      \(ISOTime.format(millis: hub.millis))  (\(r.lastHubBundle ?? ""); wall clock \(signed(r.wallMinusHubMillis!)))")
+            Swift.print("县中心时间 last hub time:      \(ISOTime.format(millis: hub.millis))  (\(r.lastHubBundle.map(\.escapingControlCharacters) ?? ""); wall clock \(signed(r.wallMinusHubMillis!)))")
         } else {
             Swift.print("县中心时间 last hub time:      never (no return bundle imported)")
         }

@@ -83,7 +83,7 @@ struct StationJoin: ParsableCommand {
             let station = try passphrase.station(dir)
             let enrollment = try Enrollment.read(from: enrollment)
             try station.join(enrollment)
-            print("joined hub \(enrollment.hubName) (\(enrollment.hubSite.hex))")
+            print("joined hub \(enrollment.hubName.escapingControlCharacters) (\(enrollment.hubSite.hex))")
         }
     }
 }
@@ -102,7 +102,7 @@ struct StationDelete: ParsableCommand {
     func run() throws {
         try reporting {
             try passphrase.station(dir).delete(table: table, id: id)
-            print("deleted \(table) \(id)")
+            print("deleted \(table) \(id.escapingControlCharacters)")
         }
     }
 }
@@ -128,12 +128,13 @@ struct StationShow: ParsableCommand {
             try SyncError.catching { try Replica.checkEncodable(table: table, rowID: id) }
             guard let row = try SyncError.catching({ try station.replica.row(table: table, rowID: id) }) else {
                 let deleted = (try? station.replica.isDeleted(table: table, rowID: id)) ?? false
-                throw SyncError.invalidInput(deleted ? "\(table) \(id) 已删除 / was deleted" : "没有记录 \(table) \(id) / no such row")
+                let shown = "\(table) \(id.escapingControlCharacters)"
+                throw SyncError.invalidInput(deleted ? "\(shown) 已删除 / was deleted" : "没有记录 \(shown) / no such row")
             }
             if output.json {
                 printJSON(row.mapValues { ValueJSON(value: $0) })
             } else {
-                print("id: \(id)")
+                print("id: \(id.escapingControlCharacters)")
                 for column in schema.columns { print("\(column.name): \(row[column.name].map { $0 == .null ? "" : $0.description.escapingControlCharacters } ?? "")") }
             }
         }
@@ -237,18 +238,18 @@ enum ImportSummary {
 
 enum StatusText {
     static func print(_ s: NodeStatus) {
-        Swift.print("\(s.role.rawValue) \(s.name)  site \(s.site.hex)\(s.township.map { "  township \($0)" } ?? "")")
+        Swift.print("\(s.role.rawValue) \(s.name.escapingControlCharacters)  site \(s.site.hex)\(s.township.map { "  township \($0)" } ?? "")")
         if s.role == .station {
-            Swift.print("hub: \(s.hubName ?? "not joined yet")")
+            Swift.print("hub: \(s.hubName.map(\.escapingControlCharacters) ?? "not joined yet")")
             Swift.print("changes owed to the hub: \(s.changesOwed)")
         }
         Swift.print("changes held: \(s.vector.total) from \(s.vector.entries.count) replicas")
-        Swift.print("last export: \(s.lastExport.map { "\($0.fileName) (\($0.changeCount) changes, \(ISOTime.format(millis: $0.atMillis)))" } ?? "never")")
-        Swift.print("last import: \(s.lastImport.map { "\($0.fileName) (\($0.changeCount) changes, \(ISOTime.format(millis: $0.atMillis)))" } ?? "never")")
+        Swift.print("last export: \(s.lastExport.map { "\($0.fileName.escapingControlCharacters) (\($0.changeCount) changes, \(ISOTime.format(millis: $0.atMillis)))" } ?? "never")")
+        Swift.print("last import: \(s.lastImport.map { "\($0.fileName.escapingControlCharacters) (\($0.changeCount) changes, \(ISOTime.format(millis: $0.atMillis)))" } ?? "never")")
         Swift.print("open conflicts: \(s.openConflicts)")
         for p in s.peers {
             let skew = p.largestClockSkew.map { "  largest clock skew \(ClockText.signed($0.millis)) (seen \(ISOTime.format(millis: $0.atMillis)))" } ?? ""
-            Swift.print("  \(p.peer.township ?? "")  \(p.peer.name)  \(p.changesPending) changes to send\(p.peer.revokedAtMillis != nil ? "  (revoked)" : "")  schema v\(p.schemaVersion)\(skew)")
+            Swift.print("  \(p.peer.township ?? "")  \(p.peer.name.escapingControlCharacters)  \(p.changesPending) changes to send\(p.peer.revokedAtMillis != nil ? "  (revoked)" : "")  schema v\(p.schemaVersion)\(skew)")
             if let notice = p.upgradeNotice { Swift.print("    note: \(notice)") }
             if let o = p.overview { for line in StationOverviewText.lines(o) { Swift.print("    \(line)") } }
             if let t = p.trust { for line in KeyAccountText.lines(t) { Swift.print("    \(line)") } }

@@ -42,10 +42,11 @@ struct StationNotices: ParsableCommand {
                 print("没有来自县级中心的通知 / no notices from the hub")
             } else {
                 for n in notices {
+                    // The hub's words may quote what a station wrote: shown escaped.
                     let about = [n.household.map { "户 case \($0)" }, n.subject, n.reference.map { "ref \($0)" }].compactMap { $0 }
-                    print(([n.created, NoticeLabel.of(n.kind)] + about).joined(separator: "  "))
-                    print("  \(n.wordsZh)")
-                    print("  \(n.wordsEn)")
+                    print(([n.created, NoticeLabel.of(n.kind)] + about).joined(separator: "  ").escapingControlCharacters)
+                    print("  \(n.wordsZh.escapingControlCharacters)")
+                    print("  \(n.wordsEn.escapingControlCharacters)")
                 }
             }
         }

@@ -6,7 +6,7 @@ enum CaseworkText {
     static func printHousehold(_ h: Household, members: [Member], applications: [ApplicationRecord],
                                decisions: [String: [DecisionRecord]]) {
         func yes(_ b: Bool) -> String { b ? "yes" : "no" }
-        print("户 household \(h.id)")
+        print("户 household \(h.id.escapingControlCharacters)")
         let fields: [(String, String?)] = [
             ("乡镇 township", h.township), ("村 village", h.village), ("地址 address", h.address), ("户主 head", h.headName),
             ("户口 hukou", h.hukou?.rawValue), ("适用标准 standard", h.applicableStandard?.rawValue),
@@ -31,7 +31,7 @@ enum CaseworkText {
         }
         print("申请 applications: \(applications.count)")
         for a in applications {
-            var line = "  \(a.id)  \(a.category?.rawValue ?? "?")  \(a.channel?.rawValue ?? "")  \(a.receivedAt?.description ?? "")"
+            var line = "  \(a.id.escapingControlCharacters)  \(a.category?.rawValue ?? "?")  \(a.channel?.rawValue ?? "")  \(a.receivedAt?.description ?? "")"
             if a.emergency { line += "  急难 emergency" }
             if let amount = a.amount { line += "  \(amount) yuan" }
             line += "  状态 status \(a.status?.rawValue ?? "")"

@@ -1,0 +1,88 @@
+import Crypto
+import FieldSyncCore
+@testable import FieldSyncHTTP
+import FieldSyncSync
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import XCTest
+
+/// The link may be plain HTTP: whatever answers at `--hub` is a stranger until the return
+/// bundle's signature is checked. A station's round that meets an answer no hub writes ends
+/// with a refusal that says so, and writes nothing (http-api.md §3).
+final class HostileAnswerTests: HTTPTestCase {
+    func testAReturnBundleDescriptionNamingAPathOutsideTheStationEndsTheRoundAndWritesNothing() async throws {
+        let station = self.station
+        let root = station.folder.path
+        // What the stranger serves matches the description it gives, so only the check of the
+        // description stands between it and a file named by the stranger.
+        let served = Array("evil".utf8)
+        let sha = SHA256.hash(data: served).map { String(format: "%02x", $0) }.joined()
+        for name in ["../../escaped.fsb", "../escaped.fsb", ".hidden.fsb", "x\u{1B}]0;t\u{7}.fsb"] {
+            try seedRoundAwaitingItsReturnBundle(station)
+            let forged = ReturnBundleBody(id: String(sha.prefix(32)), size: Int64(served.count), sha256: sha, name: name)
+            let error = try await roundAgainst(returns: forged, serving: served, station: station)
+            guard case .unexpectedAnswer = error else { return XCTFail("\(name): \(String(describing: error))") }
+            for landed in [root + "/escaped.fsb", root + "/sync/escaped.fsb", root + "/sync/incoming/.hidden.fsb",
+                           root + "/sync/incoming/x\u{1B}]0;t\u{7}.fsb"] {
+                XCTAssertFalse(FileManager.default.fileExists(atPath: landed), landed)
+            }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/sync/incoming"), "nothing was downloaded")
+        }
+    }
+
+    func testAnOKAnswerThatIsNotTheProtocolsEndsTheRoundSayingSo() async throws {
+        try seedRoundAwaitingItsReturnBundle(station)
+        let error = try await roundAgainst(returns: ["hello": "world"], serving: [], station: station)
+        guard case let .unexpectedAnswer(what)? = error else { return XCTFail(String(describing: error)) }
+        XCTAssertTrue(what.contains("ReturnBundleBody"), what)
+        XCTAssertTrue(error!.description.contains("--hub"), error!.description)
+        // Nor is a nonce taken from an answer that holds none.
+        let noNonce = try await roundAgainst(nonce: ["hello": "world"], returns: ["hello": "world"], serving: [], station: station)
+        guard case let .unexpectedAnswer(said)? = noNonce else { return XCTFail(String(describing: noNonce)) }
+        XCTAssertTrue(said.contains("nonce"), said)
+    }
+
+    /// A round whose bundle the hub merged: what is left is asking for the return bundle.
+    private func seedRoundAwaitingItsReturnBundle(_ station: Station) throws {
+        let files = SyncState.Files(station: station.folder.path)
+        var state = SyncState()
+        state.merge = MergeResultBody(outcome: "applied", bundleID: String(repeating: "0", count: 32), changes: 0, applied: 0,
+                                      stale: 0, duplicate: 0, conflicts: 0)
+        try files.save(state)
+    }
+
+    /// Runs the station's round against a server that answers `POST /v1/nonce` with `nonce`,
+    /// `POST /v1/returns` with `body` and a download with `bytes`; returns how the round ended.
+    private func roundAgainst(nonce: some Encodable & Sendable = NonceBody(nonce: "n", expiresInSeconds: 60),
+                              returns body: some Encodable & Sendable, serving bytes: [UInt8], station: Station) async throws -> StationSyncError? {
+        let router = Router(context: BasicRequestContext.self)
+        router.post(RouterPath(WirePath.nonce)) { _, _ in Self.json(nonce) }
+        router.post(RouterPath(WirePath.returns)) { _, _ in Self.json(body) }
+        router.get(RouterPath(WirePath.returns + "/:id")) { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: bytes))) }
+        let (ports, announce) = AsyncStream<Int>.makeStream()
+        var quiet = Logger(label: "fieldsync.test.stranger")
+        quiet.logLevel = .critical // stopping it by cancellation is logged as an error
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                              onServerRunning: { channel in announce.yield(channel.localAddress?.port ?? 0) }, logger: quiet)
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await app.runService(gracefulShutdownSignals: []) }
+            var iterator = ports.makeAsyncIterator()
+            let announced = await iterator.next()
+            let port = try XCTUnwrap(announced)
+            var ended: StationSyncError?
+            do {
+                _ = try await StationSyncRound(station: station, hub: "http://127.0.0.1:\(port)",
+                                               options: SyncOptions(requestTimeout: .seconds(5), totalTimeout: .seconds(10))).run()
+            } catch let error as StationSyncError { ended = error }
+            tasks.cancelAll()
+            try await tasks.waitForAll()
+            return ended
+        }
+    }
+
+    private static func json(_ value: some Encodable) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: WireJSON.encode(value))))
+    }
+}
