@@ -109,6 +109,34 @@ final class RestoredStationTests: SyncTestCase {
         XCTAssertEqual(try addresses(county.hub.replica).count, 8)
     }
 
+    /// A laptop restored from a copy taken before a case was transferred away works on the
+    /// case again until it learns of the transfer a second time, and releases it again. The
+    /// hub saw the restore (A2), so that second release explains the edits made before it
+    /// (P5): they reach the receiving station, and nothing is refused for good.
+    func testARestoredStationsEditOfACaseTransferredAwayAfterItsCopyReachesTheReceivingStation() throws {
+        let county = try makeCounty()
+        let (laptop, taker) = (county.stations[0], county.stations[1])
+        _ = try register(laptop, 1)
+        let household = try XCTUnwrap(laptop.replica.rowIDs(table: "household", limit: nil).first)
+        try trip(county, laptop)
+        let copy = try backup(laptop, to: "backup")
+        try county.hub.transfer(household: household, to: taker.identity.township!)
+        try trip(county, laptop)   // learns of the transfer: lets the case go, releases it
+        try trip(county, laptop)   // the release reaches the hub
+        XCTAssertNil(try laptop.replica.row(table: "household", rowID: household))
+
+        let restored = try Station.open(at: copy, wallClock: clock.wallClock())
+        try restored.record(table: "household", id: household, values: ["village": .text("新村")])
+        XCTAssertThrowsError(try county.hub.merge(bundleAt: export(restored)))   // A2: restored from a copy
+        try restored.importBundle(at: returnBundle(county, for: restored))
+        _ = try restored.repairRestoredCopy()
+        for _ in 0..<3 { try trip(county, restored) }
+        try assertConverged(county, restored)
+        try trip(county, taker)
+        XCTAssertEqual(try taker.replica.row(table: "household", rowID: household)?["village"], .text("新村"))
+        XCTAssertEqual(try taker.replica.digest(), try hubDigest(county, of: taker))
+    }
+
     func testACopyTakenBeforeTheStationsFirstChangeIsRepairedToo() throws {
         let county = try makeCounty()
         let laptop = county.stations[0]

@@ -2,6 +2,7 @@ import FieldSyncCore
 import FieldSyncDomain
 @testable import FieldSyncStore
 @testable import FieldSyncSync
+import FieldSyncTestSupport
 import GRDB
 import XCTest
 
@@ -177,6 +178,50 @@ final class ScopeTests: SyncTestCase {
             XCTAssertTrue("\(error)".contains(giver.identity.name), "names the station: \(error)")
         }
         XCTAssertEqual(try snapshot(county.hub.replica), before, "nothing of the bundle applied")
+    }
+
+    /// P5 rests on the release a station writes when it learns of the transfer: its edits of
+    /// the case numbered before that release were made while the case was its own. A second
+    /// release of the same transfer, written after the edits, would make them look so; it
+    /// raises nothing unless the hub saw the station restored since, or a new transfer.
+    func testASecondReleaseOfTheSameTransferDoesNotOpenTheCaseAgain() throws {
+        let county = try makeCounty(stations: 2)
+        let (giver, taker) = (county.stations[0], county.stations[1])
+        let ids = try addHouseholds(giver, count: 1)
+        try county.syncUntilQuiet(stick: folder.sub("s1"))
+        let moved = try county.hub.transfer(household: ids[0], to: taker.identity.township!)
+        try county.syncUntilQuiet(stick: folder.sub("s2"))
+        let path = try forged(giver) { bare in
+            try bare.write(table: "household", rowID: ids[0], values: ["monthly_income": .integer(9999)])
+            try bare.write(table: "case_release", rowID: RowIDGenerator.prefix(of: giver.identity.site) + "900001", values: [
+                "household_id": .text(ids[0]), "transfer_id": .text(moved.transferID), "township": .text(giver.identity.township!),
+                "released_at": .text("2026-11-30T09:00:00+08:00")])
+        }
+        try assertRefusedWhole(path, county, naming: ids[0])
+        XCTAssertNotEqual(try county.hub.replica.row(table: "household", rowID: ids[0])?["monthly_income"], .integer(9999))
+    }
+
+    /// Before its first release a station's edits of a case transferred away are judged by the
+    /// feed position it reports (whether it had received the transfer). Once it has reported
+    /// a position past the transfer it cannot report a lower one to make an edit look older.
+    func testAStationCannotTakeBackTheFeedPositionItReported() throws {
+        let county = try makeCounty(stations: 2)
+        let (giver, taker) = (county.stations[0], county.stations[1])
+        let ids = try addHouseholds(giver, count: 1)
+        try county.syncUntilQuiet(stick: folder.sub("s1"))
+        try county.hub.transfer(household: ids[0], to: taker.identity.township!)
+        let peer = try XCTUnwrap(county.hub.replica.peer(giver.identity.site))
+        let feed = try XCTUnwrap(county.hub.feedSite(of: peer))
+        let through = try county.hub.replica.lastArrival()
+        // A modified laptop says it holds its feed past the transfer, and releases nothing.
+        let said = try InsiderBundle.write(from: giver, changes: [], to: folder.sub("said.fsb")) { $0[feed] = through }
+        try county.hub.merge(bundleAt: said)
+        // Then it edits the case and says it never received the transfer.
+        let (sequence, stamp) = try InsiderBundle.next(of: giver)
+        let edit = try InsiderBundle.write(from: giver, changes: [.set("household", ids[0], "monthly_income", .integer(9999), stamp: stamp,
+                                                                    origin: giver.identity.site, sequence: sequence)],
+                                           to: folder.sub("edit.fsb")) { $0[feed] = 0 }
+        try assertRefusedWhole(edit, county, naming: ids[0])
     }
 
     /// A modified laptop's bundle, written through the bare store (no station checks).

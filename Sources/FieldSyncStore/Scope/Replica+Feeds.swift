@@ -38,6 +38,15 @@ extension Replica {
         }
     }
 
+    /// The feed position of the latest transfer of `household` away from `township` pinned in
+    /// its feed (P3), nil when none: a later one is a new transfer.
+    public func pinnedTransferPosition(of household: String, under township: String) throws(StoreError) -> Int64? {
+        try read { db in
+            try Int64.fetchOne(db, sql: "SELECT MAX(pos) FROM fs_feed_entries WHERE scope = ? AND case_id = ? AND pinned = 1",
+                               arguments: [township, household])
+        }
+    }
+
     /// The case an evicted household went to, or nil when it was not evicted here.
     public func evictedTo(household: String) throws(StoreError) -> String? {
         try read { db in try Evictions.township(ofEvicted: household, db) }

@@ -178,6 +178,7 @@ public final class Hub: Sendable {
             // copy was taken): its feed is sent again from the start (P6), and a refused
             // bundle's own report of it is not to be trusted.
             if let feed = feedSite(of: station) { try replica.lowerKnownVector(of: station.site, origin: feed, to: 0) }
+            try replica.setSetting(Self.feedHighKey(station.site), nil)
             Self.logger.warning("station history parted from the hub's", metadata: ["station": "\(station.site)", "agreedThrough": "\(agreed)"])
         }
     }
@@ -208,7 +209,7 @@ public final class Hub: Sendable {
             let start = max(try replica.highestLogged(origin: peer.site), header.assumedVector[peer.site],
                             try numberingFloor(of: peer.site)?.sequence ?? 0)
             guarding.highestSequence = start &+ UInt64(header.totalChanges)
-            let scope = try scopeCheck(for: peer, header: header, bundle: bundle, file: file)
+            let scope = try scopeCheck(for: peer, header: header, bundle: bundle, file: file, quarantined: keepingKnownVector)
             guarding.scope = scope?.0
             // What the station says of the hub's own numbering (a restored hub's, §4d).
             let restore = try HubRestore.Report(header: header, hub: identity.site, feed: feedSite(of: peer), peers: stations, replica: replica)
@@ -219,9 +220,16 @@ public final class Hub: Sendable {
                 try HubRestore.follow(restore, in: &tx)
                 // The latest release of each case is remembered, so that a later bundle's
                 // changes to the case are judged against it (P5).
-                for (household, sequence) in scope?.1 ?? [:] {
+                for (household, release) in scope?.1 ?? [:] {
                     let key = Self.releaseKeyPrefix(peer.site) + household
-                    try tx.setSetting(key, String(max(sequence, try tx.setting(key).flatMap(UInt64.init) ?? 0)))
+                    try tx.setSetting(key, String(max(release.sequence, try tx.setting(key).flatMap(UInt64.init) ?? 0)))
+                    try tx.setSetting(Self.releaseTransferKey(peer.site, household), String(release.pinnedAt))
+                }
+                // The highest feed position the station has reported (P5, ``scopeCheck``).
+                if let feed = self.feedSite(of: peer), !keepingKnownVector {
+                    let key = Self.feedHighKey(peer.site)
+                    let reported = header.senderVector[feed]
+                    if reported > (try tx.setting(key).flatMap(UInt64.init) ?? 0) { try tx.setSetting(key, String(reported)) }
                 }
             }), from: peer)
         }, afterEachBatch: afterEachBatch)

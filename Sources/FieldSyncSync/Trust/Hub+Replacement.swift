@@ -30,7 +30,8 @@ extension Hub {
         // The new laptop's numbering continues past the old one's, so a history that parted
         // is not to be read as a restored copy (S13): the restore point is forgotten.
         try replica.replaceKey(with: replacement, atMillis: now, by: nil,
-                               settings: [ReplacementRecord.key(site): record.encoded, Self.divergenceKey(site): nil])
+                               settings: [ReplacementRecord.key(site): record.encoded, Self.divergenceKey(site): nil,
+                                          Self.feedHighKey(site): nil])
         let enrollment = Enrollment(hubSite: identity.site, hubName: identity.name, hubSigningKey: identity.signingKey.publicKey,
                                     hubAgreementKey: identity.agreementKey.publicKey, stationSite: site,
                                     stationSigningKey: request.signingKey, enrolledAtMillis: now, continuing: record.floor)
