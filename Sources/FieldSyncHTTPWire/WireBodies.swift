@@ -96,8 +96,13 @@ public struct ReturnBundleBody: Codable, Sendable, Equatable {
         let plainName = !name.isEmpty && name.utf8.count <= 255 && !name.hasPrefix(".") && name.lowercased().hasSuffix(".fsb")
             && !name.contains("/") && !name.contains("\\")
             && !name.holdsControlCharacter
-        return hex(id, 32) && hex(sha256, 64) && size >= 0 && plainName
+        return hex(id, 32) && hex(sha256, 64) && (0...Self.maxSize).contains(size) && plainName
     }
+
+    /// The largest return bundle a station downloads (1 GiB, as large as a hub takes an
+    /// upload): whoever answers could announce any size, and the download lands on the
+    /// caseworker's disk.
+    public static let maxSize: Int64 = 1 << 30
 }
 
 /// Every refusal's body: a stable code for scripts and a message in Chinese and English.

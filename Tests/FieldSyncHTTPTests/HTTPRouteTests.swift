@@ -159,6 +159,29 @@ final class HTTPRouteTests: HTTPTestCase {
         }
     }
 
+    /// A request no enrolled station could have sent is refused before its body is read:
+    /// an unknown station with a body over the chunk limit gets 401, not 413 (the hub would
+    /// have had to read up to the limit first), and malformed headers get 400.
+    func testARequestNoEnrolledStationSentIsRefusedBeforeItsBodyIsRead() async throws {
+        var rng = SeededGenerator(seed: 9)
+        let stranger = NodeIdentity.make(name: "陌生站", role: .station, township: "630106102", using: &rng)
+        let small = makeService(limits: .init(chunkBytes: 4096))
+        let big = [UInt8](repeating: 1, count: 8192)
+        try await withClient(small) { client in
+            let nonce = try await client.nonce()
+            let impostor = SigningClient(client: client.client, identity: stranger)
+            let unknown = try await client.client.execute(uri: WirePath.uploads, method: .post,
+                                                          headers: try impostor.headers(.post, WirePath.uploads, body: big, nonce: nonce),
+                                                          body: ByteBuffer(bytes: big))
+            XCTAssertEqual(unknown.status, .unauthorized)
+            XCTAssertEqual(unknown.errorCode, "unknown-station")
+            let malformed = try await client.client.execute(uri: WirePath.uploads, method: .post,
+                                                            headers: [WireHeader.station: "zz"], body: ByteBuffer(bytes: big))
+            XCTAssertEqual(malformed.status, .badRequest)
+        }
+        try await small.worker.shutdown()
+    }
+
     func testRevokedStationIs403NamingTheRevocationAndChangesNothing() async throws {
         let revocation = try hub.revoke(station: station.identity.site.hex, reason: "laptop lost")
         try addHouseholds(station, count: 5)

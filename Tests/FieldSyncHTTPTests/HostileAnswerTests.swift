@@ -44,6 +44,21 @@ final class HostileAnswerTests: HTTPTestCase {
         XCTAssertTrue(said.contains("nonce"), said)
     }
 
+    /// What answers could announce any size and send without end: the station takes no more
+    /// than the size announced, and no size beyond what a hub ever writes.
+    func testADownloadNeverRunsPastItsAnnouncedSizeNorAnnouncesMoreThanAHubWrites() async throws {
+        let station = self.station
+        let sha = String(repeating: "ab", count: 32)
+        for (size, serving) in [(Int64(4), [UInt8](repeating: 7, count: 1 << 20)), (ReturnBundleBody.maxSize + 1, [UInt8]())] {
+            try seedRoundAwaitingItsReturnBundle(station)
+            let forged = ReturnBundleBody(id: String(sha.prefix(32)), size: size, sha256: sha, name: "630106100-from-hub-0001-20261202.fsb")
+            let error = try await roundAgainst(returns: forged, serving: serving, station: station)
+            guard case .unexpectedAnswer = error else { return XCTFail("\(size): \(String(describing: error))") }
+            let part = station.folder.path + "/sync/incoming/\(forged.id).part"
+            XCTAssertLessThanOrEqual(FileManager.default.size(ofFile: part), max(0, size))
+        }
+    }
+
     /// A round whose bundle the hub merged: what is left is asking for the return bundle.
     private func seedRoundAwaitingItsReturnBundle(_ station: Station) throws {
         let files = SyncState.Files(station: station.folder.path)
@@ -84,5 +99,12 @@ final class HostileAnswerTests: HTTPTestCase {
 
     private static func json(_ value: some Encodable) -> Response {
         Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: WireJSON.encode(value))))
+    }
+}
+
+private extension FileManager {
+    /// The file's size, 0 when there is none.
+    func size(ofFile path: String) -> Int64 {
+        ((try? attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
     }
 }

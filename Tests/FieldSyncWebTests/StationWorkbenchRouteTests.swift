@@ -314,6 +314,37 @@ final class StationWorkbenchRouteTests: WebTestCase {
         XCTAssertEqual(try f.station.casework().caseFile(household: household)?.applications.first?.assistance.count, 2)
     }
 
+    /// Two tabs opened on one payment form are two renderings: the first tab's post records
+    /// the payment, the second's is refused (409) instead of recording it twice. The form
+    /// shown again after the post (the next payment) posts.
+    func testTwoTabsOnOnePaymentFormRecordItOnce() async throws {
+        let f = fixture
+        let (household, _) = try registerHousehold()
+        let application = try station.casework().apply(household: household, category: "temporary", channel: "window",
+                                                       amount: "500", receivedAt: Date().addingTimeInterval(-1800))
+        let path = "/applications/\(application)/give"
+        try await withBrowser { browser in
+            let firstPage = try await browser.get(path)
+            let tab = Browser(browser.client)   // a second tab of the same browser: its session
+            tab.cookie = browser.cookie
+            tab.csrf = browser.csrf
+            let secondPage = try await tab.get(path)
+            let first = try XCTUnwrap(firstPage.formKey), second = try XCTUnwrap(secondPage.formKey)
+            XCTAssertNotEqual(first, second)
+            let fields = [("kind", "cash"), ("amount", "300"), ("delivered_by", "李芳")]
+            let posted = try await browser.post(path, fields, formKey: first)
+            XCTAssertEqual(posted.status, .seeOther)
+            let again = try await tab.post(path, fields, formKey: second)
+            XCTAssertEqual(again.status, .conflict)
+            XCTAssertTrue(again.contains("已经提交过"))
+            // The form shown again after the post (the next payment) posts.
+            let nextPage = try await browser.get(path)
+            let next = try await browser.post(path, fields, formKey: try XCTUnwrap(nextPage.formKey))
+            XCTAssertEqual(next.status, .seeOther)
+        }
+        XCTAssertEqual(try f.station.casework().caseFile(household: household)?.applications.first?.assistance.count, 2)
+    }
+
     /// What the command line prints before every command shows on every page: a station
     /// restored from an older copy is told so while it works.
     func testARestoredCopysWarningIsOnEveryPage() async throws {

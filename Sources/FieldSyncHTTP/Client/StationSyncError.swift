@@ -23,6 +23,8 @@ public enum StationSyncError: Error, Sendable, CustomStringConvertible {
     case station(SyncError)
     /// A file of the round's state could not be read or written.
     case file(String)
+    /// Another round of this station is running (the workbench's, or `station sync`'s).
+    case roundRunning
 
     /// What the hub said reaches the caseworker's terminal. The link is plain HTTP, so anyone
     /// on it could answer: the hub's words are shown with their control characters escaped.
@@ -42,6 +44,8 @@ public enum StationSyncError: Error, Sendable, CustomStringConvertible {
             error.description
         case let .file(reason):
             "同步状态文件读写失败 / cannot keep the sync state in the station folder: \(reason)"
+        case .roundRunning:
+            "本站另一轮同步正在进行（工作台或 `fieldsync station sync`），请等它结束后再试；本次未做任何操作 / another sync round of this station is running (the workbench's or `fieldsync station sync`'s); wait for it to finish, then try again. Nothing was done."
         }
     }
 }

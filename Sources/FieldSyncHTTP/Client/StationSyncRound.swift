@@ -31,6 +31,12 @@ public final class StationSyncRound: Sendable {
 
     /// Runs the round to its end, or throws saying what remains.
     public func run() async throws(StationSyncError) -> SyncRoundReport {
+        let lock: SyncRoundLock
+        do { lock = try SyncRoundLock.acquire(station: station.folder.path) } catch {
+            await client.shutdown()
+            throw error
+        }
+        defer { lock.release() }
         var counters = Counters(backoff: Backoff(options: options))
         do {
             let report = try await runSteps(&counters)
@@ -268,6 +274,12 @@ public final class StationSyncRound: Sendable {
                     throw StationSyncError.hubAnswered(status: status, "the return bundle could not be downloaded")
                 }
             }, piece: { buffer in
+                // Never more than the size the answer announced: what answered could send
+                // without end, and every retry would append to the caseworker's disk.
+                guard start + received + Int64(buffer.readableBytes) <= download.size else {
+                    pending.removeAll()
+                    throw StationSyncError.unexpectedAnswer("more bytes than the return bundle's announced size")
+                }
                 pending += buffer.readableBytesView
                 received += Int64(buffer.readableBytes)
                 if pending.count >= 256 * 1024 { try flush() }

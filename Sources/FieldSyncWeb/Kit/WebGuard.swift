@@ -89,7 +89,7 @@ struct WebGuard<Node: Sendable>: RouterMiddleware {
                 return withCookie(.redirect(to: "/unlock", type: .found), session)
             }
             if request.method == .post, !postsWithoutKey.contains(request.uri.path) {
-                guard let key = context.form["_form"], !key.isEmpty, sessions.claim(session.id, form: key) else {
+                guard let key = context.form["_form"], !key.isEmpty, sessions.claim(session.id, form: key, action: request.uri.path) else {
                     return withCookie(pages.refusal(.alreadySubmitted), session)
                 }
             }

@@ -21,6 +21,9 @@ public final class WebSessions<Node: Sendable>: Sendable {
         var flash: String?
         /// The form keys already posted (newest last, at most ``formMemory``).
         var postedForms: [String] = []
+        /// For each form action posted, the last rendering (``formKey()``'s number) issued
+        /// before that post: a rendering up to it is refused there (a second tab).
+        var postedThrough: [String: UInt64] = [:]
     }
 
     /// What a request finds: its session (maybe new) and whether it is unlocked.
@@ -87,15 +90,25 @@ public final class WebSessions<Node: Sendable>: Sendable {
     /// How many posted form keys a session remembers: more than a day's forms.
     static var formMemory: Int { 512 }
 
-    /// Marks form `key` as posted; false when it was posted before. Every page renders its
-    /// forms with a new random key, so a second post of one rendering (a double click, two
-    /// tabs, Back and submit again, a replay) is refused instead of recorded twice; taken
-    /// under the lock, so two posts at once cannot both pass.
-    public func claim(_ id: String, form key: String) -> Bool {
-        state.withLockedValue { sessions in
-            guard var s = sessions[id], !s.postedForms.contains(key) else { return false }
+    /// Marks form `key`, posted to `action`, as posted; false when it was posted before, or
+    /// when it was rendered before the last post to the same action in this session. Every
+    /// page renders its forms with a new key, so a second post of one rendering (a double
+    /// click, a replay) is refused, and so is a post from a second tab opened on the same
+    /// form before the first tab posted (two tabs of one payment form are two renderings):
+    /// recorded once, not twice. A form shown again after a post (a refused entry shown with
+    /// what was typed, the next payment) is a new rendering and posts. Taken under the lock,
+    /// so two posts at once cannot both pass.
+    public func claim(_ id: String, form key: String, action: String) -> Bool {
+        // A key without a rendering's number (not one this process rendered) is held to the
+        // first rule only: it guards a person's second post, not a forged client's.
+        let rendering = key.split(separator: ".").last.flatMap { UInt64($0) }
+        return state.withLockedValue { sessions in
+            guard var s = sessions[id], !s.postedForms.contains(key),
+                  rendering.map({ $0 > (s.postedThrough[action] ?? 0) }) ?? true else { return false }
             s.postedForms.append(key)
             if s.postedForms.count > Self.formMemory { s.postedForms.removeFirst(s.postedForms.count - Self.formMemory) }
+            if s.postedThrough.count >= Self.formMemory, s.postedThrough[action] == nil { s.postedThrough.removeAll() }
+            s.postedThrough[action] = FormRenderings.count.withLockedValue { $0 }
             sessions[id] = s
             return true
         }
@@ -115,10 +128,23 @@ public final class WebSessions<Node: Sendable>: Sendable {
         return diff == 0
     }
 
-    /// A fresh key for one rendering of a form.
-    public static func formKey() -> String { randomToken() }
+    /// A fresh key for one rendering of a form: a random token, then the rendering's number
+    /// (rising across the process), by which a post refuses renderings older than the last
+    /// post to the same action (``claim(_:form:action:)``).
+    public static func formKey() -> String {
+        let number = FormRenderings.count.withLockedValue { n -> UInt64 in
+            n += 1
+            return n
+        }
+        return randomToken() + "." + String(number)
+    }
 
     static func randomToken() -> String {
         SymmetricKey(size: .bits256).withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
     }
+}
+
+/// How many forms this process has rendered (``WebSessions/formKey()``), for every session.
+enum FormRenderings {
+    static let count = NIOLockedValueBox<UInt64>(0)
 }
