@@ -33,10 +33,15 @@ extension ImportTransaction {
     /// sender's false header (a county hub's, a station's): refused, since numbering past it
     /// would leave the 63-bit counter no room.
     public mutating func numberOwnChanges(after sequence: UInt64) throws(StoreError) {
-        guard sequence <= meta.nextSequence + Self.maxNumberingLoss else {
-            throw .implausibleClaim(what: "this replica's own changes", value: sequence)
-        }
+        try Self.refuseBeyondAnyLoss(sequence, past: meta.nextSequence, what: "this replica's own changes")
         if meta.nextSequence <= sequence { meta.nextSequence = sequence + 1 }
+    }
+
+    /// Refuses a number a peer reports (or a change it carries) of this replica's own
+    /// numbering when it lies more than ``maxNumberingLoss`` past `held`: no restore lost that
+    /// much, and numbering past it would leave the counter no room.
+    public static func refuseBeyondAnyLoss(_ claimed: UInt64, past held: UInt64, what: String) throws(StoreError) {
+        guard claimed <= held + maxNumberingLoss else { throw .implausibleClaim(what: what, value: claimed) }
     }
 
     /// How far past what a replica holds a peer's report of its numbering may reach (a hub

@@ -84,8 +84,8 @@ public struct ImportTransaction {
             // A change of this replica's own origin it does not hold (a restore's loss, coming
             // back) moves its numbering past it: one numbered far beyond is a sender's false
             // record, and numbering past it would leave the counter no room.
-            if change.origin == ownSite, change.sequence > meta.nextSequence + Self.maxNumberingLoss {
-                throw .implausibleClaim(what: "this replica's own changes", value: change.sequence)
+            if change.origin == ownSite {
+                try Self.refuseBeyondAnyLoss(change.sequence, past: meta.nextSequence, what: "this replica's own changes")
             }
             if let highest = mergeGuard.highestSequence, change.sequence > highest {
                 throw .invalidChange(table: change.table, reason: "change number \(change.sequence) of \(change.origin) leaves a gap no station's numbering can have (rule A2)")

@@ -53,16 +53,9 @@ enum HubRestore {
             // claim further past what it holds than any restore can have lost is an
             // insider's header, never a station's real count: numbering past it would leave
             // the hub's counters no room, so every later write of the hub would fail.
-            guard reportedOwn <= ownHighest + Self.maxLoss else {
-                throw .implausibleClaim(what: "the hub's own changes", value: reportedOwn)
-            }
-            guard reportedFeed <= lastArrival + Self.maxLoss else {
-                throw .implausibleClaim(what: "its township feed", value: reportedFeed)
-            }
+            try ImportTransaction.refuseBeyondAnyLoss(reportedOwn, past: ownHighest, what: "the hub's own changes")
+            try ImportTransaction.refuseBeyondAnyLoss(reportedFeed, past: lastArrival, what: "its township feed")
         }
-
-        /// How far past what the hub holds a report may reach (HR1).
-        static let maxLoss = ImportTransaction.maxNumberingLoss
 
         /// The vector to adopt as the station's (S6): its own, except that a feed position
         /// the hub has not reached is one the hub lost; the feed is then sent again from the

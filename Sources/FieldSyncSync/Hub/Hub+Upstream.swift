@@ -66,7 +66,7 @@ extension Hub {
             throw .enrollmentInvalid("it was issued to another hub or station")
         }
         if let existing = try upstream(), existing.site != enrollment.hubSite {
-            throw .enrollmentInvalid("this hub has already joined upstream hub \(existing.name.escapingControlCharacters)")
+            throw .enrollmentInvalid("this hub has already joined upstream hub \(existing.shownName)")
         }
         if try SyncError.catching { try replica.peer(enrollment.hubSite) }?.role == .station {
             throw .enrollmentInvalid("it was issued by a station of this hub, not by a provincial hub")

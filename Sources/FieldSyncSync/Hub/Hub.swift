@@ -322,7 +322,7 @@ public final class Hub: Sendable {
         try flagDuplicates()
         var results: [ExportResult] = []
         for (i, station) in targets.enumerated() {
-            progress?(i + 1, targets.count, station.name.escapingControlCharacters)
+            progress?(i + 1, targets.count, station.shownName)
             results.append(try returnBundle(for: station, to: folder))
         }
         return results

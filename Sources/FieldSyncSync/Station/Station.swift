@@ -93,7 +93,7 @@ public final class Station: Sendable {
             throw .enrollmentInvalid("it was issued to another station")
         }
         if let existing = try hub(), existing.site != enrollment.hubSite {
-            throw .enrollmentInvalid("this station has already joined hub \(existing.name.escapingControlCharacters)")
+            throw .enrollmentInvalid("this station has already joined hub \(existing.shownName)")
         }
         let peer = Peer(site: enrollment.hubSite, name: enrollment.hubName, role: .hub, township: nil,
                         signingKey: enrollment.hubSigningKey.rawRepresentation,
@@ -253,6 +253,6 @@ public struct PeerStatus: Sendable {
 
     /// One line for an operator when changes wait for the station's upgrade, else nil.
     public var upgradeNotice: String? {
-        UpgradeNotice.text(waiting: waitingForUpgrade, recipient: peer.name.escapingControlCharacters, version: schemaVersion)
+        UpgradeNotice.text(waiting: waitingForUpgrade, recipient: peer.shownName, version: schemaVersion)
     }
 }

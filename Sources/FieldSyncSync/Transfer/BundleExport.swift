@@ -144,7 +144,7 @@ enum BundleExport {
                 "bundle": "\(header.bundleID.hex)", "to": "\(peer.site)", "changes": "\(header.totalChanges)",
                 "schema": "\(target.version)", "waiting": "\(waiting.values.reduce(0, +))",
             ])
-            return ExportResult(path: path, header: header, recipientName: peer.name.escapingControlCharacters, recipientSite: peer.site,
+            return ExportResult(path: path, header: header, recipientName: peer.shownName, recipientSite: peer.site,
                                 waitingForUpgrade: waiting, recipientSchemaVersion: target.version)
         }
     }

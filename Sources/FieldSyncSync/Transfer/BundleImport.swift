@@ -76,7 +76,7 @@ enum BundleImport {
             let declared = try BundleSchema.recognise(header, by: replica, file: signed)
             if try replica.hasImported(bundleID: header.bundleID.bytes) {
                 logger.info("bundle already imported", metadata: ["bundle": "\(header.bundleID.hex)"])
-                return ImportResult(path: path, header: header, senderName: peer.name.escapingControlCharacters, outcome: .alreadyImported,
+                return ImportResult(path: path, header: header, senderName: peer.shownName, outcome: .alreadyImported,
                                     report: ApplyReport(applied: 0, stale: 0, duplicate: header.totalChanges, conflicts: 0))
             }
             if kind == .stationToHub { try ClockSkewLog.record(header.created, from: peer.site, in: replica, wallMillis: wallClock()) }
@@ -108,7 +108,7 @@ enum BundleImport {
                 "bundle": "\(header.bundleID.hex)", "from": "\(peer.site)", "applied": "\(report.applied)",
                 "stale": "\(report.stale)", "duplicate": "\(report.duplicate)", "conflicts": "\(report.conflicts)",
             ])
-            return ImportResult(path: path, header: header, senderName: peer.name.escapingControlCharacters, outcome: .applied, report: report)
+            return ImportResult(path: path, header: header, senderName: peer.shownName, outcome: .applied, report: report)
         }
     }
 }

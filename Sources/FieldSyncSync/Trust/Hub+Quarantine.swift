@@ -42,7 +42,7 @@ extension Hub {
             let station = try replica.peer(key.site)
             let name = station?.operatorName ?? header.shownSenderName
             if try replica.hasImported(bundleID: header.bundleID.bytes) {
-                return ImportResult(path: path, header: header, senderName: station?.name.escapingControlCharacters ?? header.shownSenderName, outcome: .alreadyImported,
+                return ImportResult(path: path, header: header, senderName: station?.shownName ?? header.shownSenderName, outcome: .alreadyImported,
                                     report: ApplyReport(duplicate: header.totalChanges))
             }
             if let held = try replica.quarantineEntry(bundleID: header.bundleID.bytes) {

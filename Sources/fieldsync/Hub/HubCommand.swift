@@ -70,7 +70,7 @@ struct HubEnroll: ParsableCommand {
             if !anotherStation, !before.contains(where: { $0.site == request.site }),
                let serving = before.first(where: { $0.township == request.township && $0.revokedAtMillis == nil }) {
                 throw SyncError.invalidInput("""
-                    乡镇 \(request.township) 已有受信任的社工站 \(serving.name.escapingControlCharacters)（站点 \(serving.site.short)），未登记：\
+                    乡镇 \(request.township) 已有受信任的社工站 \(serving.shownName)（站点 \(serving.site.short)），未登记：\
                     若是丢失电脑的替换，请先吊销旧电脑并用 --replacing 重新生成申请；若该乡镇确需第二个站，请加 --another-station，\
                     并先电话核对申请的密钥指纹 \(request.signingKey.fingerprint) / township \(request.township) already has a trusted \
                     station, \(serving.operatorName) (site \(serving.site.hex)); nothing was enrolled. If this laptop replaces a lost \

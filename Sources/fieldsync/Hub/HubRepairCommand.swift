@@ -62,7 +62,7 @@ struct HubRepair: ParsableCommand {
                 print("本中心可以写入 the hub writes again: no station is awaited.")
             } else {
                 print("等待以下工作站的数据包 awaiting a bundle of \(state.awaited.count) station(s); the hub writes nothing of its own until then:")
-                for peer in state.awaited { print("  \(peer.township ?? "-")  \(peer.name.escapingControlCharacters)") }
+                for peer in state.awaited { print("  \(peer.township ?? "-")  \(peer.shownName)") }
             }
             if let lost = state.lost {
                 print("工作站持有本中心备份之后写入的第 \(lost.low)–\(lost.high) 号修改，本中心已没有；请重新办理这些事项 / "

@@ -249,7 +249,7 @@ enum StatusText {
         Swift.print("open conflicts: \(s.openConflicts)")
         for p in s.peers {
             let skew = p.largestClockSkew.map { "  largest clock skew \(ClockText.signed($0.millis)) (seen \(ISOTime.format(millis: $0.atMillis)))" } ?? ""
-            Swift.print("  \(p.peer.township ?? "")  \(p.peer.name.escapingControlCharacters)  \(p.changesPending) changes to send\(p.peer.revokedAtMillis != nil ? "  (revoked)" : "")  schema v\(p.schemaVersion)\(skew)")
+            Swift.print("  \(p.peer.township ?? "")  \(p.peer.shownName)  \(p.changesPending) changes to send\(p.peer.revokedAtMillis != nil ? "  (revoked)" : "")  schema v\(p.schemaVersion)\(skew)")
             if let notice = p.upgradeNotice { Swift.print("    note: \(notice)") }
             if let o = p.overview { for line in StationOverviewText.lines(o) { Swift.print("    \(line)") } }
             if let t = p.trust { for line in KeyAccountText.lines(t) { Swift.print("    \(line)") } }
