@@ -36,6 +36,13 @@ public enum HTTPRefusal: Error, Sendable, Equatable, CustomStringConvertible {
     case rangeNotSatisfiable(size: Int64)
     /// The hub itself failed (a disk error, say); `reason` names no case data.
     case hubFailure(String)
+    /// The hub holds as many requests as it holds at once; a station waits and sends again
+    /// (a 5xx: retried with the round's back-off).
+    case busy(bodiesAtOnce: Int)
+    /// The body did not arrive whole within `seconds` of the hub starting to read it (a link
+    /// that stalled or vanished); nothing was kept and the nonce was not used: send it again,
+    /// in smaller chunks on a slow link.
+    case bodyTooSlow(seconds: Int)
 
     public var status: HTTPResponse.Status {
         switch self {
@@ -49,6 +56,8 @@ public enum HTTPRefusal: Error, Sendable, Equatable, CustomStringConvertible {
         case .notFound: .notFound
         case .rangeNotSatisfiable: .rangeNotSatisfiable
         case .hubFailure: .internalServerError
+        case .busy: .serviceUnavailable
+        case .bodyTooSlow: .requestTimeout
         }
     }
 
@@ -69,6 +78,8 @@ public enum HTTPRefusal: Error, Sendable, Equatable, CustomStringConvertible {
         case .notFound: "not-found"
         case .rangeNotSatisfiable: "range-not-satisfiable"
         case .hubFailure: "hub-failure"
+        case .busy: "hub-busy"
+        case .bodyTooSlow: "body-too-slow"
         }
     }
 
@@ -104,6 +115,10 @@ public enum HTTPRefusal: Error, Sendable, Equatable, CustomStringConvertible {
             "Range 超出文件大小 \(size) 字节 / the Range is outside the file's \(size) bytes."
         case let .hubFailure(reason):
             "县级中心处理失败 / the hub failed: \(reason)"
+        case let .bodyTooSlow(seconds):
+            "请求内容未在 \(seconds) 秒内收完，未处理，请重发（网络慢时用更小的 --chunk-size） / the body did not arrive whole within \(seconds) seconds; nothing was done: send it again (on a slow link, with a smaller --chunk-size)."
+        case let .busy(bodiesAtOnce):
+            "县级中心正在处理 \(bodiesAtOnce) 个请求，已达上限，请稍后重发 / the hub is already handling \(bodiesAtOnce) requests, as many as it holds at once; send again in a moment (a sync round retries by itself)."
         }
     }
 }

@@ -1,6 +1,6 @@
 import Crypto
 import FieldSyncCore
-import FieldSyncHTTP
+@testable import FieldSyncHTTP
 import FieldSyncStore
 import FieldSyncSync
 import FieldSyncTestSupport
@@ -180,6 +180,112 @@ final class HTTPRouteTests: HTTPTestCase {
             XCTAssertEqual(malformed.status, .badRequest)
         }
         try await small.worker.shutdown()
+    }
+
+    /// The requests held at once are capped: while one request's body is still arriving (a
+    /// connection that sent its headers and half its body), a second request of an enrolled
+    /// station is answered 503 `hub-busy` at once, its nonce not used; once the first is
+    /// answered, requests are read again. Without the cap the second would wait its turn in memory.
+    func testARequestPastThoseHeldAtOnceIs503AndUsesNoNonce() async throws {
+        let capped = makeService(limits: .init(bodiesAtOnce: 1))
+        let app = Application(router: capped.router())
+        let identity = station.identity
+        try await app.test(.live) { client in
+            let port = try XCTUnwrap(client.port)
+            let signing = SigningClient(client: client, identity: identity)
+            let (socket, rest) = try await Self.holdARequest(port: port, signing: signing)
+            defer { socket.close() }
+            // The hub has read the headers and is waiting for the rest of the body.
+            var busy: TestResponse?
+            for _ in 0..<100 {
+                let nonce = try await signing.nonce()
+                let response = try await client.execute(uri: WirePath.returns, method: .post,
+                                                        headers: try signing.headers(.post, WirePath.returns, body: [], nonce: nonce))
+                if response.status == .serviceUnavailable {
+                    busy = response
+                    // Not used up: the same request goes through once the hub reads bodies again.
+                    try socket.send(Array(rest))
+                    let answer = try socket.receiveHead()
+                    XCTAssertTrue(answer.hasPrefix("HTTP/1.1 200"), "the held request, its body now whole, is answered: \(answer)")
+                    let again = try await client.execute(uri: WirePath.returns, method: .post,
+                                                         headers: try signing.headers(.post, WirePath.returns, body: [], nonce: nonce))
+                    XCTAssertEqual(again.status, .ok, String(buffer: again.body))
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let refused = try XCTUnwrap(busy, "a second body was read while the first was still arriving")
+            XCTAssertEqual(refused.errorCode, "hub-busy")
+            XCTAssertEqual(refused.headers[.retryAfter], "1")
+            XCTAssertTrue(refused.message.contains("请稍后重发"), refused.message)
+        }
+        try await capped.worker.shutdown()
+    }
+
+    /// A body that stops arriving (a link that vanished mid-chunk, or a stranger trickling
+    /// bytes) is answered 408 `body-too-slow` at its deadline and gives its slot back; and one
+    /// station holds only its own share of the slots, so such a connection under one station's
+    /// id holds up that station alone.
+    func testABodyThatStopsArrivingGivesItsSlotBackAtItsDeadlineAndHoldsUpOneStationOnly() async throws {
+        let capped = makeService(limits: .init(bodiesAtOnce: 8, bodiesPerStation: 1, bodyDeadline: .milliseconds(700)))
+        let app = Application(router: capped.router())
+        let (one, other) = (station.identity, county.stations[1].identity)
+        try await app.test(.live) { client in
+            let port = try XCTUnwrap(client.port)
+            let signing = SigningClient(client: client, identity: one), neighbour = SigningClient(client: client, identity: other)
+            let (socket, _) = try await Self.holdARequest(port: port, signing: signing)
+            defer { socket.close() }
+            try await Task.sleep(for: .milliseconds(200))
+            let own = try await signing.send(.post, WirePath.returns)
+            XCTAssertEqual(own.status, .serviceUnavailable, "the station's one slot is held")
+            let others = try await neighbour.send(.post, WirePath.returns)
+            XCTAssertEqual(others.status, .ok, "another station is not held up")
+            let answer = try socket.receiveHead()
+            XCTAssertTrue(answer.hasPrefix("HTTP/1.1 408"), answer)
+            XCTAssertEqual(capped.authenticator.bodySlots.inUse, 0, "the slot is given back")
+            let after = try await signing.send(.post, WirePath.returns)
+            XCTAssertEqual(after.status, .ok, String(buffer: after.body))
+        }
+        try await capped.worker.shutdown()
+    }
+
+    /// A correctly signed `POST /v1/returns` with a 4,000-byte body of which only the headers
+    /// and the first 1,000 bytes are sent, over a plain connection; the rest of the body is
+    /// returned for the test to send (or not).
+    private static func holdARequest(port: Int, signing: SigningClient) async throws -> (RawConnection, ArraySlice<UInt8>) {
+        let body = [UInt8](repeating: 0x41, count: 4000)
+        let held = try signing.headers(.post, WirePath.returns, body: body, nonce: try await signing.nonce())
+        let socket = try RawConnection(port: port)
+        var head = "POST \(WirePath.returns) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(body.count)\r\n"
+        for field in held { head += "\(field.name.rawName): \(field.value)\r\n" }
+        try socket.send(Array((head + "\r\n").utf8) + body.prefix(1000))
+        return (socket, body.dropFirst(1000))
+    }
+
+    /// A request keeps its slot until it is answered, not only while its body is read: a chunk
+    /// waiting for the worker (behind a long merge) still holds its memory.
+    func testARequestHoldsItsSlotUntilItIsAnswered() async throws {
+        let slots = BodySlots(limit: 1)
+        let site = station.identity.site
+        let authenticator = RequestAuthenticator(worker: service.worker, nonces: service.nonces, bodyLimit: 1 << 20, bodySlots: slots)
+        let nonce = await service.nonces.issue()
+        let identity = station.identity
+        let signature = try RequestSignature(method: "POST", path: WirePath.returns, query: nil, station: identity.site, nonce: nonce,
+                                             body: [], uploadOffset: nil, uploadChecksum: nil, range: nil).sign(with: identity.signingKey)
+        let fields: HTTPFields = [WireHeader.station: identity.site.hex, WireHeader.nonce: nonce, WireHeader.signature: signature]
+        let request = Request(head: HTTPRequest(method: .post, scheme: "http", authority: "127.0.0.1", path: WirePath.returns, headerFields: fields),
+                              body: RequestBody(buffer: ByteBuffer()))
+        let answer = try await authenticator.authenticated(request) { signed in
+            XCTAssertEqual(signed.station.site, identity.site)
+            XCTAssertEqual(slots.inUse, 1, "held while the request is handled")
+            XCTAssertFalse(slots.take(for: site), "so a second request is refused meanwhile")
+            return Response(status: .ok)
+        }
+        XCTAssertEqual(answer.status, .ok)
+        XCTAssertEqual(slots.inUse, 0, "given back once answered")
+        let refused = try? await authenticator.authenticated(request) { _ in Response(status: .ok) }
+        XCTAssertNil(refused, "the nonce was used")
+        XCTAssertEqual(slots.inUse, 0, "given back when refused too")
     }
 
     func testRevokedStationIs403NamingTheRevocationAndChangesNothing() async throws {

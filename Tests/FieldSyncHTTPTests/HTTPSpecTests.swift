@@ -14,7 +14,7 @@ final class HTTPSpecTests: XCTestCase {
         .malformedHeader(field: "F", expected: "e"), .malformedBody("b"), .unknownStation, .badSignature, .nonceNotUsable,
         .revoked(station: "s", atMillis: 0), .bodyTooLarge(limit: 1), .bundleTooLarge(size: 2, limit: 1),
         .tooManyOpenUploads(limit: 2), .offsetMismatch(expected: 1, given: 0), .chunkChecksumMismatch, .bundleChecksumMismatch, .notFound(what: "x"),
-        .rangeNotSatisfiable(size: 1), .hubFailure("r"),
+        .rangeNotSatisfiable(size: 1), .hubFailure("r"), .busy(bodiesAtOnce: 1), .bodyTooSlow(seconds: 1),
     ]
 
     func testEveryRefusalCodeAndStatusIsInTheOpenAPIDescription() throws {
@@ -68,21 +68,74 @@ final class HTTPSpecTests: XCTestCase {
         }
     }
 
-    func testNonceStoreIsBoundedForgetsTheOldestAndExpiredAndTakesEachNonceOnce() async throws {
-        let store = NonceStore(lifetime: .milliseconds(200), capacity: 3)
-        var issued: [String] = []
-        for _ in 0..<5 { issued.append(await store.issue()) }
-        let held = await store.count
-        XCTAssertEqual(held, 3)
-        let oldest = await store.consume(issued[0])
-        XCTAssertFalse(oldest, "the oldest went first when the store was full")
-        let newest = await store.consume(issued[4])
-        XCTAssertTrue(newest)
-        let again = await store.consume(issued[4])
+    static let siteA = SiteID(hex: "00112233445566778899aabbccddeeff")!
+    static let siteB = SiteID(hex: "ffeeddccbbaa99887766554433221100")!
+
+    func testANonceIsGoodOnceWithinItsLifetimeAndOnlyFromTheStoreThatIssuedIt() async throws {
+        let store = NonceStore(lifetime: .milliseconds(300), capacity: 100)
+        let nonce = await store.issue()
+        XCTAssertNotNil(try? SignedRequestHeaders.nonce(nonce), "a nonce keeps the wire form: 32 hex digits")
+        let first = await store.consume(nonce, by: Self.siteA)
+        XCTAssertTrue(first)
+        let again = await store.consume(nonce, by: Self.siteA)
         XCTAssertFalse(again, "a nonce is good once")
-        try await Task.sleep(for: .milliseconds(300))
-        let expired = await store.consume(issued[3])
+        let upper = await store.consume(nonce.uppercased(), by: Self.siteA)
+        XCTAssertFalse(upper, "the same bytes written in capitals are the same nonce")
+        let other = await NonceStore().issue()
+        let foreign = await store.consume(other, by: Self.siteA)
+        XCTAssertFalse(foreign, "a nonce of another process (a restarted hub) is refused")
+        var forged = Array(nonce)
+        forged[31] = forged[31] == "0" ? "1" : "0"
+        let tampered = await store.consume(String(forged), by: Self.siteA)
+        XCTAssertFalse(tampered, "a nonce whose tag does not match is refused")
+        let late = await store.issue()
+        try await Task.sleep(for: .milliseconds(400))
+        let expired = await store.consume(late, by: Self.siteA)
         XCTAssertFalse(expired, "a nonce past its lifetime is refused")
+    }
+
+    /// A flood of `POST /v1/nonce` (anyone may call it) costs nothing and pushes no station's
+    /// nonce out: issuing remembers nothing. The hub kept every unused nonce before, at most
+    /// 10,000, so a flood made a slow station's nonce unusable.
+    func testAFloodOfIssuedNoncesDoesNotPushOutAStationsNonce() async throws {
+        let store = NonceStore(lifetime: .seconds(300), capacity: 10)
+        let stations = await store.issue()
+        for _ in 0..<50_000 { _ = await store.issue() }
+        let remembered = await store.count
+        XCTAssertEqual(remembered, 0)
+        let taken = await store.consume(stations, by: Self.siteA)
+        XCTAssertTrue(taken)
+    }
+
+    /// Used nonces are remembered up to the capacity per station; past it the station's older
+    /// half is forgotten and every nonce issued no later than those is refused for it, so none
+    /// is ever good twice. Another station's nonces are not touched by that floor.
+    func testRememberingUsedNoncesIsBoundedAndNoForgottenNonceIsGoodAgain() async throws {
+        let store = NonceStore(lifetime: .seconds(300), capacity: 8)
+        let neighbours = await store.issue()
+        var issued: [String] = []
+        for _ in 0..<40 {
+            issued.append(await store.issue())
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        let unusedOld = issued[0]
+        for nonce in issued.dropFirst() {
+            let taken = await store.consume(nonce, by: Self.siteA)
+            XCTAssertTrue(taken)
+            let held = await store.count
+            XCTAssertLessThanOrEqual(held, 8)
+        }
+        for nonce in issued {
+            let again = await store.consume(nonce, by: Self.siteA)
+            XCTAssertFalse(again, "a used nonce, remembered or forgotten, is not good again")
+        }
+        let old = await store.consume(unusedOld, by: Self.siteA)
+        XCTAssertFalse(old, "an unused nonce older than the forgotten ones is refused: the station asks again")
+        let other = await store.consume(neighbours, by: Self.siteB)
+        XCTAssertTrue(other, "another station's unused nonce, as old, is still good: the floor is the busy station's")
+        let fresh = await store.issue()
+        let taken = await store.consume(fresh, by: Self.siteA)
+        XCTAssertTrue(taken, "a nonce issued after the floor is taken")
     }
 
     /// Validated with openapi-spec-validator where Python has it (the CI image may not).

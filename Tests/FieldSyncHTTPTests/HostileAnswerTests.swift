@@ -59,6 +59,25 @@ final class HostileAnswerTests: HTTPTestCase {
         }
     }
 
+    /// A hub too busy to answer a download (503 `hub-busy`, or any 5xx) is asked again after a
+    /// pause, as for every other request of the round: the download goes on and completes.
+    /// (The bytes served here are no bundle, so the round then ends at the import.)
+    func testADownloadAnswered503IsTriedAgainAndCompletes() async throws {
+        let station = self.station
+        try seedRoundAwaitingItsReturnBundle(station)
+        let served = Array("not a bundle, but whole".utf8)
+        let sha = SHA256.hash(data: served).map { String(format: "%02x", $0) }.joined()
+        let description = ReturnBundleBody(id: String(sha.prefix(32)), size: Int64(served.count), sha256: sha,
+                                           name: "630106100-from-hub-0001-20261202.fsb")
+        let busy = BusyFirst()
+        let error = try await roundAgainst(returns: description, serving: served, station: station, busy: busy)
+        let refusals = await busy.refused, asked = await busy.asked
+        XCTAssertEqual(refusals, 1)
+        XCTAssertEqual(asked, 2, "asked again after the 503")
+        // Downloaded whole (its SHA-256 checked), the file reached the import, which refuses it.
+        guard case .station? = error else { return XCTFail("the round ended before the import: \(String(describing: error))") }
+    }
+
     /// A round whose bundle the hub merged: what is left is asking for the return bundle.
     private func seedRoundAwaitingItsReturnBundle(_ station: Station) throws {
         let files = SyncState.Files(station: station.folder.path)
@@ -71,11 +90,18 @@ final class HostileAnswerTests: HTTPTestCase {
     /// Runs the station's round against a server that answers `POST /v1/nonce` with `nonce`,
     /// `POST /v1/returns` with `body` and a download with `bytes`; returns how the round ended.
     private func roundAgainst(nonce: some Encodable & Sendable = NonceBody(nonce: "n", expiresInSeconds: 60),
-                              returns body: some Encodable & Sendable, serving bytes: [UInt8], station: Station) async throws -> StationSyncError? {
+                              returns body: some Encodable & Sendable, serving bytes: [UInt8], station: Station,
+                              busy: BusyFirst? = nil) async throws -> StationSyncError? {
         let router = Router(context: BasicRequestContext.self)
         router.post(RouterPath(WirePath.nonce)) { _, _ in Self.json(nonce) }
         router.post(RouterPath(WirePath.returns)) { _, _ in Self.json(body) }
-        router.get(RouterPath(WirePath.returns + "/:id")) { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: bytes))) }
+        router.get(RouterPath(WirePath.returns + "/:id")) { _, _ in
+            if let busy, await busy.refuseFirst() {
+                return Response(status: .serviceUnavailable, headers: [.contentType: "application/json"],
+                                body: .init(byteBuffer: ByteBuffer(bytes: WireJSON.encode(ErrorBody(error: "hub-busy", message: HTTPRefusal.busy(bodiesAtOnce: 1).description)))))
+            }
+            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
         let (ports, announce) = AsyncStream<Int>.makeStream()
         var quiet = Logger(label: "fieldsync.test.stranger")
         quiet.logLevel = .critical // stopping it by cancellation is logged as an error
@@ -99,6 +125,19 @@ final class HostileAnswerTests: HTTPTestCase {
 
     private static func json(_ value: some Encodable) -> Response {
         Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: WireJSON.encode(value))))
+    }
+}
+
+/// Answers the first request it is asked about with a refusal, every later one not.
+actor BusyFirst {
+    private(set) var asked = 0
+    private(set) var refused = 0
+
+    func refuseFirst() -> Bool {
+        asked += 1
+        guard refused == 0 else { return false }
+        refused += 1
+        return true
     }
 }
 

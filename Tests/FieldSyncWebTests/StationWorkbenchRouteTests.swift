@@ -224,6 +224,29 @@ final class StationWorkbenchRouteTests: WebTestCase {
         }
     }
 
+    /// Wrong passphrases slow the unlock page down for every session (a guesser opens new
+    /// ones): past a few, the next try waits, and a try within the wait is refused with 429
+    /// and the seconds to wait, even with the right passphrase, which then opens after it.
+    func testWrongPassphrasesOnTheUnlockPageSpaceOutTheNextTries() async throws {
+        try NodeFolder(stationFolder).protectIdentity(with: try Passphrase("青海湖边的社工站2026", source: "test"))
+        try await withBrowser { browser in
+            try await browser.get("/unlock")
+            for _ in 0...WebSessions<Station>.freeUnlockTries {
+                let wrong = try await browser.post("/unlock", [("passphrase", "not the passphrase")])
+                XCTAssertEqual(wrong.status, .unprocessableContent)
+            }
+            let stranger = Browser(browser.client)
+            try await stranger.get("/unlock")
+            let soon = try await stranger.post("/unlock", [("passphrase", "青海湖边的社工站2026")])
+            XCTAssertEqual(soon.status, .tooManyRequests, "another session waits too")
+            XCTAssertEqual(soon.headers[.retryAfter], "1")
+            XCTAssertTrue(soon.contains("口令错误次数过多") && soon.contains("try again in 1 seconds"), soon.body)
+            try await Task.sleep(for: .milliseconds(1100))
+            let right = try await stranger.post("/unlock", [("passphrase", "青海湖边的社工站2026")])
+            XCTAssertEqual(right.status, .seeOther)
+        }
+    }
+
     /// The verbs not walked above: each writes through its service call and returns to the
     /// case, and each refuses a bad value beside its field with nothing written.
     func testEachFollowUpVerbWritesOnceAndRefusesABadValueBesideItsField() async throws {

@@ -271,6 +271,9 @@ public final class StationSyncRound: Sendable {
         do {
             try await client.stream(WirePath.returnBundle(download.id), headers: [("Range", "bytes=\(start)-")], head: { status, _ in
                 guard status == 206 || (status == 200 && start == 0) else {
+                    // The hub busy or failing (503 hub-busy among them) is worth another try, as
+                    // for every other request of the round; anything else is its answer.
+                    if status >= 500 { throw Interrupted(reason: "HTTP \(status) while downloading the return bundle") }
                     throw StationSyncError.hubAnswered(status: status, "the return bundle could not be downloaded")
                 }
             }, piece: { buffer in
@@ -302,10 +305,11 @@ public final class StationSyncRound: Sendable {
         return value
     }
 
-    /// 5xx, and a nonce that expired while the link stalled, are tried again; other refusals are final.
+    /// 5xx (503 `hub-busy` among them), a body the hub did not receive whole in time (408),
+    /// and a nonce that expired while the link stalled are tried again; other refusals are final.
     private func refusalOrInterruption(_ answer: WireResponse) -> Error {
         let message = answer.refusal?.message ?? "HTTP \(answer.status)"
-        if answer.status >= 500 || answer.refusal?.error == "nonce-not-usable" { return Interrupted(reason: message) }
+        if answer.status >= 500 || answer.status == 408 || answer.refusal?.error == "nonce-not-usable" { return Interrupted(reason: message) }
         return StationSyncError.hubAnswered(status: answer.status, message)
     }
 

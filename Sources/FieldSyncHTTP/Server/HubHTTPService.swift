@@ -24,16 +24,29 @@ public struct HubHTTPService: Sendable {
         /// How long an unfinished upload is kept (the hub's clock); swept when an upload is created.
         public var unfinishedUploadLifetime: Duration
         public var nonceLifetime: Duration
+        /// The most used nonces remembered per station within their lifetime (``NonceStore``);
+        /// only correctly signed requests of enrolled stations add to them.
         public var nonceCapacity: Int
+        /// The most signed requests held at once, from reading the body until the answer
+        /// (``BodySlots``): with `chunkBytes`, the memory all requests together can make the hub hold.
+        public var bodiesAtOnce: Int
+        /// The most of those one station holds (its round sends one at a time).
+        public var bodiesPerStation: Int
+        /// How long a body may take to arrive (408 past it, the slot given back).
+        public var bodyDeadline: Duration
         public init(chunkBytes: Int = 1 << 20, bundleBytes: Int64 = 1 << 30, openUploadsPerStation: Int = 2,
                     unfinishedUploadLifetime: Duration = .seconds(24 * 3600), nonceLifetime: Duration = .seconds(300),
-                    nonceCapacity: Int = 10_000) {
+                    nonceCapacity: Int = 4096, bodiesAtOnce: Int = 32, bodiesPerStation: Int = 4,
+                    bodyDeadline: Duration = .seconds(120)) {
             self.chunkBytes = chunkBytes
             self.bundleBytes = bundleBytes
             self.openUploadsPerStation = openUploadsPerStation
             self.unfinishedUploadLifetime = unfinishedUploadLifetime
             self.nonceLifetime = nonceLifetime
             self.nonceCapacity = nonceCapacity
+            self.bodiesAtOnce = bodiesAtOnce
+            self.bodiesPerStation = bodiesPerStation
+            self.bodyDeadline = bodyDeadline
         }
     }
 
@@ -52,7 +65,9 @@ public struct HubHTTPService: Sendable {
         self.uploads = UploadStore(hubFolder: worker.hub.folder.path, maxBundleBytes: limits.bundleBytes,
                                    maxOpenPerStation: limits.openUploadsPerStation, unfinishedLifetime: limits.unfinishedUploadLifetime)
         self.returns = ReturnStore(hubFolder: worker.hub.folder.path)
-        self.authenticator = RequestAuthenticator(worker: worker, nonces: nonces, bodyLimit: limits.chunkBytes)
+        self.authenticator = RequestAuthenticator(worker: worker, nonces: nonces, bodyLimit: limits.chunkBytes,
+                                                  bodySlots: BodySlots(limit: limits.bodiesAtOnce, perStation: limits.bodiesPerStation),
+                                                  bodyDeadline: limits.bodyDeadline)
     }
 
     /// The application on `host:port` (port 0: any free port, told to `onServerRunning`).
@@ -74,53 +89,63 @@ public struct HubHTTPService: Sendable {
         }
         router.post(RouterPath(WirePath.uploads)) { request, _ in
             await answer("create upload") {
-                let signed = try await authenticator.authenticate(request)
-                let body = try UploadCreateBody.parse(signed.body.readableBytesView, maxBundleBytes: limits.bundleBytes)
-                let site = signed.station.site
-                let state = try await worker.run { [uploads] _ throws(HTTPRefusal) in try uploads.create(for: site, body) }
-                return Self.json(.ok, state, offset: state.offset)
+                try await authenticator.authenticated(request) { signed in
+                    let body = try UploadCreateBody.parse(signed.body.readableBytesView, maxBundleBytes: limits.bundleBytes)
+                    let site = signed.station.site
+                    let state = try await worker.run { [uploads] _ throws(HTTPRefusal) in try uploads.create(for: site, body) }
+                    return Self.json(.ok, state, offset: state.offset)
+                }
             }
         }
         router.head(RouterPath(WirePath.uploads + "/:id")) { request, context in
             await answer("upload offset") {
-                let (site, id) = try await (authenticator.authenticate(request).station.site, Self.id(context))
-                let state = try await worker.run { [uploads] _ throws(HTTPRefusal) in try uploads.state(of: id, for: site) }
-                return Response(status: .ok, headers: Self.offsetHeaders(state.offset, length: state.size))
+                try await authenticator.authenticated(request) { signed in
+                    let (site, id) = try (signed.station.site, Self.id(context))
+                    let state = try await worker.run { [uploads] _ throws(HTTPRefusal) in try uploads.state(of: id, for: site) }
+                    return Response(status: .ok, headers: Self.offsetHeaders(state.offset, length: state.size))
+                }
             }
         }
         router.get(RouterPath(WirePath.uploads + "/:id")) { request, context in
             await answer("upload state") {
-                let (site, id) = try await (authenticator.authenticate(request).station.site, Self.id(context))
-                let state = try await worker.run { [uploads] _ throws(HTTPRefusal) in try uploads.state(of: id, for: site) }
-                return Self.json(.ok, state, offset: state.offset)
+                try await authenticator.authenticated(request) { signed in
+                    let (site, id) = try (signed.station.site, Self.id(context))
+                    let state = try await worker.run { [uploads] _ throws(HTTPRefusal) in try uploads.state(of: id, for: site) }
+                    return Self.json(.ok, state, offset: state.offset)
+                }
             }
         }
         router.patch(RouterPath(WirePath.uploads + "/:id")) { request, context in
             await answer("upload chunk") {
-                let signed = try await authenticator.authenticate(request)
-                let id = try Self.id(context)
-                let offset = try UploadOffsetHeader.parse(request.headers[WireHeader.uploadOffset])
-                let checksum = try UploadChecksumHeader.parse(request.headers[WireHeader.uploadChecksum])
-                let chunk = Array(signed.body.readableBytesView)
-                let site = signed.station.site
-                let state = try await worker.run { [uploads] hub throws(HTTPRefusal) in
-                    try uploads.append(chunk, at: offset, checksum: checksum, to: id, for: site, worker: hub)
+                try await authenticator.authenticated(request) { signed in
+                    let id = try Self.id(context)
+                    let offset = try UploadOffsetHeader.parse(request.headers[WireHeader.uploadOffset])
+                    let checksum = try UploadChecksumHeader.parse(request.headers[WireHeader.uploadChecksum])
+                    let chunk = Array(signed.body.readableBytesView)
+                    let site = signed.station.site
+                    let state = try await worker.run { [uploads] hub throws(HTTPRefusal) in
+                        try uploads.append(chunk, at: offset, checksum: checksum, to: id, for: site, worker: hub)
+                    }
+                    return Self.json(.ok, state, offset: state.offset)
                 }
-                return Self.json(.ok, state, offset: state.offset)
             }
         }
         router.post(RouterPath(WirePath.returns)) { request, _ in
             await answer("return bundle") {
-                let station = try await authenticator.authenticate(request).station
-                let body = try await worker.run { [returns] hub throws(HTTPRefusal) in try returns.write(for: station, hub: hub) }
-                return Self.json(.ok, body)
+                try await authenticator.authenticated(request) { signed in
+                    let station = signed.station
+                    let body = try await worker.run { [returns] hub throws(HTTPRefusal) in try returns.write(for: station, hub: hub) }
+                    return Self.json(.ok, body)
+                }
             }
         }
         router.get(RouterPath(WirePath.returns + "/:id")) { request, context in
             await answer("return download") {
-                let (site, id) = try await (authenticator.authenticate(request).station.site, Self.id(context))
-                let (path, body) = try await worker.run { [returns] _ throws(HTTPRefusal) in try returns.file(id, for: site) }
-                return try await Self.download(path: path, size: body.size, range: request.headers[.range], context: context)
+                try await authenticator.authenticated(request) { signed in
+                    let (site, id) = try (signed.station.site, Self.id(context))
+                    let (path, body) = try await worker.run { [returns] _ throws(HTTPRefusal) in try returns.file(id, for: site) }
+                    return try await Self.download(path: path, size: body.size, range: request.headers[.range], context: context)
+                }
             }
         }
         return router
@@ -133,7 +158,9 @@ public struct HubHTTPService: Sendable {
         do {
             response = try await body()
         } catch let refusal as HTTPRefusal {
-            response = Self.json(refusal.status, ErrorBody(error: refusal.code, message: refusal.description))
+            var refused = Self.json(refusal.status, ErrorBody(error: refusal.code, message: refusal.description))
+            if case .busy = refusal { refused.headers[.retryAfter] = "1" }
+            response = refused
         } catch let error as SyncError {
             let refusal = HTTPRefusal.hubFailure(error.description)
             response = Self.json(refusal.status, ErrorBody(error: refusal.code, message: refusal.description))

@@ -137,5 +137,9 @@ enum WebRefusal: Error {
 enum WebMessage {
     static let lockedForIdleness = "长时间未操作，工作台已锁定，请重新输入口令 / locked after a period of no use; enter the passphrase again"
     static let locked = "已锁定 / locked"
+    /// The unlock page while tries are spaced out after wrong passphrases.
+    static func unlockWait(seconds: Int) -> String {
+        "口令错误次数过多，请 \(seconds) 秒后再试 / too many wrong passphrases: try again in \(seconds) seconds"
+    }
     static let lockedDuringPost = "工作台已锁定，刚才的表单没有保存。解锁后请按浏览器的“后退”键回到表单再提交 / the workbench had locked, so the form was not saved; after unlocking, press Back to return to the form and submit it again"
 }

@@ -24,6 +24,8 @@ public final class WebSessions<Node: Sendable>: Sendable {
         /// For each form action posted, the last rendering (``formKey()``'s number) issued
         /// before that post: a rendering up to it is refused there (a second tab).
         var postedThrough: [String: UInt64] = [:]
+        /// Locked by ``lockIdle()`` while no request came: the next one is told why.
+        var lockedIdle = false
     }
 
     /// What a request finds: its session (maybe new) and whether it is unlocked.
@@ -59,7 +61,8 @@ public final class WebSessions<Node: Sendable>: Sendable {
         let t = now()
         return state.withLockedValue { sessions in
             if let cookie, var s = sessions[cookie] {
-                var idle = false
+                var idle = s.lockedIdle
+                s.lockedIdle = false
                 if sharedNode == nil, s.node != nil, t.timeIntervalSince(s.lastUse) > lockAfter {
                     s.node = nil
                     idle = true
@@ -85,6 +88,64 @@ public final class WebSessions<Node: Sendable>: Sendable {
 
     public func lock(_ id: String) {
         state.withLockedValue { $0[id]?.node = nil }
+    }
+
+    /// Drops the node of every session unused for longer than `lockAfter`: run on a timer
+    /// (``IdleLock``), so the keys leave memory at the minute, not when the browser next asks
+    /// for a page (a laptop left open with the page in the background never asks).
+    /// Returns how many sessions it locked.
+    @discardableResult
+    public func lockIdle() -> Int {
+        guard sharedNode == nil else { return 0 }
+        let t = now()
+        return state.withLockedValue { sessions in
+            var locked = 0
+            for (id, s) in sessions where s.node != nil && t.timeIntervalSince(s.lastUse) > lockAfter {
+                sessions[id]?.node = nil
+                sessions[id]?.lockedIdle = true
+                locked += 1
+            }
+            return locked
+        }
+    }
+
+    /// How many sessions hold the opened node now.
+    public var unlockedCount: Int { state.withLockedValue { $0.values.filter { $0.node != nil }.count } }
+
+    /// Wrong passphrases typed on the unlock page since the last right one, and when the
+    /// next try is allowed: shared by every session, since a guesser makes new ones.
+    private let unlockTries = NIOLockedValueBox<(failures: Int, nextAt: Date?)>((0, nil))
+
+    /// Wrong passphrases allowed before tries are spaced out.
+    static var freeUnlockTries: Int { 3 }
+    /// The longest wait between tries.
+    static var longestUnlockWait: TimeInterval { 60 }
+
+    /// Seconds until the unlock page takes another passphrase; nil when it takes one now.
+    public func unlockWait() -> Int? {
+        let t = now()
+        return unlockTries.withLockedValue { tries in
+            guard let next = tries.nextAt, next > t else { return nil }
+            // Never more than the longest wait, whatever the wall clock did meanwhile (a clock
+            // set back by a step would otherwise leave the page shut for the size of the step).
+            return Int(min(next.timeIntervalSince(t), Self.longestUnlockWait).rounded(.up))
+        }
+    }
+
+    /// Records the outcome of a passphrase typed on the unlock page. After
+    /// ``freeUnlockTries`` wrong ones, each further wrong one doubles the wait before the
+    /// next try (1 s, 2 s, 4 s, … at most ``longestUnlockWait``): scrypt costs each guess a
+    /// fraction of a second, and with `--allow-network` anyone who reaches the port could
+    /// otherwise guess without pause. A right passphrase clears the count.
+    public func recordUnlock(succeeded: Bool) {
+        let t = now()
+        unlockTries.withLockedValue { tries in
+            if succeeded { tries = (0, nil); return }
+            tries.failures += 1
+            let over = tries.failures - Self.freeUnlockTries
+            guard over > 0 else { return }
+            tries.nextAt = t.addingTimeInterval(min(Self.longestUnlockWait, pow(2, Double(min(over - 1, 30)))))
+        }
     }
 
     /// How many posted form keys a session remembers: more than a day's forms.

@@ -109,9 +109,29 @@ public struct Workbench<Node: Sendable>: Sendable {
             let typed = context.form["passphrase"] ?? ""
             do {
                 let passphrase = try Passphrase(typed, source: "the unlock page")
-                let node = try await worker.run { try unlock(passphrase) }
-                if let id = context.session?.id { sessions.unlock(id, with: node) }
-                return Response.redirect(to: "/", type: .normal)
+                // Checked and recorded on the worker, one try after another: requests sent
+                // at once cannot all pass the check before the first wrong one is counted.
+                let opened = try await worker.run { () throws -> Result<Node, UnlockTooSoon> in
+                    if let wait = sessions.unlockWait() { return .failure(UnlockTooSoon(seconds: wait)) }
+                    do {
+                        let node = try unlock(passphrase)
+                        sessions.recordUnlock(succeeded: true)
+                        return .success(node)
+                    } catch {
+                        sessions.recordUnlock(succeeded: false)
+                        throw error
+                    }
+                }
+                switch opened {
+                case let .success(node):
+                    if let id = context.session?.id { sessions.unlock(id, with: node) }
+                    return Response.redirect(to: "/", type: .normal)
+                case let .failure(soon):
+                    var page = unlockPage(context, typed: FormBody(), refusal: WebMessage.unlockWait(seconds: soon.seconds),
+                                          status: .tooManyRequests)
+                    page.headers[.retryAfter] = String(soon.seconds)
+                    return page
+                }
             } catch {
                 return unlockPage(context, typed: FormBody(), refusal: Self.unlockRefusal(error), status: .unprocessableContent)
             }
@@ -151,12 +171,18 @@ public struct Workbench<Node: Sendable>: Sendable {
         logger.logLevel = .warning
         let hosts = self.hosts
         return Application(router: router, configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "fieldsync"),
+                           services: sessions.needsUnlock ? [IdleLock(sessions: sessions)] : [],
                            onServerRunning: { channel in
                                let port = channel.localAddress?.port ?? listen.port
                                hosts.set(listen: listen, port: port)
                                await onRunning(port)
                            }, logger: logger)
     }
+}
+
+/// The unlock page is not taking passphrases for `seconds` more (``WebSessions/recordUnlock(succeeded:)``).
+struct UnlockTooSoon: Error {
+    let seconds: Int
 }
 
 /// The Host header values the desk answers to, known once the port is bound.

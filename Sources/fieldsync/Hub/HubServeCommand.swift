@@ -24,6 +24,9 @@ struct HubServe: ParsableCommand {
     @Argument(help: "The hub folder.") var dir: String
     @Option(help: "The address and port to listen on.") var listen = "127.0.0.1:8440"
     @Option(name: .customLong("chunk-limit"), help: "The largest upload chunk (request body) in bytes.") var chunkLimit = 1 << 20
+    @Option(name: .customLong("bodies-at-once"),
+            help: "The most requests held at once, from reading the body until the answer; with --chunk-limit, the memory all requests together can take. Past it a station is told to send again (503).")
+    var bodiesAtOnce = 32
     @OptionGroup var passphrase: PassphraseOptions
     @OptionGroup var output: OutputOptions
 
@@ -36,6 +39,10 @@ struct HubServe: ParsableCommand {
             FileHandle.standardError.write(Data("fieldsync: 错误 error: --chunk-limit 应在 1024 到 67108864 字节之间 / --chunk-limit must be between 1024 and 67108864 bytes.\n".utf8))
             throw ExitCode(1)
         }
+        guard (1...4096).contains(bodiesAtOnce) else {
+            FileHandle.standardError.write(Data("fieldsync: 错误 error: --bodies-at-once 应在 1 到 4096 之间 / --bodies-at-once must be between 1 and 4096.\n".utf8))
+            throw ExitCode(1)
+        }
         let (host, port) = address
         let hub = try reporting { try passphrase.hub(dir) }
         // Held until the process exits: `hub rotate-key` refuses while the hub is served.
@@ -44,7 +51,7 @@ struct HubServe: ParsableCommand {
             throw ExitCode(1)
         }
         defer { lock.release() }
-        let service = HubHTTPService(worker: HubWorker(hub: hub), limits: .init(chunkBytes: chunkLimit))
+        let service = HubHTTPService(worker: HubWorker(hub: hub), limits: .init(chunkBytes: chunkLimit, bodiesAtOnce: bodiesAtOnce))
         let json = output.json
         let name = hub.identity.name
         let app = service.application(host: host, port: port) { bound in

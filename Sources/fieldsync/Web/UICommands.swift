@@ -60,7 +60,9 @@ struct StationUI: ParsableCommand {
         works with no network at all: every page, style and form is in the program. The \
         forms call the same casework service as the commands, with the same checks and \
         messages. Where the station's keys are protected by a passphrase, the first page \
-        asks for it, and the workbench locks itself after --lock-after minutes without use.
+        asks for it, and the workbench locks itself after --lock-after minutes without use \
+        (whether or not a page is open); after three wrong passphrases the page waits longer \
+        before each next try (up to a minute).
 
         Example:
           fieldsync station ui st-lushaer
@@ -92,7 +94,8 @@ struct HubUI: ParsableCommand {
         Merges and return bundles run as they do with `hub merge` and `hub export`, one at \
         a time, with progress on the page. Where the hub's keys are protected by a \
         passphrase, the first page asks for it, and the desk locks itself after \
-        --lock-after minutes without use. It may run beside `hub serve` (merges take turns, \
+        --lock-after minutes without use; after three wrong passphrases the page waits \
+        longer before each next try (up to a minute). It may run beside `hub serve` (merges take turns, \
         as two `hub merge` commands do); `hub rotate-key` waits until it is closed.
 
         Example:
