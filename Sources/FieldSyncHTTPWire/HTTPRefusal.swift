@@ -36,9 +36,10 @@ public enum HTTPRefusal: Error, Sendable, Equatable, CustomStringConvertible {
     case rangeNotSatisfiable(size: Int64)
     /// The hub itself failed (a disk error, say); `reason` names no case data.
     case hubFailure(String)
-    /// The hub holds as many requests as it holds at once; a station waits and sends again
-    /// (a 5xx: retried with the round's back-off).
-    case busy(bodiesAtOnce: Int)
+    /// The hub holds as many requests as it holds at once (`station` false), or as many of
+    /// this station's as one station may have in hand (`station` true); a station waits and
+    /// sends again (a 5xx: retried with the round's back-off).
+    case busy(limit: Int, station: Bool)
     /// The body did not arrive whole within `seconds` of the hub starting to read it (a link
     /// that stalled or vanished); nothing was kept and the nonce was not used: send it again,
     /// in smaller chunks on a slow link.
@@ -117,8 +118,10 @@ public enum HTTPRefusal: Error, Sendable, Equatable, CustomStringConvertible {
             "县级中心处理失败 / the hub failed: \(reason)"
         case let .bodyTooSlow(seconds):
             "请求内容未在 \(seconds) 秒内收完，未处理，请重发（网络慢时用更小的 --chunk-size） / the body did not arrive whole within \(seconds) seconds; nothing was done: send it again (on a slow link, with a smaller --chunk-size)."
-        case let .busy(bodiesAtOnce):
-            "县级中心正在处理 \(bodiesAtOnce) 个请求，已达上限，请稍后重发 / the hub is already handling \(bodiesAtOnce) requests, as many as it holds at once; send again in a moment (a sync round retries by itself)."
+        case let .busy(limit, false):
+            "县级中心正在处理 \(limit) 个请求，已达上限，请稍后重发 / the hub is already handling \(limit) requests, as many as it holds at once; send again in a moment (a sync round retries by itself)."
+        case let .busy(limit, true):
+            "县级中心已有本站 \(limit) 个请求在处理，请稍后重发；本站一次只发一个请求，若此提示持续，请检查是否有另一台电脑在用本站身份 / the hub already holds \(limit) requests of this station, as many as one station may have in hand; send again in a moment. A station sends one at a time: if this goes on, check whether another computer is using this station's identity."
         }
     }
 }

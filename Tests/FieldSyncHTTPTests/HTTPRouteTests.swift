@@ -238,6 +238,7 @@ final class HTTPRouteTests: HTTPTestCase {
             try await Task.sleep(for: .milliseconds(200))
             let own = try await signing.send(.post, WirePath.returns)
             XCTAssertEqual(own.status, .serviceUnavailable, "the station's one slot is held")
+            XCTAssertTrue(own.message.contains("another computer is using this station's identity"), own.message)
             let others = try await neighbour.send(.post, WirePath.returns)
             XCTAssertEqual(others.status, .ok, "another station is not held up")
             let answer = try socket.receiveHead()
@@ -262,6 +263,21 @@ final class HTTPRouteTests: HTTPTestCase {
         return (socket, body.dropFirst(1000))
     }
 
+    /// A connection on which nothing arrives (a link that vanished between requests, or a
+    /// stranger that opens sockets and sends nothing) is closed after the idle time.
+    func testASilentConnectionIsClosedAfterTheIdleTime() async throws {
+        let quick = makeService(limits: .init(connectionIdle: .milliseconds(500)))
+        let app = quick.application(host: "127.0.0.1", port: 0)
+        try await app.test(.live) { client in
+            let socket = try RawConnection(port: try XCTUnwrap(client.port))
+            defer { socket.close() }
+            let started = ContinuousClock.now
+            XCTAssertTrue(try socket.waitForClose(), "closed by the hub")
+            XCTAssertLessThan(started.duration(to: .now), .seconds(5))
+        }
+        try await quick.worker.shutdown()
+    }
+
     /// A request keeps its slot until it is answered, not only while its body is read: a chunk
     /// waiting for the worker (behind a long merge) still holds its memory.
     func testARequestHoldsItsSlotUntilItIsAnswered() async throws {
@@ -278,7 +294,7 @@ final class HTTPRouteTests: HTTPTestCase {
         let answer = try await authenticator.authenticated(request) { signed in
             XCTAssertEqual(signed.station.site, identity.site)
             XCTAssertEqual(slots.inUse, 1, "held while the request is handled")
-            XCTAssertFalse(slots.take(for: site), "so a second request is refused meanwhile")
+            XCTAssertEqual(slots.take(for: site), .allTaken, "so a second request is refused meanwhile")
             return Response(status: .ok)
         }
         XCTAssertEqual(answer.status, .ok)

@@ -14,7 +14,7 @@ final class HTTPSpecTests: XCTestCase {
         .malformedHeader(field: "F", expected: "e"), .malformedBody("b"), .unknownStation, .badSignature, .nonceNotUsable,
         .revoked(station: "s", atMillis: 0), .bodyTooLarge(limit: 1), .bundleTooLarge(size: 2, limit: 1),
         .tooManyOpenUploads(limit: 2), .offsetMismatch(expected: 1, given: 0), .chunkChecksumMismatch, .bundleChecksumMismatch, .notFound(what: "x"),
-        .rangeNotSatisfiable(size: 1), .hubFailure("r"), .busy(bodiesAtOnce: 1), .bodyTooSlow(seconds: 1),
+        .rangeNotSatisfiable(size: 1), .hubFailure("r"), .busy(limit: 1, station: false), .busy(limit: 1, station: true), .bodyTooSlow(seconds: 1),
     ]
 
     func testEveryRefusalCodeAndStatusIsInTheOpenAPIDescription() throws {

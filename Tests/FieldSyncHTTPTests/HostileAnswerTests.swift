@@ -98,7 +98,7 @@ final class HostileAnswerTests: HTTPTestCase {
         router.get(RouterPath(WirePath.returns + "/:id")) { _, _ in
             if let busy, await busy.refuseFirst() {
                 return Response(status: .serviceUnavailable, headers: [.contentType: "application/json"],
-                                body: .init(byteBuffer: ByteBuffer(bytes: WireJSON.encode(ErrorBody(error: "hub-busy", message: HTTPRefusal.busy(bodiesAtOnce: 1).description)))))
+                                body: .init(byteBuffer: ByteBuffer(bytes: WireJSON.encode(ErrorBody(error: "hub-busy", message: HTTPRefusal.busy(limit: 1, station: false).description)))))
             }
             return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }

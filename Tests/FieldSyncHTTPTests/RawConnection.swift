@@ -41,6 +41,17 @@ final class RawConnection {
         return String(decoding: received, as: UTF8.self)
     }
 
+    /// Waits for the other side to close the connection (true), or for the receive timeout
+    /// (false); bytes that arrive meanwhile are skipped.
+    func waitForClose() throws -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 512)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n == 0 { return true }
+            if n < 0 { return errno == ECONNRESET }
+        }
+    }
+
     func close() { Glibc.close(fd) }
 
     struct Failure: Error, CustomStringConvertible {

@@ -63,6 +63,8 @@ final class SessionLockTests: XCTestCase {
         sessions.recordUnlock(succeeded: false)
         clock.advance(-3600)
         XCTAssertEqual(sessions.unlockWait(), 60, "a clock set back an hour does not shut the page for an hour")
+        clock.advance(61)
+        XCTAssertNil(sessions.unlockWait(), "open again a minute later, on the clock as it now is")
         sessions.recordUnlock(succeeded: false)
         sessions.recordUnlock(succeeded: true)
         XCTAssertNil(sessions.unlockWait(), "the right passphrase clears the count")

@@ -305,11 +305,13 @@ public final class StationSyncRound: Sendable {
         return value
     }
 
-    /// 5xx (503 `hub-busy` among them), a body the hub did not receive whole in time (408),
-    /// and a nonce that expired while the link stalled are tried again; other refusals are final.
+    /// 5xx (503 `hub-busy` among them) and a nonce that expired while the link stalled are
+    /// tried again; other refusals are final. A body the hub did not receive whole in time
+    /// (408 `body-too-slow`) is final too: the same chunk on the same link would be as slow
+    /// again, and the hub's message says to send smaller chunks.
     private func refusalOrInterruption(_ answer: WireResponse) -> Error {
         let message = answer.refusal?.message ?? "HTTP \(answer.status)"
-        if answer.status >= 500 || answer.status == 408 || answer.refusal?.error == "nonce-not-usable" { return Interrupted(reason: message) }
+        if answer.status >= 500 || answer.refusal?.error == "nonce-not-usable" { return Interrupted(reason: message) }
         return StationSyncError.hubAnswered(status: answer.status, message)
     }
 

@@ -34,10 +34,13 @@ public struct HubHTTPService: Sendable {
         public var bodiesPerStation: Int
         /// How long a body may take to arrive (408 past it, the slot given back).
         public var bodyDeadline: Duration
+        /// How long a connection may stay without a byte arriving, between requests or within
+        /// a body, before it is closed (a request being answered is not cut).
+        public var connectionIdle: Duration
         public init(chunkBytes: Int = 1 << 20, bundleBytes: Int64 = 1 << 30, openUploadsPerStation: Int = 2,
                     unfinishedUploadLifetime: Duration = .seconds(24 * 3600), nonceLifetime: Duration = .seconds(300),
                     nonceCapacity: Int = 4096, bodiesAtOnce: Int = 32, bodiesPerStation: Int = 4,
-                    bodyDeadline: Duration = .seconds(120)) {
+                    bodyDeadline: Duration = .seconds(120), connectionIdle: Duration = .seconds(60)) {
             self.chunkBytes = chunkBytes
             self.bundleBytes = bundleBytes
             self.openUploadsPerStation = openUploadsPerStation
@@ -47,6 +50,7 @@ public struct HubHTTPService: Sendable {
             self.bodiesAtOnce = bodiesAtOnce
             self.bodiesPerStation = bodiesPerStation
             self.bodyDeadline = bodyDeadline
+            self.connectionIdle = connectionIdle
         }
     }
 
@@ -75,7 +79,12 @@ public struct HubHTTPService: Sendable {
                             onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         var logger = Logger(label: "fieldsync.http.server")
         logger.logLevel = .warning
-        return Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "fieldsync"),
+        // A connection on which nothing arrives for a minute, between requests or in the middle
+        // of a body, is closed: a link that vanished without a word holds no socket and no task
+        // until the kernel gives up on it (a request being answered is not cut).
+        return Application(router: router(), server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(limits.connectionIdle.components.seconds) * 1_000_000_000
+                                                                                  + limits.connectionIdle.components.attoseconds / 1_000_000_000))),
+                           configuration: .init(address: .hostname(host, port: port), serverName: "fieldsync"),
                            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
                            logger: logger)
     }

@@ -40,7 +40,11 @@ struct RequestAuthenticator: Sendable {
         guard let known = try await worker.run({ hub throws(SyncError) in try StationKeys.of(parsed.station, at: hub) }) else {
             throw HTTPRefusal.unknownStation
         }
-        guard bodySlots.take(for: parsed.station) else { throw HTTPRefusal.busy(bodiesAtOnce: bodySlots.limit) }
+        switch bodySlots.take(for: parsed.station) {
+        case .taken: break
+        case .allTaken: throw HTTPRefusal.busy(limit: bodySlots.limit, station: false)
+        case .stationsShareTaken: throw HTTPRefusal.busy(limit: bodySlots.perStation, station: true)
+        }
         defer { bodySlots.give(for: parsed.station) }
         return try await handle(try await check(request, parsed, known))
     }
@@ -88,9 +92,12 @@ struct RequestAuthenticator: Sendable {
 /// 503 at once, before its body is read, and the station's round sends it again after a pause.
 ///
 /// One station holds at most `perStation` of them (a station's round sends one request at a
-/// time): the slots are taken before the signature can be checked, so whoever has seen a
+/// time): the slots are taken before the signature can be checked, so whoever knows one
 /// station's site id could otherwise take them all with bodies that never arrive; with the
-/// cap, such a stranger holds up that one station's requests, for the body deadline at most.
+/// share, such a stranger holds up that station's requests, each for the body deadline at
+/// most. Site ids are not secret on plain HTTP (they travel in every request): whoever
+/// watches the wire learns them all and can hold every slot, as they could cut the link.
+/// Behind TLS (threat model §11) they are not seen.
 final class BodySlots: Sendable {
     let limit: Int
     let perStation: Int
@@ -101,14 +108,17 @@ final class BodySlots: Sendable {
         self.perStation = max(1, perStation)
     }
 
-    /// Takes a slot for `station`; false when all are taken, or all of the station's.
-    func take(for station: SiteID) -> Bool {
+    enum Taking: Equatable { case taken, allTaken, stationsShareTaken }
+
+    /// Takes a slot for `station`, unless all are taken or all of the station's share.
+    func take(for station: SiteID) -> Taking {
         taken.withLockedValue { slots in
             let own = slots.by[station] ?? 0
-            guard slots.total < limit, own < perStation else { return false }
+            guard own < perStation else { return .stationsShareTaken }
+            guard slots.total < limit else { return .allTaken }
             slots.total += 1
             slots.by[station] = own + 1
-            return true
+            return .taken
         }
     }
 

@@ -14,13 +14,10 @@ struct IdleLock<Node: Sendable>: Service {
     }
 
     /// Returns only when the application shuts down: Hummingbird's service group takes a
-    /// service that returns earlier as a failure and stops the whole desk.
+    /// service that returns earlier as a failure and stops the whole desk. Hence the desk
+    /// registers it only where the keys are sealed (``Workbench``): elsewhere there is nothing
+    /// to lock, and nothing for it to do.
     func run() async throws {
-        guard sessions.needsUnlock else {
-            // Nothing to lock (the keys are not sealed): wait for the shutdown all the same.
-            try? await gracefulShutdown()
-            return
-        }
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do { try await Task.sleep(for: interval) } catch { return }

@@ -126,9 +126,10 @@ public final class WebSessions<Node: Sendable>: Sendable {
         let t = now()
         return unlockTries.withLockedValue { tries in
             guard let next = tries.nextAt, next > t else { return nil }
-            // Never more than the longest wait, whatever the wall clock did meanwhile (a clock
-            // set back by a step would otherwise leave the page shut for the size of the step).
-            return Int(min(next.timeIntervalSince(t), Self.longestUnlockWait).rounded(.up))
+            // Never more than the longest wait, whatever the wall clock did meanwhile: a clock
+            // set back by a step would otherwise leave the page shut for the size of the step.
+            if next.timeIntervalSince(t) > Self.longestUnlockWait { tries.nextAt = t.addingTimeInterval(Self.longestUnlockWait) }
+            return Int(tries.nextAt!.timeIntervalSince(t).rounded(.up))
         }
     }
 
