@@ -31,8 +31,7 @@ final class HubClient: Sendable {
         }
         self.base = hub.hasSuffix("/") ? String(hub.dropLast()) : hub
         self.identity = identity
-        let timeout = TimeAmount.nanoseconds(Int64(requestTimeout.components.seconds) * 1_000_000_000
-                                             + requestTimeout.components.attoseconds / 1_000_000_000)
+        let timeout = TimeAmount(requestTimeout)
         self.requestTimeout = timeout
         self.http = HTTPClient(eventLoopGroupProvider: .singleton,
                                configuration: .init(timeout: .init(connect: timeout, read: timeout)))

@@ -82,8 +82,7 @@ public struct HubHTTPService: Sendable {
         // A connection on which nothing arrives for a minute, between requests or in the middle
         // of a body, is closed: a link that vanished without a word holds no socket and no task
         // until the kernel gives up on it (a request being answered is not cut).
-        return Application(router: router(), server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(limits.connectionIdle.components.seconds) * 1_000_000_000
-                                                                                  + limits.connectionIdle.components.attoseconds / 1_000_000_000))),
+        return Application(router: router(), server: .http1(configuration: .init(idleTimeout: TimeAmount(limits.connectionIdle))),
                            configuration: .init(address: .hostname(host, port: port), serverName: "fieldsync"),
                            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
                            logger: logger)

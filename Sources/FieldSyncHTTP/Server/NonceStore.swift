@@ -78,14 +78,10 @@ public actor NonceStore {
     /// How many used nonces are remembered, of every station.
     public var count: Int { stations.values.reduce(0) { $0 + $1.used.count } }
 
-    private var lifetimeMillis: UInt64 { Self.millis(lifetime) }
+    private var lifetimeMillis: UInt64 { lifetime.wholeMilliseconds }
 
     /// Milliseconds since this store was made, on the monotonic clock.
-    private var now: UInt64 { Self.millis(started.duration(to: .now)) }
-
-    private static func millis(_ duration: Duration) -> UInt64 {
-        UInt64(max(0, duration.components.seconds)) * 1000 + UInt64(max(0, duration.components.attoseconds) / 1_000_000_000_000_000)
-    }
+    private var now: UInt64 { started.duration(to: .now).wholeMilliseconds }
 
     private func tag(of body: [UInt8]) -> [UInt8] {
         Array(Array(HMAC<SHA256>.authenticationCode(for: body, using: key)).prefix(8))
@@ -109,5 +105,13 @@ public actor NonceStore {
         let newFloor = times[times.count / 2]
         uses.floor = max(uses.floor ?? 0, newFloor)
         uses.used = uses.used.filter { $0.value > newFloor }
+    }
+}
+
+extension Duration {
+    /// The whole milliseconds of a duration, 0 for a negative one: the hub's lifetimes and
+    /// ages are counted in milliseconds (uploads, nonces).
+    var wholeMilliseconds: UInt64 {
+        UInt64(max(0, components.seconds)) * 1000 + UInt64(max(0, components.attoseconds) / 1_000_000_000_000_000)
     }
 }

@@ -141,7 +141,7 @@ public struct UploadStore: Sendable {
     /// Deletes unfinished uploads created more than `unfinishedLifetime` ago (a record
     /// without a creation time is from before expiry existed, so it is old enough).
     private func sweepExpired(now: UInt64) {
-        let lifetime = UInt64(unfinishedLifetime.components.seconds) * 1000 + UInt64(unfinishedLifetime.components.attoseconds / 1_000_000_000_000_000)
+        let lifetime = unfinishedLifetime.wholeMilliseconds
         for (id, record) in unfinished() where (record.createdAtMillis ?? 0) + lifetime < now {
             PrivateFile.remove(folder(id))
             Self.logger.info("unfinished upload expired", metadata: ["upload": "\(id)"])

@@ -63,7 +63,7 @@ public final class WebSessions<Node: Sendable>: Sendable {
             if let cookie, var s = sessions[cookie] {
                 var idle = s.lockedIdle
                 s.lockedIdle = false
-                if sharedNode == nil, s.node != nil, t.timeIntervalSince(s.lastUse) > lockAfter {
+                if isIdleWithKeys(s, at: t) {
                     s.node = nil
                     idle = true
                 }
@@ -96,17 +96,22 @@ public final class WebSessions<Node: Sendable>: Sendable {
     /// Returns how many sessions it locked.
     @discardableResult
     public func lockIdle() -> Int {
-        guard sharedNode == nil else { return 0 }
         let t = now()
         return state.withLockedValue { sessions in
             var locked = 0
-            for (id, s) in sessions where s.node != nil && t.timeIntervalSince(s.lastUse) > lockAfter {
+            for (id, s) in sessions where isIdleWithKeys(s, at: t) {
                 sessions[id]?.node = nil
                 sessions[id]?.lockedIdle = true
                 locked += 1
             }
             return locked
         }
+    }
+
+    /// Whether `s` holds its own opened node (the keys are sealed) and has not been used for
+    /// longer than `lockAfter` at `t`: what locks it, at its next request or by the timer.
+    private func isIdleWithKeys(_ s: Session, at t: Date) -> Bool {
+        sharedNode == nil && s.node != nil && t.timeIntervalSince(s.lastUse) > lockAfter
     }
 
     /// How many sessions hold the opened node now.
@@ -128,8 +133,9 @@ public final class WebSessions<Node: Sendable>: Sendable {
             guard let next = tries.nextAt, next > t else { return nil }
             // Never more than the longest wait, whatever the wall clock did meanwhile: a clock
             // set back by a step would otherwise leave the page shut for the size of the step.
-            if next.timeIntervalSince(t) > Self.longestUnlockWait { tries.nextAt = t.addingTimeInterval(Self.longestUnlockWait) }
-            return Int(tries.nextAt!.timeIntervalSince(t).rounded(.up))
+            let wait = min(next.timeIntervalSince(t), Self.longestUnlockWait)
+            tries.nextAt = t.addingTimeInterval(wait)
+            return Int(wait.rounded(.up))
         }
     }
 
